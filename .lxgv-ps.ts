@@ -1,0 +1,14 @@
+import { buildRootfs } from './src/images/rootfs.ts';
+import { gvisorPtrace } from './src/platforms/gvisor.ts';
+import { run } from './src/proc.ts';
+const fs = await buildRootfs(['sysbench']);
+const i = await gvisorPtrace.start({ name: 'lxgv-ps', cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: '/tmp/lxgv-data/logs' });
+const p = i.exec(['sleep', '5']);
+await new Promise((r) => setTimeout(r, 1000));
+const root = (await import('node:fs')).readdirSync('/tmp').filter((n) => n.startsWith('isobench-gvisor-ptrace-lxgv-ps-'))[0];
+const r = await run(['runsc', `--root=/tmp/${root}/root`, 'ps', '--format', 'json', 'lxgv-ps']);
+console.log(r.stdout, r.stderr);
+const t = await i.exec(['sleep', '30'], { timeoutMs: 1000 });
+console.log('timed out', t.timedOut, t.ms);
+await p;
+await i.stop();

@@ -1,0 +1,29 @@
+// `npm run bench`: isobench's own costs, printed side by side with their goals. Not a test: numbers, not pass/fail.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { paths } from '../src/paths.ts';
+import { formatOverhead, measureOverhead } from './overhead.ts';
+import { timeAnalyzeAndRender } from './render.ts';
+import { loadExperiment } from '../src/experiment/load.ts';
+import { runExperiment } from '../src/run/scheduler.ts';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-bench-'));
+process.env.ISOBENCH_DATA = path.join(tmp, 'data');
+process.env.ISOBENCH_REPORT = path.join(tmp, 'report');
+process.env.ISOBENCH_QUIET = '1';
+const only = process.argv[2];
+try {
+  if (!only || only === 'overhead') {
+    console.log('== overhead of isobench on the measurement (native, sysbench cpu, 5 s x 5 rounds, alternating)');
+    console.log(formatOverhead(await measureOverhead(5, 5)));
+  }
+  if (!only || only === 'render') {
+    console.log('\n== analyse + render HTML and PDF for a quick-sized run (smoke experiment, measured first)');
+    const res = await runExperiment(loadExperiment(path.join(paths.experiments, 'smoke.yaml')));
+    const t = await timeAnalyzeAndRender(res.runDir, paths.reportDir(res.runId));
+    console.log(`  analyze: ${t.analyzeMs.toFixed(0)} ms, render HTML+PDF: ${t.renderMs.toFixed(0)} ms, total ${(t.analyzeMs + t.renderMs).toFixed(0)} ms (goal < 5000 ms)`);
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}

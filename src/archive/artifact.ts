@@ -1,0 +1,126 @@
+// The archive stage: one deterministic artifact.tar.gz holding a run's data, its report, isobench's exact version and a manifest.
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { log } from '../log.ts';
+import { paths, reportFiles, runFiles } from '../paths.ts';
+import type { Environment } from '../types.ts';
+import { formatManifest, manifestName, sha256Hex, type ManifestEntry } from './manifest.ts';
+import { partialPath, writeTarball, type TarInput } from './tarball.ts';
+
+/** Paths inside the artifact's top folder `isobench-<runId>/` that verify reads. */
+export const inArtifact = { runFolder: 'run/', analysis: 'run/analysis.json', samples: 'run/samples.jsonl' } as const;
+
+/** What archiving needs from environment.json. */
+interface ArchiveEnvironment {
+  run: string;
+  startedAt: Date;
+  commit: string;
+  dirty: boolean;
+}
+
+/** Write `<reportDir>/artifact.tar.gz` for the run in runDir; returns its path. The same inputs give the same bytes. */
+export async function archiveRun(runDir: string, reportDir: string): Promise<string> {
+  const rf = runFiles(runDir);
+  const runArg = `--run ${runDir}`;
+  await requireFile(rf.samples, `run \`isobench run\` first (it measures and writes samples.jsonl)`);
+  await requireFile(rf.environment, `run \`isobench run\` first (it writes environment.json when the run starts)`);
+  await requireFile(rf.analysis, `run \`isobench analyze ${runArg}\` first`);
+  const env = await readArchiveEnvironment(rf.environment);
+
+  const files = new Map<string, string>(); // path inside the top folder -> source file
+  files.set(inArtifact.samples, rf.samples);
+  files.set('run/environment.json', rf.environment);
+  files.set(inArtifact.analysis, rf.analysis);
+  for (const [name, file] of [['run/experiment.yaml', rf.experiment], ['run/plan.json', rf.plan]] as const) {
+    if (await isFile(file)) files.set(name, file);
+    else log.warn(`${file}: missing; the artifact will not hold it`);
+  }
+  for (const [rel, file] of await listFiles(rf.logs)) files.set(`run/logs/${rel}`, file);
+
+  const out = reportFiles(reportDir).archive;
+  const ownOutput = new Set([out, partialPath(out)].map((p) => path.resolve(p)));
+  const report = (await listFiles(reportDir)).filter(([, file]) => !ownOutput.has(path.resolve(file)));
+  if (report.length === 0) log.warn(`${reportDir}: no report files; run \`isobench report ${runArg}\` first to include the report`);
+  for (const [rel, file] of report) files.set(`report/${rel}`, file);
+
+  const packageJson = path.join(paths.root, 'package.json');
+  const lockfile = path.join(paths.root, 'package-lock.json');
+  await requireFile(packageJson, 'run isobench from its project directory');
+  files.set('software/package.json', packageJson);
+  if (await isFile(lockfile)) files.set('software/package-lock.json', lockfile);
+  else log.warn(`${lockfile}: missing; the artifact will not pin dependency versions`);
+  const commit = Buffer.from(`${env.commit}\n${env.dirty ? 'dirty (uncommitted changes when the run started)\n' : ''}`);
+
+  const manifest: ManifestEntry[] = [{ path: 'software/COMMIT', sha256: sha256Hex(commit) }];
+  for (const [rel, file] of files) manifest.push({ path: rel, sha256: await sha256File(file) });
+
+  const top = `isobench-${env.run}`;
+  const inputs: TarInput[] = [
+    ...[...files].map(([rel, file]) => ({ path: `${top}/${rel}`, file })),
+    { path: `${top}/software/COMMIT`, data: commit },
+    { path: `${top}/${manifestName}`, data: Buffer.from(formatManifest(manifest)) },
+  ];
+  await mkdir(reportDir, { recursive: true });
+  await writeTarball(out, inputs, { mtime: env.startedAt });
+  log.debug(`archive: ${out}: ${inputs.length} files`);
+  return out;
+}
+
+async function readArchiveEnvironment(file: string): Promise<ArchiveEnvironment> {
+  let env: Partial<Record<keyof Environment, unknown>> & { isobench?: Partial<Environment['isobench']> };
+  try {
+    env = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message}); re-run \`isobench run\` to recreate it`);
+  }
+  const run = env?.run;
+  if (typeof run !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(run)) {
+    throw new Error(`${file}: field 'run' must be a run id of letters, digits, '.', '_' and '-' (got ${JSON.stringify(run)})`);
+  }
+  const startedAt = new Date(env.startedAt as string);
+  if (typeof env.startedAt !== 'string' || Number.isNaN(startedAt.getTime())) {
+    throw new Error(`${file}: field 'startedAt' must be an ISO date (got ${JSON.stringify(env.startedAt)}); it fixes the artifact's timestamps`);
+  }
+  const commit = env.isobench?.commit;
+  if (typeof commit !== 'string' || !commit || commit.includes('\n')) {
+    throw new Error(`${file}: field 'isobench.commit' must be the git commit isobench ran from (got ${JSON.stringify(commit)})`);
+  }
+  return { run, startedAt, commit, dirty: env.isobench?.dirty === true };
+}
+
+async function requireFile(file: string, fix: string): Promise<void> {
+  if (!(await isFile(file))) throw new Error(`${file}: missing; ${fix}`);
+}
+
+async function isFile(file: string): Promise<boolean> {
+  return lstat(file).then((st) => st.isFile(), () => false);
+}
+
+/** Regular files under dir as [path relative to dir with '/', absolute path]; [] when dir is absent; links are skipped with a warning. */
+async function listFiles(dir: string): Promise<[string, string][]> {
+  const found: [string, string][] = [];
+  const walk = async (sub: string) => {
+    const entries = await readdir(path.join(dir, sub), { withFileTypes: true });
+    for (const e of entries) {
+      const rel = sub ? `${sub}/${e.name}` : e.name;
+      const abs = path.join(dir, rel);
+      if (e.isDirectory()) await walk(rel);
+      else if (e.isFile()) found.push([rel, abs]);
+      else log.warn(`${abs}: not a regular file (a link or device); left out of the artifact`);
+    }
+  };
+  if (await lstat(dir).then((st) => st.isDirectory(), () => false)) await walk('');
+  return found;
+}
+
+function sha256File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', (err) => reject(new Error(`${file}: cannot read: ${err.message}`)))
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

@@ -1,0 +1,164 @@
+// Load an experiment file: YAML -> JSON Schema validation -> known platforms/workloads -> typed Experiment.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument } from 'yaml';
+import { paths } from '../paths.ts';
+import { platformById, platforms } from '../platforms/index.ts';
+import type { Experiment, LoadedExperiment, Params, PlatformEntry, WorkloadEntry } from '../types.ts';
+import { workloadById, workloads } from '../workloads/index.ts';
+import { formatSchemaError, makeValidator, suggest, type SchemaError } from './validate.ts';
+
+/** An experiment file that cannot run; the message names the file, the place in it, and what is allowed. */
+export class ExperimentError extends Error {
+  constructor(readonly file: string, readonly where: string, readonly problem: string, readonly line?: number) {
+    super(`${file}${line ? `:${line}` : ''}: ${where ? `${where}: ` : ''}${problem}`);
+    this.name = 'ExperimentError';
+  }
+}
+
+/** Upper bound on planned instances: a typo like 100000 repetitions should not start a week-long run. */
+export const MAX_PLANNED_INSTANCES = 20000;
+
+const validateFile = makeValidator(JSON.parse(readFileSync(paths.schema, 'utf8')));
+
+export function loadExperiment(file: string): LoadedExperiment {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ExperimentError(file, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseExperiment(file, text);
+}
+
+/** Validate text as an experiment file named `file` (the name is used in messages only). */
+export function parseExperiment(file: string, text: string): LoadedExperiment {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const line = e.linePos?.[0]?.line;
+    throw new ExperimentError(file, '', `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, line);
+  }
+  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  const lineOf = (path: (string | number)[]): number | undefined => {
+    for (let p = path; p.length > 0; p = p.slice(0, -1)) {
+      const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return lines.linePos(node.range[0]).line;
+    }
+    return undefined;
+  };
+  const fail = (path: (string | number)[], problem: string): never => {
+    throw new ExperimentError(file, formatPath(path), problem, lineOf(path));
+  };
+
+  const check = validateFile(raw);
+  if (check) failSchema(check, fail);
+  const obj = raw as Record<string, any>;
+
+  const platformEntries: PlatformEntry[] = (obj.platforms as unknown[]).map((p, i) => {
+    const entry = typeof p === 'string' ? { id: p, options: {} } : { id: (p as any).id, options: (p as any).options ?? {} };
+    const platform = platformById(entry.id);
+    if (!platform) {
+      fail(typeof p === 'string' ? ['platforms', i] : ['platforms', i, 'id'],
+        `unknown platform '${entry.id}'${suggest(entry.id, platforms.map((x) => x.id))} (known: ${platforms.map((x) => x.id).join(', ')})`);
+    }
+    if (platform!.optionsSchema) {
+      const err = makeValidatorCached(platform!.optionsSchema)(entry.options);
+      if (err) failSchema(err, fail, ['platforms', i, 'options']);
+    } else if (Object.keys(entry.options).length > 0) {
+      fail(['platforms', i, 'options'], `platform '${entry.id}' takes no options`);
+    }
+    return entry;
+  });
+  const dupPlatform = firstDuplicate(platformEntries.map((p) => JSON.stringify([p.id, p.options])));
+  if (dupPlatform >= 0) fail(['platforms', dupPlatform], `platform '${platformEntries[dupPlatform].id}' is listed twice with the same options`);
+
+  const workloadEntries: WorkloadEntry[] = (obj.workloads as unknown[]).map((w, i) => {
+    const src = typeof w === 'string' ? { id: w } : (w as any);
+    const workload = workloadById(src.id);
+    if (!workload) {
+      fail(typeof w === 'string' ? ['workloads', i] : ['workloads', i, 'id'],
+        `unknown workload '${src.id}'${suggest(src.id, workloads.map((x) => x.id))} (known: ${workloads.map((x) => x.id).join(', ')})`);
+    }
+    const entry: WorkloadEntry = {
+      id: src.id,
+      params: src.params ?? {},
+      jobs: src.jobs ?? [{ name: 'default', params: {} }],
+      sweep: src.sweep ?? {},
+    };
+    const dupJob = firstDuplicate(entry.jobs.map((j) => j.name));
+    if (dupJob >= 0) fail(['workloads', i, 'jobs', dupJob, 'name'], `job name '${entry.jobs[dupJob].name}' is used twice in this workload`);
+    // Every job x sweep combination must be valid parameters for the workload; errors point at where the value came from.
+    const validate = makeValidatorCached(workload!.paramsSchema);
+    entry.jobs = entry.jobs.map((job, j) => ({ name: job.name, params: job.params ?? {} }));
+    entry.jobs.forEach((job, j) => {
+      for (const combo of sweepCombinations(entry.sweep)) {
+        const merged: Params = { ...entry.params, ...job.params, ...combo };
+        const err = validate(merged);
+        if (err) {
+          const key = String(err.path[0] ?? '');
+          const origin: (string | number)[] = key in combo
+            ? ['workloads', i, 'sweep', key]
+            : key in job.params ? ['workloads', i, 'jobs', j, 'params'] : ['workloads', i, 'params'];
+          failSchema(err, fail, origin, key in combo);
+        }
+      }
+    });
+    return entry;
+  });
+  const dupWorkload = firstDuplicate(workloadEntries.map((w) => w.id));
+  if (dupWorkload >= 0) fail(['workloads', dupWorkload], `workload '${workloadEntries[dupWorkload].id}' is listed twice; use jobs or sweep for variants`);
+
+  const experiment: Experiment = {
+    name: obj.name,
+    description: obj.description ?? '',
+    seed: obj.seed,
+    repetitions: { instances: obj.repetitions.instances, iterations: obj.repetitions.iterations },
+    resources: { cpus: obj.resources.cpus, memoryMiB: obj.resources.memory },
+    timeouts: { startS: obj.timeouts.start, cellS: obj.timeouts.cell },
+    platforms: platformEntries,
+    workloads: workloadEntries,
+  };
+  const cells = platformEntries.length * workloadEntries.reduce((n, w) => n + w.jobs.length * sweepCombinations(w.sweep).length, 0);
+  const planned = cells * experiment.repetitions.instances;
+  if (planned > MAX_PLANNED_INSTANCES) {
+    fail(['repetitions', 'instances'], `the matrix expands to ${planned} instances (${cells} cells x ${experiment.repetitions.instances}); at most ${MAX_PLANNED_INSTANCES} are allowed`);
+  }
+  return { file, text, sha256: createHash('sha256').update(text).digest('hex'), experiment };
+}
+
+/** Every combination of the sweep's values, in key order; [{}] for an empty sweep. */
+export function sweepCombinations(sweep: Record<string, unknown[]>): Params[] {
+  let combos: Params[] = [{}];
+  for (const key of Object.keys(sweep).sort()) {
+    combos = combos.flatMap((c) => sweep[key].map((v) => ({ ...c, [key]: v })));
+  }
+  return combos;
+}
+
+function failSchema(err: SchemaError, fail: (path: (string | number)[], problem: string) => never, prefix: (string | number)[] = [], fromSweep = false): never {
+  // A sweep value is reported at the sweep key (the value list), not at a merged parameter path.
+  const path = fromSweep ? prefix : [...prefix, ...err.path];
+  return fail(path, formatSchemaError(err));
+}
+
+const validatorCache = new Map<object, ReturnType<typeof makeValidator>>();
+function makeValidatorCached(schema: object) {
+  let v = validatorCache.get(schema);
+  if (!v) validatorCache.set(schema, (v = makeValidator(schema)));
+  return v;
+}
+
+export function formatPath(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+}
+
+function firstDuplicate(keys: string[]): number {
+  const seen = new Set<string>();
+  for (let i = 0; i < keys.length; i++) {
+    if (seen.has(keys[i])) return i;
+    seen.add(keys[i]);
+  }
+  return -1;
+}

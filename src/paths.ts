@@ -1,0 +1,59 @@
+// The one place that knows where things live on disk.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** the project root (where package.json is) */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+const dataRoot = () => process.env.ISOBENCH_DATA ?? path.join(root, 'data');
+const reportRoot = () => process.env.ISOBENCH_REPORT ?? path.join(root, 'report');
+
+export const paths = {
+  root,
+  experiments: path.join(root, 'experiments'),
+  schema: path.join(root, 'experiments', 'schema.json'),
+  defaultExperiment: path.join(root, 'experiments', 'quick.yaml'),
+  templates: path.join(root, 'templates'),
+  paperData: path.join(root, 'data', 'paper'),
+  /** the paper's claims as data and its JSON Schema (src/claims/load.ts) */
+  claims: path.join(root, 'data', 'paper', 'claims.yaml'),
+  claimsSchema: path.join(root, 'data', 'paper', 'claims.schema.json'),
+  runs: () => path.join(dataRoot(), 'runs'),
+  run: (runId: string) => path.join(dataRoot(), 'runs', runId),
+  cache: () => path.join(dataRoot(), 'cache'),
+  images: () => path.join(dataRoot(), 'cache', 'images'),
+  /** a benchmark root filesystem and its tarball, cached by content hash (src/images/rootfs.ts) */
+  rootfs: (hash: string) => path.join(dataRoot(), 'cache', 'images', `rootfs-${hash}`),
+  rootfsTar: (hash: string) => path.join(dataRoot(), 'cache', 'images', `rootfs-${hash}.tar`),
+  /** a dockerd that isobench starts itself: its config (runtimes) and log (src/platforms/dockerd.ts) */
+  dockerd: () => path.join(dataRoot(), 'cache', 'dockerd'),
+  /** guest kernels from the distribution's package, extracted and cached by package version (src/images/guest-kernel.ts) */
+  kernels: () => path.join(dataRoot(), 'cache', 'kernels'),
+  /** a VM's initramfs (cpio newc) for a rootfs, cached by content hash (src/images/initramfs.ts) */
+  initramfs: (hash: string) => path.join(dataRoot(), 'cache', 'images', `initramfs-${hash}.cpio`),
+  /** results of booting a tiny guest once per accelerator, keyed by host kernel and VMM version (src/platforms/vm-probe.ts) */
+  vmProbes: () => path.join(dataRoot(), 'cache', 'vm-probes'),
+  /** scratch directories on real disk (never tmpfs) for disk workloads */
+  scratch: () => path.join(dataRoot(), 'scratch'),
+  lock: () => path.join(dataRoot(), 'runs', '.lock'),
+  reportDir: (runId: string) => path.join(reportRoot(), runId),
+};
+
+/** files inside a run directory */
+export const runFiles = (runDir: string) => ({
+  experiment: path.join(runDir, 'experiment.yaml'),
+  plan: path.join(runDir, 'plan.json'),
+  samples: path.join(runDir, 'samples.jsonl'),
+  environment: path.join(runDir, 'environment.json'),
+  analysis: path.join(runDir, 'analysis.json'),
+  logs: path.join(runDir, 'logs'),
+});
+
+/** files inside a report directory */
+export const reportFiles = (reportDir: string) => ({
+  html: path.join(reportDir, 'index.html'),
+  pdf: path.join(reportDir, 'report.pdf'),
+  charts: path.join(reportDir, 'charts'),
+  summary: path.join(reportDir, 'summary.csv'),
+  archive: path.join(reportDir, 'artifact.tar.gz'),
+});

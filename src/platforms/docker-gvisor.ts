@@ -1,0 +1,103 @@
+// Docker with gVisor's runsc (ptrace) as a registered runtime: the paper's gVisor row as users meet it, through dockerd.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { log } from '../log.ts';
+import { run, terminate, which } from '../proc.ts';
+import type { Detection } from '../types.ts';
+import { enginePlatform, type EngineNetwork } from './docker-cli.ts';
+import { detectDocker } from './docker-runc.ts';
+import { dockerdStartedByUs, ensureDockerd, GVISOR_RUNTIMES, stopOurDockerd } from './dockerd.ts';
+
+const id = 'docker-gvisor';
+
+export interface HostProcess {
+  pid: number;
+  argv: string[];
+}
+
+/** Shim, sandbox, gofer (and any runsc helper) whose command line names this container id. */
+export function leakedRunscProcesses(procs: HostProcess[], containerId: string): HostProcess[] {
+  return procs.filter((p) => {
+    const name = path.basename(p.argv[0] ?? '');
+    return (name.startsWith('runsc') || name.startsWith('containerd-shim')) && p.argv.some((a) => a.includes(containerId));
+  });
+}
+
+/** runsc's state directory, from a runsc process's `--root=` (Docker's is /var/run/docker/runtime-runc/moby). */
+export function runscRoot(procs: HostProcess[]): string | undefined {
+  for (const p of procs) {
+    for (const a of p.argv) if (a.startsWith('--root=')) return a.slice('--root='.length);
+  }
+  return undefined;
+}
+
+/** Live processes (zombies excluded) with their argv, from /proc. */
+export function listProcesses(): HostProcess[] {
+  const out: HostProcess[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      if (argv.length) out.push({ pid, argv });
+    } catch { /* exited while we looked */ }
+  }
+  return out;
+}
+
+/** A failed `docker run --runtime=runsc…` can leave shim, sandbox and gofer running: delete the sandbox, then stop what remains. */
+export async function stopLeakedRunsc(containerId: string): Promise<number> {
+  let leaked = leakedRunscProcesses(listProcesses(), containerId);
+  // after a normal `rm -f` the shim may still be exiting: give it a moment before calling it a leak
+  for (let i = 0; i < 20 && leaked.length; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    leaked = leakedRunscProcesses(listProcesses(), containerId);
+  }
+  if (!leaked.length) return 0;
+  log.warn(`${id}: container ${containerId.slice(0, 12)} left ${leaked.length} process(es) behind (${leaked.map((p) => `${path.basename(p.argv[0])}[${p.pid}]`).join(', ')}); stopping them`);
+  const root = runscRoot(leaked);
+  const runsc = which('runsc');
+  if (root && runsc) await run([runsc, `--root=${root}`, 'delete', '--force', containerId], { timeoutMs: 30_000 });
+  for (const p of leakedRunscProcesses(listProcesses(), containerId)) await terminate(p.pid, 5_000);
+  return leaked.length;
+}
+
+function runtimeConfigHint(runsc: string): string {
+  const runtimes = Object.fromEntries(Object.values(GVISOR_RUNTIMES).map((r) => [r.name, { path: runsc, runtimeArgs: r.runtimeArgs }]));
+  return JSON.stringify({ runtimes });
+}
+
+export const dockerGvisor = enginePlatform({
+  id,
+  family: 'secure-container',
+  description: 'Docker with gVisor runsc (ptrace platform) as its runtime; image imported from the benchmark rootfs',
+  cli: 'docker',
+  networks: ['none', 'host'],
+  networkNote: "runsc's own sandbox network does not start on this kind of host, so Docker's bridge cannot be used",
+  runtimeFor: (network: EngineNetwork) => GVISOR_RUNTIMES[network === 'host' ? 'host' : 'none'].name,
+  async detect(): Promise<Detection> {
+    const runsc = which('runsc');
+    if (!runsc) return { available: false, reason: 'runsc not installed: apt-get install runsc' };
+    const { detection, status } = await detectDocker();
+    if (!detection.available) return detection;
+    const version = (await run([runsc, '--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0].trim();
+    const missing = Object.values(GVISOR_RUNTIMES).map((r) => r.name).filter((n) => !status.runtimes.includes(n));
+    if (status.running && !dockerdStartedByUs() && missing.length) {
+      return {
+        available: false,
+        reason: `the running dockerd has no runtime ${missing.join(', ')}: add ${runtimeConfigHint(runsc)} to /etc/docker/daemon.json and reload it (kill -HUP $(cat /var/run/docker.pid)), or stop dockerd so isobench starts its own`,
+      };
+    }
+    return {
+      available: true,
+      version: version || 'runsc (version unknown)',
+      details: { ...detection.details, docker: detection.version ?? '?', gvisorPlatform: 'ptrace', runtimes: Object.values(GVISOR_RUNTIMES).map((r) => r.name).join(', ') },
+    };
+  },
+  prepare: () => ensureDockerd(id),
+  release: stopOurDockerd,
+  afterRemove: async (containerId) => { await stopLeakedRunsc(containerId); },
+});

@@ -1,0 +1,236 @@
+// LXC over the shared benchmark rootfs: our own config in a private lxcpath, `lxc-start` a sleeping init, `lxc-attach` each command.
+import { promises as fsp, readdirSync, readlinkSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { log } from '../log.ts';
+import { run, which } from '../proc.ts';
+import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
+import { parseCgroupMounts } from './crun.ts';
+import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
+
+export type LxcNetwork = 'none' | 'host';
+export type CgroupVersion = 'v1' | 'v2';
+
+export interface LxcConfigInput {
+  name: string;
+  /** absolute path of the shared benchmark rootfs (mounted read-only) */
+  rootfs: string;
+  cpus: number;
+  memoryMiB: number;
+  hostCores: number;
+  /** host directory bind-mounted read-write at /data */
+  dataDir?: string;
+  network: LxcNetwork;
+  /** which cgroup keys this host takes: lxc.cgroup.* (v1 controllers, as on hybrid hosts) or lxc.cgroup2.* */
+  cgroup: CgroupVersion;
+}
+
+export const lxcOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    network: {
+      enum: ['none', 'host'],
+      default: 'none',
+      description: "'none': own network namespace with loopback only (lxc.net.0.type = empty); 'host': the host's network (type none)",
+    },
+  },
+};
+
+const APT_HINT = 'apt-get install lxc';
+const START_TIMEOUT_MS = 60_000;
+const CONTROL_TIMEOUT_MS = 20_000;
+
+function checkInput(i: LxcConfigInput): void {
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(i.name)) throw new Error(`lxc: name '${i.name}' must match [a-z0-9][a-z0-9-]*`);
+  for (const [field, p] of [['rootfs', i.rootfs], ['dataDir', i.dataDir]] as const) {
+    if (p === undefined) continue;
+    if (!path.isAbsolute(p)) throw new Error(`lxc: ${field} '${p}' must be an absolute path`);
+    // lxc.mount.entry is fstab syntax: whitespace would split the entry
+    if (/\s/.test(p)) throw new Error(`lxc: ${field} '${p}' contains whitespace, which LXC's fstab-style entries cannot hold; use a path without spaces`);
+  }
+  if (!(i.cpus > 0)) throw new Error(`lxc: cpus must be > 0 (got ${i.cpus})`);
+  if (!(i.memoryMiB > 0)) throw new Error(`lxc: memoryMiB must be > 0 (got ${i.memoryMiB})`);
+  if (i.network !== 'none' && i.network !== 'host') throw new Error(`lxc: network '${String(i.network)}' is not supported (options.network: 'none' or 'host')`);
+}
+
+/** The container's config file text; no I/O. Limits as the OCI bundle sets them: first cores, CFS quota, memory limit. */
+export function lxcConfig(i: LxcConfigInput): string {
+  checkInput(i);
+  const cpus = cpusetFor(i.cpus, i.hostCores);
+  const quota = Math.round(i.cpus * CPU_PERIOD_US);
+  const bytes = Math.round(i.memoryMiB * 1024 * 1024);
+  const cg = i.cgroup === 'v1'
+    ? [
+        `lxc.cgroup.cpuset.cpus = ${cpus}`,
+        `lxc.cgroup.cpu.cfs_period_us = ${CPU_PERIOD_US}`,
+        `lxc.cgroup.cpu.cfs_quota_us = ${quota}`,
+        `lxc.cgroup.memory.limit_in_bytes = ${bytes}`,
+      ]
+    : [
+        `lxc.cgroup2.cpuset.cpus = ${cpus}`,
+        `lxc.cgroup2.cpu.max = ${quota} ${CPU_PERIOD_US}`,
+        `lxc.cgroup2.memory.max = ${bytes}`,
+      ];
+  return [
+    '# written by isobench for one instance; removed with its lxcpath by stop()',
+    `lxc.uts.name = ${i.name}`,
+    `lxc.rootfs.path = dir:${i.rootfs}`,
+    // one cached rootfs shared by every container, never copied: read-only, scratch space on tmpfs
+    'lxc.rootfs.options = ro',
+    'lxc.autodev = 1',
+    'lxc.mount.auto = proc:mixed sys:ro',
+    'lxc.mount.entry = tmpfs tmp tmpfs rw,nosuid,nodev,mode=1777 0 0',
+    'lxc.mount.entry = tmpfs run tmpfs rw,nosuid,nodev,mode=755 0 0',
+    ...(i.dataDir ? [`lxc.mount.entry = ${i.dataDir} data none rbind,rw 0 0`] : []),
+    `lxc.net.0.type = ${i.network === 'host' ? 'none' : 'empty'}`,
+    // what LXC's own common.conf drops
+    'lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio',
+    ...cg,
+    '',
+  ].join('\n');
+}
+
+/** lxc.cgroup.* when the memory and cpuset controllers sit on v1 hierarchies (legacy or hybrid hosts), else lxc.cgroup2.*. */
+export function cgroupVersionFor(mountinfo: string): CgroupVersion {
+  const m = parseCgroupMounts(mountinfo);
+  const v1 = new Set(m.v1.flatMap((h) => h.controllers));
+  return v1.has('memory') && v1.has('cpuset') ? 'v1' : 'v2';
+}
+
+/** Host pids in the same pid namespace as the container's init, other than the init. */
+function pidsInNamespaceOf(initPid: number): number[] {
+  let ns: string;
+  try {
+    ns = readlinkSync(`/proc/${initPid}/ns/pid`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e) || Number(e) === initPid) continue;
+    try {
+      if (readlinkSync(`/proc/${e}/ns/pid`) === ns) out.push(Number(e));
+    } catch { /* exited, or a kernel thread */ }
+  }
+  return out;
+}
+
+async function tail(file: string, lines = 5): Promise<string> {
+  try {
+    return (await fsp.readFile(file, 'utf8')).trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** cgroups LXC names after the container (it removes them itself; left only after a crash). */
+async function removeCgroups(name: string): Promise<void> {
+  const base = '/sys/fs/cgroup';
+  for (const h of await fsp.readdir(base).catch(() => [] as string[])) {
+    for (const leaf of [`lxc.payload.${name}`, `lxc.monitor.${name}`]) {
+      await fsp.rmdir(path.join(base, h, leaf)).catch(() => {});
+    }
+  }
+}
+
+async function start(spec: InstanceSpec): Promise<Instance> {
+  const bins = Object.fromEntries(['lxc-start', 'lxc-attach', 'lxc-stop', 'lxc-info'].map((b) => [b, which(b)]));
+  const missing = Object.entries(bins).filter(([, p]) => !p).map(([b]) => b);
+  if (missing.length) throw new Error(`lxc: ${missing.join(', ')} not found on PATH (${APT_HINT})`);
+  const network = ((spec.options?.network as string | undefined) ?? spec.network ?? 'none') as LxcNetwork;
+  const name = spec.name;
+  const text = lxcConfig({
+    name,
+    rootfs: path.resolve(spec.rootfs),
+    cpus: spec.cpus,
+    memoryMiB: spec.memoryMiB,
+    hostCores: os.cpus().length,
+    dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
+    network,
+    cgroup: cgroupVersionFor(await fsp.readFile('/proc/self/mountinfo', 'utf8')),
+  });
+  await fsp.mkdir(spec.logDir, { recursive: true });
+  const logFile = path.join(spec.logDir, `lxc-${name}.log`);
+  // a private lxcpath, so nothing lands in /var/lib/lxc
+  const lxcpath = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-lxc-${name}-`));
+  const configFile = path.join(lxcpath, name, 'config');
+  const at = ['-n', name, '-P', lxcpath];
+  let initPid: number | undefined;
+  let stopped = false;
+
+  async function stop(): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    try {
+      const r = await run([bins['lxc-stop']!, ...at, '-k'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      const state = await run([bins['lxc-info']!, ...at, '-sH'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      if (state.stdout.trim() && state.stdout.trim() !== 'STOPPED') {
+        log.warn(`lxc: ${name} is ${state.stdout.trim()} after lxc-stop -k (exit ${r.code}: ${r.stderr.trim()}); killing its init ${initPid ?? '?'}`);
+        if (initPid) try { process.kill(initPid, 'SIGKILL'); } catch { /* gone */ }
+      }
+      await removeCgroups(name);
+      // never lxc-destroy: for a dir: rootfs it deletes the rootfs itself, which is the shared cached image
+      await fsp.rm(lxcpath, { recursive: true, force: true });
+    } catch (e) {
+      log.warn(`lxc: stopping ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  try {
+    await fsp.mkdir(path.dirname(configFile), { recursive: true });
+    await fsp.writeFile(configFile, text);
+    // stdio ignored: the daemonized monitor must not hold run()'s pipes; errors go to the -o log
+    const r = await run([bins['lxc-start']!, ...at, '-f', configFile, '-d', '-o', logFile, '-l', 'NOTICE', '--', ...KEEPALIVE_ARGS], {
+      timeoutMs: START_TIMEOUT_MS,
+      ignoreOutput: true,
+    });
+    if (r.timedOut || r.code !== 0) {
+      const why = r.timedOut ? `timed out after ${START_TIMEOUT_MS / 1000} s` : `exit ${r.code ?? r.signal}`;
+      throw new Error(`lxc: could not start container ${name} (${why}); ${logFile}: ${(await tail(logFile)) || '(empty)'}`);
+    }
+    const info = await run([bins['lxc-info']!, ...at, '-pH'], { timeoutMs: CONTROL_TIMEOUT_MS });
+    initPid = Number(info.stdout.trim()) || undefined;
+    if (!initPid) throw new Error(`lxc: container ${name} started but lxc-info shows no init pid (${info.stderr.trim() || info.stdout.trim()}); ${logFile}: ${await tail(logFile)}`);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+
+  async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
+    const env = Object.entries({ PATH: CONTAINER_PATH, HOME: '/root', ...opts?.env }).flatMap(([k, v]) => ['-v', `${k}=${v}`]);
+    // cwd '/': lxc-attach tries to enter the caller's working directory inside the container
+    const r = await run([bins['lxc-attach']!, ...at, '--clear-env', ...env, '--', ...argv], { timeoutMs: opts?.timeoutMs, cwd: '/' });
+    if (r.timedOut && initPid && !stopped) {
+      for (const pid of pidsInNamespaceOf(initPid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    return r;
+  }
+
+  return {
+    exec,
+    network,
+    address: network === 'host' ? '127.0.0.1' : undefined,
+    dataPath: spec.dataDir ? '/data' : undefined,
+    stop,
+  };
+}
+
+export const lxc: Platform = {
+  id: 'lxc',
+  family: 'container',
+  description: 'LXC (lxc-start with a sleeping init, lxc-attach per command) over the shared benchmark rootfs, private lxcpath',
+  optionsSchema: lxcOptionsSchema,
+  packages: ['lxc'],
+  async detect(): Promise<Detection> {
+    const missing = ['lxc-start', 'lxc-attach', 'lxc-stop', 'lxc-info'].filter((b) => !which(b));
+    if (missing.length) return { available: false, reason: `${missing.join(', ')} not found on PATH (${APT_HINT})` };
+    if (process.getuid?.() !== 0) return { available: false, reason: 'lxc-start needs root for a privileged container (run isobench as root)' };
+    const v = await run([which('lxc-start')!, '--version'], { timeoutMs: CONTROL_TIMEOUT_MS });
+    const version = v.stdout.trim().split('\n')[0];
+    if (v.code !== 0 || !version) return { available: false, reason: `lxc-start --version failed: ${(v.stderr || v.stdout).trim()}` };
+    const cgroup = cgroupVersionFor(await fsp.readFile('/proc/self/mountinfo', 'utf8').catch(() => ''));
+    return { available: true, version, details: { cgroupKeys: cgroup === 'v1' ? 'lxc.cgroup.* (v1 controllers)' : 'lxc.cgroup2.*' } };
+  },
+  start,
+};

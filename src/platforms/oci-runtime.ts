@@ -1,0 +1,191 @@
+// An OCI runtime called directly (runc, crun): a bundle per instance, `run --detach` a keep-alive init, `exec` each command.
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { log } from '../log.ts';
+import { formatArgv, run, which } from '../proc.ts';
+import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
+import { ociConfig, writeOciBundle } from './oci-bundle.ts';
+
+export interface OciRuntimeConfig {
+  id: string;
+  /** executable name on PATH */
+  binary: string;
+  /** Debian package, for the install hint */
+  aptPackage: string;
+  description: string;
+  /** host fix applied once per run (recorded in src/run/host-changes.ts) */
+  prepare?: () => Promise<void>;
+  /** extra facts for doctor and environment.json (e.g. a host fix that prepare() will apply) */
+  details?: () => Promise<Record<string, string> | undefined>;
+}
+
+export type OciNetwork = 'none' | 'host';
+
+export const ociOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    network: {
+      enum: ['none', 'host'],
+      default: 'none',
+      description: "'none': own network namespace with loopback only; 'host': share the host's network",
+    },
+  },
+};
+
+const START_TIMEOUT_MS = 60_000;
+const CONTROL_TIMEOUT_MS = 20_000;
+
+/** options.network wins over spec.network; anything but none/host is refused with the fix named. */
+export function ociNetwork(id: string, spec: Pick<InstanceSpec, 'network' | 'options'>): OciNetwork {
+  const n = (spec.options?.network as string | undefined) ?? spec.network ?? 'none';
+  if (n !== 'none' && n !== 'host') {
+    throw new Error(`${id}: network '${n}' is not supported (options.network: 'none' or 'host')`);
+  }
+  return n;
+}
+
+async function tail(file: string, lines = 5): Promise<string> {
+  try {
+    return (await fsp.readFile(file, 'utf8')).trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+/** SIGKILL the container's processes other than its init (what a timed-out exec left running). */
+async function killStrays(bin: string, name: string): Promise<void> {
+  const state = await run([bin, 'state', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+  const ps = await run([bin, 'ps', '--format', 'json', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+  let pids: number[] = [];
+  try {
+    const init = (JSON.parse(state.stdout) as { pid?: number }).pid;
+    pids = (JSON.parse(ps.stdout) as number[]).filter((p) => p !== init);
+  } catch {
+    log.warn(`${name}: could not list the container's processes after a timeout: ${(ps.stderr || state.stderr).trim()}`);
+  }
+  for (const pid of pids) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  }
+}
+
+/** isobench/<name> and isobench cgroup directories under /sys/fs/cgroup (v2) and each v1 hierarchy, deepest first */
+async function cgroupDirs(name: string): Promise<string[]> {
+  const base = '/sys/fs/cgroup';
+  const roots = [base];
+  for (const h of await fsp.readdir(base).catch(() => [] as string[])) roots.push(path.join(base, h));
+  return [...roots.map((r) => path.join(r, 'isobench', name)), ...roots.map((r) => path.join(r, 'isobench'))];
+}
+
+/** Remove the cgroups a runtime left behind; rmdir refuses a busy or non-empty one, which then stays (another instance). */
+async function removeCgroups(name: string): Promise<void> {
+  for (const dir of await cgroupDirs(name)) {
+    await fsp.rmdir(dir).catch((e: NodeJS.ErrnoException) => {
+      if (dir.endsWith(`/${name}`) && e.code !== 'ENOENT' && e.code !== 'ENOTDIR') log.warn(`could not remove cgroup ${dir}: ${e.message}`);
+    });
+  }
+}
+
+export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
+  const { id, binary } = cfg;
+  const binaryPath = () => {
+    const b = which(binary);
+    if (!b) throw new Error(`${id}: ${binary} not found on PATH (apt-get install ${cfg.aptPackage})`);
+    return b;
+  };
+
+  async function start(spec: InstanceSpec): Promise<Instance> {
+    const bin = binaryPath();
+    const network = ociNetwork(id, spec);
+    const name = spec.name;
+    const config = ociConfig({
+      name,
+      rootfs: path.resolve(spec.rootfs),
+      cpus: spec.cpus,
+      memoryMiB: spec.memoryMiB,
+      hostCores: os.cpus().length,
+      dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
+      network,
+    });
+    await fsp.mkdir(spec.logDir, { recursive: true });
+    const runtimeLog = path.join(spec.logDir, `${id}-${name}.log`);
+    const bundle = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${name}-`));
+    let stopped = false;
+
+    async function stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      try {
+        await run([bin, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
+        const del = await run([bin, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+        await fsp.rm(bundle, { recursive: true, force: true });
+        await removeCgroups(name);
+        const list = await run([bin, 'list', '-q'], { timeoutMs: CONTROL_TIMEOUT_MS });
+        if (list.stdout.split('\n').some((l) => l.trim() === name)) {
+          log.warn(`${id}: container ${name} is still listed by '${binary} list' after ${formatArgv(del.hostArgv)} (exit ${del.code}: ${del.stderr.trim()})`);
+        }
+      } catch (e) {
+        log.warn(`${id}: stopping ${name}: ${(e as Error).message}`);
+      }
+    }
+
+    try {
+      await writeOciBundle(bundle, config);
+      await fsp.writeFile(runtimeLog, ''); // so the tail quoted on failure is this start's
+      // stdio ignored: the detached init inherits it, and a held pipe would keep run() waiting forever; errors go to --log
+      const r = await run([bin, '--log', runtimeLog, 'run', '--detach', '--bundle', bundle, name], {
+        timeoutMs: START_TIMEOUT_MS,
+        ignoreOutput: true,
+      });
+      if (r.timedOut || r.code !== 0) {
+        const why = r.timedOut ? `timed out after ${START_TIMEOUT_MS} ms` : `exit ${r.code ?? r.signal}`;
+        throw new Error(`${id}: could not start container ${name} (${why}); ${runtimeLog}: ${(await tail(runtimeLog)) || '(empty)'}`);
+      }
+    } catch (e) {
+      await stop();
+      throw e;
+    }
+
+    async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
+      const env = Object.entries(opts?.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+      const timeoutMs = opts?.timeoutMs;
+      const pending = run([bin, 'exec', ...env, name, ...argv], { timeoutMs });
+      // run() kills the host-side `exec` on timeout, but crun's exec'd process has its own process group and keeps
+      // the output pipes open: kill everything in the container except its init at the same moment
+      let killing: Promise<void> | undefined;
+      const timer = timeoutMs ? setTimeout(() => { killing = killStrays(bin, name); }, timeoutMs) : undefined;
+      const r = await pending;
+      if (timer) clearTimeout(timer);
+      await killing;
+      return r;
+    }
+
+    return {
+      exec,
+      network,
+      address: network === 'host' ? '127.0.0.1' : undefined,
+      dataPath: spec.dataDir ? '/data' : undefined,
+      stop,
+    };
+  }
+
+  return {
+    id,
+    family: 'container',
+    description: cfg.description,
+    optionsSchema: ociOptionsSchema,
+    async detect(): Promise<Detection> {
+      const bin = which(binary);
+      if (!bin) return { available: false, reason: `${binary} not found on PATH (apt-get install ${cfg.aptPackage})` };
+      if (process.getuid?.() !== 0) return { available: false, reason: `${binary} needs root here (run isobench as root)` };
+      const r = await run([bin, '--version'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      const first = r.stdout.split('\n')[0]?.trim() ?? '';
+      if (r.code !== 0 || !first) return { available: false, reason: `${binary} --version failed: ${(r.stderr || r.stdout).trim()}` };
+      const details = await cfg.details?.();
+      return { available: true, version: first.replace(new RegExp(`^${binary} version\\s+`), ''), ...(details ? { details } : {}) };
+    },
+    ...(cfg.prepare ? { prepare: cfg.prepare } : {}),
+    start,
+  };
+}

@@ -1,0 +1,122 @@
+// One fresh platform instance: start it, run the workload's iterations, stop it — always — and return the samples.
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { killGroup, liveProcessGroups, formatArgv } from '../proc.ts';
+import type { Cell, ExecResult, Experiment, Instance, Platform, Sample, Workload } from '../types.ts';
+import { WorkloadError } from '../types.ts';
+
+export interface MeasureArgs {
+  platform: Platform;
+  workload: Workload;
+  cell: Cell;
+  instance: number;
+  experiment: Experiment;
+  rootfs: { dir: string; hash: string };
+  runDir: string;
+  base: Omit<Sample, 'iteration' | 'metric' | 'value' | 'unit' | 'better' | 'status' | 'startedAt' | 'endedAt'>;
+  onStarted?: (instance: Instance) => void;
+  onSample: (s: Sample) => void;
+}
+
+class Timeout extends Error {}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => { timer = setTimeout(() => reject(new Timeout(`${what} did not finish within ${ms / 1000} s`)), ms); }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Wraps an instance so every command, its output and exit code land in the instance's log file. */
+function recording(inner: Instance, logFile: string, commands: string[][]): Instance {
+  return {
+    ...inner,
+    async exec(argv, opts) {
+      commands.push(argv);
+      const r: ExecResult = await inner.exec(argv, opts);
+      appendFileSync(logFile, [
+        `$ ${formatArgv(argv)}`,
+        `# host: ${formatArgv(r.hostArgv)}`,
+        `# exit ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''} in ${r.ms.toFixed(1)} ms`,
+        r.stdout && `--- stdout\n${r.stdout.trimEnd()}`,
+        r.stderr && `--- stderr\n${r.stderr.trimEnd()}`,
+        '',
+      ].filter(Boolean).join('\n') + '\n');
+      return r;
+    },
+    stop: inner.stop,
+  };
+}
+
+export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
+  const { cell, experiment: exp } = a;
+  const logRel = path.join('logs', cell.id, `instance-${a.instance}.log`);
+  const logFile = path.join(a.runDir, logRel);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const name = `isobench-${cell.id}-${a.instance}-${process.pid}`;
+  const dataDir = path.join(a.runDir, 'scratch', `${cell.id}-${a.instance}`);
+  mkdirSync(dataDir, { recursive: true });
+  const out: Sample[] = [];
+  const emit = (s: Sample) => { out.push(s); a.onSample(s); };
+  const groupsBefore = new Set(liveProcessGroups());
+  let instance: Instance | undefined;
+  const t0 = new Date().toISOString();
+  let iteration = 0;
+  const failure = (status: 'failed' | 'timeout', error: string, startedAt: string) => emit({
+    ...a.base, iteration, metric: null, value: null, unit: null, better: null, status, error, log: logRel,
+    network: instance?.network, startedAt, endedAt: new Date().toISOString(),
+  });
+
+  try {
+    const started = a.platform.start({
+      name, cpus: exp.resources.cpus, memoryMiB: exp.resources.memoryMiB, rootfs: a.rootfs.dir, rootfsHash: a.rootfs.hash,
+      dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
+    });
+    // A start that outlives its timeout may still resolve later: stop what it made.
+    started.then((late) => { if (!instance) void late.stop(); }, () => undefined);
+    instance = await withTimeout(started, exp.timeouts.startS * 1000, `${a.platform.id} start`);
+    a.onStarted?.(instance);
+  } catch (e) {
+    appendFileSync(logFile, `# start failed: ${(e as Error).message}\n`);
+    failure(e instanceof Timeout ? 'timeout' : 'failed', `start: ${(e as Error).message}`, t0);
+    killNewGroups(groupsBefore);
+    return out;
+  }
+
+  let abandoned = false; // set on cell timeout, so the measuring loop writes nothing more
+  const measure = async () => {
+    for (; iteration < exp.repetitions.iterations && !abandoned; iteration++) {
+      const startedAt = new Date().toISOString();
+      const commands: string[][] = [];
+      try {
+        const metrics = await a.workload.run(recording(instance!, logFile, commands), cell.params, { cpus: exp.resources.cpus });
+        const endedAt = new Date().toISOString();
+        if (abandoned) return;
+        for (const m of metrics) {
+          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok',
+            network: instance!.network, commands, log: logRel, startedAt, endedAt });
+        }
+      } catch (e) {
+        if (abandoned) return;
+        const msg = e instanceof WorkloadError ? e.message : `unexpected error: ${(e as Error).message}`;
+        failure('failed', msg, startedAt);
+      }
+    }
+  };
+  try {
+    await withTimeout(measure(), exp.timeouts.cellS * 1000, `${a.workload.id} on ${a.platform.id}`);
+  } catch (e) {
+    abandoned = true;
+    failure('timeout', (e as Error).message, t0);
+  } finally {
+    await instance.stop().catch((e: Error) => appendFileSync(logFile, `# stop failed: ${e.message}\n`));
+    killNewGroups(groupsBefore);
+  }
+  return out;
+}
+
+/** Processes this instance started and nobody stopped (a hung exec after a timeout) are killed. */
+function killNewGroups(before: Set<number>) {
+  for (const pid of liveProcessGroups()) if (!before.has(pid)) killGroup(pid);
+}

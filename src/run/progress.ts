@@ -1,0 +1,30 @@
+// The live progress line: cell k of n, what runs, elapsed, ETA.
+export interface ProgressState {
+  done: number; // instances finished
+  total: number;
+  platform: string;
+  workload: string;
+  job: string;
+  instance: number;
+  elapsedMs: number;
+}
+
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '?';
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
+}
+
+/** ETA from the mean time per finished instance; unknown before the first one finishes. */
+export function etaMs(s: Pick<ProgressState, 'done' | 'total' | 'elapsedMs'>): number {
+  if (s.done === 0) return NaN;
+  return (s.elapsedMs / s.done) * (s.total - s.done);
+}
+
+export function formatProgress(s: ProgressState): string {
+  const job = s.job === 'default' ? '' : `/${s.job}`;
+  return `[${s.done + 1}/${s.total}] ${s.platform} · ${s.workload}${job} · instance ${s.instance + 1} · elapsed ${formatDuration(s.elapsedMs)} · ETA ${formatDuration(etaMs(s))}`;
+}

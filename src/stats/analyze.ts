@@ -1,0 +1,225 @@
+// The analyze stage: samples.jsonl + plan.json + environment.json -> analysis.json (summaries, ratios to native, failures).
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { log } from '../log.ts';
+import { runFiles } from '../paths.ts';
+import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample } from '../types.ts';
+import { DEFAULT_RESAMPLES, RATIO_METHOD, ratioOfMeans } from './bootstrap.ts';
+import { describe } from './descriptive.ts';
+import { meanInterval } from './interval.ts';
+import { flagOutliers } from './outliers.ts';
+import { deriveSeed } from './random.ts';
+import { readEnvironmentFile, readExperimentMeta, readPlanFile, readSamplesFile } from './read-run.ts';
+import { stableStringify } from './stable-json.ts';
+
+/** What the three input files do not hold: the experiment file's description and repetitions. */
+export interface AnalysisMeta {
+  run?: string;
+  description?: string;
+  repetitions?: { instances: number; iterations: number };
+  resamples?: number;
+}
+
+/** One cell x metric: the ok values, per instance, per iteration. */
+interface Group {
+  cell: string;
+  platform: string;
+  workload: string;
+  job: string;
+  params: Params;
+  paramsKey: string;
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  /** instance -> iteration -> value */
+  values: Map<number, Map<number, number>>;
+  first: Sample;
+}
+
+/** code-unit order, the same on every machine (localeCompare is not) */
+const cmp = (a: string | number, b: string | number): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function chain(...orders: number[]): number {
+  for (const o of orders) if (o !== 0) return o;
+  return 0;
+}
+
+const byNumber = (a: number, b: number) => a - b;
+
+export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Environment, meta: AnalysisMeta = {}): Analysis {
+  const resamples = meta.resamples ?? DEFAULT_RESAMPLES;
+  const platformRecords = new Map(env.platforms.map((p) => [p.id, p]));
+  const isNative = (platform: string) => (platformRecords.get(platform)?.family ?? (platform === 'native' ? 'native' : '')) === 'native';
+  const cellOptions = new Map(plan.cells.map((c) => [c.id, c.platformOptions ?? {}]));
+
+  const groups = new Map<string, Group>();
+  const failedInstances = new Map<string, Set<number>>(); // cell -> instances with a failed or timed-out sample
+  const failures: Failure[] = [];
+  let duplicates = 0;
+  for (const s of samples) {
+    if (s.status !== 'ok') {
+      failures.push({
+        platform: s.platform, workload: s.workload, job: s.job, instance: s.instance, status: s.status,
+        error: s.error ?? '(no error recorded)', cell: s.cell, params: s.params, iteration: s.iteration,
+      });
+      if (s.status === 'failed' || s.status === 'timeout') {
+        if (!failedInstances.has(s.cell)) failedInstances.set(s.cell, new Set());
+        failedInstances.get(s.cell)!.add(s.instance);
+      }
+      continue;
+    }
+    const metric = s.metric!;
+    const key = `${s.cell}\u0000${metric}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = {
+        cell: s.cell, platform: s.platform, workload: s.workload, job: s.job, params: s.params,
+        paramsKey: stableStringify(s.params, 0), metric, unit: s.unit!, better: s.better!, values: new Map(), first: s,
+      };
+      groups.set(key, g);
+    } else if (g.unit !== s.unit || g.better !== s.better) {
+      throw new Error(`samples: cell ${s.cell} metric '${metric}' is recorded as '${g.unit}' (${g.better} is better) and as '${s.unit}' (${s.better} is better); one metric needs one unit`);
+    }
+    if (s.instance < g.first.instance || (s.instance === g.first.instance && s.iteration < g.first.iteration)) g.first = s;
+    if (!g.values.has(s.instance)) g.values.set(s.instance, new Map());
+    const iterations = g.values.get(s.instance)!;
+    // a resumed run may measure an iteration again; the later line is the one that completed last
+    if (iterations.has(s.iteration)) duplicates++;
+    iterations.set(s.iteration, s.value!);
+  }
+  if (duplicates > 0) log.warn(`samples: ${duplicates} value(s) measured twice for the same cell, instance, iteration and metric; the later line was used`);
+
+  // per instance, iterations in iteration order (so float sums do not depend on line order)
+  const instanceValues = (g: Group): { instances: number[]; values: number[][] } => {
+    const instances = [...g.values.keys()].sort(byNumber);
+    const values = instances.map((i) => {
+      const its = g.values.get(i)!;
+      return [...its.keys()].sort(byNumber).map((k) => its.get(k)!);
+    });
+    return { instances, values };
+  };
+
+  const sorted = [...groups.values()].sort((a, b) => chain(
+    cmp(a.workload, b.workload), cmp(a.job, b.job), cmp(a.paramsKey, b.paramsKey), cmp(a.metric, b.metric),
+    cmp(isNative(a.platform) ? 0 : 1, isNative(b.platform) ? 0 : 1), cmp(a.platform, b.platform),
+    cmp(stableStringify(cellOptions.get(a.cell) ?? {}, 0), stableStringify(cellOptions.get(b.cell) ?? {}, 0)), cmp(a.cell, b.cell),
+  ));
+
+  // the baseline of each workload/job/params/metric: the first native group in sorted order
+  const comparable = (g: Group) => `${g.workload}\u0000${g.job}\u0000${g.paramsKey}\u0000${g.metric}`;
+  const baselines = new Map<string, Group>();
+  for (const g of sorted) if (isNative(g.platform) && !baselines.has(comparable(g))) baselines.set(comparable(g), g);
+
+  const summaries: MetricSummary[] = sorted.map((g) => {
+    const { instances, values } = instanceValues(g);
+    const instanceMeans = values.map((its) => its.reduce((a, b) => a + b, 0) / its.length);
+    const d = describe(instanceMeans);
+    const flags = flagOutliers(instanceMeans);
+    const record = platformRecords.get(g.platform);
+    const commands = g.first.commands;
+
+    let ratioToNative: MetricSummary['ratioToNative'] = null;
+    const baseline = baselines.get(comparable(g));
+    if (baseline === g) {
+      ratioToNative = { value: 1, ci: null, method: 'native baseline' };
+    } else if (baseline) {
+      const r = ratioOfMeans(values, instanceValues(baseline).values, {
+        seed: deriveSeed(plan.seed, `${g.cell}/${baseline.cell}/${g.metric}`),
+        resamples,
+      });
+      if (r) ratioToNative = { value: r.value, ci: r.ci, method: RATIO_METHOD };
+    }
+
+    const summary: MetricSummary = {
+      platform: g.platform,
+      workload: g.workload,
+      job: g.job,
+      metric: g.metric,
+      unit: g.unit,
+      better: g.better,
+      n: d.n,
+      iterations: values.reduce((a, its) => a + its.length, 0),
+      failed: failedInstances.get(g.cell)?.size ?? 0,
+      mean: d.mean,
+      median: d.median,
+      sd: d.sd,
+      cv: d.cv,
+      ci: meanInterval(instanceMeans),
+      instanceMeans,
+      instances,
+      outliers: instances.filter((_, i) => flags[i]),
+      cell: g.cell,
+      params: g.params,
+      platformOptions: cellOptions.get(g.cell) ?? {},
+      ratioToNative,
+      emulated: record?.emulated === true,
+    };
+    // the measurement is the last command a sample ran (earlier ones set up, e.g. start a server)
+    if (commands && commands.length > 0) summary.command = commands[commands.length - 1];
+    if (g.first.network) summary.network = g.first.network;
+    return summary;
+  });
+
+  failures.sort((a, b) => chain(
+    cmp(a.platform, b.platform), cmp(a.workload, b.workload), cmp(a.job, b.job),
+    cmp(stableStringify(a.params, 0), stableStringify(b.params, 0)), cmp(a.cell, b.cell),
+    a.instance - b.instance, a.iteration - b.iteration, cmp(a.status, b.status), cmp(a.error, b.error),
+  ));
+
+  const notRun: NotRun[] = env.platforms
+    .filter((p) => p.requested && !p.available)
+    .map((p) => ({ platform: p.id, reason: p.reason ?? 'not available (no reason recorded)' }))
+    .sort((a, b) => cmp(a.platform, b.platform));
+
+  return {
+    schema: 1,
+    run: meta.run ?? env.run,
+    experiment: {
+      name: plan.experiment,
+      description: meta.description ?? '',
+      file: env.experiment.file,
+      sha256: env.experiment.sha256,
+      seed: plan.seed,
+    },
+    repetitions: meta.repetitions ?? repetitionsFrom(plan, samples),
+    bootstrap: { resamples, seed: plan.seed },
+    summaries,
+    notRun,
+    failures,
+  };
+}
+
+/** when the experiment file is gone: the most instances planned for a cell, the most iterations seen */
+function repetitionsFrom(plan: Plan, samples: readonly Sample[]): { instances: number; iterations: number } {
+  const perCell = new Map<string, number>();
+  for (const o of plan.order) perCell.set(o.cell, (perCell.get(o.cell) ?? 0) + 1);
+  let iterations = 0;
+  for (const s of samples) iterations = Math.max(iterations, s.iteration + 1);
+  return { instances: Math.max(0, ...perCell.values()), iterations };
+}
+
+export async function analyzeRun(runDir: string): Promise<Analysis> {
+  const files = runFiles(runDir);
+  const [samples, plan, env, experiment] = await Promise.all([
+    readSamplesFile(files.samples),
+    readPlanFile(files.plan),
+    readEnvironmentFile(files.environment),
+    readExperimentMeta(files.experiment),
+  ]);
+  return analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir) });
+}
+
+/** The analysis as written: keys sorted, two-space indent, trailing newline (same input, same bytes). */
+export function formatAnalysis(analysis: Analysis): string {
+  return `${stableStringify(analysis)}\n`;
+}
+
+/** Analyse a run and write its analysis.json (via a temporary file, so a reader never sees half a file); returns the path. */
+export async function writeAnalysis(runDir: string): Promise<string> {
+  const file = runFiles(runDir).analysis;
+  const text = formatAnalysis(await analyzeRun(runDir));
+  const tmp = `${file}.tmp`;
+  await writeFile(tmp, text);
+  await rename(tmp, file);
+  return file;
+}

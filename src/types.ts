@@ -1,0 +1,410 @@
+// The seams between stages: plain data records and the two interfaces (Platform, Workload).
+
+export type Family = 'native' | 'container' | 'secure-container' | 'hypervisor' | 'unikernel';
+export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user';
+
+export interface Detection {
+  available: boolean;
+  version?: string;
+  reason?: string; // why not available, with an install hint
+  details?: Record<string, string>; // e.g. gVisor platforms offered, Kata hypervisor
+}
+
+/** What a platform needs to start a fresh instance. */
+export interface InstanceSpec {
+  /** unique name for this instance, safe as a container id ([a-z0-9-]) */
+  name: string;
+  cpus: number;
+  memoryMiB: number;
+  /** root filesystem directory (a benchmark rootfs built by src/images) */
+  rootfs: string;
+  /** content hash of the rootfs, for caching what a platform derives from it (images, bundles) */
+  rootfsHash: string;
+  /** host directory on real disk, visible inside the instance at /data */
+  dataDir?: string;
+  network?: NetworkMode;
+  /** platform options from the experiment file, validated against the platform's schema */
+  options: Record<string, unknown>;
+  /** directory for this instance's logs */
+  logDir: string;
+}
+
+export interface ExecOptions {
+  timeoutMs?: number;
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  /** exit code; null when killed by a signal */
+  code: number | null;
+  signal?: string | null;
+  ms: number;
+  timedOut: boolean;
+  /** the host-side argv that ran (for the methods section and traceability) */
+  hostArgv: string[];
+}
+
+export interface Instance {
+  exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>;
+  /** for network workloads: where a server inside the instance is reachable from the host */
+  address?: string;
+  network?: NetworkMode;
+  /** where spec.dataDir is seen inside the instance (on real disk), if one was given */
+  dataPath?: string;
+  /** always called; leaves nothing behind */
+  stop(): Promise<void>;
+}
+
+export interface Platform {
+  id: string;
+  family: Family;
+  /** one line: what this platform is, for doctor and the report */
+  description: string;
+  /** true when the platform runs under software emulation (labelled everywhere) */
+  emulated?: boolean;
+  /** JSON Schema of `options` in the experiment file */
+  optionsSchema?: object;
+  /** Debian/Ubuntu packages that provide it (installed by `isobench setup` when missing) */
+  packages?: string[];
+  detect(): Promise<Detection>;
+  /** once per run before the first instance (start a daemon, apply a host fix); record changes in src/run/host-changes.ts */
+  prepare?(): Promise<void>;
+  start(spec: InstanceSpec): Promise<Instance>;
+  /** once per run after the last instance, also on error and Ctrl-C */
+  teardown?(): Promise<void>;
+}
+
+export interface Metric {
+  name: string;
+  value: number;
+  unit: string;
+  better: 'higher' | 'lower';
+}
+
+export interface MetricSpec {
+  name: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  description?: string;
+}
+
+export type Params = Record<string, unknown>;
+
+export interface WorkloadContext {
+  /** cpus of the instance, for workloads whose thread count follows it */
+  cpus: number;
+}
+
+export interface Workload {
+  id: string;
+  description: string;
+  /** binaries the benchmark image must hold */
+  tools: string[];
+  /** Debian/Ubuntu packages that provide the tools */
+  packages?: string[];
+  metrics: MetricSpec[];
+  /** JSON Schema of `params`; defaults are filled in by the loader */
+  paramsSchema: object;
+  /** argv arrays only, never a shell string */
+  run(instance: Instance, params: Params, ctx: WorkloadContext): Promise<Metric[]>;
+}
+
+/** Thrown by a workload when the tool ran but its output is not a valid result. */
+export class WorkloadError extends Error {
+  constructor(message: string, readonly output?: string) {
+    super(message);
+    this.name = 'WorkloadError';
+  }
+}
+
+// ---- experiment and plan ----
+
+export interface PlatformEntry {
+  id: string;
+  options: Record<string, unknown>;
+}
+
+export interface JobEntry {
+  name: string;
+  params: Params;
+}
+
+export interface WorkloadEntry {
+  id: string;
+  params: Params;
+  jobs: JobEntry[];
+  sweep: Record<string, unknown[]>;
+}
+
+export interface Experiment {
+  name: string;
+  description: string;
+  seed: number;
+  repetitions: { instances: number; iterations: number };
+  resources: { cpus: number; memoryMiB: number };
+  timeouts: { startS: number; cellS: number };
+  platforms: PlatformEntry[];
+  workloads: WorkloadEntry[];
+}
+
+export interface LoadedExperiment {
+  file: string; // path as given
+  text: string; // the file's bytes as run
+  sha256: string;
+  experiment: Experiment;
+}
+
+export interface Cell {
+  id: string; // hash of the canonical description
+  platform: string;
+  platformOptions: Record<string, unknown>;
+  workload: string;
+  job: string;
+  params: Params;
+}
+
+/** One fresh platform instance of one cell: the unit of replication. */
+export interface PlannedInstance {
+  cell: string;
+  instance: number; // 0-based index within the cell
+}
+
+export interface Plan {
+  schema: 1;
+  experiment: string;
+  seed: number;
+  cells: Cell[];
+  order: PlannedInstance[];
+}
+
+// ---- store ----
+
+export type SampleStatus = 'ok' | 'failed' | 'timeout' | 'skipped';
+
+export interface Sample {
+  schema: 1;
+  run: string;
+  cell: string;
+  platform: string;
+  workload: string;
+  job: string;
+  params: Params;
+  instance: number;
+  iteration: number;
+  metric: string | null;
+  value: number | null;
+  unit: string | null;
+  better: 'higher' | 'lower' | null;
+  status: SampleStatus;
+  error?: string;
+  network?: NetworkMode;
+  /** the commands that produced this sample (host argv) */
+  commands?: string[][];
+  /** log file relative to the run directory */
+  log?: string;
+  startedAt: string;
+  endedAt: string;
+}
+
+// ---- analysis ----
+
+export interface Interval {
+  low: number;
+  high: number;
+  level: number; // 0.95
+}
+
+export interface MetricSummary {
+  platform: string;
+  workload: string;
+  job: string;
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  /** instances that produced a value (the n of the interval) */
+  n: number;
+  iterations: number; // total iteration values
+  failed: number; // failed/timeout instances in this cell
+  mean: number;
+  median: number;
+  sd: number;
+  cv: number;
+  ci: Interval | null; // Student t across instance means; null when n < 2
+  /** per-instance means, in instance order */
+  instanceMeans: number[];
+  /** the instance numbers of instanceMeans (instances that produced no value are missing) */
+  instances: number[];
+  /** instance numbers whose mean is an outlier (modified z-score > 3.5); flagged, still counted */
+  outliers: number[];
+  /** the cell this summary is of, with its parameters and platform options (a cell can repeat a platform with other options) */
+  cell: string;
+  params: Params;
+  platformOptions: Record<string, unknown>;
+  ratioToNative: { value: number; ci: Interval | null; method: string } | null;
+  /** the command of the first sample, for the methods section */
+  command?: string[];
+  emulated?: boolean;
+  network?: NetworkMode;
+}
+
+export interface NotRun {
+  platform: string;
+  reason: string;
+}
+
+export interface Analysis {
+  schema: 1;
+  run: string;
+  experiment: { name: string; description: string; file: string; sha256: string; seed: number };
+  repetitions: { instances: number; iterations: number };
+  /** each ratio draws from its own stream: seed = deriveSeed(seed, '<cell>/<native cell>/<metric>') in src/stats/random.ts */
+  bootstrap: { resamples: number; seed: number };
+  summaries: MetricSummary[];
+  notRun: NotRun[];
+  failures: Failure[];
+  /** the paper's claims (data/paper/claims.yaml), one verdict each (src/claims/evaluate.ts, docs/CLAIMS.md) */
+  claims?: ClaimEvaluation;
+}
+
+// ---- claims ----
+
+export type ClaimVerdictKind = 'reproduced' | 'not reproduced' | 'inconclusive' | 'not run' | 'caveat';
+export type ClaimArea = 'cpu' | 'memory' | 'disk' | 'network' | 'startup' | 'isolation' | 'application';
+export type ClaimTestKind = 'ratio-range' | 'equivalence' | 'ordering' | 'relation' | 'caveat';
+
+export interface ClaimProvenance {
+  /** text: a sentence of the paper; summary: a reader's paraphrase; scripts: the authors' scripts */
+  kind: 'text' | 'summary' | 'scripts';
+  where: string; // 'Finding 2', 'Startup section'
+}
+
+/** The paper's absolute number, for display only: never compared with this run's. */
+export interface PaperValue {
+  what: string;
+  value: number;
+  unit: string;
+}
+
+/** One platform / reference ratio that a claim's test looked at (instance means: n, mean, sd). */
+export interface ClaimComparison {
+  /** the part of the test this belongs to: a relation's label, 'runc better than docker-runc', ... */
+  condition: string;
+  workload: string;
+  job: string;
+  metric: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  /** the cell's parameters, when not empty (a sweep compares equal parameters only) */
+  params?: Params;
+  platform: string;
+  reference: string;
+  platformStats: { mean: number; sd: number; n: number };
+  referenceStats: { mean: number; sd: number; n: number };
+  /** platform mean / reference mean */
+  ratio: number;
+  /** 95% interval of the ratio (Welch t on the log ratio, delta method); null when untestable */
+  interval: Interval | null;
+  df: number | null;
+  /** what the claim needs: low <= ratio <= high */
+  bounds: { low?: number; high?: number };
+  /** the interval against the bounds; 'untestable' when n < 2 or a mean <= 0 */
+  holds: 'inside' | 'outside' | 'straddles' | 'untestable';
+  /** p-value against 'the claim is false' for this comparison (small supports the claim) */
+  pSupport: number;
+  /** p-value against 'the claim is true' for this comparison (small refutes it) */
+  pRefute: number;
+  /** the analysis' bootstrap ratio to native, shown beside the test's interval when the reference is native */
+  ratioToNative?: MetricSummary['ratioToNative'];
+  /** why it is untestable */
+  problem?: string;
+}
+
+export interface ClaimVerdict {
+  id: string;
+  claim: string;
+  area: ClaimArea;
+  provenance: ClaimProvenance;
+  /** the test's kind and the test in words */
+  test: { kind: ClaimTestKind; description: string };
+  verdict: ClaimVerdictKind;
+  /** one sentence: why this verdict */
+  reason: string;
+  /** partial: some platforms or measures that the claim names did not run here */
+  coverage?: 'full' | 'partial';
+  comparisons: ClaimComparison[];
+  /** what the claim names that gave no value here, and why */
+  missing: {
+    platforms: NotRun[];
+    measures: { workload: string; job: string; metric: string; reason: string }[];
+  };
+  /** tested claims only: the claim's p-values and their Holm-adjusted values */
+  p?: { support: number; refute: number; supportHolm: number; refuteHolm: number };
+  note?: string;
+  paperValue?: PaperValue[];
+}
+
+export interface ClaimEvaluation {
+  /** the multiple-comparison correction, in words, with the size of the family */
+  correction: string;
+  alpha: number;
+  /** the claims file as evaluated */
+  file: string;
+  sha256: string;
+  verdicts: ClaimVerdict[];
+}
+
+/** One non-ok sample. */
+export interface Failure {
+  platform: string;
+  workload: string;
+  job: string;
+  instance: number;
+  status: SampleStatus;
+  error: string;
+  cell: string;
+  params: Params;
+  iteration: number;
+}
+
+// ---- environment ----
+
+export interface PlatformRecord extends Detection {
+  id: string;
+  family: Family;
+  description: string;
+  emulated?: boolean;
+  /** whether the experiment asked for it */
+  requested: boolean;
+}
+
+export interface HostChange {
+  what: string; // e.g. 'mounted hugetlb cgroup v1 hierarchy at /sys/fs/cgroup/hugetlb'
+  by: string; // platform id
+  undone: boolean;
+}
+
+export interface Environment {
+  schema: 1;
+  run: string;
+  startedAt: string;
+  endedAt?: string;
+  host: {
+    hostname: string;
+    cpuModel: string;
+    cores: number;
+    memoryMiB: number;
+    kernel: string;
+    distribution: string;
+    arch: string;
+    virtualization?: string;
+  };
+  noise: { governor?: string; smt?: string; swapMiB?: number; loadavg: number[] };
+  tools: Record<string, string>; // tool -> version line
+  platforms: PlatformRecord[];
+  hostChanges: HostChange[];
+  isobench: { version: string; commit: string; dirty: boolean };
+  experiment: { file: string; sha256: string };
+  node: string;
+}

@@ -1,0 +1,164 @@
+// LXC and gVisor (runsc ptrace, kvm) for real: commands inside, exit codes, /data on the host, and nothing left after stop.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { buildRootfs } from '../../src/images/rootfs.ts';
+import { gvisorKvm, gvisorPtrace } from '../../src/platforms/gvisor.ts';
+import { lxc } from '../../src/platforms/lxc.ts';
+import { which } from '../../src/proc.ts';
+import type { Instance, Platform } from '../../src/types.ts';
+
+const test = suite('lxc-gvisor');
+const saved = process.env.ISOBENCH_DATA;
+let data = '';
+
+test.before(() => {
+  data = mkdtempSync(path.join(os.tmpdir(), 'isobench-lxc-gvisor-test-'));
+  process.env.ISOBENCH_DATA = data;
+});
+test.after(() => {
+  if (saved === undefined) delete process.env.ISOBENCH_DATA;
+  else process.env.ISOBENCH_DATA = saved;
+  rmSync(data, { recursive: true, force: true });
+});
+
+/** live processes whose command line mentions `needle` (zombies excluded) */
+function processesMentioning(needle: string): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
+      if (cmd.includes(needle)) out.push(`${p}: ${cmd}`);
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+/** host mounts at or under dir */
+function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4]?.startsWith(dir));
+}
+
+const cgroupsNamed = (leaf: string) => readdirSync('/sys/fs/cgroup').filter((h) => existsSync(path.join('/sys/fs/cgroup', h, leaf)));
+
+interface Case {
+  platform: Platform;
+  tool: string;
+  /** the container's memory cgroup file (v1), to check the limit */
+  memoryLimitFile: (name: string) => string;
+  /** what stop() must have removed: temp dirs with this prefix, cgroups with this leaf name */
+  tmpPrefix: (name: string) => string;
+  cgroupLeaf: (name: string) => string;
+}
+
+const cases: Case[] = [
+  {
+    platform: lxc,
+    tool: 'lxc-start',
+    memoryLimitFile: (name) => `/sys/fs/cgroup/memory/lxc.payload.${name}/memory.limit_in_bytes`,
+    tmpPrefix: (name) => `isobench-lxc-${name}-`,
+    cgroupLeaf: (name) => `lxc.payload.${name}`,
+  },
+  {
+    platform: gvisorPtrace,
+    tool: 'runsc',
+    memoryLimitFile: (name) => `/sys/fs/cgroup/memory/isobench-${name}/memory.limit_in_bytes`,
+    tmpPrefix: (name) => `isobench-gvisor-ptrace-${name}-`,
+    cgroupLeaf: (name) => `isobench-${name}`,
+  },
+];
+
+for (const c of cases) {
+  test(`${c.platform.id}: exec, exit codes, /data, limits, and nothing left after stop`, async () => {
+    if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
+    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    const detected = await c.platform.detect();
+    assert.ok(detected.available, detected.reason);
+
+    const fs = await buildRootfs(['sysbench']);
+    const dataDir = path.join(data, 'scratch', c.platform.id);
+    mkdirSync(dataDir, { recursive: true });
+    const name = `isobench-it-${c.platform.id}-${process.pid}`;
+    let instance: Instance | undefined;
+    try {
+      instance = await c.platform.start({
+        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data, 'logs'),
+      });
+      assert.is(instance.dataPath, '/data');
+      assert.is(instance.network, 'none');
+
+      const version = await instance.exec(['sysbench', '--version'], { timeoutMs: 20_000 });
+      assert.is(version.code, 0, version.stderr);
+      assert.match(version.stdout, /^sysbench \d+\.\d+/);
+
+      const exit3 = await instance.exec(['sh', '-c', 'exit 3'], { timeoutMs: 20_000 });
+      assert.is(exit3.code, 3);
+
+      const write = await instance.exec(['sh', '-c', 'echo "hello from $(hostname)" > /data/out.txt'], { timeoutMs: 20_000 });
+      assert.is(write.code, 0, write.stderr);
+      assert.is(readFileSync(path.join(dataDir, 'out.txt'), 'utf8'), `hello from ${name}\n`);
+
+      const env = await instance.exec(['sh', '-c', 'echo "$ISOBENCH_X"'], { timeoutMs: 20_000, env: { ISOBENCH_X: 'y z' } });
+      assert.is(env.stdout, 'y z\n');
+
+      const ro = await instance.exec(['touch', '/usr/bin/x'], { timeoutMs: 20_000 });
+      assert.is.not(ro.code, 0, 'the shared rootfs must be read-only');
+      assert.not.ok(existsSync(path.join(fs.dir, 'usr/bin/x')));
+
+      const net = await instance.exec(['ls', '/sys/class/net'], { timeoutMs: 20_000 });
+      assert.equal(net.stdout.split(/\s+/).filter(Boolean), ['lo'], `network none should see only loopback: ${net.stdout}${net.stderr}`);
+
+      assert.is(readFileSync(c.memoryLimitFile(name), 'utf8').trim(), String(512 * 1024 * 1024));
+
+      const slow = await instance.exec(['sleep', '30'], { timeoutMs: 500 });
+      assert.ok(slow.timedOut);
+      assert.ok(slow.ms < 10_000, `a timed-out exec returned after ${slow.ms} ms`);
+      const after = await instance.exec(['true'], { timeoutMs: 20_000 });
+      assert.is(after.code, 0, `the instance should still work after a timed-out exec: ${after.stderr}`);
+    } finally {
+      await instance?.stop();
+    }
+    await instance!.stop(); // idempotent
+
+    assert.equal(processesMentioning(name), [], 'processes left');
+    assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith(c.tmpPrefix(name))), [], 'temp dir (lxcpath / bundle + state root) left');
+    assert.equal(cgroupsNamed(c.cgroupLeaf(name)), [], 'cgroups left');
+    assert.equal(mountsUnder(fs.dir), [], 'mounts left under the rootfs');
+    assert.ok(existsSync(path.join(fs.dir, 'bin')), 'the shared rootfs must survive stop()');
+  });
+}
+
+test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc process', async () => {
+  if (!which('runsc')) return console.log('skip: runsc not installed (apt-get install runsc)');
+  const detected = await gvisorKvm.detect();
+  if (!detected.available) return console.log(`skip: gvisor-kvm: ${detected.reason}`);
+  const fs = await buildRootfs(['sysbench']);
+  const name = `isobench-it-gvisor-kvm-${process.pid}`;
+  const t0 = Date.now();
+  let instance: Instance | undefined;
+  let outcome = '';
+  try {
+    instance = await gvisorKvm.start({
+      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data, 'logs'),
+    });
+    const r = await instance.exec(['true'], { timeoutMs: 20_000 });
+    outcome = r.timedOut ? 'exec timed out' : `exec exit ${r.code}`; // a host with working KVM gets here
+  } catch (e) {
+    outcome = `start failed: ${(e as Error).message}`;
+    assert.match((e as Error).message, /gvisor-kvm: could not start sandbox .*(timed out after 12 s|exit)/);
+  } finally {
+    await instance?.stop();
+  }
+  console.log(`gvisor-kvm: ${outcome.split('\n')[0]} after ${Date.now() - t0} ms`);
+  assert.ok(Date.now() - t0 < 40_000, `took ${Date.now() - t0} ms`);
+  assert.equal(processesMentioning(name), [], 'runsc sandbox or gofer left');
+  assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`isobench-gvisor-kvm-${name}-`)), [], 'bundle + state root left');
+  assert.equal(cgroupsNamed(`isobench-${name}`), [], 'cgroups left');
+});
+
+test.run();

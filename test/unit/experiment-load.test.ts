@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ExperimentError, loadExperiment, parseExperiment } from '../../src/experiment/load.ts';
+import { paths } from '../../src/paths.ts';
+
+const badDir = path.join(paths.root, 'test', 'fixtures', 'experiments', 'bad');
+
+for (const name of readdirSync(badDir).filter((f) => f.endsWith('.yaml')).sort()) {
+  test(`refuses ${name} with a message naming the field`, () => {
+    const file = path.join(badDir, name);
+    const expected = /^# expect: (.*)$/m.exec(readFileSync(file, 'utf8'))?.[1];
+    assert.ok(expected, `${name} has no '# expect:' line`);
+    try {
+      loadExperiment(file);
+    } catch (e) {
+      assert.instance(e, ExperimentError);
+      const msg = (e as Error).message;
+      assert.ok(msg.startsWith(file), `message starts with the file name: ${msg}`);
+      assert.ok(msg.includes(expected!), `expected "${expected}" in: ${msg}`);
+      return;
+    }
+    assert.unreachable(`${name} was accepted`);
+  });
+}
+
+test('the corpus has at least 20 malformed files', () => {
+  assert.ok(readdirSync(badDir).filter((f) => f.endsWith('.yaml')).length >= 20);
+});
+
+test('error names the line of the offending value', () => {
+  try {
+    parseExperiment('x.yaml', 'name: a\nplatforms:\n  - native\n  - gvisor-kmv\nworkloads: [sysbench-cpu]\n');
+    assert.unreachable();
+  } catch (e) {
+    assert.is((e as ExperimentError).line, 4);
+    assert.match((e as Error).message, /^x\.yaml:4: platforms\[1\]: unknown platform 'gvisor-kmv'/);
+  }
+});
+
+test('fills in defaults from the schema and the workload', () => {
+  const { experiment } = parseExperiment('x.yaml', 'name: a\nplatforms: [native]\nworkloads: [sysbench-cpu]\n');
+  assert.equal(experiment.repetitions, { instances: 3, iterations: 1 });
+  assert.equal(experiment.resources, { cpus: 1, memoryMiB: 1024 });
+  assert.equal(experiment.timeouts, { startS: 120, cellS: 600 });
+  assert.equal(experiment.workloads[0].jobs, [{ name: 'default', params: {} }]);
+});
+
+test('the shipped experiment files are valid', () => {
+  for (const f of ['smoke.yaml', 'quick.yaml', 'paper.yaml']) {
+    const l = loadExperiment(path.join(paths.experiments, f));
+    assert.ok(l.experiment.platforms.length > 0, f);
+    assert.is(l.sha256.length, 64);
+  }
+});
+
+test.run();
