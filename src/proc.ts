@@ -94,7 +94,7 @@ export async function runOk(argv: string[], opts: RunOptions = {}): Promise<Exec
 
 export interface Daemon {
   pid: number;
-  /** resolves when the daemon exits (never rejects) */
+  /** resolves when the daemon exits (never rejects); awaiting it alone does not keep Node alive (the daemon is unref'd) */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 

@@ -50,6 +50,8 @@ export interface Instance {
   exec(argv: string[], opts?: ExecOptions): Promise<ExecResult>;
   /** for network workloads: where a server inside the instance is reachable from the host */
   address?: string;
+  /** guest port -> host port at `address`, when they differ (VMs with user-mode networking forward ports) */
+  ports?: Record<number, number>;
   network?: NetworkMode;
   /** where spec.dataDir is seen inside the instance (on real disk), if one was given */
   dataPath?: string;
@@ -204,6 +206,8 @@ export interface Sample {
   commands?: string[][];
   /** log file relative to the run directory */
   log?: string;
+  /** set by `isobench merge`: which host (and source run) measured this value; analysis groups by it */
+  host?: string;
   startedAt: string;
   endedAt: string;
 }
@@ -218,6 +222,8 @@ export interface Interval {
 
 export interface MetricSummary {
   platform: string;
+  /** in a merged run: the host these values come from; ratioToNative is against the same host's native */
+  host?: string;
   workload: string;
   job: string;
   metric: string;
@@ -259,7 +265,7 @@ export interface Analysis {
   run: string;
   experiment: { name: string; description: string; file: string; sha256: string; seed: number };
   repetitions: { instances: number; iterations: number };
-  /** each ratio draws from its own stream: seed = deriveSeed(seed, '<cell>/<native cell>/<metric>') in src/stats/random.ts */
+  /** each ratio draws from its own stream: seed = deriveSeed(seed, '<cell>/<native cell>/<metric>') in src/stats/random.ts ('<host>/<cell>/...' in a merged run) */
   bootstrap: { resamples: number; seed: number };
   summaries: MetricSummary[];
   notRun: NotRun[];
@@ -302,8 +308,8 @@ export interface ClaimComparison {
   reference: string;
   platformStats: { mean: number; sd: number; n: number };
   referenceStats: { mean: number; sd: number; n: number };
-  /** platform mean / reference mean */
-  ratio: number;
+  /** platform mean / reference mean; null when the reference mean is 0 */
+  ratio: number | null;
   /** 95% interval of the ratio (Welch t on the log ratio, delta method); null when untestable */
   interval: Interval | null;
   df: number | null;
@@ -358,6 +364,8 @@ export interface ClaimEvaluation {
 /** One non-ok sample. */
 export interface Failure {
   platform: string;
+  /** in a merged run: the host the failure happened on */
+  host?: string;
   workload: string;
   job: string;
   instance: number;
@@ -407,4 +415,14 @@ export interface Environment {
   isobench: { version: string; commit: string; dirty: boolean };
   experiment: { file: string; sha256: string };
   node: string;
+  /** written by `isobench merge` only: the source runs and the environment of each host */
+  merged?: MergedFrom;
+}
+
+/** What a merged run was made of (src/run/merge.ts). The top-level host, noise, tools and isobench describe the first source. */
+export interface MergedFrom {
+  /** one per source run, in the order given: the label its samples carry as `host`, and its environment.json as it was */
+  hosts: { host: string; run: string; environment: Environment }[];
+  /** with --common-cells: cells left out because not every source run had them */
+  droppedCells: { cell: string; platform: string; workload: string; job: string; in: string[] }[];
 }

@@ -93,7 +93,7 @@ export function parseClaims(text: string, file: string): LoadedClaims {
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
     const line = e.linePos?.[0]?.line;
-    throw new ClaimsError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
+    throw new ClaimsError(`${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
   const fail = (where: (string | number)[], problem: string): never => {
@@ -124,8 +124,10 @@ type Fail = (where: (string | number)[], problem: string) => never;
 function checkTest(t: ClaimTest, at: (string | number)[], fail: Fail): void {
   switch (t.kind) {
     case 'ratio-range':
-    case 'equivalence':
       checkCondition({ ...t, label: t.kind }, at, fail);
+      return;
+    case 'equivalence':
+      checkCondition({ ...t, label: t.kind }, at, fail, false);
       return;
     case 'ordering': {
       const where = new Map<string, number>();
@@ -144,7 +146,8 @@ function checkTest(t: ClaimTest, at: (string | number)[], fail: Fail): void {
   }
 }
 
-function checkCondition(c: RatioCondition, at: (string | number)[], fail: Fail): void {
+function checkCondition(c: RatioCondition, at: (string | number)[], fail: Fail, needsBound = true): void {
+  if (needsBound && c.low === undefined && c.high === undefined) fail(at, `needs a bound on the ratio: 'low', 'high' or both`);
   if (c.low !== undefined && c.high !== undefined && !(c.low < c.high)) fail([...at, 'high'], `high (${c.high}) must be greater than low (${c.low})`);
   if (c.platforms.every((p) => c.reference.includes(p))) fail([...at, 'platforms'], `every platform is also a reference, so nothing is compared; name other platforms or another reference`);
   checkMeasures(c.measures, [...at, 'measures'], fail);

@@ -43,15 +43,16 @@ export function ratioInterval(r: LogRatio, level = 0.95): Interval {
 }
 
 /**
- * One-sided p-values for a bound on the ratio.
+ * p-values for a bound on the ratio: twice the one-sided p (capped at 1), so that p <= 0.05 exactly when the
+ * 95% interval that the report shows lies on one side of the bound (a one-sided test at level α/2).
  * side 'low': the claim is ratio >= bound; side 'high': the claim is ratio <= bound.
  * support: p against "the claim is false" (H0: the ratio is on the wrong side); refute: p against "the claim is true".
  */
 export function boundTest(r: LogRatio, bound: number, side: 'low' | 'high'): { support: number; refute: number } {
   const diff = (r.log - Math.log(bound)) * (side === 'low' ? 1 : -1); // > 0: on the claim's side
-  if (r.df === null) return diff > 0 ? { support: 0, refute: 1 } : diff < 0 ? { support: 1, refute: 0 } : { support: 0.5, refute: 0.5 };
+  if (r.df === null) return diff > 0 ? { support: 0, refute: 1 } : diff < 0 ? { support: 1, refute: 0 } : { support: 1, refute: 1 };
   const t = diff / r.se;
-  return { support: tUpperTail(t, r.df), refute: tUpperTail(-t, r.df) };
+  return { support: Math.min(1, 2 * tUpperTail(t, r.df)), refute: Math.min(1, 2 * tUpperTail(-t, r.df)) };
 }
 
 // the smallest p the bisection resolves; anything below is reported as this (far beyond any Holm threshold)

@@ -83,7 +83,8 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     }
     const entry: WorkloadEntry = {
       id: src.id,
-      params: src.params ?? {},
+      // Defaults are written into the cell's params, so a sample records every value the tool ran with.
+      params: { ...schemaDefaults(workload!.paramsSchema), ...(src.params ?? {}) },
       jobs: src.jobs ?? [{ name: 'default', params: {} }],
       sweep: src.sweep ?? {},
     };
@@ -126,6 +127,12 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     fail(['repetitions', 'instances'], `the matrix expands to ${planned} instances (${cells} cells x ${experiment.repetitions.instances}); at most ${MAX_PLANNED_INSTANCES} are allowed`);
   }
   return { file, text, sha256: createHash('sha256').update(text).digest('hex'), experiment };
+}
+
+/** Top-level property defaults of a parameter schema. */
+export function schemaDefaults(schema: object): Params {
+  const props = (schema as { properties?: Record<string, { default?: unknown }> }).properties ?? {};
+  return Object.fromEntries(Object.entries(props).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, structuredClone(v.default)]));
 }
 
 /** Every combination of the sweep's values, in key order; [{}] for an empty sweep. */

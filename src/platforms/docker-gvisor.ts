@@ -3,10 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { run, terminate, which } from '../proc.ts';
+import { recordHostChange } from '../run/host-changes.ts';
 import type { Detection } from '../types.ts';
 import { enginePlatform, type EngineNetwork } from './docker-cli.ts';
 import { detectDocker } from './docker-runc.ts';
-import { dockerdStartedByUs, ensureDockerd, GVISOR_RUNTIMES, stopOurDockerd } from './dockerd.ts';
+import { ensureCpusetParent, removeCgroupTree } from './cgroups.ts';
+import { CGROUP_PARENT, dockerdStartedByUs, ensureDockerd, GVISOR_RUNTIMES, stopOurDockerd } from './dockerd.ts';
 
 const id = 'docker-gvisor';
 
@@ -62,6 +64,8 @@ export async function stopLeakedRunsc(containerId: string): Promise<number> {
   const runsc = which('runsc');
   if (root && runsc) await run([runsc, `--root=${root}`, 'delete', '--force', containerId], { timeoutMs: 30_000 });
   for (const p of leakedRunscProcesses(listProcesses(), containerId)) await terminate(p.pid, 5_000);
+  const stuck = await removeCgroupTree(path.join(CGROUP_PARENT, containerId)); // a killed sandbox does not remove its cgroups
+  if (stuck.length) log.warn(`${id}: cgroups of container ${containerId.slice(0, 12)} still hold tasks: ${stuck.join(', ')}`);
   return leaked.length;
 }
 
@@ -83,7 +87,7 @@ export const dockerGvisor = enginePlatform({
     if (!runsc) return { available: false, reason: 'runsc not installed: apt-get install runsc' };
     const { detection, status } = await detectDocker();
     if (!detection.available) return detection;
-    const version = (await run([runsc, '--version'], { timeoutMs: 10_000 })).stdout.split('\n')[0].trim();
+    const version = /runsc version (\S+)/.exec((await run([runsc, '--version'], { timeoutMs: 10_000 })).stdout)?.[1];
     const missing = Object.values(GVISOR_RUNTIMES).map((r) => r.name).filter((n) => !status.runtimes.includes(n));
     if (status.running && !dockerdStartedByUs() && missing.length) {
       return {
@@ -93,11 +97,19 @@ export const dockerGvisor = enginePlatform({
     }
     return {
       available: true,
-      version: version || 'runsc (version unknown)',
+      version: `${version ?? 'runsc (version unknown)'} (platform ptrace)`,
       details: { ...detection.details, docker: detection.version ?? '?', gvisorPlatform: 'ptrace', runtimes: Object.values(GVISOR_RUNTIMES).map((r) => r.name).join(', ') },
     };
   },
-  prepare: () => ensureDockerd(id),
+  async prepare() {
+    await ensureDockerd(id);
+    if (await ensureCpusetParent(CGROUP_PARENT)) {
+      recordHostChange(id, `created the cgroup v1 cpuset '${CGROUP_PARENT}' with the host's cpus and mems (runsc leaves it empty and --cpuset-cpus then fails)`, async () => {
+        const stuck = await removeCgroupTree(CGROUP_PARENT);
+        if (stuck.length) throw new Error(`cgroups still hold tasks: ${stuck.join(', ')}`);
+      });
+    }
+  },
   release: stopOurDockerd,
   afterRemove: async (containerId) => { await stopLeakedRunsc(containerId); },
 });

@@ -5,6 +5,7 @@ import { log } from '../log.ts';
 import { paths } from '../paths.ts';
 import { run, spawnDaemon, terminate, which } from '../proc.ts';
 import { recordHostChange } from '../run/host-changes.ts';
+import { cgroupsPresent, removeCgroupTree } from './cgroups.ts';
 import { removeNetfilterLeftovers, snapshotNetfilter, type NetfilterTable } from './netfilter.ts';
 
 /** gVisor runtimes isobench registers in a dockerd it starts: runsc's own network must match Docker's (none or host). */
@@ -18,6 +19,8 @@ const PIDFILE = '/var/run/docker.pid';
 const EXEC_ROOT = '/var/run/docker';
 const BRIDGE = 'docker0';
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+/** the parent cgroup dockerd (cgroupfs driver) puts containers under, in every hierarchy */
+export const CGROUP_PARENT = 'docker';
 
 export interface DockerdStatus {
   running: boolean;
@@ -69,10 +72,9 @@ export function dockerdArgv(configFile: string): string[] {
 
 interface OurDaemon {
   pid: number;
-  exited: Promise<unknown>;
   logFile: string;
   /** host state before the daemon ran, to remove what it leaves behind */
-  before: { netfilter: NetfilterTable[] | null; bridge: boolean; execRoot: boolean; ipForward: string | null };
+  before: { netfilter: NetfilterTable[] | null; bridge: boolean; execRoot: boolean; ipForward: string | null; cgroupParent: boolean };
   stopped: boolean;
 }
 
@@ -104,8 +106,16 @@ function tail(file: string, lines = 8): string {
   return (readOrNull(file) ?? '').split('\n').slice(-lines).join('\n');
 }
 
+let starting: Promise<void> | null = null;
+
 /** Use the running dockerd, or start one and wait until it answers (60 s); the start is recorded as a host change. */
-export async function ensureDockerd(by: string, timeoutMs = 60_000): Promise<void> {
+export function ensureDockerd(by: string, timeoutMs = 60_000): Promise<void> {
+  // two platforms preparing at once share one start
+  starting ??= startDockerd(by, timeoutMs).finally(() => { starting = null; });
+  return starting;
+}
+
+async function startDockerd(by: string, timeoutMs: number): Promise<void> {
   if (ours && !ours.stopped) return;
   if ((await dockerdStatus()).running) return; // someone else's daemon: use it, change nothing
   if (!which('dockerd') || !which('docker')) throw new Error(`${by}: docker.io not installed: apt-get install docker.io`);
@@ -120,10 +130,11 @@ export async function ensureDockerd(by: string, timeoutMs = 60_000): Promise<voi
     bridge: existsSync(`/sys/class/net/${BRIDGE}`),
     execRoot: existsSync(EXEC_ROOT),
     ipForward: readOrNull(IP_FORWARD),
+    cgroupParent: cgroupsPresent(CGROUP_PARENT).length > 0,
   };
   await fsp.appendFile(logFile, `\n---- isobench ${by}: ${new Date().toISOString()} ----\n`);
   const daemon = spawnDaemon(dockerdArgv(configFile), logFile);
-  ours = { pid: daemon.pid, exited: daemon.exited, logFile, before, stopped: false };
+  ours = { pid: daemon.pid, logFile, before, stopped: false };
   let exitedEarly = false;
   void daemon.exited.then(() => { exitedEarly = true; });
 
@@ -140,7 +151,7 @@ export async function ensureDockerd(by: string, timeoutMs = 60_000): Promise<voi
   recordHostChange(by, `started dockerd (pid ${daemon.pid}, config ${configFile}, log ${logFile})`, stopOurDockerd);
 }
 
-/** Stop the dockerd this process started and remove what it left (pidfile, exec root, docker0, iptables); idempotent, never throws. */
+/** Stop the dockerd this process started and remove what it left (pidfile, exec root, docker0, iptables, cgroups); idempotent, never throws. */
 export async function stopOurDockerd(): Promise<void> {
   const d = ours;
   if (!d || d.stopped) return;
@@ -167,6 +178,9 @@ export async function stopOurDockerd(): Promise<void> {
   }
   if (d.before.ipForward !== null && readOrNull(IP_FORWARD) !== d.before.ipForward) {
     await fsp.writeFile(IP_FORWARD, `${d.before.ipForward}\n`).catch((e) => problems.push(`restore ${IP_FORWARD}: ${(e as Error).message}`));
+  }
+  if (!d.before.cgroupParent) {
+    problems.push(...(await removeCgroupTree(CGROUP_PARENT)).map((c) => `cgroup ${c} still holds tasks`));
   }
   if (problems.length) log.warn(`dockerd (pid ${d.pid}) stopped, but some of what it left could not be removed:\n  ${problems.join('\n  ')}`);
   else log.debug(`dockerd (pid ${d.pid}) stopped and its leftovers removed`);

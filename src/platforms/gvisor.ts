@@ -50,6 +50,12 @@ export function parseRunscVersion(versionText: string): string | undefined {
   return /runsc version (\S+)/.exec(versionText)?.[1];
 }
 
+/** Sandbox pids from `runsc ps --format json`: a list of pids ([1,2]) in runsc 20221219, process records in others. */
+export function parseRunscPs(json: string): number[] {
+  const list = (JSON.parse(json) ?? []) as (number | { PID?: number; pid?: number })[];
+  return list.map((p) => (typeof p === 'number' ? p : p.PID ?? p.pid)).filter((p): p is number => Number.isInteger(p));
+}
+
 /** Global runsc flags for one instance: its own state root, the platform, the network, logs into the instance's log dir. */
 export function runscGlobalArgs(o: { root: string; platform: RunscPlatform; network: 'none' | 'host'; logFile: string; debugLogDir?: string }): string[] {
   return [
@@ -110,7 +116,7 @@ async function killStrays(bin: string, global: string[], name: string): Promise<
   const ps = await run([bin, ...global, 'ps', '--format', 'json', name], { timeoutMs: CONTROL_TIMEOUT_MS });
   let pids: number[] = [];
   try {
-    pids = ((JSON.parse(ps.stdout) ?? []) as { PID: number }[]).map((p) => p.PID).filter((p) => p !== 1);
+    pids = parseRunscPs(ps.stdout).filter((p) => p !== 1);
   } catch {
     log.warn(`${name}: could not list the sandbox's processes after a timeout: ${(ps.stderr || ps.stdout).trim()}`);
   }

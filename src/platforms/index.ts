@@ -8,6 +8,7 @@ import { dockerGvisor } from './docker-gvisor.ts';
 import { podmanCrun } from './podman-crun.ts';
 import { lxc } from './lxc.ts';
 import { gvisorKvm, gvisorPtrace, gvisorSystrap } from './gvisor.ts';
+import { kata9p, kataVirtiofs } from './kata.ts';
 
 export const platforms: Platform[] = [
   native,
@@ -18,6 +19,7 @@ export const platforms: Platform[] = [
   podmanCrun,
   lxc,
   gvisorPtrace, gvisorKvm, gvisorSystrap,
+  kata9p, kataVirtiofs,
 ];
 
 export function platformById(id: string): Platform | undefined {

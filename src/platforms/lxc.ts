@@ -1,11 +1,11 @@
 // LXC over the shared benchmark rootfs: our own config in a private lxcpath, `lxc-start` a sleeping init, `lxc-attach` each command.
-import { promises as fsp, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, promises as fsp, readdirSync, readlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
-import { parseCgroupMounts } from './crun.ts';
+import { parseCgroupMounts } from './cgroup-hybrid-fix.ts';
 import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
 
 export type LxcNetwork = 'none' | 'host';
@@ -124,13 +124,21 @@ async function tail(file: string, lines = 5): Promise<string> {
   }
 }
 
-/** cgroups LXC names after the container (it removes them itself; left only after a crash). */
-async function removeCgroups(name: string): Promise<void> {
-  const base = '/sys/fs/cgroup';
-  for (const h of await fsp.readdir(base).catch(() => [] as string[])) {
-    for (const leaf of [`lxc.payload.${name}`, `lxc.monitor.${name}`]) {
-      await fsp.rmdir(path.join(base, h, leaf)).catch(() => {});
-    }
+const CGROUP_ROOT = '/sys/fs/cgroup';
+
+/** Hierarchies that hold LXC's shared lxc.pivot cgroup (its monitor creates it on first use and never removes it). */
+async function hierarchiesWithPivot(): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const h of await fsp.readdir(CGROUP_ROOT).catch(() => [] as string[])) if (existsSync(path.join(CGROUP_ROOT, h, 'lxc.pivot'))) out.add(h);
+  return out;
+}
+
+/** cgroups LXC names after the container (it removes them itself; left only after a crash), and lxc.pivot where we caused it. */
+async function removeCgroups(name: string, pivotBefore: Set<string>): Promise<void> {
+  for (const h of await fsp.readdir(CGROUP_ROOT).catch(() => [] as string[])) {
+    const leaves = [`lxc.payload.${name}`, `lxc.monitor.${name}`, ...(pivotBefore.has(h) ? [] : ['lxc.pivot'])];
+    // rmdir refuses a cgroup that still holds processes, so another container's pivot is never taken away
+    for (const leaf of leaves) await fsp.rmdir(path.join(CGROUP_ROOT, h, leaf)).catch(() => {});
   }
 }
 
@@ -158,6 +166,7 @@ async function start(spec: InstanceSpec): Promise<Instance> {
   const at = ['-n', name, '-P', lxcpath];
   let initPid: number | undefined;
   let stopped = false;
+  const pivotBefore = await hierarchiesWithPivot();
 
   async function stop(): Promise<void> {
     if (stopped) return;
@@ -169,7 +178,7 @@ async function start(spec: InstanceSpec): Promise<Instance> {
         log.warn(`lxc: ${name} is ${state.stdout.trim()} after lxc-stop -k (exit ${r.code}: ${r.stderr.trim()}); killing its init ${initPid ?? '?'}`);
         if (initPid) try { process.kill(initPid, 'SIGKILL'); } catch { /* gone */ }
       }
-      await removeCgroups(name);
+      await removeCgroups(name, pivotBefore);
       // never lxc-destroy: for a dir: rootfs it deletes the rootfs itself, which is the shared cached image
       await fsp.rm(lxcpath, { recursive: true, force: true });
     } catch (e) {

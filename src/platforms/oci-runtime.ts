@@ -111,11 +111,11 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     await fsp.mkdir(spec.logDir, { recursive: true });
     const runtimeLog = path.join(spec.logDir, `${id}-${name}.log`);
     const bundle = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${name}-`));
-    let stopped = false;
+    let stopping: Promise<void> | undefined;
+    // every caller, concurrent ones included, waits for the one cleanup to finish
+    const stop = (): Promise<void> => (stopping ??= cleanup());
 
-    async function stop(): Promise<void> {
-      if (stopped) return;
-      stopped = true;
+    async function cleanup(): Promise<void> {
       try {
         await run([bin, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
         const del = await run([bin, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });

@@ -1,7 +1,9 @@
 // Podman (daemonless) with crun, image imported from the benchmark rootfs; needs the hybrid-cgroup fix and explicit rlimits here.
 import { run, which } from '../proc.ts';
 import type { Detection } from '../types.ts';
+import { log } from '../log.ts';
 import { ensureHybridCgroupFix, hybridCgroupFixPlan } from './cgroup-hybrid-fix.ts';
+import { cgroupsPresent, removeCgroupTree } from './cgroups.ts';
 import { enginePlatform, hardLimit, readSelfLimits } from './docker-cli.ts';
 
 const id = 'podman-crun';
@@ -14,6 +16,10 @@ export function podmanUlimitArgs(limitsText: string): string[] {
   const nofile = hardLimit(limitsText, 'Max open files') ?? 1024;
   return ['--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', 'nproc=4096:4096'];
 }
+
+/** podman (cgroupfs manager) puts conmon and containers under this parent cgroup and never removes it */
+const CGROUP_PARENT = 'libpod_parent';
+let parentBefore: boolean | null = null;
 
 export const podmanCrun = enginePlatform({
   id,
@@ -34,6 +40,16 @@ export const podmanCrun = enginePlatform({
     if (fix.length) details.hostFix = `prepare() mounts ${fix.map((p) => `${p.controller} at ${p.dir}`).join(', ')} (cgroup v1; crun refuses hybrid mode otherwise), undone at the end`;
     return { available: true, version: podman.stdout.trim(), details };
   },
-  prepare: () => ensureHybridCgroupFix(id),
-  release: async () => { /* no daemon; the cgroup fix is undone with the run's host changes */ },
+  async prepare() {
+    parentBefore ??= cgroupsPresent(CGROUP_PARENT).length > 0;
+    await ensureHybridCgroupFix(id);
+  },
+  // no daemon to stop; the cgroup fix is undone with the run's host changes
+  async release() {
+    if (parentBefore === false) {
+      const stuck = await removeCgroupTree(CGROUP_PARENT);
+      if (stuck.length) log.warn(`${id}: cgroups still hold tasks, left in place: ${stuck.join(', ')}`);
+    }
+    parentBefore = null;
+  },
 });

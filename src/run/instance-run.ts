@@ -74,8 +74,12 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
       dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
     });
     // A start that outlives its timeout may still resolve later: stop what it made.
-    started.then((late) => { if (!instance) void late.stop(); }, () => undefined);
-    instance = await withTimeout(started, exp.timeouts.startS * 1000, `${a.platform.id} start`);
+    let startTimedOut = false;
+    started.then((late) => { if (startTimedOut) void late.stop(); }, () => undefined);
+    instance = await withTimeout(started, exp.timeouts.startS * 1000, `${a.platform.id} start`).catch((e) => {
+      if (e instanceof Timeout) startTimedOut = true;
+      throw e;
+    });
     a.onStarted?.(instance);
   } catch (e) {
     appendFileSync(logFile, `# start failed: ${(e as Error).message}\n`);

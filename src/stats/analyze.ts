@@ -1,6 +1,8 @@
 // The analyze stage: samples.jsonl + plan.json + environment.json -> analysis.json (summaries, ratios to native, failures).
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { evaluateClaims } from '../claims/evaluate.ts';
+import { loadClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
 import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample } from '../types.ts';
@@ -23,6 +25,8 @@ export interface AnalysisMeta {
 /** One cell x metric: the ok values, per instance, per iteration. */
 interface Group {
   cell: string;
+  /** the host of a merged run ('' otherwise): hosts are never pooled */
+  host: string;
   platform: string;
   workload: string;
   job: string;
@@ -53,7 +57,8 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
   const cellOptions = new Map(plan.cells.map((c) => [c.id, c.platformOptions ?? {}]));
 
   const groups = new Map<string, Group>();
-  const failedInstances = new Map<string, Set<number>>(); // cell -> instances with a failed or timed-out sample
+  const failedInstances = new Map<string, Set<number>>(); // cell + host -> instances with a failed or timed-out sample
+  const cellOnHost = (cell: string, host: string | undefined) => `${cell}\u0000${host ?? ''}`;
   const failures: Failure[] = [];
   let duplicates = 0;
   for (const s of samples) {
@@ -61,19 +66,21 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
       failures.push({
         platform: s.platform, workload: s.workload, job: s.job, instance: s.instance, status: s.status,
         error: s.error ?? '(no error recorded)', cell: s.cell, params: s.params, iteration: s.iteration,
+        ...(s.host !== undefined ? { host: s.host } : {}),
       });
       if (s.status === 'failed' || s.status === 'timeout') {
-        if (!failedInstances.has(s.cell)) failedInstances.set(s.cell, new Set());
-        failedInstances.get(s.cell)!.add(s.instance);
+        const key = cellOnHost(s.cell, s.host);
+        if (!failedInstances.has(key)) failedInstances.set(key, new Set());
+        failedInstances.get(key)!.add(s.instance);
       }
       continue;
     }
     const metric = s.metric!;
-    const key = `${s.cell}\u0000${metric}`;
+    const key = `${cellOnHost(s.cell, s.host)}\u0000${metric}`;
     let g = groups.get(key);
     if (!g) {
       g = {
-        cell: s.cell, platform: s.platform, workload: s.workload, job: s.job, params: s.params,
+        cell: s.cell, host: s.host ?? '', platform: s.platform, workload: s.workload, job: s.job, params: s.params,
         paramsKey: stableStringify(s.params, 0), metric, unit: s.unit!, better: s.better!, values: new Map(), first: s,
       };
       groups.set(key, g);
@@ -103,10 +110,11 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
     cmp(a.workload, b.workload), cmp(a.job, b.job), cmp(a.paramsKey, b.paramsKey), cmp(a.metric, b.metric),
     cmp(isNative(a.platform) ? 0 : 1, isNative(b.platform) ? 0 : 1), cmp(a.platform, b.platform),
     cmp(stableStringify(cellOptions.get(a.cell) ?? {}, 0), stableStringify(cellOptions.get(b.cell) ?? {}, 0)), cmp(a.cell, b.cell),
+    cmp(a.host, b.host),
   ));
 
-  // the baseline of each workload/job/params/metric: the first native group in sorted order
-  const comparable = (g: Group) => `${g.workload}\u0000${g.job}\u0000${g.paramsKey}\u0000${g.metric}`;
+  // the baseline of each host/workload/job/params/metric: the first native group in sorted order (a host's own native, never another's)
+  const comparable = (g: Group) => `${g.host}\u0000${g.workload}\u0000${g.job}\u0000${g.paramsKey}\u0000${g.metric}`;
   const baselines = new Map<string, Group>();
   for (const g of sorted) if (isNative(g.platform) && !baselines.has(comparable(g))) baselines.set(comparable(g), g);
 
@@ -124,7 +132,7 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
       ratioToNative = { value: 1, ci: null, method: 'native baseline' };
     } else if (baseline) {
       const r = ratioOfMeans(values, instanceValues(baseline).values, {
-        seed: deriveSeed(plan.seed, `${g.cell}/${baseline.cell}/${g.metric}`),
+        seed: deriveSeed(plan.seed, `${g.host ? `${g.host}/` : ''}${g.cell}/${baseline.cell}/${g.metric}`),
         resamples,
       });
       if (r) ratioToNative = { value: r.value, ci: r.ci, method: RATIO_METHOD };
@@ -132,6 +140,7 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
 
     const summary: MetricSummary = {
       platform: g.platform,
+      ...(g.host ? { host: g.host } : {}),
       workload: g.workload,
       job: g.job,
       metric: g.metric,
@@ -139,7 +148,7 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
       better: g.better,
       n: d.n,
       iterations: values.reduce((a, its) => a + its.length, 0),
-      failed: failedInstances.get(g.cell)?.size ?? 0,
+      failed: failedInstances.get(cellOnHost(g.cell, g.host))?.size ?? 0,
       mean: d.mean,
       median: d.median,
       sd: d.sd,
@@ -163,7 +172,7 @@ export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Envi
   failures.sort((a, b) => chain(
     cmp(a.platform, b.platform), cmp(a.workload, b.workload), cmp(a.job, b.job),
     cmp(stableStringify(a.params, 0), stableStringify(b.params, 0)), cmp(a.cell, b.cell),
-    a.instance - b.instance, a.iteration - b.iteration, cmp(a.status, b.status), cmp(a.error, b.error),
+    cmp(a.host ?? '', b.host ?? ''), a.instance - b.instance, a.iteration - b.iteration, cmp(a.status, b.status), cmp(a.error, b.error),
   ));
 
   const notRun: NotRun[] = env.platforms
@@ -206,7 +215,9 @@ export async function analyzeRun(runDir: string): Promise<Analysis> {
     readEnvironmentFile(files.environment),
     readExperimentMeta(files.experiment),
   ]);
-  return analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir) });
+  const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir) });
+  analysis.claims = evaluateClaims(analysis, env, loadClaims());
+  return analysis;
 }
 
 /** The analysis as written: keys sorted, two-space indent, trailing newline (same input, same bytes). */

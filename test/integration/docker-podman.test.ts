@@ -14,6 +14,7 @@ import { dockerRunc } from '../../src/platforms/docker-runc.ts';
 import { dockerdStatus, ensureDockerd, stopOurDockerd } from '../../src/platforms/dockerd.ts';
 import { podmanCrun } from '../../src/platforms/podman-crun.ts';
 import { snapshotNetfilter } from '../../src/platforms/netfilter.ts';
+import { cgroupsPresent } from '../../src/platforms/cgroups.ts';
 import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-docker-podman-'));
@@ -74,6 +75,7 @@ async function dockerHostState() {
   return {
     bridge: existsSync('/sys/class/net/docker0'),
     execRoot: existsSync('/var/run/docker'),
+    cgroupParent: cgroupsPresent('docker').length > 0,
     dockerChains: (tables ?? []).flatMap((t) => t.chains.filter((c) => c.name.startsWith('DOCKER')).map((c) => `${t.name}/${c.name}`)),
   };
 }
@@ -130,7 +132,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
       assert.is(await imageExists('docker', tag), imageBefore, 'an image the test imported must be removed, one that was there kept');
     } else {
       assert.equal(daemonsNamed('dockerd'), [], 'the dockerd the test started must be gone');
-      assert.equal(await dockerHostState(), hostBefore, 'docker0, /var/run/docker and DOCKER chains as before');
+      assert.equal(await dockerHostState(), hostBefore, 'docker0, /var/run/docker, the docker cgroups and DOCKER chains as before');
       // look at the images with a fresh daemon, then stop it again
       await ensureDockerd('test-check');
       try {
@@ -179,6 +181,7 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
   }
   const tag = imageTag(rootfs.hash);
   const imageBefore = await imageExists('podman', tag);
+  const cgroupBefore = cgroupsPresent('libpod_parent');
   await p.prepare!();
   const s = spec(p, 'a');
   const inst = await p.start(s);
@@ -194,6 +197,7 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
   assert.equal(await ourContainers('podman'), []);
   await p.teardown!();
   assert.is(await imageExists('podman', tag), imageBefore);
+  assert.equal(cgroupsPresent('libpod_parent'), cgroupBefore, "podman's parent cgroup as before");
 });
 
 test('every host change the platforms made is undone', async () => {

@@ -84,6 +84,7 @@ for (const c of cases) {
     const dataDir = path.join(data, 'scratch', c.platform.id);
     mkdirSync(dataDir, { recursive: true });
     const name = `isobench-it-${c.platform.id}-${process.pid}`;
+    const pivotBefore = cgroupsNamed('lxc.pivot');
     let instance: Instance | undefined;
     try {
       instance = await c.platform.start({
@@ -128,6 +129,7 @@ for (const c of cases) {
     assert.equal(processesMentioning(name), [], 'processes left');
     assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith(c.tmpPrefix(name))), [], 'temp dir (lxcpath / bundle + state root) left');
     assert.equal(cgroupsNamed(c.cgroupLeaf(name)), [], 'cgroups left');
+    assert.equal(cgroupsNamed('lxc.pivot'), pivotBefore, "LXC's lxc.pivot cgroups left where there were none");
     assert.equal(mountsUnder(fs.dir), [], 'mounts left under the rootfs');
     assert.ok(existsSync(path.join(fs.dir, 'bin')), 'the shared rootfs must survive stop()');
   });

@@ -60,6 +60,7 @@ for (const platform of [runc, crun] as Platform[]) {
     mkdirSync(dataDir, { recursive: true });
     const name = `isobench-it-${binary}-${process.pid}`;
     let instance: Instance | undefined;
+    let listedAfterStop = '';
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir,
@@ -93,12 +94,14 @@ for (const platform of [runc, crun] as Platform[]) {
       assert.ok(slow.ms < 10_000, `a timed-out exec returned after ${slow.ms} ms`);
       assert.ok(pidsInCgroup(name).length >= 1, 'the container init should still run');
     } finally {
-      await instance?.stop();
+      const first = instance?.stop();
+      await instance?.stop(); // a second, concurrent stop must wait for the cleanup in flight
+      listedAfterStop = (await run([binary, 'list', '-q'], { timeoutMs: 20_000 })).stdout;
+      await first;
     }
     await instance!.stop(); // idempotent
 
-    const list = await run([binary, 'list', '-q'], { timeoutMs: 20_000 });
-    assert.not.ok(list.stdout.split('\n').includes(name), `${binary} list still shows ${name}`);
+    assert.not.ok(listedAfterStop.split('\n').includes(name), `${binary} list still shows ${name}`);
     assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`isobench-${binary}-${name}-`)), [], 'bundle dir left');
     assert.equal(pidsInCgroup(name), [], 'processes left in the container cgroup');
     assert.equal(readdirSync('/sys/fs/cgroup').filter((h) => existsSync(path.join('/sys/fs/cgroup', h, 'isobench', name))), [], 'cgroups left');

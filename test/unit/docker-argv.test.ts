@@ -9,6 +9,7 @@ import {
 import { leakedRunscProcesses, runscRoot, type HostProcess } from '../../src/platforms/docker-gvisor.ts';
 import { dockerdArgv, dockerdConfig, GVISOR_RUNTIMES, parseDockerInfo } from '../../src/platforms/dockerd.ts';
 import { podmanUlimitArgs } from '../../src/platforms/podman-crun.ts';
+import { parseDockerVersion } from '../../src/platforms/docker-runc.ts';
 
 const fixture = (...p: string[]) => readFileSync(path.join(root, 'test', 'fixtures', ...p), 'utf8');
 
@@ -84,6 +85,11 @@ test('docker info: a running daemon with its runtimes; no daemon is not running 
   assert.not.ok(down.running);
   assert.is(down.clientVersion, '28.2.2');
   assert.match(down.error ?? '', /Cannot connect/);
+});
+
+test('dockerd version from `dockerd --version`', () => {
+  assert.is(parseDockerVersion('Docker version 20.10.24+dfsg1, build 5d6db84\n'), '20.10.24+dfsg1');
+  assert.is(parseDockerVersion(''), undefined);
 });
 
 test('dockerd config keeps the system daemon.json and adds both runsc runtimes', () => {

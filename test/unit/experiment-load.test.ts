@@ -47,6 +47,11 @@ test('fills in defaults from the schema and the workload', () => {
   assert.equal(experiment.workloads[0].jobs, [{ name: 'default', params: {} }]);
 });
 
+test('workload parameter defaults are written into the params every cell runs with', () => {
+  const { experiment } = parseExperiment('x.yaml', 'name: a\nplatforms: [native]\nworkloads: [{id: sysbench-cpu, params: {time: 2}}]\n');
+  assert.equal(experiment.workloads[0].params, { maxPrime: 20000, time: 2, threads: 1 });
+});
+
 test('the shipped experiment files are valid', () => {
   for (const f of ['smoke.yaml', 'quick.yaml', 'paper.yaml']) {
     const l = loadExperiment(path.join(paths.experiments, f));

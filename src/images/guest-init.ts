@@ -1,0 +1,145 @@
+// The guest side of a VM instance: the init (mounts, modules, data disk, network) and the agent that runs commands (serial-protocol.ts).
+import type { CpioEntry } from './initramfs.ts';
+
+/** Where isobench's own files sit in the guest, apart from the benchmark rootfs. */
+export const GUEST_DIR = '/isobench';
+export const GUEST_INIT = `${GUEST_DIR}/init`;
+export const GUEST_AGENT = `${GUEST_DIR}/agent`;
+export const GUEST_MODULE_DIR = `${GUEST_DIR}/modules`;
+/** the vsock port the agent listens on when the VMM offers vsock instead of a second serial line */
+export const AGENT_VSOCK_PORT = 5252;
+
+/** What the init reads from the kernel command line; everything per-instance lives here, so one initramfs serves all instances. */
+export interface GuestParams {
+  /** the agent's channel: a tty device name (ttyS1, hvc0) ... */
+  channel?: string;
+  /** ... or a vsock port to listen on (needs socat in the image) */
+  vsockPort?: number;
+  /** block device holding the ext4 data disk, mounted at /data (vda) */
+  dataDevice?: string;
+  /** eth0's address as CIDR, and the default gateway */
+  address?: string;
+  gateway?: string;
+  /** how the guest ends: 'reboot' where the VMM exits on reset (Firecracker), else 'poweroff' */
+  halt?: 'poweroff' | 'reboot';
+}
+
+/** The kernel command line for a guest: console, quiet boot, our init, and the parameters. */
+export function guestCmdline(p: GuestParams, console = 'ttyS0', extra: string[] = []): string {
+  const args = [`console=${console}`, 'loglevel=4', 'panic=-1', `rdinit=${GUEST_INIT}`];
+  if (p.channel) args.push(`isobench.chan=${p.channel}`);
+  if (p.vsockPort) args.push(`isobench.vsock=${p.vsockPort}`);
+  if (p.dataDevice) args.push(`isobench.data=${p.dataDevice}`);
+  if (p.address) args.push(`isobench.ip=${p.address}`);
+  if (p.gateway) args.push(`isobench.gw=${p.gateway}`);
+  if (p.halt) args.push(`isobench.off=${p.halt}`);
+  for (const a of [...args, ...extra]) if (/\s/.test(a)) throw new Error(`kernel command line: '${a}' contains whitespace`);
+  return [...args, ...extra].join(' ');
+}
+
+/** /isobench/init: busybox sh as PID 1. Applets not linked in the rootfs are called as `busybox <applet>`. */
+export function guestInitScript(modules: string[]): string {
+  return `#!/bin/sh
+# isobench guest init (PID 1): mount, load virtio modules, mount the data disk, configure eth0, serve the agent, power off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+say() { echo "isobench-init: $*"; }
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+for m in ${modules.join(' ')}; do
+  busybox insmod ${GUEST_MODULE_DIR}/$m.ko || say "insmod $m failed"
+done
+chan=ttyS1; vsock=; data=; ip=; gw=; off=poweroff
+for a in $(cat /proc/cmdline); do
+  case "$a" in
+    isobench.chan=*) chan=\${a#*=} ;;
+    isobench.vsock=*) vsock=\${a#*=} ;;
+    isobench.data=*) data=\${a#*=} ;;
+    isobench.ip=*) ip=\${a#*=} ;;
+    isobench.gw=*) gw=\${a#*=} ;;
+    isobench.off=*) off=\${a#*=} ;;
+  esac
+done
+busybox hostname isobench
+ip link set lo up
+if [ -n "$data" ]; then
+  i=0
+  while [ ! -b "/dev/$data" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  mount -t ext4 -o noatime "/dev/$data" /data || say "cannot mount /dev/$data on /data"
+fi
+if [ -n "$ip" ]; then
+  i=0
+  while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+  ip link set eth0 up && ip addr add "$ip" dev eth0 || say "cannot configure eth0 with $ip"
+  [ -z "$gw" ] || ip route add default via "$gw" || say "cannot add route via $gw"
+fi
+say "ready (channel \${vsock:+vsock:}\${vsock:-$chan})"
+if [ -n "$vsock" ]; then
+  socat VSOCK-LISTEN:"$vsock",reuseaddr,fork EXEC:${GUEST_AGENT}
+else
+  busybox stty -F "/dev/$chan" raw -echo
+  printf '@@ISOBENCH-READY @@\\n' > "/dev/$chan"
+  ${GUEST_AGENT} < "/dev/$chan" > "/dev/$chan"
+fi
+sync
+umount /data 2>/dev/null
+if [ "$off" = reboot ]; then busybox reboot -f; else busybox poweroff -f; fi
+`;
+}
+
+/** /isobench/agent: reads request lines on stdin, answers on stdout (the format is in src/platforms/serial-protocol.ts). */
+export function guestAgentScript(): string {
+  return `#!/bin/sh
+# isobench guest agent: one request line at a time on stdin, base64 results between nonce markers on stdout.
+run=/run/isobench
+mkdir -p $run
+section() {
+  printf '@@ISOBENCH-%s %s %s %s@@\\n' "$1" "$nonce" "$(busybox wc -c < "$2")" "$(busybox sha256sum "$2" | busybox cut -d' ' -f1)"
+  busybox base64 "$2"
+}
+while IFS= read -r line; do
+  case "$line" in
+    *@@ISOBENCH-PING\\ *)
+      n=\${line##*@@ISOBENCH-PING }
+      printf '@@ISOBENCH-READY %s@@\\n' "\${n%%@@*}" ;;
+    *@@ISOBENCH-POWEROFF@@*)
+      exit 0 ;;
+    *@@ISOBENCH-RUN\\ *)
+      req=\${line##*@@ISOBENCH-RUN }
+      set -- \${req%%@@*}
+      nonce=$1; t=$2
+      printf '%s' "$3" | busybox base64 -d > $run/cmd
+      start=$(busybox date +%s)
+      if [ "$t" -gt 0 ]; then
+        busybox timeout -s KILL "$t" /bin/sh $run/cmd > $run/out 2> $run/err < /dev/null
+      else
+        /bin/sh $run/cmd > $run/out 2> $run/err < /dev/null
+      fi
+      code=$?
+      late=0
+      if [ "$t" -gt 0 ] && [ $code -eq 137 ] && [ $(( $(busybox date +%s) - start )) -ge "$t" ]; then late=1; fi
+      printf '@@ISOBENCH-BEGIN %s@@\\n' "$nonce"
+      section STDOUT $run/out
+      section STDERR $run/err
+      printf '@@ISOBENCH-END %s %s %s@@\\n' "$nonce" "$code" "$late"
+      rm -f $run/cmd $run/out $run/err ;;
+  esac
+done
+`;
+}
+
+/** The files isobench adds to the rootfs for a VM guest. */
+export function guestOverlay(modules: { name: string; file: string }[]): CpioEntry[] {
+  return [
+    { path: GUEST_DIR, kind: 'dir', mode: 0o755 },
+    { path: GUEST_INIT, kind: 'file', mode: 0o755, data: Buffer.from(guestInitScript(modules.map((m) => m.name))) },
+    { path: GUEST_AGENT, kind: 'file', mode: 0o755, data: Buffer.from(guestAgentScript()) },
+    { path: GUEST_MODULE_DIR, kind: 'dir', mode: 0o755 },
+    ...modules.map((m): CpioEntry => ({ path: `${GUEST_MODULE_DIR}/${m.name}.ko`, kind: 'file', mode: 0o644, source: m.file })),
+  ];
+}

@@ -1,0 +1,254 @@
+// QEMU as a platform: pc or microvm, KVM or TCG (software emulation); one VM per instance, commands through the guest agent.
+import { accessSync, constants, existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
+import { guestCmdline } from '../images/guest-init.ts';
+import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
+import { run, which } from '../proc.ts';
+import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
+import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
+import { freePort, launchVm, prepareGuest, vmWorkDir } from './vm-instance.ts';
+import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
+
+export const QEMU_BINARY = 'qemu-system-x86_64';
+
+export type Accel = 'kvm' | 'tcg';
+export type QemuMachine = 'pc' | 'microvm';
+
+/** microvm: the PIT is needed to boot at all (plain microvm hangs), and the second IO-APIC drops the agent line's interrupts under TCG */
+export const MICROVM_OPTIONS = 'pit=on,ioapic2=off';
+
+/** guest ports forwarded by user-mode networking: iperf3, sockperf, qperf (control and data) */
+export const DEFAULT_FORWARDS = [5201, 11111, 19765, 19766];
+
+export interface QemuOptions {
+  kernel: string;
+  modules?: string;
+  network: 'user' | 'tap' | 'none';
+  forwardPorts: number[];
+  diskMiB: number;
+  diskCache: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
+  bootTimeout: number;
+  cpuModel?: string;
+}
+
+export const qemuOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    kernel: { type: 'string', default: 'package', description: "'package' (the distribution's cloud kernel, fetched with apt-get download), 'host' (/boot of the running kernel), or the path of a bzImage" },
+    modules: { type: 'string', description: 'lib/modules/<release> directory of the kernel given as a path (virtio drivers built as modules)' },
+    network: { enum: ['user', 'tap', 'none'], default: 'user', description: "'user': QEMU user-mode networking with forwarded ports; 'tap': a TAP device on a host bridge (as the paper); 'none'" },
+    forwardPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, default: DEFAULT_FORWARDS, description: 'guest TCP ports reachable from the host with user-mode networking' },
+    diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the virtio-blk data disk (a sparse ext4 file on real disk, mounted at /data)' },
+    diskCache: { enum: ['none', 'writeback', 'writethrough', 'directsync', 'unsafe'], default: 'none', description: "QEMU's cache mode for the data disk ('none' = O_DIRECT on the host)" },
+    bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 120, description: 'seconds for the guest agent to answer' },
+    cpuModel: { type: 'string', pattern: '^[A-Za-z0-9_.,=+-]+$', description: "-cpu model (default: 'host' with KVM, 'max' with TCG)" },
+  },
+};
+
+export function qemuOptions(o: Record<string, unknown>): QemuOptions {
+  return {
+    kernel: (o.kernel as string) ?? 'package',
+    modules: o.modules as string | undefined,
+    network: (o.network as QemuOptions['network']) ?? 'user',
+    forwardPorts: (o.forwardPorts as number[]) ?? DEFAULT_FORWARDS,
+    diskMiB: (o.diskMiB as number) ?? 8192,
+    diskCache: (o.diskCache as QemuOptions['diskCache']) ?? 'none',
+    bootTimeout: (o.bootTimeout as number) ?? 120,
+    cpuModel: o.cpuModel as string | undefined,
+  };
+}
+
+export type QemuNet =
+  | { mode: 'user'; forwards: { guest: number; host: number }[] }
+  | { mode: 'tap'; ifname: string; mac: string; vhost: boolean }
+  | { mode: 'none' };
+
+export interface QemuLaunchSpec {
+  name: string;
+  accel: Accel;
+  machine: QemuMachine;
+  cpus: number;
+  memoryMiB: number;
+  cpuModel?: string;
+  kernel: string;
+  initrd: string;
+  cmdline: string;
+  consoleLog: string;
+  channelSocket: string;
+  disk?: { file: string; cache: QemuOptions['diskCache'] };
+  net: QemuNet;
+}
+
+/** The QEMU command line for a launch (pure, so tests can read it). */
+export function qemuArgv(l: QemuLaunchSpec): string[] {
+  const mmio = l.machine === 'microvm';
+  const machine = mmio ? `microvm,${MICROVM_OPTIONS},accel=${l.accel}` : `pc,accel=${l.accel}`;
+  const argv = [
+    QEMU_BINARY, '-name', l.name, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-M', machine, '-cpu', l.cpuModel ?? (l.accel === 'kvm' ? 'host' : 'max'),
+    '-smp', String(l.cpus), '-m', `${l.memoryMiB}M`,
+    '-kernel', l.kernel, '-initrd', l.initrd, '-append', l.cmdline,
+    // ttyS0: the kernel console into a file; ttyS1: the agent's line on a unix socket
+    '-chardev', `file,id=console,path=${l.consoleLog}`, '-serial', 'chardev:console',
+    '-chardev', `socket,id=agent,path=${l.channelSocket},server=on,wait=off`, '-device', 'isa-serial,chardev=agent,index=1',
+  ];
+  if (l.disk) {
+    const aio = l.disk.cache === 'none' || l.disk.cache === 'directsync' ? 'native' : 'threads';
+    argv.push('-drive', `file=${l.disk.file},format=raw,if=none,id=data,cache=${l.disk.cache},aio=${aio}`,
+      '-device', `${mmio ? 'virtio-blk-device' : 'virtio-blk-pci'},drive=data`);
+  }
+  const nic = mmio ? 'virtio-net-device' : 'virtio-net-pci';
+  if (l.net.mode === 'user') {
+    const fwd = l.net.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
+    argv.push('-netdev', `user,id=net0${fwd}`, '-device', `${nic},netdev=net0`);
+  } else if (l.net.mode === 'tap') {
+    argv.push('-netdev', `tap,id=net0,ifname=${l.net.ifname},script=no,downscript=no${l.net.vhost ? ',vhost=on' : ''}`,
+      '-device', `${nic},netdev=net0,mac=${l.net.mac}`);
+  }
+  return argv;
+}
+
+/** QEMU's version line ('QEMU emulator version 7.2.22 (Debian ...)' -> '7.2.22'), or null. */
+export function parseQemuVersion(stdout: string): string | null {
+  return /QEMU emulator version (\S+)/.exec(stdout)?.[1] ?? null;
+}
+
+/** Why /dev/kvm cannot be used, with the fix; null when it can be opened. */
+export function kvmDeviceProblem(): string | null {
+  if (!existsSync('/dev/kvm')) {
+    return 'no /dev/kvm: hardware virtualization is off or not exposed (enable VT-x/AMD-V in the firmware and load kvm_intel or kvm_amd; in a cloud VM, pick an instance type with nested virtualization)';
+  }
+  try {
+    accessSync('/dev/kvm', constants.R_OK | constants.W_OK);
+  } catch {
+    return '/dev/kvm is not accessible to this user (add the user to group kvm, or run as root)';
+  }
+  return null;
+}
+
+async function qemuVersion(): Promise<string | null> {
+  if (!which(QEMU_BINARY)) return null;
+  const r = await run([QEMU_BINARY, '--version'], { timeoutMs: 10_000 });
+  return parseQemuVersion(r.stdout);
+}
+
+/** Boot the tiny probe guest under accel (cached per host kernel, QEMU version and guest kernel). */
+export async function probeQemu(accel: Accel, kernel: GuestKernel, version: string, refresh = false): Promise<ProbeResult> {
+  const initrd = await probeInitramfs();
+  const key = probeKey({ vmm: 'qemu', vmmVersion: version, accel, guestKernel: kernel.release });
+  const argv = [
+    QEMU_BINARY, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-M', `pc,accel=${accel}`,
+    '-cpu', accel === 'kvm' ? 'host' : 'max', '-smp', '1', '-m', '256M', '-kernel', kernel.image, '-initrd', initrd,
+    '-append', 'console=ttyS0 loglevel=4 panic=-1 rdinit=/init', '-serial', 'stdio',
+  ];
+  return probeBoot(key, argv, accel === 'kvm' ? 30_000 : 120_000, refresh);
+}
+
+export interface QemuVariant {
+  id: string;
+  accel: Accel;
+  machine: QemuMachine;
+  family?: Family;
+  description: string;
+}
+
+function probeReason(accel: Accel, p: ProbeResult): string {
+  const last = p.tail ? ` (last output: ${p.tail.split('\n').slice(-2).join(' | ')})` : '';
+  const hint = accel === 'kvm'
+    ? '/dev/kvm exists but cannot run a stock kernel here (e.g. a paravirtual nested KVM such as kvm_pvm); run on bare metal or in a VM with nested virtualization (kvm_intel nested=1 / kvm_amd nested=1)'
+    : 'QEMU could not boot the guest kernel in software emulation';
+  return `${p.reason}${last}: ${hint}. Verdict cached in ${p.file} (delete it to probe again)`;
+}
+
+export function qemuPlatform(v: QemuVariant): Platform {
+  const emulated = v.accel === 'tcg';
+  return {
+    id: v.id,
+    family: v.family ?? 'hypervisor',
+    description: v.description,
+    emulated,
+    optionsSchema: qemuOptionsSchema,
+    packages: ['qemu-system-x86', 'e2fsprogs', 'busybox-static'],
+
+    async detect(): Promise<Detection> {
+      const version = await qemuVersion();
+      if (!version) return { available: false, reason: `${QEMU_BINARY} not found (apt-get install qemu-system-x86)` };
+      if (v.accel === 'kvm') {
+        const problem = kvmDeviceProblem();
+        if (problem) return { available: false, version: `QEMU ${version}`, reason: problem };
+      }
+      let kernel: GuestKernel;
+      try {
+        kernel = await guestKernel('package');
+      } catch (e) {
+        return { available: false, version: `QEMU ${version}`, reason: (e as Error).message };
+      }
+      const probe = await probeQemu(v.accel, kernel, version);
+      const details = {
+        accelerator: emulated ? 'TCG (software emulation)' : 'KVM',
+        machine: v.machine === 'microvm' ? `microvm,${MICROVM_OPTIONS}` : 'pc',
+        guestKernel: `${kernel.release} (${kernel.source})`,
+        probe: probe.ok ? `test guest booted in ${probe.seconds} s (${probe.at})` : `failed: ${probe.reason}`,
+      };
+      if (!probe.ok) return { available: false, version: `QEMU ${version}`, reason: probeReason(v.accel, probe), details };
+      return { available: true, version: `QEMU ${version} (${emulated ? 'TCG' : 'KVM'}), guest ${kernel.release}`, details };
+    },
+
+    async start(spec: InstanceSpec): Promise<Instance> {
+      const o = qemuOptions(spec.options);
+      if (o.network === 'tap' && tapUnavailable()) throw new Error(`${v.id}: options.network 'tap': ${tapUnavailable()}`);
+      const guest = await prepareGuest(spec, o.kernel, o.modules);
+      const workDir = vmWorkDir();
+      const cleanup: (() => Promise<void>)[] = [];
+      const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
+      const vmmLog = path.join(spec.logDir, `${spec.name}.qemu.log`);
+      try {
+        let disk: QemuLaunchSpec['disk'];
+        if (spec.dataDir) {
+          const file = await createDataDisk(spec.dataDir, o.diskMiB);
+          cleanup.push(() => removeDataDisk(file));
+          disk = { file, cache: o.diskCache };
+        }
+        let net: QemuNet = { mode: 'none' };
+        let address: string | undefined;
+        let ports: Record<number, number> | undefined;
+        let ip: { address?: string; gateway?: string } = {};
+        if (o.network === 'user') {
+          const forwards = [];
+          for (const guestPort of o.forwardPorts) forwards.push({ guest: guestPort, host: await freePort() });
+          net = { mode: 'user', forwards };
+          address = '127.0.0.1';
+          ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));
+          ip = { address: '10.0.2.15/24', gateway: '10.0.2.2' }; // QEMU's user-mode network defaults
+        } else if (o.network === 'tap') {
+          const tap = await createTap(v.id, spec.name);
+          cleanup.push(() => removeTap(tap.name));
+          net = { mode: 'tap', ifname: tap.name, mac: tap.mac, vhost: v.accel === 'kvm' && existsSync('/dev/vhost-net') };
+          address = tap.guestAddress;
+          ip = { address: tap.guestCidr, gateway: tap.gateway };
+        }
+        const channelSocket = path.join(workDir, 'agent.sock');
+        const cmdline = guestCmdline({ channel: 'ttyS1', dataDevice: disk ? 'vda' : undefined, ...ip });
+        const argv = qemuArgv({
+          name: spec.name, accel: v.accel, machine: v.machine, cpus: spec.cpus, memoryMiB: spec.memoryMiB, cpuModel: o.cpuModel,
+          kernel: guest.kernel.image, initrd: guest.initramfs.file, cmdline, consoleLog, channelSocket, disk, net,
+        });
+        const network: NetworkMode = o.network;
+        return await launchVm({
+          platform: v.id, argv, workDir, consoleLog, vmmLog, bootTimeoutMs: o.bootTimeout * 1000,
+          channel: { socketPath: channelSocket, label: `${v.id}:${spec.name}` },
+          network, address, ports, dataPath: disk ? '/data' : undefined, cleanup,
+        });
+      } catch (e) {
+        // launchVm cleans up after itself; this catches failures before it ran
+        if (existsSync(workDir)) {
+          for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
+          await fsp.rm(workDir, { recursive: true, force: true });
+        }
+        throw e;
+      }
+    },
+  };
+}

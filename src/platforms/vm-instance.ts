@@ -1,0 +1,151 @@
+// What every VM platform shares: the guest image, the VMM process, the agent channel, and a stop that leaves nothing behind.
+import { promises as fsp, mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { guestOverlay } from '../images/guest-init.ts';
+import { guestKernel, type GuestKernel, type KernelChoice } from '../images/guest-kernel.ts';
+import { buildInitramfs, type CpioEntry, type Initramfs } from '../images/initramfs.ts';
+import { guestModules } from '../images/kernel-modules.ts';
+import { planRootfs } from '../images/rootfs.ts';
+import { log } from '../log.ts';
+import { formatArgv, processAlive, spawnDaemon, terminate } from '../proc.ts';
+import type { Instance, InstanceSpec, NetworkMode } from '../types.ts';
+import { guestChannel, type ChannelOptions } from './guest-channel.ts';
+
+export interface VmGuest {
+  kernel: GuestKernel;
+  initramfs: Initramfs;
+}
+
+/** Host binaries (with their libraries) added to the guest beyond the workload's tools, e.g. socat for a vsock agent. */
+async function hostToolsOverlay(tools: string[]): Promise<CpioEntry[]> {
+  if (tools.length === 0) return [];
+  const entries = await planRootfs(tools);
+  return entries.map((e): CpioEntry => (e.kind === 'dir'
+    ? { path: e.dest, kind: 'dir', mode: e.mode }
+    : e.kind === 'symlink'
+      ? { path: e.dest, kind: 'symlink', target: e.target }
+      : e.content !== undefined
+        ? { path: e.dest, kind: 'file', mode: e.mode, data: Buffer.from(e.content) }
+        : { path: e.dest, kind: 'file', mode: e.mode, source: e.source! }));
+}
+
+/** The kernel and the initramfs (rootfs + init + agent + modules [+ extra host tools]) for an instance; both cached. */
+export async function prepareGuest(spec: InstanceSpec, kernelChoice: KernelChoice, modulesDir?: string, extraTools: string[] = []): Promise<VmGuest> {
+  if (!spec.rootfs) throw new Error('VM guest: the instance spec has no rootfs directory (the scheduler builds it with src/images/rootfs.ts)');
+  const kernel = await guestKernel(kernelChoice, modulesDir);
+  const modules = await guestModules(kernel.modulesDir);
+  const overlay = [...(await hostToolsOverlay(extraTools)), ...guestOverlay(modules)];
+  const initramfs = await buildInitramfs(spec.rootfs, spec.rootfsHash, overlay);
+  return { kernel, initramfs };
+}
+
+/** A TCP port on 127.0.0.1 that is free right now (for user-mode networking's forwards). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** A private directory for sockets and VMM files; short, because unix socket paths are limited to 107 bytes. */
+export function vmWorkDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'isobench-vm-'));
+}
+
+export async function tail(file: string, lines = 15): Promise<string> {
+  try {
+    const text = await fsp.readFile(file, 'utf8');
+    return text.replace(/\r/g, '').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+export interface VmLaunch {
+  platform: string;
+  argv: string[];
+  /** removed at stop (sockets, generated configs) */
+  workDir: string;
+  /** the guest's console, and the VMM's own stdout/stderr (both kept in the instance's log directory) */
+  consoleLog: string;
+  vmmLog: string;
+  channel: ChannelOptions;
+  bootTimeoutMs: number;
+  network: NetworkMode;
+  address?: string;
+  ports?: Record<number, number>;
+  dataPath?: string;
+  /** undo what was made for this VM (data disk, TAP), newest first; each runs even if another fails */
+  cleanup: (() => Promise<void>)[];
+}
+
+async function runCleanup(l: VmLaunch): Promise<void> {
+  for (const undo of [...l.cleanup].reverse()) {
+    try { await undo(); } catch (e) { log.warn(`${l.platform}: cleanup: ${(e as Error).message}`); }
+  }
+  await fsp.rm(l.workDir, { recursive: true, force: true });
+}
+
+/** Start the VMM, wait for the guest agent, and return the instance; on failure nothing is left and the error carries the console's last lines. */
+export async function launchVm(l: VmLaunch): Promise<Instance> {
+  await fsp.writeFile(l.vmmLog, `# ${formatArgv(l.argv)}\n`, { flag: 'a' });
+  let daemon;
+  try {
+    daemon = spawnDaemon(l.argv, l.vmmLog);
+  } catch (e) {
+    await runCleanup(l);
+    throw e;
+  }
+  let exited = false;
+  void daemon.exited.then(() => { exited = true; });
+  const alive = () => !exited && processAlive(daemon.pid);
+  const channel = guestChannel(l.channel);
+
+  const kill = async () => {
+    channel.close();
+    await terminate(daemon.pid, 2_000, true);
+  };
+
+  try {
+    await channel.ready(l.bootTimeoutMs, alive);
+  } catch (e) {
+    await kill();
+    await runCleanup(l);
+    const consoleTail = await tail(l.consoleLog);
+    const vmmTail = l.vmmLog === l.consoleLog ? '' : await tail(l.vmmLog, 8);
+    throw new Error([
+      `${l.platform}: the guest did not come up: ${(e as Error).message}`,
+      consoleTail && `last console lines (${l.consoleLog}):\n${consoleTail}`,
+      vmmTail && `last VMM lines (${l.vmmLog}):\n${vmmTail}`,
+    ].filter(Boolean).join('\n'));
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      try {
+        await channel.powerOff();
+        await Promise.race([daemon.exited, new Promise((r) => setTimeout(r, 15_000))]);
+      } finally {
+        await kill();
+        await runCleanup(l);
+      }
+    })();
+    return stopping;
+  };
+
+  return {
+    exec: (argv, opts) => channel.exec(argv, opts),
+    address: l.address,
+    ports: l.ports,
+    network: l.network,
+    dataPath: l.dataPath,
+    stop,
+  };
+}

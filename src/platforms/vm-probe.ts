@@ -1,0 +1,82 @@
+// Proof that an accelerator boots a guest: a tiny busybox initramfs booted once with a short timeout, the verdict cached.
+// /dev/kvm existing is not enough: on a paravirtual nested KVM it exists and boots nothing (host-notes).
+import { createHash } from 'node:crypto';
+import { promises as fsp, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { paths } from '../paths.ts';
+import { formatArgv, run, which } from '../proc.ts';
+import { writeCpio, type CpioEntry } from '../images/initramfs.ts';
+
+export const PROBE_MARKER = '@@ISOBENCH-PROBE-OK@@';
+
+export interface ProbeResult {
+  ok: boolean;
+  /** seconds from start to the marker (or to the timeout) */
+  seconds: number;
+  reason?: string;
+  /** the last console / stderr lines, for doctor and the report */
+  tail?: string;
+  key: string;
+  at: string;
+  /** where the verdict is cached (delete it to probe again) */
+  file: string;
+}
+
+/** The cache key: everything that can change the verdict. */
+export function probeKey(parts: { vmm: string; vmmVersion: string; accel: string; guestKernel: string; hostKernel?: string }): string {
+  const raw = [parts.vmm, parts.vmmVersion, parts.accel, parts.guestKernel, parts.hostKernel ?? os.release()].join('\n');
+  const readable = `${parts.vmm}-${parts.accel}`.replace(/[^\w.-]/g, '_');
+  return `${readable}-${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
+}
+
+function staticBusybox(): string | null {
+  if (existsSync('/bin/busybox')) return '/bin/busybox';
+  return which('busybox');
+}
+
+/** /init prints the marker and powers off: nothing else, so a failure is the accelerator's (or the kernel's). */
+export async function probeInitramfs(): Promise<string> {
+  const busybox = staticBusybox();
+  if (!busybox) throw new Error('VM probe: busybox not found (apt-get install busybox-static)');
+  const init = `#!/bin/busybox sh\n/bin/busybox echo ${PROBE_MARKER}\n/bin/busybox poweroff -f\n`;
+  const bb = await fsp.readFile(busybox);
+  const hash = createHash('sha256').update(init).update(bb).digest('hex').slice(0, 16);
+  const file = path.join(paths.vmProbes(), `probe-initramfs-${hash}.cpio`);
+  if (existsSync(file)) return file;
+  await fsp.mkdir(paths.vmProbes(), { recursive: true });
+  const entries: CpioEntry[] = [
+    { path: '/bin', kind: 'dir', mode: 0o755 },
+    { path: '/bin/busybox', kind: 'file', mode: 0o755, data: bb },
+    { path: '/dev', kind: 'dir', mode: 0o755 },
+    { path: '/init', kind: 'file', mode: 0o755, data: Buffer.from(init) },
+  ];
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeCpio(tmp, entries);
+  await fsp.rename(tmp, file);
+  return file;
+}
+
+function lastLines(text: string, n = 6): string {
+  return text.replace(/\r/g, '').split('\n').map((l) => l.trimEnd()).filter(Boolean).slice(-n).join('\n');
+}
+
+/** Boot argv once (the console on stdout), cached under key; `refresh` probes again. */
+export async function probeBoot(key: string, argv: string[], timeoutMs: number, refresh = false): Promise<ProbeResult> {
+  const file = path.join(paths.vmProbes(), `${key}.json`);
+  if (!refresh && existsSync(file)) {
+    try { return { ...(JSON.parse(await fsp.readFile(file, 'utf8')) as ProbeResult), file }; } catch { /* re-probe */ }
+  }
+  const r = await run(argv, { timeoutMs });
+  const ok = r.stdout.includes(PROBE_MARKER);
+  const tail = lastLines(`${r.stdout}\n${r.stderr}`);
+  const reason = ok
+    ? undefined
+    : r.timedOut
+      ? `a test guest did not boot within ${timeoutMs / 1000} s`
+      : `a test guest did not boot (exit ${r.code ?? r.signal})`;
+  const result: ProbeResult = { ok, seconds: Math.round(r.ms / 100) / 10, reason, tail, key, at: new Date().toISOString(), file };
+  await fsp.mkdir(paths.vmProbes(), { recursive: true });
+  await fsp.writeFile(file, `${JSON.stringify({ ...result, argv: formatArgv(argv) }, null, 2)}\n`);
+  return result;
+}
