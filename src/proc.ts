@@ -49,7 +49,12 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> 
     const err: Buffer[] = [];
     let outLen = 0;
     let errLen = 0;
-    child.stdout?.on('data', (b: Buffer) => { if (outLen < max) out.push(b); outLen += b.length; });
+    let firstOutputMs: number | undefined;
+    child.stdout?.on('data', (b: Buffer) => {
+      firstOutputMs ??= Number(process.hrtime.bigint() - t0) / 1e6;
+      if (outLen < max) out.push(b);
+      outLen += b.length;
+    });
     child.stderr?.on('data', (b: Buffer) => { if (errLen < max) err.push(b); errLen += b.length; });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
     let timedOut = false;
@@ -74,6 +79,7 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> 
         ms,
         timedOut,
         hostArgv: argv,
+        firstOutputMs,
       });
     };
     child.on('error', (e) => finish(null, null, e));

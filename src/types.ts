@@ -44,6 +44,8 @@ export interface ExecResult {
   timedOut: boolean;
   /** the host-side argv that ran (for the methods section and traceability) */
   hostArgv: string[];
+  /** ms from spawn to the first byte on stdout (startup measurements); absent when nothing was printed */
+  firstOutputMs?: number;
 }
 
 export interface Instance {
@@ -57,6 +59,8 @@ export interface Instance {
   dataPath?: string;
   /** always called; leaves nothing behind */
   stop(): Promise<void>;
+  /** host PIDs of the processes that make up this instance (init, shim, sandbox, gofer, VMM), for tracing (HAP) */
+  hostPids?(): Promise<number[]>;
 }
 
 export interface Platform {
@@ -74,6 +78,11 @@ export interface Platform {
   /** once per run before the first instance (start a daemon, apply a host fix); record changes in src/run/host-changes.ts */
   prepare?(): Promise<void>;
   start(spec: InstanceSpec): Promise<Instance>;
+  /**
+   * Create a fresh instance that runs argv as its workload and is gone when argv exits (`docker run --rm`, `runc run`,
+   * a VM that powers off): the result's ms is creation to exit, firstOutputMs creation to first output. Leaves nothing behind.
+   */
+  oneShot?(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
   /** once per run after the last instance, also on error and Ctrl-C */
   teardown?(): Promise<void>;
 }
@@ -97,6 +106,11 @@ export type Params = Record<string, unknown>;
 export interface WorkloadContext {
   /** cpus of the instance, for workloads whose thread count follows it */
   cpus: number;
+  /**
+   * Start a further fresh instance whose first process is argv and wait for its exit (startup measurements).
+   * Given by the scheduler when the platform implements oneShot.
+   */
+  oneShot?: (argv: string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
 }
 
 export interface Workload {

@@ -5,13 +5,14 @@ import { analyze } from './analyze.ts';
 import { archive } from './archive.ts';
 import { helpText, parseCommandArgs, UsageError, type Command } from './command.ts';
 import { doctor } from './doctor.ts';
+import { merge } from './merge.ts';
 import { report } from './report.ts';
 import { reproduce } from './reproduce.ts';
 import { runCommand } from './run.ts';
 import { setup } from './setup.ts';
 import { verify } from './verify.ts';
 
-export const commands: Command[] = [reproduce, runCommand, analyze, report, archive, verify, doctor, setup];
+export const commands: Command[] = [reproduce, runCommand, analyze, report, archive, verify, merge, doctor, setup];
 
 function mainHelp(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

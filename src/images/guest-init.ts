@@ -82,9 +82,11 @@ say "ready (channel \${vsock:+vsock:}\${vsock:-$chan})"
 if [ -n "$vsock" ]; then
   socat VSOCK-LISTEN:"$vsock",reuseaddr,fork EXEC:${GUEST_AGENT}
 else
-  busybox stty -F "/dev/$chan" raw -echo
-  printf '@@ISOBENCH-READY @@\\n' > "/dev/$chan"
-  ${GUEST_AGENT} < "/dev/$chan" > "/dev/$chan"
+  # one open for the whole session: a tty's last close flushes its input, and the host may already be writing
+  exec 3<> "/dev/$chan"
+  busybox stty raw -echo clocal -hupcl <&3
+  printf '@@ISOBENCH-READY @@\\n' >&3
+  ${GUEST_AGENT} <&3 >&3
 fi
 sync
 umount /data 2>/dev/null

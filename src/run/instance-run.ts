@@ -2,7 +2,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { killGroup, liveProcessGroups, formatArgv } from '../proc.ts';
-import type { Cell, ExecResult, Experiment, Instance, Platform, Sample, Workload } from '../types.ts';
+import type { Cell, ExecResult, Experiment, Instance, Platform, Sample, Workload, WorkloadContext } from '../types.ts';
 import { WorkloadError } from '../types.ts';
 
 export interface MeasureArgs {
@@ -68,11 +68,23 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     network: instance?.network, startedAt, endedAt: new Date().toISOString(),
   });
 
+  const spec = (instanceName: string) => ({
+    name: instanceName, cpus: exp.resources.cpus, memoryMiB: exp.resources.memoryMiB, rootfs: a.rootfs.dir, rootfsHash: a.rootfs.hash,
+    dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
+  });
+  let oneShots = 0;
+  const ctx: WorkloadContext = { cpus: exp.resources.cpus };
+  if (a.platform.oneShot) {
+    const oneShot = a.platform.oneShot.bind(a.platform);
+    ctx.oneShot = async (argv, opts) => {
+      const r = await oneShot(spec(`${name}-s${oneShots++}`), argv, opts);
+      appendFileSync(logFile, `$ (fresh instance) ${formatArgv(argv)}\n# host: ${formatArgv(r.hostArgv)}\n# exit ${r.code ?? r.signal} in ${r.ms.toFixed(1)} ms, first output at ${r.firstOutputMs?.toFixed(1) ?? '-'} ms\n`);
+      return r;
+    };
+  }
+
   try {
-    const started = a.platform.start({
-      name, cpus: exp.resources.cpus, memoryMiB: exp.resources.memoryMiB, rootfs: a.rootfs.dir, rootfsHash: a.rootfs.hash,
-      dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
-    });
+    const started = a.platform.start(spec(name));
     // A start that outlives its timeout may still resolve later: stop what it made.
     let startTimedOut = false;
     started.then((late) => { if (startTimedOut) void late.stop(); }, () => undefined);
@@ -94,7 +106,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
       const startedAt = new Date().toISOString();
       const commands: string[][] = [];
       try {
-        const metrics = await a.workload.run(recording(instance!, logFile, commands), cell.params, { cpus: exp.resources.cpus });
+        const metrics = await a.workload.run(recording(instance!, logFile, commands), cell.params, ctx);
         const endedAt = new Date().toISOString();
         if (abandoned) return;
         for (const m of metrics) {
