@@ -18,10 +18,17 @@ export const paths = {
   /** the paper's claims as data and its JSON Schema (src/claims/load.ts) */
   claims: path.join(root, 'data', 'paper', 'claims.yaml'),
   claimsSchema: path.join(root, 'data', 'paper', 'claims.schema.json'),
+  /** the paper's bibliographic facts for the report's title page (src/report/sources.ts) */
+  paper: path.join(root, 'data', 'paper', 'paper.yaml'),
+  /** the report's architecture callouts and their JSON Schema (src/report/sources.ts) */
+  architecture: path.join(root, 'data', 'paper', 'architecture.yaml'),
+  architectureSchema: path.join(root, 'data', 'paper', 'architecture.schema.json'),
   runs: () => path.join(dataRoot(), 'runs'),
   run: (runId: string) => path.join(dataRoot(), 'runs', runId),
   cache: () => path.join(dataRoot(), 'cache'),
   images: () => path.join(dataRoot(), 'cache', 'images'),
+  /** binaries isobench compiles itself (e.g. the STREAM kernels): on PATH for native, at /usr/local/bin in images */
+  builtTools: () => path.join(dataRoot(), 'cache', 'tools', 'bin'),
   /** a benchmark root filesystem and its tarball, cached by content hash (src/images/rootfs.ts) */
   rootfs: (hash: string) => path.join(dataRoot(), 'cache', 'images', `rootfs-${hash}`),
   rootfsTar: (hash: string) => path.join(dataRoot(), 'cache', 'images', `rootfs-${hash}.tar`),
@@ -47,6 +54,10 @@ export const runFiles = (runDir: string) => ({
   environment: path.join(runDir, 'environment.json'),
   analysis: path.join(runDir, 'analysis.json'),
   logs: path.join(runDir, 'logs'),
+  /** one line per finished instance, written after its samples (src/run/store.ts): what `run --resume` counts as done */
+  completed: path.join(runDir, 'logs', 'completed.jsonl'),
+  /** the instance being measured and the session measuring it, so a resume can remove what a crash left behind */
+  inFlight: path.join(runDir, 'logs', 'in-flight.json'),
 });
 
 /** files inside a report directory */
@@ -55,5 +66,9 @@ export const reportFiles = (reportDir: string) => ({
   pdf: path.join(reportDir, 'report.pdf'),
   charts: path.join(reportDir, 'charts'),
   summary: path.join(reportDir, 'summary.csv'),
+  /** one row per claim: verdict, p-values, provenance */
+  claimsCsv: path.join(reportDir, 'claims.csv'),
+  /** the claims' verdicts with all their evidence, and the callouts' measured evidence */
+  verdicts: path.join(reportDir, 'verdicts.json'),
   archive: path.join(reportDir, 'artifact.tar.gz'),
 });

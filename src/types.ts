@@ -85,6 +85,8 @@ export interface Platform {
   oneShot?(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
   /** once per run after the last instance, also on error and Ctrl-C */
   teardown?(): Promise<void>;
+  /** remove instances whose name starts with namePrefix that a crashed run (kill -9, power loss) left behind; returns their names */
+  reap?(namePrefix: string): Promise<string[]>;
 }
 
 export interface Metric {
@@ -92,6 +94,8 @@ export interface Metric {
   value: number;
   unit: string;
   better: 'higher' | 'lower';
+  /** how this value was obtained when it varies by host (HAP: "exact: ftrace function tracer" vs "sampled approximation: …"); copied to the Sample */
+  note?: string;
 }
 
 export interface MetricSpec {
@@ -111,6 +115,8 @@ export interface WorkloadContext {
    * Given by the scheduler when the platform implements oneShot.
    */
   oneShot?: (argv: string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
+  /** append text to this instance's log file (what a workload measured on the host side, e.g. HAP's function list) */
+  log?: (text: string) => void;
 }
 
 export interface Workload {
@@ -120,6 +126,8 @@ export interface Workload {
   tools: string[];
   /** Debian/Ubuntu packages that provide the tools */
   packages?: string[];
+  /** compile tools isobench ships as source into dir (paths.builtTools()); called once per run before the image is built */
+  buildTools?(dir: string): Promise<void>;
   metrics: MetricSpec[];
   /** JSON Schema of `params`; defaults are filled in by the loader */
   paramsSchema: object;
@@ -208,6 +216,8 @@ export interface Sample {
   job: string;
   params: Params;
   instance: number;
+  /** 0 for the first measurement of this instance, +1 for each `run --resume --retry-failed`; the newest attempt supersedes older ones (absent = 0) */
+  attempt?: number;
   iteration: number;
   metric: string | null;
   value: number | null;
@@ -215,6 +225,8 @@ export interface Sample {
   better: 'higher' | 'lower' | null;
   status: SampleStatus;
   error?: string;
+  /** Metric.note: how the value was obtained, when the method varies (HAP exact vs sampled) */
+  note?: string;
   network?: NetworkMode;
   /** the commands that produced this sample (host argv) */
   commands?: string[][];
@@ -431,6 +443,26 @@ export interface Environment {
   node: string;
   /** written by `isobench merge` only: the source runs and the environment of each host */
   merged?: MergedFrom;
+  /** one entry per `isobench run --resume` of this run (src/run/resume.ts) */
+  resumes?: ResumeRecord[];
+}
+
+/** One resumed session of a run: when, where, and what the resume repaired in the store. */
+export interface ResumeRecord {
+  startedAt: string;
+  endedAt?: string;
+  host: { hostname: string; cpuModel: string };
+  /** resumed with --force on another host than the run's */
+  forced: boolean;
+  retryFailed: boolean;
+  /** samples of instances that had not finished (no completion marker), removed before re-running them */
+  droppedPartialSamples: number;
+  /** line number of a half-written last line of samples.jsonl that was removed, if any */
+  droppedHalfWrittenLine?: number;
+  /** the copy of samples.jsonl as it was before the repair (relative to the run directory), if it was rewritten */
+  backup?: string;
+  /** instances run in this session */
+  instancesRun?: number;
 }
 
 /** What a merged run was made of (src/run/merge.ts). The top-level host, noise, tools and isobench describe the first source. */

@@ -1,12 +1,15 @@
 // The archive stage: one deterministic artifact.tar.gz holding a run's data, its report, isobench's exact version and a manifest.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, mkdir, readdir, readFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { paths, reportFiles, runFiles } from '../paths.ts';
 import type { Environment } from '../types.ts';
+import { datasetCitation, citationName } from './citation.ts';
+import { defaultAuthors, type Author, type DatasetFacts } from './dataset.ts';
 import { formatManifest, manifestName, sha256Hex, type ManifestEntry } from './manifest.ts';
+import { roCrateMetadata, roCrateName, type CrateFile } from './ro-crate.ts';
 import { partialPath, writeTarball, type TarInput } from './tarball.ts';
 
 /** Paths inside the artifact's top folder `isobench-<runId>/` that verify reads. */
@@ -18,10 +21,17 @@ interface ArchiveEnvironment {
   startedAt: Date;
   commit: string;
   dirty: boolean;
+  /** the rest, for the citation metadata: read leniently, since old runs may lack a field */
+  raw: Partial<Environment>;
+}
+
+export interface ArchiveOptions {
+  /** the dataset's authors (RO-Crate and CITATION.cff); default: the isobench authors */
+  authors?: Author[];
 }
 
 /** Write `<reportDir>/artifact.tar.gz` for the run in runDir; returns its path. The same inputs give the same bytes. */
-export async function archiveRun(runDir: string, reportDir: string): Promise<string> {
+export async function archiveRun(runDir: string, reportDir: string, opts: ArchiveOptions = {}): Promise<string> {
   const rf = runFiles(runDir);
   const runArg = `--run ${runDir}`;
   await requireFile(rf.samples, `run \`isobench run\` first (it measures and writes samples.jsonl)`);
@@ -52,15 +62,28 @@ export async function archiveRun(runDir: string, reportDir: string): Promise<str
   if (await isFile(lockfile)) files.set('software/package-lock.json', lockfile);
   else log.warn(`${lockfile}: missing; the artifact will not pin dependency versions`);
   const commit = Buffer.from(`${env.commit}\n${env.dirty ? 'dirty (uncommitted changes when the run started)\n' : ''}`);
+  const facts = await datasetFacts(env, rf.analysis, opts.authors ?? defaultAuthors);
+  const generated = new Map<string, Buffer>([['software/COMMIT', commit], [citationName, Buffer.from(datasetCitation(facts))]]);
 
-  const manifest: ManifestEntry[] = [{ path: 'software/COMMIT', sha256: sha256Hex(commit) }];
-  for (const [rel, file] of files) manifest.push({ path: rel, sha256: await sha256File(file) });
+  const crateFiles: CrateFile[] = [];
+  for (const [rel, data] of generated) crateFiles.push({ path: rel, size: data.length, sha256: sha256Hex(data) });
+  for (const [rel, file] of files) crateFiles.push({ path: rel, size: (await stat(file)).size, sha256: await sha256File(file) });
+  const manifest: ManifestEntry[] = crateFiles.map((f) => ({ path: f.path, sha256: f.sha256! }));
+  // the manifest's size does not depend on the hashes it holds, so the crate can give it before the crate's own hash is known
+  const placeholder = '0'.repeat(64);
+  const manifestSize = Buffer.byteLength(formatManifest([...manifest, { path: roCrateName, sha256: placeholder }]));
+  const crate = Buffer.from(roCrateMetadata(facts, [...crateFiles, { path: manifestName, size: manifestSize }]));
+  manifest.push({ path: roCrateName, sha256: sha256Hex(crate) });
+  const manifestText = Buffer.from(formatManifest(manifest));
+  if (manifestText.length !== manifestSize) throw new Error(`${manifestName}: ${manifestText.length} bytes, but ${roCrateName} says ${manifestSize} (a bug in isobench)`);
+  generated.set(roCrateName, crate);
 
   const top = `isobench-${env.run}`;
   const inputs: TarInput[] = [
-    ...[...files].map(([rel, file]) => ({ path: `${top}/${rel}`, file })),
-    { path: `${top}/software/COMMIT`, data: commit },
-    { path: `${top}/${manifestName}`, data: Buffer.from(formatManifest(manifest)) },
+    // an artifact holds data: every file 0644 whatever its mode on disk, so verify can re-pack it byte for byte
+    ...[...files].map(([rel, file]) => ({ path: `${top}/${rel}`, file, executable: false })),
+    ...[...generated].map(([rel, data]) => ({ path: `${top}/${rel}`, data })),
+    { path: `${top}/${manifestName}`, data: manifestText },
   ];
   await mkdir(reportDir, { recursive: true });
   await writeTarball(out, inputs, { mtime: env.startedAt });
@@ -87,7 +110,34 @@ async function readArchiveEnvironment(file: string): Promise<ArchiveEnvironment>
   if (typeof commit !== 'string' || !commit || commit.includes('\n')) {
     throw new Error(`${file}: field 'isobench.commit' must be the git commit isobench ran from (got ${JSON.stringify(commit)})`);
   }
-  return { run, startedAt, commit, dirty: env.isobench?.dirty === true };
+  return { run, startedAt, commit, dirty: env.isobench?.dirty === true, raw: env as Partial<Environment> };
+}
+
+/** The run as a dataset: experiment name and description from analysis.json, hosts and versions from environment.json. */
+async function datasetFacts(env: ArchiveEnvironment, analysisFile: string, authors: Author[]): Promise<DatasetFacts> {
+  let analysis: { experiment?: Partial<DatasetFacts['experiment']> } = {};
+  try {
+    analysis = JSON.parse(await readFile(analysisFile, 'utf8'));
+  } catch (err) {
+    throw new Error(`${analysisFile}: not valid JSON (${(err as Error).message}); re-run \`isobench analyze\``);
+  }
+  const str = (v: unknown, fallback: string) => (typeof v === 'string' ? v : fallback);
+  const raw = env.raw;
+  const hosts = raw.merged?.hosts?.map((h) => h.host) ?? [str(raw.host?.hostname, 'unknown host')];
+  return {
+    run: env.run,
+    experiment: {
+      name: str(analysis.experiment?.name, env.run),
+      description: str(analysis.experiment?.description, ''),
+      file: str(analysis.experiment?.file ?? raw.experiment?.file, 'experiment.yaml'),
+      sha256: str(analysis.experiment?.sha256 ?? raw.experiment?.sha256, 'not recorded'),
+    },
+    startedAt: env.startedAt.toISOString(),
+    ...(typeof raw.endedAt === 'string' && !Number.isNaN(new Date(raw.endedAt).getTime()) ? { endedAt: raw.endedAt } : {}),
+    hosts,
+    software: { version: str(raw.isobench?.version, 'unknown'), commit: env.commit, dirty: env.dirty },
+    authors,
+  };
 }
 
 async function requireFile(file: string, fix: string): Promise<void> {

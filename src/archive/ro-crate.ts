@@ -33,7 +33,8 @@ export function roCrateMetadata(facts: DatasetFacts, files: CrateFile[]): string
     '@id': `#paper-author-${a.family.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`, '@type': 'Person', name: `${a.given} ${a.family}`, givenName: a.given, familyName: a.family,
   }));
   const experimentFile = 'run/experiment.yaml';
-  const results = sorted.filter((f) => f.path.startsWith('run/') || f.path.startsWith('report/')).map((f) => ref(f.path));
+  // what the run produced; the experiment file is what it ran (the action's object)
+  const results = sorted.filter((f) => (f.path.startsWith('run/') || f.path.startsWith('report/')) && f.path !== experimentFile).map((f) => ref(f.path));
 
   const descriptor: Entity = { '@id': roCrateName, '@type': 'CreativeWork', conformsTo: ref(spec), about: ref('./') };
   const root: Entity = {

@@ -11,7 +11,7 @@ import { comparePaths } from './manifest.ts';
 
 /** One file of the archive: streamed from disk, or given as bytes. */
 export type TarInput =
-  | { path: string; file: string } // mode 0755 when the source file has any execute bit, else 0644
+  | { path: string; file: string; executable?: boolean } // mode 0755 when executable (default: the source file has any execute bit), else 0644
   | { path: string; data: Buffer; executable?: boolean };
 
 export interface WriteTarballOptions {
@@ -57,18 +57,13 @@ export function checkEntryPath(p: string): string {
 /** Write `inputs` (plus their parent directories) as a deterministic .tar.gz at outFile. */
 export async function writeTarball(outFile: string, inputs: TarInput[], opts: WriteTarballOptions): Promise<void> {
   if (Number.isNaN(opts.mtime.getTime())) throw new Error(`${outFile}: invalid archive timestamp`);
-  const mtime = new Date(Math.floor(opts.mtime.getTime() / 1000) * 1000);
   const entries = withDirectories(inputs);
   const tmp = partialPath(outFile);
   const pack = tar.pack();
   const written = pipeline(pack, createGzip({ level: opts.level ?? 9 }), createWriteStream(tmp));
   written.catch(() => { /* awaited below; this only keeps an early failure from being unhandled */ });
   try {
-    for (const e of entries) {
-      if (e.kind === 'directory') await addEntry(pack, { name: `${e.path}/`, type: 'directory', mode: dirMode, size: 0, ...owner, mtime });
-      else await addInput(pack, e.input, mtime);
-    }
-    pack.finalize();
+    await packEntries(pack, entries, opts.mtime);
     await written;
   } catch (err) {
     pack.destroy(err as Error);
@@ -77,6 +72,28 @@ export async function writeTarball(outFile: string, inputs: TarInput[], opts: Wr
     throw err;
   }
   await rename(tmp, outFile);
+}
+
+/** The uncompressed tar stream writeTarball would compress for these inputs: verify re-packs an artifact's files and compares. */
+export async function tarBytes(inputs: TarInput[], mtime: Date): Promise<Buffer> {
+  const entries = withDirectories(inputs);
+  const pack = tar.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  const ended = once(pack as unknown as NodeJS.EventEmitter, 'end');
+  await packEntries(pack, entries, mtime);
+  await ended;
+  return Buffer.concat(chunks);
+}
+
+/** Every entry in order, then the end-of-archive blocks; mtime in whole seconds. */
+async function packEntries(pack: tar.Pack, entries: Planned[], at: Date): Promise<void> {
+  const mtime = new Date(Math.floor(at.getTime() / 1000) * 1000);
+  for (const e of entries) {
+    if (e.kind === 'directory') await addEntry(pack, { name: `${e.path}/`, type: 'directory', mode: dirMode, size: 0, ...owner, mtime });
+    else await addInput(pack, e.input, mtime);
+  }
+  pack.finalize();
 }
 
 const owner = { uid: 0, gid: 0, uname: '', gname: '' };
@@ -114,7 +131,7 @@ async function addInput(pack: tar.Pack, input: TarInput, mtime: Date): Promise<v
     throw new Error(`${input.file}: cannot read it for archive entry ${input.path}: ${err.message}`);
   });
   if (!st.isFile()) throw new Error(`${input.file}: not a regular file (archive entry ${input.path})`);
-  const mode = st.mode & 0o111 ? execMode : fileMode;
+  const mode = (input.executable ?? (st.mode & 0o111) !== 0) ? execMode : fileMode;
   const header = { name: input.path, type: 'file' as const, mode, size: st.size, ...owner, mtime };
   try {
     await addEntry(pack, header, createReadStream(input.file));

@@ -132,6 +132,8 @@ function topLevelLinks(): Map<string, string> {
 
 /** Where a host file lands in the rootfs: its directory resolved like the host resolves it (merged /usr). */
 function hostDest(file: string): string {
+  // tools isobench built itself live in its cache on the host, and on the image's PATH inside
+  if (path.dirname(path.resolve(file)) === path.resolve(paths.builtTools())) return `/usr/local/bin/${path.basename(file)}`;
   return path.posix.join(realpathSync(path.dirname(file)), path.basename(file));
 }
 

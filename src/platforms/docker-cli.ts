@@ -1,9 +1,11 @@
 // Docker and Podman share one CLI shape: pure argv builders, images imported from the rootfs, and one platform factory for both.
-import { readFileSync } from 'node:fs';
+import { promises as fsp, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { log } from '../log.ts';
 import { formatArgv, run, runOk } from '../proc.ts';
 import { rootfsTarball } from '../images/rootfs.ts';
+import { parentOf, readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import type { Detection, ExecOptions, ExecResult, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 
 export type EngineCli = 'docker' | 'podman';
@@ -47,11 +49,24 @@ export interface ContainerRunSpec {
 
 /** `docker run -d …` / `podman run -d …`: a keep-alive init (busybox sleep) that every exec joins. */
 export function containerRunArgv(s: ContainerRunSpec): string[] {
+  return containerRunCommon(s, ['-d'], ['/bin/sleep', '2147483647']);
+}
+
+/**
+ * `docker run --rm … image argv` in the foreground: a fresh container whose init is argv, gone when it exits (startup);
+ * the engine writes the container id to cidFile at creation, so a timed-out or leaking start can still be cleaned up.
+ */
+export function containerOneShotArgv(s: ContainerRunSpec, argv: string[], cidFile: string): string[] {
+  if (argv.length === 0) throw new Error(`${s.cli} one-shot: empty command`);
+  return containerRunCommon(s, ['--rm', '--cidfile', cidFile], argv);
+}
+
+function containerRunCommon(s: ContainerRunSpec, mode: string[], command: string[]): string[] {
   // podman takes the OCI runtime as a global flag, docker takes a registered runtime name as a run flag
   const podmanRuntime = s.cli === 'podman' && s.runtime ? ['--runtime', s.runtime] : [];
   const dockerRuntime = s.cli === 'docker' && s.runtime ? ['--runtime', s.runtime] : [];
   return [
-    s.cli, ...podmanRuntime, 'run', '-d',
+    s.cli, ...podmanRuntime, 'run', ...mode,
     '--name', s.name,
     '--label', `${CONTAINER_LABEL}=${s.name}`,
     '--cpus', String(s.cpus),
@@ -62,7 +77,7 @@ export function containerRunArgv(s: ContainerRunSpec): string[] {
     ...dockerRuntime,
     ...(s.extraArgs ?? []),
     s.image,
-    '/bin/sleep', '2147483647',
+    ...command,
   ];
 }
 
@@ -199,6 +214,19 @@ export function enginePlatform(def: EngineDef): Platform {
     if (def.afterRemove && containerId) await def.afterRemove(containerId);
   };
 
+  const runSpec = (spec: InstanceSpec, network: EngineNetwork, image: string): ContainerRunSpec => ({
+    cli: def.cli,
+    name: spec.name,
+    image,
+    cpus: spec.cpus,
+    hostCores: os.cpus().length,
+    memoryMiB: spec.memoryMiB,
+    network,
+    dataDir: spec.dataDir,
+    runtime: def.runtimeFor?.(network),
+    extraArgs: def.extraRunArgs?.(),
+  });
+
   let prepared: Promise<void> | null = null;
   const prepareOnce = () => {
     prepared ??= def.prepare().catch((e) => {
@@ -222,18 +250,7 @@ export function enginePlatform(def: EngineDef): Platform {
       const network = engineNetwork(def, spec);
       await prepareOnce(); // start() also works without a prepare() (tests, one-off use)
       const image = await ensureImage(def.cli, spec.rootfs, spec.rootfsHash);
-      const argv = containerRunArgv({
-        cli: def.cli,
-        name: spec.name,
-        image,
-        cpus: spec.cpus,
-        hostCores: os.cpus().length,
-        memoryMiB: spec.memoryMiB,
-        network,
-        dataDir: spec.dataDir,
-        runtime: def.runtimeFor?.(network),
-        extraArgs: def.extraRunArgs?.(),
-      });
+      const argv = containerRunArgv(runSpec(spec, network, image));
       const started = await run(argv, { timeoutMs: START_TIMEOUT_MS });
       const containerId = /^[0-9a-f]{64}$/m.exec(started.stdout)?.[0];
       if (started.code !== 0 || started.timedOut) {
@@ -258,6 +275,7 @@ export function enginePlatform(def: EngineDef): Platform {
         dataPath: spec.dataDir ? '/data' : undefined,
         exec: (cmd: string[], opts?: ExecOptions) =>
           run(containerExecArgv(def.cli, spec.name, cmd, opts?.env), { timeoutMs: opts?.timeoutMs }),
+        hostPids: () => engineHostPids(def.cli, spec.name, containerId),
         async stop() {
           if (stopped) return;
           stopped = true;
@@ -269,6 +287,21 @@ export function enginePlatform(def: EngineDef): Platform {
         },
       };
     },
+    /** `run --rm` in the foreground; the image is imported before the clock starts, leftovers are removed after it stops. */
+    async oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+      const network = engineNetwork(def, spec);
+      await prepareOnce();
+      const image = await ensureImage(def.cli, spec.rootfs, spec.rootfsHash);
+      const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${def.id}-cid-`));
+      const cidFile = path.join(dir, 'cid'); // must not exist yet: the engine refuses an existing cidfile
+      try {
+        return await run(containerOneShotArgv(runSpec(spec, network, image), argv, cidFile), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
+      } finally {
+        const containerId = (await fsp.readFile(cidFile, 'utf8').catch(() => '')).trim() || undefined;
+        await remove(spec.name, containerId); // --rm removed it already on a normal exit; this catches a timeout or a leak
+        await fsp.rm(dir, { recursive: true, force: true });
+      }
+    },
     async teardown() {
       prepared = null;
       users[def.cli].delete(def.id);
@@ -277,6 +310,30 @@ export function enginePlatform(def: EngineDef): Platform {
       await def.release();
     },
   };
+}
+
+/**
+ * Host PIDs of a container: its init (`inspect .State.Pid`), the shim that parents it (containerd-shim, conmon) and
+ * everything below; plus every process whose command line names the container id (runsc's sandbox and gofer) and theirs.
+ */
+export async function engineHostPids(cli: EngineCli, name: string, containerId?: string): Promise<number[]> {
+  const r = await run([cli, 'inspect', '--format', '{{.State.Pid}}', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+  const init = Number(r.stdout.trim());
+  if (r.code !== 0 || !Number.isInteger(init) || init <= 0) {
+    throw new Error(`${cli}: container ${name} has no running init (${formatArgv(r.hostArgv)}: ${engineError(r)})`);
+  }
+  return containerProcessTree(readProcTable(), init, containerId);
+}
+
+/** The pure part of engineHostPids, over a process table. */
+export function containerProcessTree(table: ProcEntry[], init: number, containerId?: string): number[] {
+  const roots = [init];
+  const shim = parentOf(table, init);
+  if (shim && /^(containerd-shim|conmon)/.test(path.basename(shim.argv[0] ?? ''))) roots.push(shim.pid);
+  if (containerId && containerId.length >= 12) {
+    for (const p of table) if (p.pid !== process.pid && p.argv.some((a) => a.includes(containerId))) roots.push(p.pid);
+  }
+  return withDescendants(table, roots);
 }
 
 /** Full id of a container by name, if the engine knows it. */

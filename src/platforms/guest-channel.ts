@@ -2,7 +2,7 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { ExecOptions, ExecResult } from '../types.ts';
-import { encodeRequest, hasReady, newNonce, parseResponse, pingLine, POWEROFF_LINE } from './serial-protocol.ts';
+import { encodeRequest, hasReady, newNonce, parseResponse, pingLine, POWEROFF_LINE, type ParseOutcome } from './serial-protocol.ts';
 
 /** how much longer than the guest's own timeout the host waits before it declares the agent stuck */
 const HOST_GRACE_MS = 15_000;
@@ -15,6 +15,8 @@ export interface ChannelOptions {
   vsockPort?: number;
   /** shown as the exec's host argv (there is no host process per command) */
   label: string;
+  /** how long past a command's timeout the host waits for the agent (default HOST_GRACE_MS) */
+  graceMs?: number;
 }
 
 export interface GuestChannel {
@@ -133,9 +135,13 @@ export function guestChannel(o: ChannelOptions): GuestChannel {
         buf = '';
         sock.write(encodeRequest(nonce, argv, { timeoutS, env: opts.env }));
         const endMark = `@@ISOBENCH-END ${nonce} `;
-        const hostLimit = opts.timeoutMs ? opts.timeoutMs + HOST_GRACE_MS : Number.MAX_SAFE_INTEGER;
-        await waitFor(() => buf.includes(endMark) || closed, hostLimit);
-        const parsed = parseResponse(buf, nonce);
+        const grace = o.graceMs ?? HOST_GRACE_MS;
+        const hostLimit = opts.timeoutMs ? opts.timeoutMs + grace : Number.MAX_SAFE_INTEGER;
+        // parse only once the END marker shows up; it may still be cut mid-line, so 'incomplete' keeps waiting
+        let parsed: ParseOutcome = { status: 'incomplete', stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+        const done = () => buf.includes(endMark) && (parsed = parseResponse(buf, nonce)).status !== 'incomplete';
+        await waitFor(() => done() || closed, hostLimit);
+        if (parsed.status === 'incomplete') parsed = parseResponse(buf, nonce);
         buf = '';
         if (parsed.status === 'complete') {
           const r = parsed.result;
@@ -146,7 +152,7 @@ export function guestChannel(o: ChannelOptions): GuestChannel {
         }
         const partial = { stdout: parsed.stdout.toString('utf8'), stderr: parsed.stderr.toString('utf8') };
         if (closed) return result(argv, t0, { ...partial, stderr: `${partial.stderr}\nisobench: the guest channel closed before the command finished (guest crashed or powered off)` });
-        broken = `a command outlived its timeout by ${HOST_GRACE_MS / 1000} s and the guest agent never answered; the instance is unusable`;
+        broken = `a command outlived its timeout by ${grace / 1000} s and the guest agent never answered; the instance is unusable`;
         return result(argv, t0, { ...partial, timedOut: true, stderr: `${partial.stderr}\nisobench: ${broken}` });
       } finally {
         busy = false;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { log } from '../log.ts';
 import { run, terminate, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
-import { leakedRunscProcesses, listProcesses } from './docker-gvisor.ts';
+import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import { ociConfig, writeOciBundle, type OciConfig } from './oci-bundle.ts';
 import { ociNetwork } from './oci-runtime.ts';
 
@@ -29,7 +29,7 @@ export const gvisorOptionsSchema = {
       type: 'number',
       exclusiveMinimum: 0,
       default: DEFAULT_START_TIMEOUT_S,
-      description: "how long `runsc run --detach` may take before the start counts as failed and everything it made is removed",
+      description: 'how long `runsc run --detach` may take before the start counts as failed and everything it made is removed',
     },
   },
 };
@@ -76,6 +76,11 @@ export function gvisorBundleConfig(base: OciConfig, name: string): OciConfig {
   return { ...base, linux: { ...base.linux, cgroupsPath: `/isobench-${name}` } };
 }
 
+/** runsc processes (sandbox, gofer, helpers) whose command line names this state root. */
+export function runscProcessesOf(table: ProcEntry[], stateRoot: string): ProcEntry[] {
+  return table.filter((p) => path.basename(p.argv[0] ?? '').startsWith('runsc') && p.argv.some((a) => a.includes(stateRoot)));
+}
+
 async function tail(file: string, lines = 5): Promise<string> {
   try {
     return (await fsp.readFile(file, 'utf8')).trim().split('\n').slice(-lines).join('\n');
@@ -104,13 +109,6 @@ async function removeCgroups(name: string): Promise<void> {
   }
 }
 
-/** Sandbox, gofer and any runsc helper of this instance: every runsc process whose command line names its state root. */
-async function killRunscProcesses(stateRoot: string): Promise<number> {
-  const procs = leakedRunscProcesses(listProcesses(), stateRoot);
-  await Promise.all(procs.map((p) => terminate(p.pid, 2_000)));
-  return procs.length;
-}
-
 /** SIGKILL every process in the sandbox except its init (what a timed-out exec left running inside). */
 async function killStrays(bin: string, global: string[], name: string): Promise<void> {
   const ps = await run([bin, ...global, 'ps', '--format', 'json', name], { timeoutMs: CONTROL_TIMEOUT_MS });
@@ -123,8 +121,78 @@ async function killStrays(bin: string, global: string[], name: string): Promise<
   for (const pid of pids) await run([bin, ...global, 'kill', '--pid', String(pid), name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
 }
 
+/** One sandbox's files: bundle and state root under a temp area named isobench-<id>-<name>-XXXXXX (reap finds it by that). */
+interface Sandbox {
+  bin: string;
+  name: string;
+  area: string;
+  bundle: string;
+  stateRoot: string;
+  global: string[];
+  logFile: string;
+}
+
+const areaPrefix = (id: string, name: string) => `isobench-${id}-${name}`;
+
+/** Kill and delete the sandbox, then whatever runsc left (a sandbox that never booted has no state to delete); never throws. */
+async function removeSandbox(id: string, s: Pick<Sandbox, 'bin' | 'name' | 'area' | 'stateRoot' | 'global'>): Promise<void> {
+  try {
+    await run([s.bin, ...s.global, 'kill', s.name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
+    await run([s.bin, ...s.global, 'delete', '--force', s.name], { timeoutMs: CONTROL_TIMEOUT_MS });
+    const left = runscProcessesOf(readProcTable(), s.stateRoot);
+    await Promise.all(left.map((p) => terminate(p.pid, 2_000)));
+    if (left.length) log.debug(`${id}: ${s.name}: killed ${left.length} runsc process(es) that delete left`);
+    await removeCgroups(s.name);
+    await fsp.rm(s.area, { recursive: true, force: true });
+  } catch (e) {
+    log.warn(`${id}: removing sandbox ${s.name}: ${(e as Error).message}`);
+  }
+}
+
 export function gvisorPlatform(platform: RunscPlatform): Platform {
   const id = `gvisor-${platform}`;
+
+  function binary(): string {
+    const bin = which('runsc');
+    if (!bin) throw new Error(`${id}: runsc not found on PATH (${INSTALL_HINT})`);
+    return bin;
+  }
+
+  /** Bundle and state root of one sandbox; `args` replaces the keep-alive init (a one-shot sandbox runs its workload as init). */
+  async function prepareSandbox(spec: InstanceSpec, args?: string[]): Promise<Sandbox & { network: 'none' | 'host' }> {
+    const bin = binary();
+    const network = ociNetwork(id, spec);
+    const config = gvisorBundleConfig(
+      ociConfig({
+        name: spec.name,
+        rootfs: path.resolve(spec.rootfs),
+        cpus: spec.cpus,
+        memoryMiB: spec.memoryMiB,
+        hostCores: os.cpus().length,
+        // a bind mount is where gVisor's Gofer sits (what the paper measured); the sandbox's own /tmp is a tmpfs
+        dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
+        network,
+      }),
+      spec.name,
+    );
+    if (args) config.process.args = args;
+    await fsp.mkdir(spec.logDir, { recursive: true });
+    const logFile = path.join(spec.logDir, `${id}-${spec.name}.log`);
+    await fsp.writeFile(logFile, ''); // so the tail quoted on failure is this start's
+    const area = await fsp.mkdtemp(path.join(os.tmpdir(), `${areaPrefix(id, spec.name)}-`));
+    const bundle = path.join(area, 'bundle');
+    const stateRoot = path.join(area, 'root'); // per instance, so nothing is left in /var/run/runsc
+    await fsp.mkdir(stateRoot);
+    await writeOciBundle(bundle, config);
+    const global = runscGlobalArgs({
+      root: stateRoot,
+      platform,
+      network,
+      logFile,
+      debugLogDir: spec.options?.debug ? path.join(spec.logDir, `${id}-${spec.name}-debug`) : undefined,
+    });
+    return { bin, name: spec.name, area, bundle, stateRoot, global, logFile, network };
+  }
 
   async function detect(): Promise<Detection> {
     const bin = which('runsc');
@@ -152,62 +220,19 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
   }
 
   async function start(spec: InstanceSpec): Promise<Instance> {
-    const bin = which('runsc');
-    if (!bin) throw new Error(`${id}: runsc not found on PATH (${INSTALL_HINT})`);
-    const network = ociNetwork(id, spec);
-    const name = spec.name;
     const startTimeoutMs = Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000;
-    const config = gvisorBundleConfig(
-      ociConfig({
-        name,
-        rootfs: path.resolve(spec.rootfs),
-        cpus: spec.cpus,
-        memoryMiB: spec.memoryMiB,
-        hostCores: os.cpus().length,
-        // a bind mount is where gVisor's Gofer sits (what the paper measured); the sandbox's own /tmp is a tmpfs
-        dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
-        network,
-      }),
-      name,
-    );
-    await fsp.mkdir(spec.logDir, { recursive: true });
-    const logFile = path.join(spec.logDir, `${id}-${name}.log`);
-    const area = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${name}-`));
-    const bundle = path.join(area, 'bundle');
-    const stateRoot = path.join(area, 'root'); // per instance, so nothing is left in /var/run/runsc
-    const global = runscGlobalArgs({
-      root: stateRoot,
-      platform,
-      network,
-      logFile,
-      debugLogDir: spec.options?.debug ? path.join(spec.logDir, `${id}-${name}-debug`) : undefined,
-    });
-    let stopped = false;
-
-    async function stop(): Promise<void> {
-      if (stopped) return;
-      stopped = true;
-      try {
-        await run([bin!, ...global, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
-        await run([bin!, ...global, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });
-        // a sandbox that never finished booting (kvm) has no state runsc can delete: find it by its state root
-        const killed = await killRunscProcesses(stateRoot);
-        if (killed) log.debug(`${id}: ${name}: ${killed} runsc process(es) left after delete were killed`);
-        await removeCgroups(name);
-        await fsp.rm(area, { recursive: true, force: true });
-      } catch (e) {
-        log.warn(`${id}: stopping ${name}: ${(e as Error).message}`);
-      }
-    }
+    const s = await prepareSandbox(spec);
+    const { bin, name, global } = s;
+    let stopping: Promise<void> | undefined;
+    // every caller, concurrent ones included, waits for the one cleanup
+    const stop = (): Promise<void> => (stopping ??= removeSandbox(id, s));
 
     try {
-      await fsp.mkdir(stateRoot, { recursive: true });
-      await writeOciBundle(bundle, config);
       // stdio ignored: the detached sandbox inherits it and a held pipe would keep run() waiting; errors go to --log
-      const r = await run([bin, ...global, 'run', '--detach', '--bundle', bundle, name], { timeoutMs: startTimeoutMs, ignoreOutput: true });
+      const r = await run([bin, ...global, 'run', '--detach', '--bundle', s.bundle, name], { timeoutMs: startTimeoutMs, ignoreOutput: true });
       if (r.timedOut || r.code !== 0) {
         const why = r.timedOut ? `timed out after ${startTimeoutMs / 1000} s` : `exit ${r.code ?? r.signal}`;
-        throw new Error(`${id}: could not start sandbox ${name} (${why}); ${logFile}: ${(await tail(logFile)) || '(empty)'}`);
+        throw new Error(`${id}: could not start sandbox ${name} (${why}); ${s.logFile}: ${(await tail(s.logFile)) || '(empty)'}`);
       }
     } catch (e) {
       await stop();
@@ -217,11 +242,11 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
       const env = Object.entries(opts?.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
       const timeoutMs = opts?.timeoutMs;
-      const pending = run([bin!, ...global, 'exec', ...env, name, ...argv], { timeoutMs });
+      const pending = run([bin, ...global, 'exec', ...env, name, ...argv], { timeoutMs });
       // run() kills the host-side `runsc exec` on timeout, but the process inside the sandbox is not its child and holds
       // the output pipes (runsc donates them to the sandbox): kill it inside the sandbox at the same moment
       let killing: Promise<void> | undefined;
-      const timer = timeoutMs ? setTimeout(() => { if (!stopped) killing = killStrays(bin!, global, name); }, timeoutMs) : undefined;
+      const timer = timeoutMs ? setTimeout(() => { if (!stopping) killing = killStrays(bin, global, name); }, timeoutMs) : undefined;
       const r = await pending;
       if (timer) clearTimeout(timer);
       await killing;
@@ -230,11 +255,49 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
 
     return {
       exec,
-      network,
-      address: network === 'host' ? '127.0.0.1' : undefined,
+      network: s.network,
+      address: s.network === 'host' ? '127.0.0.1' : undefined,
       dataPath: spec.dataDir ? '/data' : undefined,
+      // sandbox and gofer, and under ptrace the stub processes the sandbox forks to run the application
+      hostPids: async () => {
+        const table = readProcTable();
+        return withDescendants(table, runscProcessesOf(table, s.stateRoot).map((p) => p.pid));
+      },
       stop,
     };
+  }
+
+  /** `runsc run` in the foreground with argv as the sandbox's init: creation to exit and to first output, as run() measures. */
+  async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+    if (argv.length === 0) throw new Error(`${id}: oneShot needs a command`);
+    const s = await prepareSandbox(spec, argv);
+    try {
+      return await run([s.bin, ...s.global, 'run', '--bundle', s.bundle, s.name], {
+        timeoutMs: opts?.timeoutMs ?? Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000,
+      });
+    } finally {
+      await removeSandbox(id, s);
+    }
+  }
+
+  /** Sandboxes named namePrefix* that a crashed run left: found by their temp areas and the runsc processes naming them. */
+  async function reap(namePrefix: string): Promise<string[]> {
+    const bin = which('runsc');
+    const prefix = areaPrefix(id, namePrefix);
+    const tmp = os.tmpdir();
+    const areas = (await fsp.readdir(tmp).catch(() => [] as string[])).filter((d) => d.startsWith(prefix) && /-[A-Za-z0-9]{6}$/.test(d));
+    const names: string[] = [];
+    for (const d of areas) {
+      const name = d.slice(`isobench-${id}-`.length, -7);
+      const area = path.join(tmp, d);
+      const stateRoot = path.join(area, 'root');
+      await removeSandbox(id, { bin: bin ?? 'runsc', name, area, stateRoot, global: [`--root=${stateRoot}`] });
+      names.push(name);
+    }
+    // processes whose area is already gone
+    const strays = readProcTable().filter((p) => path.basename(p.argv[0] ?? '').startsWith('runsc') && p.argv.some((a) => a.includes(`${path.join(tmp, prefix)}`)));
+    await Promise.all(strays.map((p) => terminate(p.pid, 2_000)));
+    return names;
   }
 
   return {
@@ -245,6 +308,8 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     packages: ['runsc'],
     detect,
     start,
+    oneShot,
+    reap,
   };
 }
 

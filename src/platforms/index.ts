@@ -9,6 +9,14 @@ import { podmanCrun } from './podman-crun.ts';
 import { lxc } from './lxc.ts';
 import { gvisorKvm, gvisorPtrace, gvisorSystrap } from './gvisor.ts';
 import { kata9p, kataVirtiofs } from './kata.ts';
+import { qemuKvm } from './qemu-kvm.ts';
+import { qemuKvmMicrovm } from './qemu-kvm-microvm.ts';
+import { qemuTcg } from './qemu-tcg.ts';
+import { qemuTcgMicrovm } from './qemu-tcg-microvm.ts';
+import { firecracker } from './firecracker.ts';
+import { cloudHypervisor } from './cloud-hypervisor.ts';
+import { osvQemu } from './osv-qemu.ts';
+import { osvFirecracker } from './osv-firecracker.ts';
 
 export const platforms: Platform[] = [
   native,
@@ -20,6 +28,14 @@ export const platforms: Platform[] = [
   lxc,
   gvisorPtrace, gvisorKvm, gvisorSystrap,
   kata9p, kataVirtiofs,
+  qemuKvm,
+  qemuKvmMicrovm,
+  qemuTcg,
+  qemuTcgMicrovm,
+  firecracker,
+  cloudHypervisor,
+  osvQemu,
+  osvFirecracker,
 ];
 
 export function platformById(id: string): Platform | undefined {

@@ -117,8 +117,10 @@ export interface KataRunInput extends CtrTarget {
   configPath: string;
   rootfs: string;
   dataDir?: string;
-  /** the container's init (it sleeps; commands run beside it with `task exec`) */
+  /** the container's init (it sleeps; commands run beside it with `task exec`), or a one-shot's workload */
   init: string[];
+  /** run init in the foreground with its output on ctr's stdout and remove the container when it exits (startup timing) */
+  oneShot?: boolean;
 }
 
 /** `ctr run` of a detached container on the shared rootfs directory (read-only) with Kata's shim and our configuration. */
@@ -130,7 +132,7 @@ export function kataRunArgv(i: KataRunInput): string[] {
   }
   return [
     ...ctrBase(i),
-    'run', '--detach', '--null-io',
+    'run', ...(i.oneShot ? ['--rm'] : ['--detach', '--null-io']),
     '--runtime', KATA_RUNTIME,
     '--runtime-config-path', i.configPath,
     '--read-only',

@@ -3,11 +3,11 @@ import { constants, existsSync, promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.ts';
-import { run, terminate, which } from '../proc.ts';
+import { formatArgv, run, terminate, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
-import { listProcesses } from './docker-gvisor.ts';
+import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import {
-  DEFAULT_CONTAINERD_ADDRESS, diagnoseKata, kataConfigToml, kataExecArgv, kataKillExecArgv, kataRunArgv, kataStopArgvs,
+  CTR_NAMESPACE, DEFAULT_CONTAINERD_ADDRESS, diagnoseKata, kataConfigToml, kataExecArgv, kataKillExecArgv, kataRunArgv, kataStopArgvs,
   parseKataEnv, type CtrTarget, type KataEnv, type KataFacts, type KataSharedFs,
 } from './kata-config.ts';
 import { KEEPALIVE_ARGS } from './oci-bundle.ts';
@@ -75,9 +75,14 @@ async function gatherFacts(sharedFs: KataSharedFs, address: string): Promise<Kat
   return f;
 }
 
-/** Shim, hypervisor and virtiofsd processes whose command line names this container (a failed or killed start leaves them). */
+/** Shim, hypervisor and virtiofsd processes whose command line names this container. */
+export function kataProcessesOf(table: ProcEntry[], name: string): ProcEntry[] {
+  return table.filter((p) => /^(containerd-shim-kata|qemu|virtiofsd|kata)/.test(path.basename(p.argv[0] ?? '')) && p.argv.some((a) => a.includes(name)));
+}
+
+/** What a failed or killed start leaves: kill it; returns how many. */
 async function killLeftovers(name: string): Promise<number> {
-  const ours = listProcesses().filter((p) => /^(containerd-shim-kata|qemu|virtiofsd|kata)/.test(path.basename(p.argv[0] ?? '')) && p.argv.some((a) => a.includes(name)));
+  const ours = kataProcessesOf(readProcTable(), name);
   await Promise.all(ours.map((p) => terminate(p.pid, 5_000)));
   return ours.length;
 }
@@ -85,14 +90,15 @@ async function killLeftovers(name: string): Promise<number> {
 export function kataPlatform(sharedFs: KataSharedFs): Platform {
   const id = sharedFs === 'virtio-9p' ? 'kata-9p' : 'kata-virtiofs';
   const via = sharedFs === 'virtio-9p' ? 'virtio-9p (9p, the path the paper measured)' : 'virtio-fs (virtiofsd)';
+  const areaPrefix = (name: string) => `isobench-${id}-${name}`;
 
-  async function start(spec: InstanceSpec): Promise<Instance> {
+  /** The instance's configuration.toml in a temp area named isobench-<id>-<name>-XXXXXX, and the ctr run command line. */
+  async function prepare(spec: InstanceSpec, oneShotArgv?: string[]) {
     const ctr = which('ctr');
     if (!ctr) throw new Error(`${id}: ctr not found (apt-get install containerd)`);
     const network = (spec.options?.network as string | undefined) ?? spec.network ?? 'none';
     if (network !== 'none') throw new Error(`${id}: network '${network}' is not supported (options.network: 'none')`);
     const target: CtrTarget = { ctr, address: String(spec.options?.address ?? DEFAULT_CONTAINERD_ADDRESS) };
-    const startTimeoutMs = Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000;
     let baseConfig = spec.options?.config as string | undefined;
     if (!baseConfig) {
       const kr = kataRuntimePath();
@@ -103,37 +109,47 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     const base = await fsp.readFile(baseConfig, 'utf8').catch((e: Error) => {
       throw new Error(`${id}: cannot read the Kata configuration ${baseConfig}: ${e.message} (options.config)`);
     });
-    const name = spec.name;
     const toml = kataConfigToml(base, { sharedFs, cpus: spec.cpus, memoryMiB: spec.memoryMiB, source: baseConfig });
-    const area = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${name}-`));
+    const area = await fsp.mkdtemp(path.join(os.tmpdir(), `${areaPrefix(spec.name)}-`));
     const configPath = path.join(area, 'configuration.toml');
+    await fsp.writeFile(configPath, toml);
     await fsp.mkdir(spec.logDir, { recursive: true });
-    const logFile = path.join(spec.logDir, `${id}-${name}.log`);
-    let stopped = false;
+    const logFile = path.join(spec.logDir, `${id}-${spec.name}.log`);
+    const argv = kataRunArgv({
+      ...target, name: spec.name, configPath,
+      init: oneShotArgv ?? KEEPALIVE_ARGS,
+      oneShot: oneShotArgv !== undefined,
+      rootfs: path.resolve(spec.rootfs),
+      dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
+    });
+    await fsp.writeFile(logFile, `$ ${formatArgv(argv)}\n--- ${configPath}\n${toml}\n`);
+    return { target, area, logFile, argv };
+  }
+
+  /** Kill and delete the task and container, then shim/VMM processes naming it, then the temp area; never throws. */
+  async function remove(target: CtrTarget, name: string, area: string): Promise<void> {
+    try {
+      for (const argv of kataStopArgvs(target, name)) await run(argv, { timeoutMs: CONTROL_TIMEOUT_MS });
+      const killed = await killLeftovers(name);
+      if (killed) log.warn(`${id}: ${name} left ${killed} shim/hypervisor process(es) after ctr removed it; they were killed`);
+      await fsp.rm(area, { recursive: true, force: true });
+    } catch (e) {
+      log.warn(`${id}: removing ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  async function start(spec: InstanceSpec): Promise<Instance> {
+    const startTimeoutMs = Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000;
+    const { target, area, logFile, argv } = await prepare(spec);
+    const name = spec.name;
+    let stopping: Promise<void> | undefined;
+    // every caller, concurrent ones included, waits for the one cleanup
+    const stop = (): Promise<void> => (stopping ??= remove(target, name, area));
     let execs = 0;
 
-    async function stop(): Promise<void> {
-      if (stopped) return;
-      stopped = true;
-      try {
-        for (const argv of kataStopArgvs(target, name)) await run(argv, { timeoutMs: CONTROL_TIMEOUT_MS });
-        const killed = await killLeftovers(name);
-        if (killed) log.warn(`${id}: ${name} left ${killed} shim/hypervisor process(es) after ctr removed it; they were killed`);
-        await fsp.rm(area, { recursive: true, force: true });
-      } catch (e) {
-        log.warn(`${id}: stopping ${name}: ${(e as Error).message}`);
-      }
-    }
-
     try {
-      await fsp.writeFile(configPath, toml);
-      const argv = kataRunArgv({
-        ...target, name, configPath, init: KEEPALIVE_ARGS,
-        rootfs: path.resolve(spec.rootfs),
-        dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
-      });
       const r = await run(argv, { timeoutMs: startTimeoutMs });
-      await fsp.appendFile(logFile, `$ ${argv.join(' ')}\n# exit ${r.code}${r.timedOut ? ' (timed out)' : ''}\n${r.stdout}${r.stderr}\n--- ${configPath}\n${toml}\n`);
+      await fsp.appendFile(logFile, `# exit ${r.code}${r.timedOut ? ' (timed out)' : ''}\n${r.stdout}${r.stderr}\n`);
       if (r.timedOut || r.code !== 0) {
         const why = r.timedOut ? `timed out after ${startTimeoutMs / 1000} s` : `exit ${r.code ?? r.signal}`;
         throw new Error(`${id}: could not start container ${name} (${why}): ${lastLines(r.stderr || r.stdout) || '(no output)'}; see ${logFile}`);
@@ -149,14 +165,54 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
       const pending = run(kataExecArgv(target, name, execId, argv, opts?.env), { timeoutMs });
       // killing the host-side ctr leaves the process running inside the VM: kill it there at the same moment
       let killing: Promise<unknown> | undefined;
-      const timer = timeoutMs ? setTimeout(() => { if (!stopped) killing = run(kataKillExecArgv(target, name, execId), { timeoutMs: CONTROL_TIMEOUT_MS }); }, timeoutMs) : undefined;
+      const timer = timeoutMs ? setTimeout(() => { if (!stopping) killing = run(kataKillExecArgv(target, name, execId), { timeoutMs: CONTROL_TIMEOUT_MS }); }, timeoutMs) : undefined;
       const r = await pending;
       if (timer) clearTimeout(timer);
       await killing;
       return r;
     }
 
-    return { exec, network: 'none', dataPath: spec.dataDir ? '/data' : undefined, stop };
+    return {
+      exec,
+      network: 'none',
+      dataPath: spec.dataDir ? '/data' : undefined,
+      // the shim, QEMU and virtiofsd of this sandbox (QEMU's vCPU threads run the guest)
+      hostPids: async () => {
+        const table = readProcTable();
+        return withDescendants(table, kataProcessesOf(table, name).map((p) => p.pid));
+      },
+      stop,
+    };
+  }
+
+  /** `ctr run --rm` in the foreground with argv as init: creation (VM boot included) to exit and to first output. */
+  async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+    if (argv.length === 0) throw new Error(`${id}: oneShot needs a command`);
+    const p = await prepare(spec, argv);
+    try {
+      return await run(p.argv, { timeoutMs: opts?.timeoutMs ?? Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000 });
+    } finally {
+      await remove(p.target, spec.name, p.area);
+    }
+  }
+
+  /** Containers named namePrefix* that a crashed run left, in isobench's containerd namespace, with their temp areas. */
+  async function reap(namePrefix: string): Promise<string[]> {
+    const ctr = which('ctr');
+    const target: CtrTarget = { ctr: ctr ?? 'ctr', address: DEFAULT_CONTAINERD_ADDRESS };
+    const names = new Set<string>();
+    if (ctr && existsSync(target.address)) {
+      const ls = await run([ctr, '--address', target.address, '--namespace', CTR_NAMESPACE, 'containers', 'list', '--quiet'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      for (const n of ls.stdout.split('\n').map((l) => l.trim())) if (n.startsWith(namePrefix)) names.add(n);
+    }
+    const tmp = os.tmpdir();
+    const areas = (await fsp.readdir(tmp).catch(() => [] as string[])).filter((d) => d.startsWith(areaPrefix(namePrefix)) && /-[A-Za-z0-9]{6}$/.test(d));
+    for (const d of areas) names.add(d.slice(`isobench-${id}-`.length, -7));
+    for (const name of names) {
+      const area = areas.find((d) => d.slice(`isobench-${id}-`.length, -7) === name);
+      await remove(target, name, area ? path.join(tmp, area) : path.join(tmp, `${areaPrefix(name)}-missing`));
+    }
+    return [...names];
   }
 
   return {
@@ -169,6 +225,8 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
       return diagnoseKata(sharedFs, await gatherFacts(sharedFs, DEFAULT_CONTAINERD_ADDRESS));
     },
     start,
+    oneShot,
+    reap,
   };
 }
 

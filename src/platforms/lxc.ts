@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { run, which } from '../proc.ts';
+import { readProcTable, withDescendants } from './host-processes.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { parseCgroupMounts } from './cgroup-hybrid-fix.ts';
 import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
@@ -116,12 +117,14 @@ function pidsInNamespaceOf(initPid: number): number[] {
   return out;
 }
 
-async function tail(file: string, lines = 5): Promise<string> {
-  try {
-    return (await fsp.readFile(file, 'utf8')).trim().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
+/** The first ERROR lines of an LXC log (the cause; later ones only repeat that the start failed), else its tail. */
+export function lxcLogCause(text: string, lines = 2): string {
+  const errors = text.split('\n').filter((l) => / ERROR /.test(l)).map((l) => l.replace(/^.* ERROR\s+\S+ - \S+ - /, ''));
+  return (errors.length ? errors.slice(0, lines) : text.trim().split('\n').slice(-lines)).join('; ');
+}
+
+async function logCause(file: string): Promise<string> {
+  return lxcLogCause(await fsp.readFile(file, 'utf8').catch(() => ''));
 }
 
 const CGROUP_ROOT = '/sys/fs/cgroup';
@@ -137,15 +140,45 @@ async function hierarchiesWithPivot(): Promise<Set<string>> {
 async function removeCgroups(name: string, pivotBefore: Set<string>): Promise<void> {
   for (const h of await fsp.readdir(CGROUP_ROOT).catch(() => [] as string[])) {
     const leaves = [`lxc.payload.${name}`, `lxc.monitor.${name}`, ...(pivotBefore.has(h) ? [] : ['lxc.pivot'])];
-    // rmdir refuses a cgroup that still holds processes, so another container's pivot is never taken away
-    for (const leaf of leaves) await fsp.rmdir(path.join(CGROUP_ROOT, h, leaf)).catch(() => {});
+    // rmdir refuses a cgroup that still holds processes, so another container's pivot is never taken away; a monitor
+    // that is just exiting keeps it busy for a moment, hence the retries
+    for (const leaf of leaves) {
+      for (let i = 0; i < 10; i++) {
+        const code = await fsp.rmdir(path.join(CGROUP_ROOT, h, leaf)).then(() => 'ok', (e: NodeJS.ErrnoException) => e.code);
+        if (code !== 'EBUSY') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
   }
 }
 
-async function start(spec: InstanceSpec): Promise<Instance> {
-  const bins = Object.fromEntries(['lxc-start', 'lxc-attach', 'lxc-stop', 'lxc-info'].map((b) => [b, which(b)]));
-  const missing = Object.entries(bins).filter(([, p]) => !p).map(([b]) => b);
+const LXC_TOOLS = ['lxc-start', 'lxc-attach', 'lxc-stop', 'lxc-info', 'lxc-execute'] as const;
+type LxcTool = (typeof LXC_TOOLS)[number];
+
+function lxcTools(): Record<LxcTool, string> {
+  const found = Object.fromEntries(LXC_TOOLS.map((b) => [b, which(b)])) as Record<LxcTool, string | null>;
+  const missing = LXC_TOOLS.filter((b) => !found[b]);
   if (missing.length) throw new Error(`lxc: ${missing.join(', ')} not found on PATH (${APT_HINT})`);
+  return found as Record<LxcTool, string>;
+}
+
+/** One container's files: its config in a private lxcpath named isobench-lxc-<name>-XXXXXX (reap finds it by that). */
+interface Container {
+  tools: Record<LxcTool, string>;
+  name: string;
+  lxcpath: string;
+  configFile: string;
+  logFile: string;
+  /** -n NAME -P LXCPATH */
+  at: string[];
+  network: LxcNetwork;
+  pivotBefore: Set<string>;
+}
+
+const lxcpathPrefix = (name: string) => `isobench-lxc-${name}`;
+
+async function prepareContainer(spec: InstanceSpec): Promise<Container> {
+  const tools = lxcTools();
   const network = ((spec.options?.network as string | undefined) ?? spec.network ?? 'none') as LxcNetwork;
   const name = spec.name;
   const text = lxcConfig({
@@ -160,47 +193,62 @@ async function start(spec: InstanceSpec): Promise<Instance> {
   });
   await fsp.mkdir(spec.logDir, { recursive: true });
   const logFile = path.join(spec.logDir, `lxc-${name}.log`);
-  // a private lxcpath, so nothing lands in /var/lib/lxc
-  const lxcpath = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-lxc-${name}-`));
-  const configFile = path.join(lxcpath, name, 'config');
-  const at = ['-n', name, '-P', lxcpath];
-  let initPid: number | undefined;
-  let stopped = false;
+  await fsp.writeFile(logFile, ''); // so the cause quoted on failure is this start's
   const pivotBefore = await hierarchiesWithPivot();
+  // a private lxcpath, so nothing lands in /var/lib/lxc
+  const lxcpath = await fsp.mkdtemp(path.join(os.tmpdir(), `${lxcpathPrefix(name)}-`));
+  const configFile = path.join(lxcpath, name, 'config');
+  await fsp.mkdir(path.dirname(configFile));
+  await fsp.writeFile(configFile, text);
+  return { tools, name, lxcpath, configFile, logFile, at: ['-n', name, '-P', lxcpath], network, pivotBefore };
+}
 
-  async function stop(): Promise<void> {
-    if (stopped) return;
-    stopped = true;
-    try {
-      const r = await run([bins['lxc-stop']!, ...at, '-k'], { timeoutMs: CONTROL_TIMEOUT_MS });
-      const state = await run([bins['lxc-info']!, ...at, '-sH'], { timeoutMs: CONTROL_TIMEOUT_MS });
-      if (state.stdout.trim() && state.stdout.trim() !== 'STOPPED') {
-        log.warn(`lxc: ${name} is ${state.stdout.trim()} after lxc-stop -k (exit ${r.code}: ${r.stderr.trim()}); killing its init ${initPid ?? '?'}`);
-        if (initPid) try { process.kill(initPid, 'SIGKILL'); } catch { /* gone */ }
-      }
-      await removeCgroups(name, pivotBefore);
-      // never lxc-destroy: for a dir: rootfs it deletes the rootfs itself, which is the shared cached image
-      await fsp.rm(lxcpath, { recursive: true, force: true });
-    } catch (e) {
-      log.warn(`lxc: stopping ${name}: ${(e as Error).message}`);
+/** Stop the container, kill what survives, remove its cgroups and lxcpath; never throws. */
+async function removeContainer(c: Pick<Container, 'name' | 'lxcpath' | 'pivotBefore'> & { stopTool: string }): Promise<void> {
+  try {
+    const at = ['-n', c.name, '-P', c.lxcpath];
+    await run([c.stopTool, ...at, '-k'], { timeoutMs: CONTROL_TIMEOUT_MS });
+    // what lxc-stop could not reach: processes naming the lxcpath (the monitor), given a moment to exit on their own
+    const leftovers = () => readProcTable().filter((p) => p.argv.some((a) => a.includes(c.lxcpath)));
+    let left = leftovers();
+    for (let i = 0; i < 20 && left.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      left = leftovers();
     }
+    if (left.length) {
+      log.warn(`lxc: ${c.name}: ${left.length} process(es) left after lxc-stop -k (${left.map((p) => p.pid).join(', ')}); killing them`);
+      for (const p of left) try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await removeCgroups(c.name, c.pivotBefore);
+    // never lxc-destroy: for a dir: rootfs it deletes the rootfs itself, which is the shared cached image
+    await fsp.rm(c.lxcpath, { recursive: true, force: true });
+  } catch (e) {
+    log.warn(`lxc: removing ${c.name}: ${(e as Error).message}`);
   }
+}
+
+async function start(spec: InstanceSpec): Promise<Instance> {
+  const c = await prepareContainer(spec);
+  const { tools, name, at, logFile } = c;
+  let initPid: number | undefined;
+  let stopping: Promise<void> | undefined;
+  // every caller, concurrent ones included, waits for the one cleanup
+  const stop = (): Promise<void> => (stopping ??= removeContainer({ ...c, stopTool: tools['lxc-stop'] }));
 
   try {
-    await fsp.mkdir(path.dirname(configFile), { recursive: true });
-    await fsp.writeFile(configFile, text);
     // stdio ignored: the daemonized monitor must not hold run()'s pipes; errors go to the -o log
-    const r = await run([bins['lxc-start']!, ...at, '-f', configFile, '-d', '-o', logFile, '-l', 'NOTICE', '--', ...KEEPALIVE_ARGS], {
+    const r = await run([tools['lxc-start'], ...at, '-f', c.configFile, '-d', '-o', logFile, '-l', 'NOTICE', '--', ...KEEPALIVE_ARGS], {
       timeoutMs: START_TIMEOUT_MS,
       ignoreOutput: true,
+      cwd: '/',
     });
     if (r.timedOut || r.code !== 0) {
       const why = r.timedOut ? `timed out after ${START_TIMEOUT_MS / 1000} s` : `exit ${r.code ?? r.signal}`;
-      throw new Error(`lxc: could not start container ${name} (${why}); ${logFile}: ${(await tail(logFile)) || '(empty)'}`);
+      throw new Error(`lxc: could not start container ${name} (${why}); ${logFile}: ${(await logCause(logFile)) || '(empty)'}`);
     }
-    const info = await run([bins['lxc-info']!, ...at, '-pH'], { timeoutMs: CONTROL_TIMEOUT_MS });
+    const info = await run([tools['lxc-info'], ...at, '-pH'], { timeoutMs: CONTROL_TIMEOUT_MS });
     initPid = Number(info.stdout.trim()) || undefined;
-    if (!initPid) throw new Error(`lxc: container ${name} started but lxc-info shows no init pid (${info.stderr.trim() || info.stdout.trim()}); ${logFile}: ${await tail(logFile)}`);
+    if (!initPid) throw new Error(`lxc: container ${name} started but lxc-info shows no init pid (${info.stderr.trim() || info.stdout.trim()}); ${logFile}: ${await logCause(logFile)}`);
   } catch (e) {
     await stop();
     throw e;
@@ -208,21 +256,60 @@ async function start(spec: InstanceSpec): Promise<Instance> {
 
   async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
     const env = Object.entries({ PATH: CONTAINER_PATH, HOME: '/root', ...opts?.env }).flatMap(([k, v]) => ['-v', `${k}=${v}`]);
+    const timeoutMs = opts?.timeoutMs;
     // cwd '/': lxc-attach tries to enter the caller's working directory inside the container
-    const r = await run([bins['lxc-attach']!, ...at, '--clear-env', ...env, '--', ...argv], { timeoutMs: opts?.timeoutMs, cwd: '/' });
-    if (r.timedOut && initPid && !stopped) {
+    const pending = run([tools['lxc-attach'], ...at, '--clear-env', ...env, '--', ...argv], { timeoutMs, cwd: '/' });
+    // what a timed-out command leaves inside: everything in the container's pid namespace but its init
+    const timer = timeoutMs ? setTimeout(() => {
+      if (stopping || !initPid) return;
       for (const pid of pidsInNamespaceOf(initPid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }
+    }, timeoutMs) : undefined;
+    const r = await pending;
+    if (timer) clearTimeout(timer);
     return r;
   }
 
   return {
     exec,
-    network,
-    address: network === 'host' ? '127.0.0.1' : undefined,
+    network: c.network,
+    address: c.network === 'host' ? '127.0.0.1' : undefined,
     dataPath: spec.dataDir ? '/data' : undefined,
+    // the monitor, the container's init and its children, and attached commands (children of lxc-attach on the host)
+    hostPids: async () => {
+      const table = readProcTable();
+      const monitor = table.filter((p) => p.argv.some((a) => a.includes(c.lxcpath))).map((p) => p.pid);
+      return [...new Set([...withDescendants(table, [...monitor, ...(initPid ? [initPid] : [])]), ...(initPid ? pidsInNamespaceOf(initPid) : [])])].sort((a, b) => a - b);
+    },
     stop,
   };
+}
+
+/** `lxc-execute` with argv as the workload (LXC's own init as pid 1): creation to exit and to first output, as run() measures. */
+async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+  if (argv.length === 0) throw new Error('lxc: oneShot needs a command');
+  const c = await prepareContainer(spec);
+  try {
+    return await run([c.tools['lxc-execute'], ...c.at, '-f', c.configFile, '-o', c.logFile, '-l', 'NOTICE', '--', ...argv], {
+      timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS,
+      cwd: '/',
+    });
+  } finally {
+    await removeContainer({ ...c, stopTool: c.tools['lxc-stop'] });
+  }
+}
+
+/** Containers named namePrefix* that a crashed run left: found by their private lxcpaths. */
+async function reap(namePrefix: string): Promise<string[]> {
+  const tmp = os.tmpdir();
+  const dirs = (await fsp.readdir(tmp).catch(() => [] as string[])).filter((d) => d.startsWith(lxcpathPrefix(namePrefix)) && /-[A-Za-z0-9]{6}$/.test(d));
+  const names: string[] = [];
+  for (const d of dirs) {
+    const name = d.slice('isobench-lxc-'.length, -7);
+    // an empty lxc.pivot goes too: whether it predates the crashed run is unknown, and LXC recreates it when it needs it
+    await removeContainer({ name, lxcpath: path.join(tmp, d), pivotBefore: new Set(), stopTool: which('lxc-stop') ?? 'lxc-stop' });
+    names.push(name);
+  }
+  return names;
 }
 
 export const lxc: Platform = {
@@ -232,7 +319,7 @@ export const lxc: Platform = {
   optionsSchema: lxcOptionsSchema,
   packages: ['lxc'],
   async detect(): Promise<Detection> {
-    const missing = ['lxc-start', 'lxc-attach', 'lxc-stop', 'lxc-info'].filter((b) => !which(b));
+    const missing = LXC_TOOLS.filter((b) => !which(b));
     if (missing.length) return { available: false, reason: `${missing.join(', ')} not found on PATH (${APT_HINT})` };
     if (process.getuid?.() !== 0) return { available: false, reason: 'lxc-start needs root for a privileged container (run isobench as root)' };
     const v = await run([which('lxc-start')!, '--version'], { timeoutMs: CONTROL_TIMEOUT_MS });
@@ -242,4 +329,6 @@ export const lxc: Platform = {
     return { available: true, version, details: { cgroupKeys: cgroup === 'v1' ? 'lxc.cgroup.* (v1 controllers)' : 'lxc.cgroup2.*' } };
   },
   start,
+  oneShot,
+  reap,
 };

@@ -1,10 +1,12 @@
-// An OCI runtime called directly (runc, crun): a bundle per instance, `run --detach` a keep-alive init, `exec` each command.
+// An OCI runtime called directly (runc, crun): a bundle per instance, `run --detach` a keep-alive init, `exec` each command;
+// a one-shot instance is a foreground `run` whose init is the command.
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { formatArgv, run, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
+import { readProcTable, withDescendants } from './host-processes.ts';
 import { ociConfig, writeOciBundle } from './oci-bundle.ts';
 
 export interface OciRuntimeConfig {
@@ -95,19 +97,77 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     return b;
   };
 
-  async function start(spec: InstanceSpec): Promise<Instance> {
-    const bin = binaryPath();
-    const network = ociNetwork(id, spec);
-    const name = spec.name;
+  /** Kill and delete a container, its bundle and its cgroups; never throws (a leftover is logged). */
+  async function removeContainer(bin: string, name: string, bundle: string): Promise<void> {
+    try {
+      await run([bin, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      const del = await run([bin, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+      await fsp.rm(bundle, { recursive: true, force: true });
+      await removeCgroups(name);
+      const list = await run([bin, 'list', '-q'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      if (list.stdout.split('\n').some((l) => l.trim() === name)) {
+        log.warn(`${id}: container ${name} is still listed by '${binary} list' after ${formatArgv(del.hostArgv)} (exit ${del.code}: ${del.stderr.trim()})`);
+      }
+    } catch (e) {
+      log.warn(`${id}: stopping ${name}: ${(e as Error).message}`);
+    }
+  }
+
+  /** The bundle config of one instance; `args` replaces the keep-alive init (a one-shot container runs its workload as init). */
+  function configFor(spec: InstanceSpec, args?: string[]) {
     const config = ociConfig({
-      name,
+      name: spec.name,
       rootfs: path.resolve(spec.rootfs),
       cpus: spec.cpus,
       memoryMiB: spec.memoryMiB,
       hostCores: os.cpus().length,
       dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
-      network,
+      network: ociNetwork(id, spec),
     });
+    if (args) config.process.args = args;
+    return config;
+  }
+
+  /**
+   * `runc run` in the foreground on a bundle whose process is argv: creation to exit (ms) and to the first stdout byte
+   * (firstOutputMs), as run() measures them around the runtime process; the bundle is written before the clock starts.
+   */
+  async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
+    const bin = binaryPath();
+    if (argv.length === 0) throw new Error(`${id}: oneShot needs a command`);
+    const config = configFor(spec, argv);
+    await fsp.mkdir(spec.logDir, { recursive: true });
+    const runtimeLog = path.join(spec.logDir, `${id}-${spec.name}.log`);
+    const bundle = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${spec.name}-`));
+    try {
+      await writeOciBundle(bundle, config);
+      return await run([bin, '--log', runtimeLog, 'run', '--bundle', bundle, spec.name], { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
+    } finally {
+      await removeContainer(bin, spec.name, bundle);
+    }
+  }
+
+  /** The container's processes as host PIDs: every member of its cgroup (`ps`, exec'd commands included) and init's tree. */
+  async function containerHostPids(bin: string, name: string): Promise<number[]> {
+    const state = await run([bin, 'state', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+    const ps = await run([bin, 'ps', '--format', 'json', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+    let init: number | undefined;
+    let members: number[] = [];
+    try {
+      init = (JSON.parse(state.stdout) as { pid?: number }).pid;
+      members = JSON.parse(ps.stdout) as number[];
+    } catch {
+      throw new Error(`${id}: could not list the processes of container ${name}: ${(state.stderr || ps.stderr).trim() || 'unreadable state/ps output'}`);
+    }
+    const table = readProcTable();
+    return withDescendants(table, [...(init ? [init] : []), ...members]);
+  }
+
+  async function start(spec: InstanceSpec): Promise<Instance> {
+    const bin = binaryPath();
+    const network = ociNetwork(id, spec);
+    const name = spec.name;
+    const config = configFor(spec);
     await fsp.mkdir(spec.logDir, { recursive: true });
     const runtimeLog = path.join(spec.logDir, `${id}-${name}.log`);
     const bundle = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${name}-`));
@@ -115,20 +175,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     // every caller, concurrent ones included, waits for the one cleanup to finish
     const stop = (): Promise<void> => (stopping ??= cleanup());
 
-    async function cleanup(): Promise<void> {
-      try {
-        await run([bin, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
-        const del = await run([bin, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });
-        await fsp.rm(bundle, { recursive: true, force: true });
-        await removeCgroups(name);
-        const list = await run([bin, 'list', '-q'], { timeoutMs: CONTROL_TIMEOUT_MS });
-        if (list.stdout.split('\n').some((l) => l.trim() === name)) {
-          log.warn(`${id}: container ${name} is still listed by '${binary} list' after ${formatArgv(del.hostArgv)} (exit ${del.code}: ${del.stderr.trim()})`);
-        }
-      } catch (e) {
-        log.warn(`${id}: stopping ${name}: ${(e as Error).message}`);
-      }
-    }
+    const cleanup = () => removeContainer(bin, name, bundle);
 
     try {
       await writeOciBundle(bundle, config);
@@ -166,6 +213,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
       network,
       address: network === 'host' ? '127.0.0.1' : undefined,
       dataPath: spec.dataDir ? '/data' : undefined,
+      hostPids: () => containerHostPids(bin, name),
       stop,
     };
   }
@@ -187,5 +235,26 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     },
     ...(cfg.prepare ? { prepare: cfg.prepare } : {}),
     start,
+    oneShot,
+    reap,
   };
+
+  /** Containers (and their bundles and cgroups) named namePrefix* that a crashed run left behind. */
+  async function reap(namePrefix: string): Promise<string[]> {
+    const bin = which(binary);
+    if (!bin) return [];
+    const list = await run([bin, 'list', '-q'], { timeoutMs: CONTROL_TIMEOUT_MS });
+    const names = list.stdout.split('\n').map((l) => l.trim()).filter((l) => l.startsWith(namePrefix));
+    for (const name of names) {
+      await run([bin, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
+      await run([bin, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });
+      await removeCgroups(name);
+    }
+    // bundles are named isobench-<id>-<instance name>-XXXXXX (see start)
+    const tmp = os.tmpdir();
+    for (const d of await fsp.readdir(tmp).catch(() => [] as string[])) {
+      if (d.startsWith(`isobench-${id}-${namePrefix}`)) await fsp.rm(path.join(tmp, d), { recursive: true, force: true });
+    }
+    return names;
+  }
 }

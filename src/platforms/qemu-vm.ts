@@ -1,5 +1,5 @@
 // QEMU as a platform: pc or microvm, KVM or TCG (software emulation); one VM per instance, commands through the guest agent.
-import { accessSync, constants, existsSync, promises as fsp } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
 import { guestCmdline } from '../images/guest-init.ts';
@@ -7,7 +7,7 @@ import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
-import { freePort, launchVm, prepareGuest, vmWorkDir } from './vm-instance.ts';
+import { freePort, launchVm, prepareGuest, startVm } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -141,9 +141,21 @@ export async function probeQemu(accel: Accel, kernel: GuestKernel, version: stri
   const argv = [
     QEMU_BINARY, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-M', `pc,accel=${accel}`,
     '-cpu', accel === 'kvm' ? 'host' : 'max', '-smp', '1', '-m', '256M', '-kernel', kernel.image, '-initrd', initrd,
-    '-append', 'console=ttyS0 loglevel=4 panic=-1 rdinit=/init', '-serial', 'stdio',
+    '-append', 'console=ttyS0 panic=-1 reboot=k rdinit=/init', '-serial', 'stdio',
   ];
   return probeBoot(key, argv, accel === 'kvm' ? 30_000 : 120_000, refresh);
+}
+
+/**
+ * microvm has no HPET or PM timer, so under TCG the guest's TSC calibration against the PIT fails when the host is busy and
+ * the boot hangs; the frequency the pc-machine probe guest measured (against HPET) is passed instead. KVM guests use kvm-clock.
+ */
+async function microvmTscArgs(v: QemuVariant, kernel: GuestKernel): Promise<string[]> {
+  if (v.machine !== 'microvm' || v.accel !== 'tcg') return [];
+  const version = await qemuVersion();
+  const probe = version ? await probeQemu('tcg', kernel, version) : undefined;
+  if (!probe?.tscMHz) throw new Error(`${v.id}: the probe guest reported no TSC frequency, which microvm needs under TCG${probe ? ` (see ${probe.file})` : ''}`);
+  return [`tsc_early_khz=${Math.round(probe.tscMHz * 1000)}`];
 }
 
 export interface QemuVariant {
@@ -154,7 +166,7 @@ export interface QemuVariant {
   description: string;
 }
 
-function probeReason(accel: Accel, p: ProbeResult): string {
+export function probeReason(accel: Accel, p: ProbeResult): string {
   const last = p.tail ? ` (last output: ${p.tail.split('\n').slice(-2).join(' | ')})` : '';
   const hint = accel === 'kvm'
     ? '/dev/kvm exists but cannot run a stock kernel here (e.g. a paravirtual nested KVM such as kvm_pvm); run on bare metal or in a VM with nested virtualization (kvm_intel nested=1 / kvm_amd nested=1)'
@@ -200,11 +212,9 @@ export function qemuPlatform(v: QemuVariant): Platform {
       const o = qemuOptions(spec.options);
       if (o.network === 'tap' && tapUnavailable()) throw new Error(`${v.id}: options.network 'tap': ${tapUnavailable()}`);
       const guest = await prepareGuest(spec, o.kernel, o.modules);
-      const workDir = vmWorkDir();
-      const cleanup: (() => Promise<void>)[] = [];
       const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
       const vmmLog = path.join(spec.logDir, `${spec.name}.qemu.log`);
-      try {
+      return startVm(async (workDir, cleanup) => {
         let disk: QemuLaunchSpec['disk'];
         if (spec.dataDir) {
           const file = await createDataDisk(spec.dataDir, o.diskMiB);
@@ -230,25 +240,18 @@ export function qemuPlatform(v: QemuVariant): Platform {
           ip = { address: tap.guestCidr, gateway: tap.gateway };
         }
         const channelSocket = path.join(workDir, 'agent.sock');
-        const cmdline = guestCmdline({ channel: 'ttyS1', dataDevice: disk ? 'vda' : undefined, ...ip });
+        const cmdline = guestCmdline({ channel: 'ttyS1', dataDevice: disk ? 'vda' : undefined, ...ip }, 'ttyS0', await microvmTscArgs(v, guest.kernel));
         const argv = qemuArgv({
           name: spec.name, accel: v.accel, machine: v.machine, cpus: spec.cpus, memoryMiB: spec.memoryMiB, cpuModel: o.cpuModel,
           kernel: guest.kernel.image, initrd: guest.initramfs.file, cmdline, consoleLog, channelSocket, disk, net,
         });
         const network: NetworkMode = o.network;
-        return await launchVm({
+        return launchVm({
           platform: v.id, argv, workDir, consoleLog, vmmLog, bootTimeoutMs: o.bootTimeout * 1000,
           channel: { socketPath: channelSocket, label: `${v.id}:${spec.name}` },
           network, address, ports, dataPath: disk ? '/data' : undefined, cleanup,
         });
-      } catch (e) {
-        // launchVm cleans up after itself; this catches failures before it ran
-        if (existsSync(workDir)) {
-          for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
-          await fsp.rm(workDir, { recursive: true, force: true });
-        }
-        throw e;
-      }
+      });
     },
   };
 }

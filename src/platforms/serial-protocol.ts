@@ -27,7 +27,7 @@ export function commandScript(argv: string[], env?: Record<string, string>): str
   for (const k of Object.keys(env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`exec: environment variable name '${k}' is not valid`);
   }
-  const envArgs = Object.entries(env ?? {}).map(([k, v]) => shQuote(`${k}=${v}`));
+  const envArgs = Object.entries(env ?? {}).map(([k, v]) => `${k}=${v}`);
   const words = envArgs.length ? ['env', ...envArgs, ...argv] : argv;
   return `exec ${words.map(shQuote).join(' ')}\n`;
 }
@@ -99,9 +99,9 @@ export function parseResponse(text: string, nonce: string): ParseOutcome {
     const line = lines[i];
     const end = endRe.exec(line);
     if (end) {
-      // the END marker may follow the last base64 bytes on the same line when a newline was lost
-      const before = line.slice(0, end.index);
-      if (current && before && BASE64_LINE.test(before)) { current.lines.push(before); current.noisy.push(before); }
+      // text before the marker is noise, or (in the salvage variant) the tail of a base64 line that lost its newline
+      const before = /^[A-Za-z0-9+/]*/.exec(line.slice(0, end.index))![0];
+      if (current && before) current.noisy.push(before);
       const out = decodeSection(sections.STDOUT, 'stdout');
       const err = decodeSection(sections.STDERR, 'stderr');
       if (out.error || err.error) return { status: 'corrupt', error: [out.error, err.error].filter(Boolean).join('; ') };

@@ -1,5 +1,5 @@
 // What every VM platform shares: the guest image, the VMM process, the agent channel, and a stop that leaves nothing behind.
-import { promises as fsp, mkdtempSync } from 'node:fs';
+import { promises as fsp, existsSync, mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -148,4 +148,19 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
     dataPath: l.dataPath,
     stop,
   };
+}
+
+/** Give build a work directory and a cleanup list; if it fails before launchVm took them over, undo what it made. */
+export async function startVm(build: (workDir: string, cleanup: (() => Promise<void>)[]) => Promise<Instance>): Promise<Instance> {
+  const workDir = vmWorkDir();
+  const cleanup: (() => Promise<void>)[] = [];
+  try {
+    return await build(workDir, cleanup);
+  } catch (e) {
+    if (existsSync(workDir)) { // launchVm removes it when it cleaned up itself
+      for (const undo of [...cleanup].reverse()) await undo().catch(() => undefined);
+      await fsp.rm(workDir, { recursive: true, force: true });
+    }
+    throw e;
+  }
 }

@@ -9,6 +9,8 @@ import { formatArgv, run, which } from '../proc.ts';
 import { writeCpio, type CpioEntry } from '../images/initramfs.ts';
 
 export const PROBE_MARKER = '@@ISOBENCH-PROBE-OK@@';
+/** bump when the probe guest changes, so old verdicts are not reused */
+const PROBE_VERSION = 'probe/2';
 
 export interface ProbeResult {
   ok: boolean;
@@ -21,11 +23,19 @@ export interface ProbeResult {
   at: string;
   /** where the verdict is cached (delete it to probe again) */
   file: string;
+  /** the TSC frequency the guest kernel measured (against HPET on the pc machine), when it printed it */
+  tscMHz?: number;
+}
+
+/** The guest kernel's TSC frequency from its boot log: the refined calibration if printed, else the first estimate. */
+export function parseTscMHz(consoleText: string): number | undefined {
+  const m = /tsc: Refined TSC clocksource calibration: (\d+\.\d+) MHz/.exec(consoleText) ?? /tsc: Detected (\d+\.\d+) MHz processor/.exec(consoleText);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** The cache key: everything that can change the verdict. */
 export function probeKey(parts: { vmm: string; vmmVersion: string; accel: string; guestKernel: string; hostKernel?: string }): string {
-  const raw = [parts.vmm, parts.vmmVersion, parts.accel, parts.guestKernel, parts.hostKernel ?? os.release()].join('\n');
+  const raw = [PROBE_VERSION, parts.vmm, parts.vmmVersion, parts.accel, parts.guestKernel, parts.hostKernel ?? os.release()].join('\n');
   const readable = `${parts.vmm}-${parts.accel}`.replace(/[^\w.-]/g, '_');
   return `${readable}-${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }
@@ -35,11 +45,14 @@ function staticBusybox(): string | null {
   return which('busybox');
 }
 
-/** /init prints the marker and powers off: nothing else, so a failure is the accelerator's (or the kernel's). */
+/**
+ * /init waits 2 s (so the kernel logs its refined TSC calibration), prints the marker and resets: nothing else, so a failure
+ * is the accelerator's (or the kernel's); QEMU (-no-reboot) and Firecracker (reboot=k) exit on reset.
+ */
 export async function probeInitramfs(): Promise<string> {
   const busybox = staticBusybox();
   if (!busybox) throw new Error('VM probe: busybox not found (apt-get install busybox-static)');
-  const init = `#!/bin/busybox sh\n/bin/busybox echo ${PROBE_MARKER}\n/bin/busybox poweroff -f\n`;
+  const init = `#!/bin/busybox sh\n/bin/busybox sleep 2\n/bin/busybox echo ${PROBE_MARKER}\n/bin/busybox reboot -f\n`;
   const bb = await fsp.readFile(busybox);
   const hash = createHash('sha256').update(init).update(bb).digest('hex').slice(0, 16);
   const file = path.join(paths.vmProbes(), `probe-initramfs-${hash}.cpio`);
@@ -75,7 +88,7 @@ export async function probeBoot(key: string, argv: string[], timeoutMs: number, 
     : r.timedOut
       ? `a test guest did not boot within ${timeoutMs / 1000} s`
       : `a test guest did not boot (exit ${r.code ?? r.signal})`;
-  const result: ProbeResult = { ok, seconds: Math.round(r.ms / 100) / 10, reason, tail, key, at: new Date().toISOString(), file };
+  const result: ProbeResult = { ok, seconds: Math.round(r.ms / 100) / 10, reason, tail, key, at: new Date().toISOString(), file, tscMHz: parseTscMHz(r.stdout) };
   await fsp.mkdir(paths.vmProbes(), { recursive: true });
   await fsp.writeFile(file, `${JSON.stringify({ ...result, argv: formatArgv(argv) }, null, 2)}\n`);
   return result;

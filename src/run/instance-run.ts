@@ -1,5 +1,5 @@
 // One fresh platform instance: start it, run the workload's iterations, stop it — always — and return the samples.
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { killGroup, liveProcessGroups, formatArgv } from '../proc.ts';
 import type { Cell, ExecResult, Experiment, Instance, Platform, Sample, Workload, WorkloadContext } from '../types.ts';
@@ -15,7 +15,18 @@ export interface MeasureArgs {
   runDir: string;
   base: Omit<Sample, 'iteration' | 'metric' | 'value' | 'unit' | 'better' | 'status' | 'startedAt' | 'endedAt'>;
   onStarted?: (instance: Instance) => void;
+  /** stores the sample; a throw (the store cannot be written) stops the measurement and is rethrown after the instance stopped */
   onSample: (s: Sample) => void;
+}
+
+/** Every instance of one measurement (the long-lived one and one-shot siblings) has a name starting with this. */
+export function instanceNamePrefix(cellId: string, instance: number, pid = process.pid): string {
+  return `isobench-${cellId}-${instance}-${pid}`;
+}
+
+/** The log of one attempt, relative to the run directory; a retry gets its own file. */
+export function instanceLogPath(cellId: string, instance: number, attempt = 0): string {
+  return path.join('logs', cellId, attempt > 0 ? `instance-${instance}-attempt-${attempt}.log` : `instance-${instance}.log`);
 }
 
 class Timeout extends Error {}
@@ -51,14 +62,30 @@ function recording(inner: Instance, logFile: string, commands: string[][]): Inst
 
 export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   const { cell, experiment: exp } = a;
-  const logRel = path.join('logs', cell.id, `instance-${a.instance}.log`);
+  const attempt = a.base.attempt ?? 0;
+  const logRel = instanceLogPath(cell.id, a.instance, attempt);
   const logFile = path.join(a.runDir, logRel);
   mkdirSync(path.dirname(logFile), { recursive: true });
-  const name = `isobench-${cell.id}-${a.instance}-${process.pid}`;
+  // a resumed run measures an interrupted instance again: the log says where the new measurement begins
+  appendFileSync(logFile, `# ${new Date().toISOString()} instance ${a.instance}, attempt ${attempt}, isobench pid ${process.pid}\n`);
+  const name = instanceNamePrefix(cell.id, a.instance);
+  // a fresh instance gets a fresh data directory (a re-run must not see an interrupted one's files)
   const dataDir = path.join(a.runDir, 'scratch', `${cell.id}-${a.instance}`);
+  rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const out: Sample[] = [];
-  const emit = (s: Sample) => { out.push(s); a.onSample(s); };
+  let storeError: unknown; // the store failed: measure nothing more, stop the instance, rethrow
+  let abandoned = false; // set on cell timeout or store failure, so the measuring loop writes nothing more
+  const emit = (s: Sample) => {
+    if (storeError !== undefined) return;
+    try {
+      a.onSample(s);
+      out.push(s);
+    } catch (e) {
+      storeError = e;
+      abandoned = true;
+    }
+  };
   const groupsBefore = new Set(liveProcessGroups());
   let instance: Instance | undefined;
   const t0 = new Date().toISOString();
@@ -73,7 +100,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
   });
   let oneShots = 0;
-  const ctx: WorkloadContext = { cpus: exp.resources.cpus };
+  const ctx: WorkloadContext = { cpus: exp.resources.cpus, log: (text) => appendFileSync(logFile, text.endsWith('\n') ? text : `${text}\n`) };
   if (a.platform.oneShot) {
     const oneShot = a.platform.oneShot.bind(a.platform);
     ctx.oneShot = async (argv, opts) => {
@@ -97,10 +124,11 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     appendFileSync(logFile, `# start failed: ${(e as Error).message}\n`);
     failure(e instanceof Timeout ? 'timeout' : 'failed', `start: ${(e as Error).message}`, t0);
     killNewGroups(groupsBefore);
+    removeScratch(dataDir, logFile);
+    if (storeError !== undefined) throw storeError;
     return out;
   }
 
-  let abandoned = false; // set on cell timeout, so the measuring loop writes nothing more
   const measure = async () => {
     for (; iteration < exp.repetitions.iterations && !abandoned; iteration++) {
       const startedAt = new Date().toISOString();
@@ -110,7 +138,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
         const endedAt = new Date().toISOString();
         if (abandoned) return;
         for (const m of metrics) {
-          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok',
+          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}),
             network: instance!.network, commands, log: logRel, startedAt, endedAt });
         }
       } catch (e) {
@@ -123,13 +151,26 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   try {
     await withTimeout(measure(), exp.timeouts.cellS * 1000, `${a.workload.id} on ${a.platform.id}`);
   } catch (e) {
-    abandoned = true;
-    failure('timeout', (e as Error).message, t0);
+    if (!abandoned) {
+      abandoned = true;
+      failure('timeout', (e as Error).message, t0);
+    }
   } finally {
     await instance.stop().catch((e: Error) => appendFileSync(logFile, `# stop failed: ${e.message}\n`));
     killNewGroups(groupsBefore);
+    removeScratch(dataDir, logFile);
   }
+  if (storeError !== undefined) throw storeError;
   return out;
+}
+
+/** The instance's data directory goes with the instance (disk benchmarks leave large files). */
+function removeScratch(dir: string, logFile: string) {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (e) {
+    try { appendFileSync(logFile, `# could not remove ${dir}: ${(e as Error).message}\n`); } catch { /* the disk may be full */ }
+  }
 }
 
 /** Processes this instance started and nobody stopped (a hung exec after a timeout) are killed. */

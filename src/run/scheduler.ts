@@ -1,27 +1,39 @@
 // The run stage: start a fresh instance per planned repetition, run the workload, store every value as it is measured.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { makePlan } from '../experiment/plan.ts';
+import { provideBuiltTools } from '../images/built-tools.ts';
 import { buildRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
 import { paths, runFiles } from '../paths.ts';
 import { platformById } from '../platforms/index.ts';
 import { which } from '../proc.ts';
-import type { Cell, Environment, LoadedExperiment, Platform, PlatformRecord, Sample } from '../types.ts';
+import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan, Platform, PlatformRecord, ResumeRecord, Sample } from '../types.ts';
 import { workloadById } from '../workloads/index.ts';
+import { checkWritable, writeFileAtomic, writeJsonAtomic } from './durable.ts';
 import { collectEnvironment } from './environment.ts';
 import { hostChanges, undoHostChanges } from './host-changes.ts';
-import { measureInstance } from './instance-run.ts';
-import { acquireRunLock } from './lock.ts';
+import { instanceNamePrefix, measureInstance } from './instance-run.ts';
+import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
+import { acquireRunLock, type RunLock } from './lock.ts';
 import { formatProgress } from './progress.ts';
+import { checkSameHost, currentHost, pendingInstances, readStoredRun, repairStore, type PendingInstance } from './resume.ts';
 import { onInterrupt } from './signals.ts';
-import { openSampleStore } from './store.ts';
+import { openSampleStore, StoreError, type SampleStore } from './store.ts';
 
 export interface RunResult {
   runDir: string;
   runId: string;
+  /** samples stored by this session */
   samples: number;
   failed: number;
+}
+
+export interface ResumeOptions {
+  /** measure again the instances whose latest attempt failed or timed out */
+  retryFailed?: boolean;
+  /** resume on another host than the run's */
+  force?: boolean;
 }
 
 export function newRunId(name: string, now = new Date()): string {
@@ -29,8 +41,9 @@ export function newRunId(name: string, now = new Date()): string {
   return `${stamp}-${name}`;
 }
 
-function writeJson(file: string, value: unknown) {
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+/** The command that continues runDir, as printed on an interrupt or a fatal error. */
+export function resumeCommand(runDir: string): string {
+  return `isobench run --resume ${runDir}`;
 }
 
 /** Which requested platforms can run here, with the reason for each that cannot. */
@@ -49,6 +62,87 @@ export async function detectPlatforms(ids: string[]): Promise<PlatformRecord[]> 
   return records;
 }
 
+/** What one session (a run, or a resume of one) holds while it measures, and undoes when it ends. */
+interface Session {
+  runId: string;
+  runDir: string;
+  files: ReturnType<typeof runFiles>;
+  lock: RunLock;
+  env?: Environment;
+  /** host changes recorded by earlier sessions of this run */
+  earlierHostChanges: HostChange[];
+  resume?: ResumeRecord;
+  store?: SampleStore;
+  current?: { stop: () => Promise<void> };
+  prepared: Map<string, Platform>;
+  instancesRun: number;
+  /** set on the first interrupt: nothing more is stored, so an instance killed by the cleanup is not recorded as failed */
+  stopping: boolean;
+  finished?: Promise<void>;
+}
+
+function openSession(runId: string, runDir: string, lock: RunLock): { session: Session; removeInterrupt: () => void } {
+  const session: Session = {
+    runId, runDir, files: runFiles(runDir), lock, earlierHostChanges: [], prepared: new Map(), instancesRun: 0, stopping: false,
+  };
+  markSession(runId);
+  const removeInterrupt = onInterrupt(async (signal) => {
+    session.stopping = true;
+    log.warn(`interrupted (${signal}): stopping the instance in flight and cleaning up (press Ctrl-C again to force)`);
+    await finishSession(session);
+    if (!session.store) {
+      log.warn(`stopped before anything was measured${session.resume ? `; continue this run with: ${resumeCommand(runDir)}` : ''}`);
+      return;
+    }
+    log.warn(`stopped; ${session.store.count} samples of this session are saved in ${session.files.samples}`);
+    log.warn(`continue this run with: ${resumeCommand(runDir)}`);
+  }, () => {
+    session.lock.release();
+    log.warn(`continue this run with: ${resumeCommand(runDir)} (it removes what the forced stop left running)`);
+  });
+  return { session, removeInterrupt };
+}
+
+/** Stop the instance in flight, tear platforms down, undo host changes, complete environment.json, release the lock; once. */
+function finishSession(s: Session): Promise<void> {
+  s.finished ??= (async () => {
+    const inFlight = readInFlight(s.files.inFlight);
+    let stopped = true;
+    if (s.current) {
+      try {
+        await s.current.stop();
+      } catch (e) {
+        stopped = false;
+        log.warn(`stopping the instance in flight: ${(e as Error).message} (a resume will try again)`);
+      }
+    }
+    // also what the instance object does not cover: one that was still starting, one-shot siblings
+    if (inFlight && inFlight.pid === process.pid) {
+      for (const name of await reapInFlight(inFlight)) log.debug(`removed ${inFlight.platform} instance ${name}`);
+      if (stopped) clearInFlight(s.files.inFlight);
+    }
+    for (const p of s.prepared.values()) await p.teardown?.().catch((e: Error) => log.warn(`${p.id} teardown: ${e.message}`));
+    await undoHostChanges();
+    if (s.env) {
+      const now = new Date().toISOString();
+      s.env.endedAt = now;
+      s.env.hostChanges = [...s.earlierHostChanges, ...hostChanges()];
+      if (s.resume) Object.assign(s.resume, { endedAt: now, instancesRun: s.instancesRun });
+      try {
+        writeJsonAtomic(s.files.environment, s.env);
+      } catch (e) {
+        log.warn(`${(e as Error).message}; environment.json keeps its previous content`);
+      }
+    }
+    s.store?.close();
+    try { rmdirSync(path.join(s.runDir, 'scratch')); } catch { /* absent, or not empty */ }
+    delete process.env[SESSION_VAR];
+    s.lock.release();
+  })();
+  return s.finished;
+}
+
+/** Start a new run of an experiment. */
 export async function runExperiment(loaded: LoadedExperiment): Promise<RunResult> {
   const exp = loaded.experiment;
   const startedAt = new Date();
@@ -56,112 +150,217 @@ export async function runExperiment(loaded: LoadedExperiment): Promise<RunResult
   const runDir = paths.run(runId);
   const files = runFiles(runDir);
   const plan = makePlan(exp, path.basename(loaded.file));
-
+  checkWritable(paths.runs());
   const lock = acquireRunLock(runId);
-  const workloadsUsed = [...new Set(plan.cells.map((c) => c.workload))].map((id) => workloadById(id)!);
-  const toolsUsed = [...new Set(workloadsUsed.flatMap((w) => w.tools))];
-  const missingTools = toolsUsed.filter((t) => !which(t));
-  const usedPlatforms = [...new Set(exp.platforms.map((p) => p.id))];
+  const { session, removeInterrupt } = openSession(runId, runDir, lock);
+  try {
+    await reapTakenOver(lock, runId);
+    mkdirSync(files.logs, { recursive: true });
+    writeFileAtomic(files.experiment, loaded.text);
+    writeJsonAtomic(files.plan, plan);
+    const records = await detectAndReport(exp);
+    session.env = await collectEnvironment({
+      run: runId,
+      startedAt: startedAt.toISOString(),
+      tools: toolsOf(plan),
+      platforms: records,
+      experiment: { file: loaded.file, sha256: loaded.sha256 },
+    });
+    writeJsonAtomic(files.environment, session.env);
+    session.store = openSampleStore(files);
+    const { pending } = pendingInstances(plan, [], false);
+    return await measurePending(session, exp, plan, records, pending);
+  } catch (e) {
+    // nothing measured: leave no half-made run directory behind
+    if (!session.store) rmSync(runDir, { recursive: true, force: true });
+    throw fatal(e, session);
+  } finally {
+    removeInterrupt();
+    await finishSession(session);
+  }
+}
 
-  mkdirSync(files.logs, { recursive: true });
-  writeFileSync(files.experiment, loaded.text);
-  writeJson(files.plan, plan);
+/** Continue an interrupted run with its stored experiment, plan and seed (see docs/ARCHITECTURE.md, run-stage guarantees). */
+export async function resumeRun(runDir: string, opts: ResumeOptions = {}): Promise<RunResult> {
+  const stored = await readStoredRun(runDir);
+  const host = currentHost();
+  const forced = checkSameHost(stored.env, host, opts.force === true);
+  if (forced) log.warn(`resuming run ${stored.runId} on ${host.hostname} although it was measured on ${stored.env.host.hostname} (--force)`);
+  checkWritable(runDir);
+  const lock = acquireRunLock(stored.runId);
+  const { session, removeInterrupt } = openSession(stored.runId, runDir, lock);
+  const files = session.files;
+  const startedAt = new Date().toISOString();
+  try {
+    await reapTakenOver(lock, stored.runId);
+    for (const what of await reapLeftovers(stored.runId, files.inFlight)) log.warn(`removed what the interrupted session left behind: ${what}`);
+    const repair = repairStore(runDir, startedAt.replace(/[-:.]/g, ''));
+    if (repair.halfWrittenLine) log.warn(`${files.samples}:${repair.halfWrittenLine}: removed a half-written last line (the run was interrupted while writing it)`);
+    if (repair.halfWrittenCompletion) log.warn(`${files.completed}:${repair.halfWrittenCompletion}: removed a half-written last line`);
+    for (const c of repair.badCompletions) log.warn(`${files.completed}: marker of ${c.cell} instance ${c.instance} attempt ${c.attempt} names ${c.samples} samples, the store holds another count; the instance is measured again`);
+    if (repair.dropped.length > 0) {
+      const interrupted = new Set(repair.dropped.map((d) => `${d.cell}/${d.instance}/${d.attempt ?? 0}`));
+      log.warn(`removed ${repair.dropped.length} sample(s) of ${interrupted.size} instance(s) that had not finished; they are measured again`);
+    }
+    if (repair.backup) log.info(`  the store before the repair is kept as ${repair.backup}`);
 
-  log.step(`detecting ${usedPlatforms.length} platforms`);
-  const records = await detectPlatforms(usedPlatforms);
+    const exp = stored.loaded.experiment;
+    const { pending, done } = pendingInstances(stored.plan, repair.completions, opts.retryFailed === true);
+    const env = stored.env;
+    session.env = env;
+    session.earlierHostChanges = env.hostChanges ?? [];
+    session.resume = {
+      startedAt, host, forced, retryFailed: opts.retryFailed === true, droppedPartialSamples: repair.dropped.length,
+      ...(repair.halfWrittenLine ? { droppedHalfWrittenLine: repair.halfWrittenLine } : {}),
+      ...(repair.backup ? { backup: repair.backup } : {}),
+    };
+    env.resumes = [...(env.resumes ?? []), session.resume];
+    delete env.endedAt;
+    writeJsonAtomic(files.environment, env);
+    log.step(`resuming run ${stored.runId}: ${done} of ${stored.plan.order.length} instances complete, ${pending.length} to ${opts.retryFailed ? 'run or retry' : 'run'}`);
+    if (pending.length === 0) {
+      log.info(`  nothing left to run${opts.retryFailed ? '' : ' (add --retry-failed to measure failed instances again)'}`);
+      return { runDir, runId: stored.runId, samples: 0, failed: 0 };
+    }
+    const records = await detectAndReport(exp);
+    env.platforms = mergePlatformRecords(env.platforms, records);
+    session.store = openSampleStore(files);
+    return await measurePending(session, exp, stored.plan, records, pending);
+  } catch (e) {
+    throw fatal(e, session);
+  } finally {
+    removeInterrupt();
+    await finishSession(session);
+  }
+}
+
+/** A run that died without releasing the lock may have left its instance running: remove it before measuring. */
+async function reapTakenOver(lock: RunLock, runId: string): Promise<void> {
+  if (!lock.takenOver) return;
+  const other = lock.takenOver.run;
+  log.warn(`run ${other} (pid ${lock.takenOver.pid}) ended without releasing the run lock (a crash?); taking it over`);
+  const removed = await reapLeftovers(other, runFiles(paths.run(other)).inFlight);
+  for (const what of removed) log.warn(`removed what run ${other} left behind: ${what}`);
+  if (other !== runId) log.warn(`continue that run with: ${resumeCommand(paths.run(other))}`);
+}
+
+/** A failure of the store or the disk ends the run; say that what is stored is intact and how to continue. */
+function fatal(e: unknown, s: Session): Error {
+  const msg = (e as Error).message ?? String(e);
+  if (!s.store) return e as Error; // nothing was measured yet: the plain error says it all
+  const hint = `the samples stored so far are intact; fix this, then continue with: ${resumeCommand(s.runDir)}`;
+  const out = new Error(`${msg}; ${hint}`);
+  if (e instanceof StoreError) out.name = 'StoreError';
+  return out;
+}
+
+function toolsOf(plan: Plan): string[] {
+  return [...new Set(plan.cells.map((c) => workloadById(c.workload)!).flatMap((w) => w.tools))];
+}
+
+async function detectAndReport(exp: Experiment): Promise<PlatformRecord[]> {
+  const ids = [...new Set(exp.platforms.map((p) => p.id))];
+  log.step(`detecting ${ids.length} platforms`);
+  const records = await detectPlatforms(ids);
   for (const r of records) {
     log.info(`  ${r.available ? 'run ' : 'skip'} ${r.id}${r.available ? ` (${r.version ?? 'version unknown'})` : `: ${r.reason}`}`);
   }
-  const env: Environment = await collectEnvironment({
-    run: runId,
-    startedAt: startedAt.toISOString(),
-    tools: toolsUsed,
-    platforms: records,
-    experiment: { file: loaded.file, sha256: loaded.sha256 },
+  return records;
+}
+
+/** A platform available in any session counts as available (its samples exist); the first version seen is kept. */
+function mergePlatformRecords(before: PlatformRecord[], now: PlatformRecord[]): PlatformRecord[] {
+  const out = before.map((b) => {
+    const n = now.find((x) => x.id === b.id);
+    if (!n || b.available || !n.available) {
+      if (n && b.available && n.available && n.version !== b.version) log.warn(`${b.id}: version ${n.version} now, ${b.version} when the run started`);
+      return b;
+    }
+    return n;
   });
-  writeJson(files.environment, env);
+  for (const n of now) if (!out.some((b) => b.id === n.id)) out.push(n);
+  return out;
+}
 
-  const store = openSampleStore(files.samples);
-  const available = new Map<string, Platform>();
-  let current: { stop: () => Promise<void> } | undefined;
-  let failed = 0;
-
-  const finish = async () => {
-    if (current) await current.stop().catch(() => undefined);
-    for (const p of available.values()) await p.teardown?.().catch((e: Error) => log.warn(`${p.id} teardown: ${e.message}`));
-    await undoHostChanges();
-    env.endedAt = new Date().toISOString();
-    env.hostChanges = hostChanges();
-    writeJson(files.environment, env);
-    store.close();
-    lock.release();
-  };
-  const removeInterrupt = onInterrupt(async () => {
-    log.warn(`interrupted: stopping the instance in flight and cleaning up; ${store.count} samples are saved in ${files.samples}`);
-    await finish();
-  });
-
-  try {
-    if (missingTools.length > 0) log.warn(`not installed on this host, cells that need them are skipped: ${missingTools.join(', ')} (run 'isobench setup')`);
-    const rootfsTools = toolsUsed.filter((t) => which(t));
-    const needsImage = records.some((r) => r.available && r.family !== 'native');
-    let rootfs = { dir: '', hash: 'host' };
-    if (needsImage) {
-      log.step(`building the benchmark root filesystem (${['busybox', ...rootfsTools].join(', ')})`);
-      rootfs = await buildRootfs(rootfsTools);
-      log.info(`  rootfs ${rootfs.hash.slice(0, 12)} at ${rootfs.dir}`);
-    }
-    for (const r of records.filter((x) => x.available)) {
-      const p = platformById(r.id)!;
-      try {
-        await p.prepare?.();
-        available.set(r.id, p);
-      } catch (e) {
-        r.available = false;
-        r.reason = `preparation failed: ${(e as Error).message}`;
-        log.warn(`${r.id}: ${r.reason}`);
-      }
-    }
-    writeJson(files.environment, env);
-
-    const cellsById = new Map<string, Cell>(plan.cells.map((c) => [c.id, c]));
-    const runnable = plan.order.filter((o) => available.has(cellsById.get(o.cell)!.platform));
-    log.step(`running ${runnable.length} instances (${plan.cells.length} cells x ${exp.repetitions.instances} instances, ${exp.repetitions.iterations} iteration(s) each; order seeded with ${exp.seed})`);
-    const t0 = Date.now();
-    for (let k = 0; k < runnable.length; k++) {
-      const planned = runnable[k];
-      const cell = cellsById.get(planned.cell)!;
-      const workload = workloadById(cell.workload)!;
-      log.status(formatProgress({ done: k, total: runnable.length, platform: cell.platform, workload: cell.workload, job: cell.job, instance: planned.instance, elapsedMs: Date.now() - t0 }));
-      const lacking = workload.tools.filter((t) => missingTools.includes(t));
-      const base = { schema: 1 as const, run: runId, cell: cell.id, platform: cell.platform, workload: cell.workload, job: cell.job, params: cell.params, instance: planned.instance };
-      if (lacking.length > 0) {
-        const now = new Date().toISOString();
-        store.append({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error: `not installed on the host: ${lacking.join(', ')}`, startedAt: now, endedAt: now });
-        continue;
-      }
-      const samples: Sample[] = await measureInstance({
-        platform: available.get(cell.platform)!,
-        workload,
-        cell,
-        instance: planned.instance,
-        experiment: exp,
-        rootfs,
-        runDir,
-        base,
-        onStarted: (inst) => { current = inst; },
-        onSample: (s) => store.append(s),
-      });
-      current = undefined;
-      const bad = samples.filter((s) => s.status !== 'ok');
-      failed += bad.length;
-      for (const s of bad) log.warn(`${cell.platform} · ${cell.workload}/${cell.job} · instance ${planned.instance + 1}: ${s.status}: ${s.error}`);
-    }
-    log.endStatus();
-    log.info(`measured ${store.count} samples in ${Math.round((Date.now() - t0) / 1000)} s${failed ? `, ${failed} failed` : ''}`);
-  } finally {
-    removeInterrupt();
-    await finish();
+async function measurePending(s: Session, exp: Experiment, plan: Plan, records: PlatformRecord[], pending: PendingInstance[]): Promise<RunResult> {
+  const files = s.files;
+  const store = s.store!;
+  const toolsUsed = toolsOf(plan);
+  await provideBuiltTools([...new Set(plan.cells.map((c) => c.workload))].map((id) => workloadById(id)!));
+  const missingTools = toolsUsed.filter((t) => !which(t));
+  if (missingTools.length > 0) log.warn(`not installed on this host, cells that need them are skipped: ${missingTools.join(', ')} (run 'isobench setup')`);
+  const rootfsTools = toolsUsed.filter((t) => which(t));
+  const needsImage = records.some((r) => r.available && r.family !== 'native');
+  let rootfs = { dir: '', hash: 'host' };
+  if (needsImage) {
+    log.step(`building the benchmark root filesystem (${['busybox', ...rootfsTools].join(', ')})`);
+    rootfs = await buildRootfs(rootfsTools);
+    log.info(`  rootfs ${rootfs.hash.slice(0, 12)} at ${rootfs.dir}`);
   }
-  return { runDir, runId, samples: store.count, failed };
+  for (const r of records.filter((x) => x.available)) {
+    const p = platformById(r.id)!;
+    try {
+      await p.prepare?.();
+      s.prepared.set(r.id, p);
+    } catch (e) {
+      r.available = false;
+      r.reason = `preparation failed: ${(e as Error).message}`;
+      log.warn(`${r.id}: ${r.reason}`);
+    }
+  }
+  if (!s.resume) s.env!.platforms = records;
+  writeJsonAtomic(files.environment, s.env);
+
+  const cellsById = new Map<string, Cell>(plan.cells.map((c) => [c.id, c]));
+  const runnable = pending.filter((o) => s.prepared.has(cellsById.get(o.cell)!.platform));
+  const retries = runnable.filter((o) => o.retry).length;
+  log.step(`running ${runnable.length} instances${retries ? ` (${retries} retried)` : ''} (${plan.cells.length} cells x ${exp.repetitions.instances} instances, ${exp.repetitions.iterations} iteration(s) each; order seeded with ${exp.seed})`);
+  const t0 = Date.now();
+  let failed = 0;
+  for (let k = 0; k < runnable.length && !s.stopping; k++) {
+    const planned = runnable[k];
+    const cell = cellsById.get(planned.cell)!;
+    const workload = workloadById(cell.workload)!;
+    log.status(formatProgress({ done: k, total: runnable.length, platform: cell.platform, workload: cell.workload, job: cell.job, instance: planned.instance, elapsedMs: Date.now() - t0 }));
+    const lacking = workload.tools.filter((t) => missingTools.includes(t));
+    const base = {
+      schema: 1 as const, run: s.runId, cell: cell.id, platform: cell.platform, workload: cell.workload, job: cell.job,
+      params: cell.params, instance: planned.instance, attempt: planned.attempt,
+    };
+    const store1 = (smp: Sample) => { if (!s.stopping) store.append(smp); };
+    if (lacking.length > 0) {
+      const now = new Date().toISOString();
+      store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error: `not installed on the host: ${lacking.join(', ')}`, startedAt: now, endedAt: now });
+      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt);
+      continue;
+    }
+    writeInFlight(files.inFlight, {
+      session: `${s.runId}:${process.pid}`, pid: process.pid, platform: cell.platform, namePrefix: instanceNamePrefix(cell.id, planned.instance),
+      cell: cell.id, instance: planned.instance, attempt: planned.attempt, startedAt: new Date().toISOString(),
+    });
+    const samples: Sample[] = await measureInstance({
+      platform: s.prepared.get(cell.platform)!,
+      workload,
+      cell,
+      instance: planned.instance,
+      experiment: exp,
+      rootfs,
+      runDir: s.runDir,
+      base,
+      onStarted: (inst) => { s.current = inst; },
+      onSample: store1,
+    });
+    s.current = undefined;
+    if (s.stopping) break;
+    // the marker comes after the samples are on disk: only now does this instance count as done
+    store.completeInstance(cell.id, planned.instance, planned.attempt);
+    clearInFlight(files.inFlight);
+    s.instancesRun++;
+    const bad = samples.filter((x) => x.status !== 'ok');
+    failed += bad.length;
+    for (const x of bad) log.warn(`${cell.platform} · ${cell.workload}/${cell.job} · instance ${planned.instance + 1}${planned.attempt ? ` (attempt ${planned.attempt + 1})` : ''}: ${x.status}: ${x.error}`);
+  }
+  log.endStatus();
+  log.info(`measured ${store.count} samples in ${Math.round((Date.now() - t0) / 1000)} s${failed ? `, ${failed} failed` : ''}`);
+  return { runDir: s.runDir, runId: s.runId, samples: store.count, failed };
 }

@@ -2,18 +2,22 @@
 import { log } from '../log.ts';
 import { killGroup, liveProcessGroups } from '../proc.ts';
 
-/** Installs the handler; returns a function that removes it. */
-export function onInterrupt(cleanup: () => Promise<void>): () => void {
+/**
+ * Installs the handler; returns a function that removes it. `cleanup` runs on the first signal; `onForce` (synchronous,
+ * e.g. release the lock and say how to resume) runs on the second, before everything is killed.
+ */
+export function onInterrupt(cleanup: (signal: NodeJS.Signals) => Promise<void>, onForce?: () => void): () => void {
   let stopping = false;
   const handler = (signal: NodeJS.Signals) => {
     const code = signal === 'SIGINT' ? 130 : 143;
     if (stopping) {
       log.warn('second interrupt: killing everything now, cleanup skipped');
       for (const pid of liveProcessGroups()) killGroup(pid);
+      try { onForce?.(); } catch (e) { log.error(`${(e as Error).message}`); }
       process.exit(code);
     }
     stopping = true;
-    cleanup()
+    cleanup(signal)
       .catch((e: Error) => log.error(`cleanup: ${e.message}`))
       .finally(() => {
         for (const pid of liveProcessGroups()) killGroup(pid);

@@ -50,7 +50,16 @@ function chain(...orders: number[]): number {
 
 const byNumber = (a: number, b: number) => a - b;
 
-export function analyzeSamples(samples: readonly Sample[], plan: Plan, env: Environment, meta: AnalysisMeta = {}): Analysis {
+/** Only the newest attempt of each instance counts (`run --resume --retry-failed` measures failed instances again). */
+export function latestAttempts(samples: readonly Sample[]): Sample[] {
+  const key = (s: Sample) => `${s.host ?? ''}\u0000${s.cell}\u0000${s.instance}`;
+  const newest = new Map<string, number>();
+  for (const s of samples) newest.set(key(s), Math.max(newest.get(key(s)) ?? 0, s.attempt ?? 0));
+  return samples.filter((s) => (s.attempt ?? 0) === newest.get(key(s)));
+}
+
+export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: Environment, meta: AnalysisMeta = {}): Analysis {
+  const samples = latestAttempts(allSamples);
   const resamples = meta.resamples ?? DEFAULT_RESAMPLES;
   const platformRecords = new Map(env.platforms.map((p) => [p.id, p]));
   const isNative = (platform: string) => (platformRecords.get(platform)?.family ?? (platform === 'native' ? 'native' : '')) === 'native';

@@ -16,6 +16,7 @@ function sampleProblem(s: any): string | null {
   if (!STATUSES.has(s.status)) return `field 'status' is ${JSON.stringify(s.status)} (expected ok, failed, timeout or skipped)`;
   if (!Number.isInteger(s.instance) || s.instance < 0) return `field 'instance' must be an integer >= 0`;
   if (!Number.isInteger(s.iteration) || s.iteration < 0) return `field 'iteration' must be an integer >= 0`;
+  if (s.attempt !== undefined && (!Number.isInteger(s.attempt) || s.attempt < 0)) return `field 'attempt' must be an integer >= 0 when present`;
   if (s.params === null || typeof s.params !== 'object' || Array.isArray(s.params)) return `field 'params' must be an object`;
   if (s.status === 'ok') {
     if (typeof s.metric !== 'string' || s.metric === '') return `an ok sample needs a metric name`;
@@ -26,12 +27,19 @@ function sampleProblem(s: any): string | null {
   return null;
 }
 
-/** Parse samples.jsonl text; `file` names the file in messages. */
-export function parseSamples(text: string, file: string): Sample[] {
+/** One line of samples.jsonl: its 0-based index, its text and the sample it holds. */
+export interface SampleLine {
+  index: number;
+  text: string;
+  sample: Sample;
+}
+
+/** Parse samples.jsonl text line by line; a half-written last line is returned apart (not warned about). */
+export function parseSampleLines(text: string, file: string): { lines: SampleLine[]; halfWritten?: { line: number; text: string } } {
   const lines = text.split('\n');
   let last = lines.length - 1;
   while (last >= 0 && lines[last].trim() === '') last--;
-  const samples: Sample[] = [];
+  const out: SampleLine[] = [];
   for (let i = 0; i <= last; i++) {
     const line = lines[i];
     if (line.trim() === '') continue;
@@ -39,18 +47,22 @@ export function parseSamples(text: string, file: string): Sample[] {
     try {
       parsed = JSON.parse(line);
     } catch (e) {
-      if (i === last) {
-        // the run was interrupted while appending: the measurement on this line never completed
-        log.warn(`${file}:${i + 1}: dropping a half-written last line (the run was interrupted while writing it)`);
-        break;
-      }
+      // the run was interrupted while appending: the measurement on this line never completed
+      if (i === last) return { lines: out, halfWritten: { line: i + 1, text: line } };
       throw new Error(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); fix or delete this line`);
     }
     const problem = sampleProblem(parsed);
     if (problem) throw new Error(`${file}:${i + 1}: not a valid sample: ${problem}`);
-    samples.push(parsed as Sample);
+    out.push({ index: i, text: line, sample: parsed as Sample });
   }
-  return samples;
+  return { lines: out };
+}
+
+/** Parse samples.jsonl text; `file` names the file in messages. */
+export function parseSamples(text: string, file: string): Sample[] {
+  const { lines, halfWritten } = parseSampleLines(text, file);
+  if (halfWritten) log.warn(`${file}:${halfWritten.line}: dropping a half-written last line (the run was interrupted while writing it)`);
+  return lines.map((l) => l.sample);
 }
 
 async function readText(file: string, what: string): Promise<string> {

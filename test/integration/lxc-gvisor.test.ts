@@ -135,6 +135,55 @@ for (const c of cases) {
   });
 }
 
+for (const c of cases) {
+  test(`${c.platform.id}: a one-shot instance runs its command as init and leaves nothing; reap removes an abandoned one`, async () => {
+    if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
+    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    const fs = await buildRootfs(['sysbench']);
+    const base = `isobench-it-${c.platform.id}-${process.pid}`;
+    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data, 'logs') });
+    const pivotBefore = cgroupsNamed('lxc.pivot');
+
+    const echo = await c.platform.oneShot!(spec(`${base}-s0`), ['/bin/echo', 'isobench-marker'], { timeoutMs: 30_000 });
+    assert.is(echo.code, 0, echo.stderr);
+    assert.is(echo.stdout, 'isobench-marker\n');
+    assert.ok(echo.firstOutputMs! > 0 && echo.firstOutputMs! <= echo.ms, `first output ${echo.firstOutputMs} ms, exit ${echo.ms} ms`);
+    const exit5 = await c.platform.oneShot!(spec(`${base}-s1`), ['/bin/sh', '-c', 'exit 5'], { timeoutMs: 30_000 });
+    assert.is(exit5.code, 5);
+    const slow = await c.platform.oneShot!(spec(`${base}-s2`), ['/bin/sleep', '30'], { timeoutMs: 1_000 });
+    assert.ok(slow.timedOut);
+
+    // a crashed run: started, never stopped
+    await c.platform.start(spec(`${base}-r`));
+    assert.ok(processesMentioning(`${base}-r`).length > 0);
+    assert.equal(await c.platform.reap!(`${base}-r`), [`${base}-r`]);
+
+    assert.equal(processesMentioning(base), [], 'processes left');
+    assert.equal(readdirSync(os.tmpdir()).filter((n) => n.includes(base)), [], 'temp dirs left');
+    assert.equal(readdirSync('/sys/fs/cgroup').flatMap((h) => readdirSync(path.join('/sys/fs/cgroup', h)).filter((d) => d.includes(base))), [], 'cgroups left');
+    assert.equal(cgroupsNamed('lxc.pivot'), pivotBefore, "LXC's lxc.pivot cgroups left where there were none");
+  });
+}
+
+for (const c of cases) {
+  test(`${c.platform.id}: options.network 'host' shares the host's interfaces at 127.0.0.1`, async () => {
+    if (!which(c.tool) || !which('sysbench')) return console.log(`skip: ${c.tool} or sysbench not installed`);
+    const fs = await buildRootfs(['sysbench']);
+    const name = `isobench-it-${c.platform.id}-host-${process.pid}`;
+    let instance: Instance | undefined;
+    try {
+      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data, 'logs') });
+      assert.is(instance.network, 'host');
+      assert.is(instance.address, '127.0.0.1');
+      const net = await instance.exec(['ls', '/sys/class/net'], { timeoutMs: 20_000 });
+      assert.equal(net.stdout.split(/\s+/).filter(Boolean).sort(), readdirSync('/sys/class/net').sort());
+    } finally {
+      await instance?.stop();
+    }
+    assert.equal(processesMentioning(name), [], 'processes left');
+  });
+}
+
 test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc process', async () => {
   if (!which('runsc')) return console.log('skip: runsc not installed (apt-get install runsc)');
   const detected = await gvisorKvm.detect();

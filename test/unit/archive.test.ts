@@ -8,6 +8,7 @@ import { formatManifest, parseManifest, sha256Hex } from '../../src/archive/mani
 import { checkEntryPath, extractTarball, readTarball, writeTarball, type TarInput } from '../../src/archive/tarball.ts';
 import { verifyArtifact } from '../../src/archive/verify.ts';
 import { run, which } from '../../src/proc.ts';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const startedAt = '2026-03-04T05:06:07.890Z';
 const top = 'isobench-r1';
@@ -168,6 +169,49 @@ test('verify fails naming a removed file and an extra file', () => withTemp(asyn
   const w = await verifyArtifact(extra);
   assert.is(w.ok, false);
   assert.equal(w.problems, [`run/injected.json: in the archive but not listed in MANIFEST.sha256`]);
+}));
+
+test('verify names the file whose tar header alone was changed (mode, no content change)', () => withTemp(async (dir) => {
+  const { runDir, reportDir } = await fakeRun(dir);
+  const out = await archiveRun(runDir, reportDir);
+  const bad = path.join(dir, 'mode.tar.gz');
+  await rewrite(out, bad, (files) => files.map((f) => (f.path === `${top}/run/plan.json` ? { ...f, executable: true } : f)));
+  const v = await verifyArtifact(bad);
+  assert.is(v.ok, false);
+  assert.equal(v.problems.length, 1, v.problems.join('\n'));
+  assert.match(v.problems[0], /^run\/plan\.json: tar header or padding differs/);
+}));
+
+test('verify fails after any single byte of the tar stream changes, headers and padding included', () => withTemp(async (dir) => {
+  const { runDir, reportDir } = await fakeRun(dir);
+  const out = await archiveRun(runDir, reportDir);
+  const stream = gunzipSync(await readFile(out));
+  const bad = path.join(dir, 'flipped.tar.gz');
+  const step = Math.max(1, Math.floor(stream.length / 150));
+  let named = 0;
+  for (let at = 0; at < stream.length; at += step) {
+    const flipped = Buffer.from(stream);
+    flipped[at] ^= 0x20;
+    await writeFile(bad, gzipSync(flipped, { level: 9 }));
+    const v = await verifyArtifact(bad);
+    assert.is(v.ok, false, `byte ${at} of the tar stream changed, yet verify passed`);
+    if (v.problems.some((p) => /^[a-zA-Z]/.test(p) && !p.startsWith(`${bad}:`))) named++;
+  }
+  assert.ok(named > 0);
+}));
+
+test('verify fails on a changed gzip header byte and on bytes appended to the artifact', () => withTemp(async (dir) => {
+  const { runDir, reportDir } = await fakeRun(dir);
+  const out = await archiveRun(runDir, reportDir);
+  const bytes = await readFile(out);
+  const os9 = Buffer.from(bytes);
+  os9[9] = 0xff; // OS byte: not covered by the gzip CRC
+  await writeFile(path.join(dir, 'os.tar.gz'), os9);
+  const v = await verifyArtifact(path.join(dir, 'os.tar.gz'));
+  assert.equal(v.problems, ['os.tar.gz: gzip header byte 9 is 0xff, isobench archive writes 0x03 (re-compressed or edited)']);
+  await writeFile(path.join(dir, 'longer.tar.gz'), Buffer.concat([bytes, Buffer.alloc(16)]));
+  const w = await verifyArtifact(path.join(dir, 'longer.tar.gz'));
+  assert.equal(w.problems, ['longer.tar.gz: 16 byte(s) after the end of the gzip stream']);
 }));
 
 test('verify reports an unreadable file instead of throwing', () => withTemp(async (dir) => {

@@ -97,6 +97,13 @@ test('ctr run: Kata shim, our configuration as the runtime ConfigPath, read-only
   assert.throws(() => kataRunArgv({ ...target, name: 'k', configPath: '/c.toml', rootfs: '/r', dataDir: '/a,b', init: [] }), /dataDir '\/a,b'/);
 });
 
+test('a one-shot ctr run stays in the foreground with its output and removes the container at exit', () => {
+  const argv = kataRunArgv({ ...target, name: 'k-s0', configPath: '/c.toml', rootfs: '/r', init: ['/bin/echo', 'm'], oneShot: true });
+  assert.equal(argv.slice(5, 7), ['run', '--rm']);
+  assert.not.ok(argv.includes('--detach') || argv.includes('--null-io'));
+  assert.equal(argv.slice(-3), ['k-s0', '/bin/echo', 'm']);
+});
+
 test('ctr task exec / kill / removal command lines', () => {
   assert.equal(kataExecArgv(target, 'k1', 'e3', ['sysbench', '--version']), [...ctrPrefix, 'task', 'exec', '--exec-id', 'e3', 'k1', 'sysbench', '--version']);
   assert.equal(kataExecArgv(target, 'k1', 'e4', ['sh', '-c', 'echo $X'], { X: 'a b' }).slice(5), ['task', 'exec', '--exec-id', 'e4', 'k1', 'env', 'X=a b', 'sh', '-c', 'echo $X']);

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { paths } from '../../src/paths.ts';
 import { gvisorBundleConfig, parseRunscPlatforms, parseRunscPs, parseRunscVersion, runscGlobalArgs } from '../../src/platforms/gvisor.ts';
-import { cgroupVersionFor, lxcConfig, type LxcConfigInput } from '../../src/platforms/lxc.ts';
+import { cgroupVersionFor, lxcConfig, lxcLogCause, type LxcConfigInput } from '../../src/platforms/lxc.ts';
 import { ociConfig } from '../../src/platforms/oci-bundle.ts';
 
 const fixture = (...p: string[]) => readFileSync(path.join(paths.root, 'test', 'fixtures', ...p), 'utf8');
@@ -83,6 +83,12 @@ test('lxc config refuses what LXC would misread, naming the field', () => {
 test('cgroup keys: v1 on a hybrid host, v2 on a pure cgroup2 host', () => {
   assert.is(cgroupVersionFor(fixture('mountinfo', 'hybrid-hugetlb-on-v2.txt')), 'v1');
   assert.is(cgroupVersionFor(fixture('mountinfo', 'pure-v2.txt')), 'v2');
+});
+
+test("a failed lxc-start is explained by the log's first ERROR lines, not its generic last ones", () => {
+  const cause = lxcLogCause(fixture('lxc', 'start-failed-no-dev.log'));
+  assert.is(cause, 'Read-only file system - Failed to create "/dev" directory; Failed to mount "/dev"');
+  assert.is(lxcLogCause('a\nb\nc\n'), 'b; c');
 });
 
 test.run();

@@ -2,28 +2,39 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { renderCharts } from '../../src/report/charts.ts';
+import { claimsCsv } from '../../src/report/claims-view.ts';
+import { verdictsJson } from '../../src/report/index.ts';
 import { readRunInputs, type ReportInputs } from '../../src/report/inputs.ts';
 import { renderHtml } from '../../src/report/render.ts';
 import { summaryCsv } from '../../src/report/summary-csv.ts';
-import { buildViewModel, orderedSummaries } from '../../src/report/view-model.ts';
+import { allCharts, buildViewModel, orderedSummaries } from '../../src/report/view-model.ts';
 
-const fixture = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
+const quick = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
+const area = fileURLToPath(new URL('../fixtures/runs/area-example', import.meta.url));
 
-async function html(inputs: ReportInputs = readRunInputs(fixture)): Promise<string> {
+async function html(inputs: ReportInputs): Promise<string> {
   const view = buildViewModel(inputs);
-  return renderHtml(view, await renderCharts(view.results.flatMap((g) => g.charts), view.platformOrder));
+  return renderHtml(view, await renderCharts(allCharts(view), view.platformOrder));
 }
 
-test('the page has the five sections, in order', async () => {
-  const page = await html();
-  const titles = [...page.matchAll(/<h2><span class="secno">(\d)<\/span> ([^<]+)<\/h2>/g)].map((m) => `${m[1]} ${m[2]}`);
-  assert.equal(titles, ['1 Summary', '2 Host and platforms', '3 Results', '4 Methods', '5 What was not run, and why']);
+const areaPage = html(readRunInputs(area));
+const SECTIONS = [
+  '1 Summary', '2 Host and platforms', '3 CPU', '4 Memory', '5 Disk I/O', '6 Network', '7 Startup', '8 Isolation (HAP)', '9 Applications',
+  '10 What was not run, and why', '11 Threats to validity', '12 Methods', 'A Appendix: every figure and its samples',
+];
+
+test('the page has a title page, then the sections in order', async () => {
+  const page = await areaPage;
+  assert.match(page, /<header class="title-page">[^]*<h1>A reproduction of “A Fresh Look at the Architecture and Performance of Contemporary Isolation Platforms”<\/h1>/);
+  assert.match(page, /<p class="abstract-title">Abstract<\/p>\n\s*<p>10 of 19 claims reproduced, 1 not reproduced, 2 inconclusive, 6 not run here/);
+  const titles = [...page.matchAll(/<h2><span class="secno">(\w+)<\/span> ([^<]+)<\/h2>/g)].map((m) => `${m[1]} ${m[2]}`);
+  assert.equal(titles, SECTIONS);
 });
 
 test('the page is self-contained: CSS and SVG inline, no scripts, nothing fetched', async () => {
-  const page = await html();
+  const page = await areaPage;
   assert.match(page, /<style>\n\/\* isobench report[^]*:root \{[^]*@media print[^]*<\/style>/);
-  assert.is((page.match(/<svg /g) ?? []).length, 2);
+  assert.is((page.match(/<svg /g) ?? []).length, 15);
   assert.not.match(page, /<script/i);
   assert.not.match(page, /<link /i);
   assert.not.match(page, /\ssrc=/i);
@@ -31,19 +42,48 @@ test('the page is self-contained: CSS and SVG inline, no scripts, nothing fetche
   assert.not.match(page, /url\(/);
 });
 
+test('every internal link points at an element of the page', async () => {
+  const page = await areaPage;
+  const ids = new Set([...page.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]));
+  const targets = [...page.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]);
+  assert.ok(targets.length > 40);
+  assert.equal(targets.filter((t) => !ids.has(t)), []);
+});
+
 test('every figure is numbered and has a text alternative with the values', async () => {
-  const page = await html();
-  const figures = [...page.matchAll(/<figure class="chart [^"]*" id="[^"]+" role="img" aria-label="([^"]+)">/g)].map((m) => m[1]);
-  assert.is(figures.length, 2);
-  assert.match(figures[0], /native 1649\.6/);
-  assert.match(figures[1], /runc 0\.9975/);
-  assert.match(page, /<span class="label">Figure 1\.<\/span>/);
-  assert.match(page, /<span class="label">Figure 2\.<\/span>/);
-  for (let n = 1; n <= 8; n++) assert.match(page, new RegExp(`<span class="label">Table ${n}\\.</span>`));
+  const page = await areaPage;
+  const alts = [...page.matchAll(/<div class="chart-svg" role="img" aria-label="([^"]+)">/g)].map((m) => m[1]);
+  assert.is(alts.length, 15);
+  assert.match(alts[0], /^Dot plot of the ratio to native for sysbench-cpu: events_per_s: runc 0\.986 \(interval/);
+  for (let n = 1; n <= 15; n++) assert.match(page, new RegExp(`<span class="label">Figure ${n}\\.</span>`));
+});
+
+test('the claims stand beside their verdicts, with the paper\'s values labelled as not compared', async () => {
+  const page = await areaPage;
+  assert.match(page, /<article class="claim-card not-reproduced" id="claim-net-gvisor-tail">/);
+  assert.match(page, /<article class="claim-card caveat" id="claim-hap-caveat">/);
+  assert.match(page, /The paper's value \(paper's host, not compared\):<\/span> Docker: 100 ms; gVisor: 190 ms; Kata: 600 ms; LXC: 800 ms\./);
+  assert.match(page, /<span class="verdict inconclusive">inconclusive<\/span>/);
+});
+
+test('callouts sit in the figure row of the chart they explain, with the measured ratio', async () => {
+  const page = await areaPage;
+  const disk = page.slice(page.indexOf('<section class="workload" id="block-fio-default">'));
+  const firstRow = disk.slice(0, disk.indexOf('</div>\n    </div>') + 20);
+  assert.match(firstRow, /<figure class="chart chart-ratio" id="figure-4-fio-default-ratio-1">[^]*<aside class="callout" id="callout-kata-9p-virtiofs"/);
+  assert.match(page, /virtio-fs \/ 9p, sequential read:<\/span> kata-virtiofs \/ kata-9p = <strong>2\.\d\d<\/strong>, 95 % CI/);
+  assert.match(page, /<aside class="callout not-measured" id="callout-rust-vm-memory"/);
+});
+
+test('emulated platforms are labelled software emulation in tables and charts', async () => {
+  const page = await areaPage;
+  assert.match(page, /<tr><th scope="row">qemu-tcg \(software emulation\)<\/th>/);
+  assert.match(page, />qemu-tcg \(software emulation\)<\/text>/);
+  assert.not.match(page, /qemu-tcg \(emulated\)/);
 });
 
 test('text from the data is escaped', async () => {
-  const inputs = readRunInputs(fixture);
+  const inputs = readRunInputs(quick);
   inputs.analysis.notRun[0].reason = '<script>alert(1)</script> & "quotes"';
   inputs.analysis.failures[0].error = '<img src=x onerror=alert(1)>';
   const page = await html(inputs);
@@ -54,11 +94,11 @@ test('text from the data is escaped', async () => {
 });
 
 test('the HTML holds no render time: two renders are byte-identical', async () => {
-  assert.is(await html(), await html());
+  assert.is(await html(readRunInputs(area)), await areaPage);
 });
 
 test('a run without native, failures or skipped platforms still renders, and says so', async () => {
-  const inputs = readRunInputs(fixture);
+  const inputs = readRunInputs(quick);
   inputs.analysis.summaries = inputs.analysis.summaries.filter((s) => s.platform !== 'native').map((s) => ({ ...s, ratioToNative: null }));
   inputs.analysis.failures = [];
   inputs.analysis.notRun = [];
@@ -69,16 +109,38 @@ test('a run without native, failures or skipped platforms still renders, and say
   assert.match(page, /no ratios to native are given/);
   assert.match(page, /Every requested platform ran\./);
   assert.match(page, /No measurement failed or timed out\./);
-  assert.not.match(page, /Relative to native/);
 });
 
 test('summary.csv has a header and one full-precision row per summary', () => {
-  const csv = summaryCsv(orderedSummaries(readRunInputs(fixture)));
+  const csv = summaryCsv(orderedSummaries(readRunInputs(quick)));
   const lines = csv.split('\r\n');
   assert.is(lines.length, 4); // header, native, runc, trailing empty
   assert.match(lines[0], /^workload,job,metric,unit,better,platform,n,iterations,failed,mean,/);
   assert.match(lines[2], /^sysbench-cpu,default,events_per_s,events\/s,higher,runc,3,5,1,1645\.41,1645\.865,1\.072509,/);
   assert.match(lines[2], /,0\.997459,0\.996513,0\.998407,bootstrap percentile of the ratio of means \(instance means resampled per platform\),1645\.865 1644\.185 1646\.18,false,none$/);
+});
+
+test('claims.csv has one row per claim with its verdict and Holm-adjusted p-values', () => {
+  const csv = claimsCsv(readRunInputs(area).analysis.claims);
+  const lines = csv.split('\r\n');
+  assert.is(lines.length, 21); // header, 19 claims + the caveat, trailing empty
+  assert.match(lines[0], /^id,area,verdict,coverage,provenance_kind,provenance_where,test_kind,comparisons,p_support,p_refute,p_support_holm,p_refute_holm,reason,claim$/);
+  assert.match(lines.find((l) => l.startsWith('net-gvisor-tail,'))!, /^net-gvisor-tail,network,not reproduced,partial,summary,Finding 12,ratio-range,\d+,[\d.e-]+,/);
+  assert.match(lines.find((l) => l.startsWith('hap-caveat,'))!, /^hap-caveat,isolation,caveat,,text,Finding 28,caveat,0,,,,,/);
+  assert.is(claimsCsv(undefined), 'id,area,verdict,coverage,provenance_kind,provenance_where,test_kind,comparisons,p_support,p_refute,p_support_holm,p_refute_holm,reason,claim\r\n');
+});
+
+test('verdicts.json holds the claims as analysed and the callouts\' measured evidence', () => {
+  const inputs = readRunInputs(area);
+  const json = JSON.parse(verdictsJson(inputs, buildViewModel(inputs)));
+  assert.is(json.schema, 1);
+  assert.equal(json.claims, inputs.analysis.claims);
+  const kata = json.callouts.find((c: any) => c.callout === 'kata-9p-virtiofs' && c.metric === 'read_bw_mbps' && c.reference === 'kata-9p');
+  assert.is(kata.platform, 'kata-virtiofs');
+  assert.ok(kata.ratio > 2 && kata.interval.low < kata.ratio && kata.ratio < kata.interval.high);
+  const firecracker = json.callouts.find((c: any) => c.callout === 'rust-vm-memory');
+  assert.is(firecracker.ratio, null);
+  assert.match(firecracker.reason, /^not measured here/);
 });
 
 test.run();

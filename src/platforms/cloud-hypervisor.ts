@@ -1,0 +1,137 @@
+// Cloud Hypervisor from generated arguments (checked against its documented syntax): vmlinux via PVH, initramfs, virtio-pci disk, TAP, agent on vsock.
+import path from 'node:path';
+import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
+import { AGENT_VSOCK_PORT, guestCmdline } from '../images/guest-init.ts';
+import { guestVmlinux, type GuestKernel } from '../images/guest-kernel.ts';
+import { run, which } from '../proc.ts';
+import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
+import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
+import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
+import { createTap, removeTap } from './tap-network.ts';
+import { launchVm, prepareGuest, startVm } from './vm-instance.ts';
+import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
+
+export const CLOUD_HYPERVISOR_INSTALL_HINT =
+  'download the static binary from https://github.com/cloud-hypervisor/cloud-hypervisor/releases (cloud-hypervisor-static for x86-64), install it as /usr/local/bin/cloud-hypervisor; it needs a working /dev/kvm';
+
+/** 'cloud-hypervisor v53.0' -> '53.0' */
+export function parseCloudHypervisorVersion(stdout: string): string | null {
+  return /cloud-hypervisor v?(\d+\.\d+(?:\.\d+)?\S*)/.exec(stdout)?.[1] ?? null;
+}
+
+export interface ChLaunch {
+  binary: string;
+  kernel: string;
+  initramfs: string;
+  cmdline: string;
+  cpus: number;
+  memoryMiB: number;
+  disk?: { path: string; direct: boolean };
+  tap?: { name: string; mac: string };
+  vsock?: { cid: number; socket: string };
+  /** the guest's serial console (ttyS0) goes to this file */
+  consoleFile: string;
+  logFile?: string;
+}
+
+/** The argv for a launch (pure, so tests check it against the documented syntax). */
+export function cloudHypervisorArgv(l: ChLaunch): string[] {
+  // Cloud Hypervisor splits option values on ',': a path holding one would be misread
+  for (const p of [l.disk?.path, l.vsock?.socket, l.consoleFile, l.tap?.name]) {
+    if (p?.includes(',')) throw new Error(`cloud-hypervisor: '${p}' contains a comma, which its option syntax cannot carry (use another path)`);
+  }
+  const argv = [
+    l.binary,
+    '--kernel', l.kernel,
+    '--initramfs', l.initramfs,
+    '--cmdline', l.cmdline,
+    '--cpus', `boot=${l.cpus}`,
+    '--memory', `size=${l.memoryMiB}M`,
+  ];
+  if (l.disk) argv.push('--disk', `path=${l.disk.path},direct=${l.disk.direct ? 'on' : 'off'}`);
+  if (l.tap) argv.push('--net', `tap=${l.tap.name},mac=${l.tap.mac}`);
+  if (l.vsock) argv.push('--vsock', `cid=${l.vsock.cid},socket=${l.vsock.socket}`);
+  argv.push('--serial', `file=${l.consoleFile}`, '--console', 'off');
+  if (l.logFile) argv.push('--log-file', l.logFile);
+  return argv;
+}
+
+export const cloudHypervisorOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    kernel: { type: 'string', default: 'package', description: "'package', 'host' or a path; Cloud Hypervisor boots the vmlinux (PVH entry) unpacked from it" },
+    modules: { type: 'string', description: 'lib/modules/<release> of a kernel given as a path' },
+    network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge" },
+    diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the data disk (sparse ext4 file on real disk, /data in the guest)' },
+    direct: { type: 'boolean', default: true, description: 'open the data disk with O_DIRECT (direct=on)' },
+    bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds for the guest agent to answer' },
+  },
+};
+
+async function probeCloudHypervisor(bin: string, kernel: GuestKernel, version: string): Promise<ProbeResult> {
+  const key = probeKey({ vmm: 'cloud-hypervisor', vmmVersion: version, accel: 'kvm', guestKernel: kernel.release });
+  // the console on stdout (--serial tty) so the probe reads it like QEMU's
+  const argv = [bin, '--kernel', await guestVmlinux(kernel), '--initramfs', await probeInitramfs(), '--cmdline', 'console=ttyS0 panic=-1 rdinit=/init',
+    '--cpus', 'boot=1', '--memory', 'size=256M', '--serial', 'tty', '--console', 'off'];
+  return probeBoot(key, argv, 30_000);
+}
+
+export const cloudHypervisor: Platform = {
+  id: 'cloud-hypervisor',
+  family: 'hypervisor',
+  description: 'Cloud Hypervisor from generated arguments: Linux guest via PVH, virtio-pci block and TAP network, agent on vsock',
+  optionsSchema: cloudHypervisorOptionsSchema,
+
+  async detect(): Promise<Detection> {
+    return detectKvmVmm({
+      id: 'cloud-hypervisor', binary: 'cloud-hypervisor', installHint: CLOUD_HYPERVISOR_INSTALL_HINT, versionArgv: ['--version'],
+      parseVersion: parseCloudHypervisorVersion,
+      probe: (kernel, version) => probeCloudHypervisor(which('cloud-hypervisor')!, kernel, version),
+    });
+  },
+
+  async start(spec: InstanceSpec): Promise<Instance> {
+    const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; direct?: boolean; bootTimeout?: number };
+    const bin = which('cloud-hypervisor');
+    if (!bin) throw new Error(`cloud-hypervisor: not found on PATH: ${CLOUD_HYPERVISOR_INSTALL_HINT}`);
+    const socat = socatProblem();
+    if (socat) throw new Error(`cloud-hypervisor: ${socat}`);
+    await run([bin, '--version'], { timeoutMs: 10_000 });
+    const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat']);
+    const kernel = await guestVmlinux(guest.kernel);
+    const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
+    const vmmLog = path.join(spec.logDir, `${spec.name}.cloud-hypervisor.log`);
+    return startVm(async (workDir, cleanup) => {
+      let disk: ChLaunch['disk'];
+      if (spec.dataDir) {
+        const file = await createDataDisk(spec.dataDir, o.diskMiB ?? 8192);
+        cleanup.push(() => removeDataDisk(file));
+        disk = { path: file, direct: o.direct ?? true };
+      }
+      let tap: ChLaunch['tap'];
+      let address: string | undefined;
+      let ip: { address?: string; gateway?: string } = {};
+      if ((o.network ?? 'tap') === 'tap') {
+        const t = await createTap('cloud-hypervisor', spec.name);
+        cleanup.push(() => removeTap(t.name));
+        tap = { name: t.name, mac: t.mac };
+        address = t.guestAddress;
+        ip = { address: t.guestCidr, gateway: t.gateway };
+      }
+      const vsockSocket = path.join(workDir, 'vsock.sock');
+      const argv = cloudHypervisorArgv({
+        binary: bin, kernel, initramfs: guest.initramfs.file, cpus: spec.cpus, memoryMiB: spec.memoryMiB, disk, tap,
+        cmdline: guestCmdline({ vsockPort: AGENT_VSOCK_PORT, dataDevice: disk ? 'vda' : undefined, ...ip }),
+        vsock: { cid: 3, socket: vsockSocket }, consoleFile: consoleLog,
+      });
+      const problems = checkCloudHypervisorArgv(argv);
+      if (problems.length) throw new Error(`cloud-hypervisor: generated arguments do not match the documented syntax: ${problems.join('; ')}`);
+      return launchVm({
+        platform: 'cloud-hypervisor', argv, workDir, consoleLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
+        channel: { socketPath: vsockSocket, vsockPort: AGENT_VSOCK_PORT, label: `cloud-hypervisor:${spec.name}` },
+        network: tap ? 'tap' : 'none', address, dataPath: disk ? '/data' : undefined, cleanup,
+      });
+    });
+  },
+};

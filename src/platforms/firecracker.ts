@@ -1,0 +1,111 @@
+// Firecracker from a generated --config-file: vmlinux + initramfs, the data disk as virtio-blk, a TAP, the agent on vsock.
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
+import { AGENT_VSOCK_PORT, guestCmdline } from '../images/guest-init.ts';
+import { guestVmlinux, type GuestKernel } from '../images/guest-kernel.ts';
+import { paths } from '../paths.ts';
+import { run, which } from '../proc.ts';
+import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
+import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
+import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
+import { createTap, removeTap } from './tap-network.ts';
+import { launchVm, prepareGuest, startVm } from './vm-instance.ts';
+import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
+
+export const FIRECRACKER_INSTALL_HINT =
+  'download the static release binary from https://github.com/firecracker-microvm/firecracker/releases (release-v1.16.1-x86_64.tgz holds firecracker-v1.16.1-x86_64), install it as /usr/local/bin/firecracker; it needs a working /dev/kvm';
+
+/** 'Firecracker v1.16.1' -> '1.16.1' */
+export function parseFirecrackerVersion(stdout: string): string | null {
+  return /Firecracker v(\d+\.\d+\.\d+\S*)/.exec(stdout)?.[1] ?? null;
+}
+
+export const firecrackerOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    kernel: { type: 'string', default: 'package', description: "'package', 'host' or a path (bzImage or vmlinux); a bzImage is unpacked to vmlinux, which Firecracker loads" },
+    modules: { type: 'string', description: 'lib/modules/<release> of a kernel given as a path' },
+    network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge (Firecracker has no user-mode networking)" },
+    diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the data disk (sparse ext4 file on real disk, /data in the guest)' },
+    driveCache: { enum: ['Unsafe', 'Writeback'], default: 'Unsafe', description: "Firecracker's cache_type for the data disk" },
+    ioEngine: { enum: ['Sync', 'Async'], default: 'Sync', description: "Firecracker's io_engine for the data disk ('Async' = io_uring, host kernel 5.10.51+)" },
+    bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds for the guest agent to answer' },
+  },
+};
+
+const GUEST_CID = 3;
+
+/** Boot the probe initramfs once under Firecracker (cached). */
+async function probeFirecracker(bin: string, kernel: GuestKernel, version: string): Promise<ProbeResult> {
+  const dir = paths.vmProbes();
+  await fsp.mkdir(dir, { recursive: true });
+  const key = probeKey({ vmm: 'firecracker', vmmVersion: version, accel: 'kvm', guestKernel: kernel.release });
+  const cfgFile = path.join(dir, `${key}.config.json`);
+  const cfg = firecrackerConfig({ kernel: await guestVmlinux(kernel), initrd: await probeInitramfs(), bootArgs: 'console=ttyS0 reboot=k panic=-1 rdinit=/init', cpus: 1, memoryMiB: 256 });
+  await fsp.writeFile(cfgFile, JSON.stringify(cfg, null, 2));
+  return probeBoot(key, [bin, '--no-api', '--config-file', cfgFile], 30_000);
+}
+
+export const firecracker: Platform = {
+  id: 'firecracker',
+  family: 'hypervisor',
+  description: 'Firecracker microVM from a generated config file: Linux guest, virtio-mmio block and TAP network, agent on vsock',
+  optionsSchema: firecrackerOptionsSchema,
+
+  async detect(): Promise<Detection> {
+    return detectKvmVmm({
+      id: 'firecracker', binary: 'firecracker', installHint: FIRECRACKER_INSTALL_HINT, versionArgv: ['--version'],
+      parseVersion: parseFirecrackerVersion,
+      probe: (kernel, version) => probeFirecracker(which('firecracker')!, kernel, version),
+    });
+  },
+
+  async start(spec: InstanceSpec): Promise<Instance> {
+    const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; driveCache?: 'Unsafe' | 'Writeback'; ioEngine?: 'Sync' | 'Async'; bootTimeout?: number };
+    const bin = which('firecracker');
+    if (!bin) throw new Error(`firecracker: not found on PATH: ${FIRECRACKER_INSTALL_HINT}`);
+    const socat = socatProblem();
+    if (socat) throw new Error(`firecracker: ${socat}`);
+    const installed = parseFirecrackerVersion((await run([bin, '--version'], { timeoutMs: 10_000 })).stdout);
+    const schema = schemaVersionFor(installed);
+    const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat']);
+    const vmlinux = await guestVmlinux(guest.kernel);
+    const vmmLog = path.join(spec.logDir, `${spec.name}.firecracker.log`);
+    return startVm(async (workDir, cleanup) => {
+      const input: FirecrackerInput = {
+        kernel: vmlinux, initrd: guest.initramfs.file, bootArgs: '', cpus: spec.cpus, memoryMiB: spec.memoryMiB,
+        driveCache: o.driveCache, ioEngine: o.ioEngine,
+        vsock: { cid: GUEST_CID, udsPath: path.join(workDir, 'vsock.sock') },
+      };
+      if (spec.dataDir) {
+        const file = await createDataDisk(spec.dataDir, o.diskMiB ?? 8192);
+        cleanup.push(() => removeDataDisk(file));
+        input.dataDisk = file;
+      }
+      let address: string | undefined;
+      let ip: { address?: string; gateway?: string } = {};
+      if ((o.network ?? 'tap') === 'tap') {
+        const tap = await createTap('firecracker', spec.name);
+        cleanup.push(() => removeTap(tap.name));
+        input.tap = { name: tap.name, mac: tap.mac };
+        address = tap.guestAddress;
+        ip = { address: tap.guestCidr, gateway: tap.gateway };
+      }
+      input.bootArgs = guestCmdline({ vsockPort: AGENT_VSOCK_PORT, dataDevice: input.dataDisk ? 'vda' : undefined, halt: 'reboot', ...ip }, 'ttyS0', ['reboot=k']);
+      const config = firecrackerConfig(input);
+      const problems = validateFirecrackerConfig(config, schema.version);
+      if (problems.length) throw new Error(`firecracker: generated configuration does not match Firecracker ${schema.version}'s API schema: ${problems.join('; ')}`);
+      const cfgFile = path.join(workDir, 'config.json');
+      await fsp.writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
+      await fsp.copyFile(cfgFile, path.join(spec.logDir, `${spec.name}.firecracker.json`)); // kept with the logs: what ran
+      const argv = [bin, '--no-api', '--id', spec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64), '--config-file', cfgFile];
+      return launchVm({
+        platform: 'firecracker', argv, workDir, consoleLog: vmmLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
+        channel: { socketPath: path.join(workDir, 'vsock.sock'), vsockPort: AGENT_VSOCK_PORT, label: `firecracker:${spec.name}` },
+        network: input.tap ? 'tap' : 'none', address, dataPath: input.dataDisk ? '/data' : undefined, cleanup,
+      });
+    });
+  },
+};

@@ -1,0 +1,47 @@
+// Detection shared by the KVM-only VMMs (Firecracker, Cloud Hypervisor): binary, version, /dev/kvm, socat for the vsock agent, a probe boot.
+import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
+import { run, which } from '../proc.ts';
+import type { Detection } from '../types.ts';
+import { kvmDeviceProblem } from './qemu-vm.ts';
+import type { ProbeResult } from './vm-probe.ts';
+
+export interface KvmVmm {
+  id: string;
+  binary: string;
+  /** how to get the binary (not packaged in Debian) */
+  installHint: string;
+  versionArgv: string[];
+  parseVersion: (stdout: string) => string | null;
+  /** boot the tiny probe guest once (cached) */
+  probe: (kernel: GuestKernel, version: string) => Promise<ProbeResult>;
+}
+
+/** Why the guest image cannot carry the vsock agent, or null. */
+export function socatProblem(): string | null {
+  return which('socat') ? null : 'socat is not installed on the host; the guest agent listens on vsock with it (apt-get install socat)';
+}
+
+export async function detectKvmVmm(v: KvmVmm): Promise<Detection> {
+  const bin = which(v.binary);
+  const kvm = kvmDeviceProblem();
+  if (!bin) return { available: false, reason: `${v.binary} not found on PATH: ${v.installHint}${kvm ? `; and ${kvm}` : ''}` };
+  const r = await run([bin, ...v.versionArgv], { timeoutMs: 10_000 });
+  const version = v.parseVersion(`${r.stdout}\n${r.stderr}`);
+  if (!version) return { available: false, reason: `${bin} ${v.versionArgv.join(' ')} printed no version (exit ${r.code}): is it ${v.id}?` };
+  if (kvm) return { available: false, version, reason: kvm };
+  const socat = socatProblem();
+  if (socat) return { available: false, version, reason: socat };
+  let kernel: GuestKernel;
+  try {
+    kernel = await guestKernel('package');
+  } catch (e) {
+    return { available: false, version, reason: (e as Error).message };
+  }
+  const p = await v.probe(kernel, version);
+  const details = { guestKernel: `${kernel.release} (${kernel.source})`, probe: p.ok ? `test guest booted in ${p.seconds} s (${p.at})` : `failed: ${p.reason}` };
+  if (!p.ok) {
+    const last = p.tail ? ` (last output: ${p.tail.split('\n').slice(-2).join(' | ')})` : '';
+    return { available: false, version, details, reason: `${p.reason}${last}: KVM here cannot run this guest; run on bare metal or a VM with nested virtualization. Verdict cached in ${p.file} (delete it to probe again)` };
+  }
+  return { available: true, version, details };
+}

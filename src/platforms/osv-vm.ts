@@ -1,0 +1,151 @@
+// OSv unikernels: an image the user builds with OSv's own tooling, booted once per command with that command as OSv's command line.
+import { existsSync, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { paths } from '../paths.ts';
+import { run, which } from '../proc.ts';
+import type { Detection, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
+import { firecrackerConfig, validateFirecrackerConfig } from './firecracker-config.ts';
+import { kvmDeviceProblem } from './qemu-vm.ts';
+import { createTap, removeTap, type Tap } from './tap-network.ts';
+import { vmWorkDir } from './vm-instance.ts';
+
+/** Where isobench looks for an OSv build when options.image is not given: copy OSv's build/last/{usr.img,loader-stripped.elf} here. */
+export const osvDefaultDir = () => path.join(paths.cache(), 'osv');
+
+export interface OsvOptions {
+  image: string;
+  kernel: string;
+  binDir: string;
+  network: 'tap' | 'none';
+  bootTimeout: number;
+}
+
+export const osvOptionsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    image: { type: 'string', description: 'OSv disk image built with OSv\'s scripts/build (build/last/usr.img; raw for Firecracker: usr.raw). Default: <data>/cache/osv/usr.img (usr.raw for Firecracker)' },
+    kernel: { type: 'string', description: 'OSv kernel (build/last/loader-stripped.elf). Default: loader-stripped.elf beside the image' },
+    binDir: { type: 'string', default: '/usr/bin', description: 'where a bare command name (sysbench) lives inside the image' },
+    network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge, OSv configured with --ip/--defaultgw" },
+    bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds added to each command\'s timeout for boot and power-off' },
+  },
+};
+
+export function osvOptions(o: Record<string, unknown>, raw: boolean): OsvOptions {
+  const image = (o.image as string) ?? path.join(osvDefaultDir(), raw ? 'usr.raw' : 'usr.img');
+  return {
+    image,
+    kernel: (o.kernel as string) ?? path.join(path.dirname(image), 'loader-stripped.elf'),
+    binDir: (o.binDir as string) ?? '/usr/bin',
+    network: (o.network as OsvOptions['network']) ?? 'tap',
+    bootTimeout: (o.bootTimeout as number) ?? 60,
+  };
+}
+
+/** OSv's command line quoting: double quotes around words with spaces or quotes (OSv's parser understands "..." with \\ escapes). */
+export function osvQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `"${arg.replace(/(["\\])/g, '\\$1')}"`;
+}
+
+/** The OSv command line for argv: network options first, then the program (bare names resolved in binDir). */
+export function osvCmdline(argv: string[], o: { binDir: string; tap?: Pick<Tap, 'guestAddress' | 'gateway'>; nopci?: boolean }): string {
+  if (argv.length === 0) throw new Error('osv: empty argv');
+  const prog = argv[0].includes('/') ? argv[0] : path.posix.join(o.binDir, argv[0]);
+  const pre: string[] = [];
+  if (o.nopci) pre.push('--nopci');
+  if (o.tap) pre.push(`--ip=eth0,${o.tap.guestAddress},255.255.255.0`, `--defaultgw=${o.tap.gateway}`, `--nameserver=${o.tap.gateway}`);
+  return [...pre, ...[prog, ...argv.slice(1)].map(osvQuote)].join(' ');
+}
+
+/** What the program printed: the console after OSv's "Cmdline:" line, without the power-off trailer. */
+export function osvProgramOutput(console: string): { output: string; failed: boolean } {
+  const lines = console.replace(/\r/g, '').split('\n');
+  const start = lines.findIndex((l) => l.startsWith('Cmdline:'));
+  const body = start >= 0 ? lines.slice(start + 1) : lines;
+  const out = body.filter((l) => !/^(Powering off\.|Booted up in |OSv v)/.test(l));
+  const failed = /(^|\n)(Aborted|Assertion failed|page fault outside application|Failed to load object)/.test(console);
+  return { output: out.join('\n'), failed };
+}
+
+export interface OsvVmm {
+  id: 'osv-qemu' | 'osv-firecracker';
+  description: string;
+  rawImage: boolean;
+  binary: string;
+  installHint: string;
+  /** the VMM argv that boots one OSv VM running cmdline (files go in workDir) */
+  argv: (o: { bin: string; kernel: string; image: string; cmdline: string; cpus: number; memoryMiB: number; tap?: Tap; workDir: string }) => Promise<string[]>;
+}
+
+export function osvPlatform(v: OsvVmm): Platform {
+  return {
+    id: v.id,
+    family: 'unikernel',
+    description: v.description,
+    optionsSchema: osvOptionsSchema,
+
+    async detect(): Promise<Detection> {
+      const o = osvOptions({}, v.rawImage);
+      const missing: string[] = [];
+      if (!which(v.binary)) missing.push(`${v.binary} not found (${v.installHint})`);
+      const kvm = kvmDeviceProblem();
+      if (kvm) missing.push(kvm);
+      if (!existsSync(o.image)) missing.push(`no OSv image at ${o.image}: build one with OSv's scripts/build and copy it there (docs/platforms-vm.md, "OSv"), or set options.image`);
+      else if (!existsSync(o.kernel)) missing.push(`no OSv kernel at ${o.kernel} (copy OSv's build/last/loader-stripped.elf beside the image)`);
+      if (missing.length) return { available: false, reason: missing.join('; ') };
+      return { available: true, version: `OSv image ${path.basename(o.image)}`, details: { image: o.image, kernel: o.kernel } };
+    },
+
+    async start(spec: InstanceSpec): Promise<Instance> {
+      const o = osvOptions(spec.options, v.rawImage);
+      const bin = which(v.binary);
+      if (!bin) throw new Error(`${v.id}: ${v.binary} not found (${v.installHint})`);
+      for (const [what, f] of [['image', o.image], ['kernel', o.kernel]]) {
+        if (!existsSync(f)) throw new Error(`${v.id}: options.${what}: ${f} does not exist (docs/platforms-vm.md, "OSv")`);
+      }
+      const tap = o.network === 'tap' ? await createTap(v.id, spec.name) : undefined;
+      const workDir = vmWorkDir();
+      let n = 0;
+      return {
+        network: tap ? 'tap' : 'none',
+        address: tap?.guestAddress,
+        // a unikernel runs one program: each command is a fresh boot of the image with that command line
+        async exec(argv, opts): Promise<ExecResult> {
+          const cmdline = osvCmdline(argv, { binDir: o.binDir, tap, nopci: v.id === 'osv-firecracker' });
+          const host = await v.argv({ bin, kernel: o.kernel, image: o.image, cmdline, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, workDir: path.join(workDir, String(n++)) });
+          const r = await run(host, { timeoutMs: (opts?.timeoutMs ?? 600_000) + o.bootTimeout * 1000 });
+          await fsp.appendFile(path.join(spec.logDir, `${spec.name}.osv-console.log`), r.stdout + r.stderr);
+          const { output, failed } = osvProgramOutput(r.stdout);
+          return { ...r, stdout: output, code: r.timedOut ? null : r.code !== 0 ? r.code : failed ? 1 : 0 };
+        },
+        async stop() {
+          if (tap) await removeTap(tap.name);
+          await fsp.rm(workDir, { recursive: true, force: true });
+        },
+      };
+    },
+  };
+}
+
+/** OSv on QEMU/KVM as the paper ran it: virtio-blk image, vhost TAP networking, OSv's loader as -kernel. */
+export async function osvQemuArgv(o: Parameters<OsvVmm['argv']>[0]): Promise<string[]> {
+  const argv = [o.bin, '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-M', 'pc,accel=kvm', '-cpu', 'host',
+    '-smp', String(o.cpus), '-m', `${o.memoryMiB}M`, '-serial', 'stdio',
+    '-kernel', o.kernel, '-append', o.cmdline,
+    '-drive', `file=${o.image},if=none,id=hd0,cache=none,aio=native`, '-device', 'virtio-blk-pci,id=blk0,drive=hd0'];
+  if (o.tap) argv.push('-netdev', `tap,id=net0,ifname=${o.tap.name},script=no,downscript=no${existsSync('/dev/vhost-net') ? ',vhost=on' : ''}`, '-device', `virtio-net-pci,netdev=net0,mac=${o.tap.mac}`);
+  return argv;
+}
+
+/** OSv on Firecracker: a config file with OSv's loader as the kernel and the raw image as a plain drive (as OSv's scripts/firecracker.py does). */
+export async function osvFirecrackerArgv(o: Parameters<OsvVmm['argv']>[0]): Promise<string[]> {
+  const config = firecrackerConfig({ kernel: o.kernel, bootArgs: o.cmdline, dataDisk: o.image, cpus: o.cpus, memoryMiB: o.memoryMiB, tap: o.tap && { name: o.tap.name, mac: o.tap.mac } });
+  const problems = validateFirecrackerConfig(config);
+  if (problems.length) throw new Error(`osv-firecracker: generated configuration does not match Firecracker's API schema: ${problems.join('; ')}`);
+  await fsp.mkdir(o.workDir, { recursive: true });
+  const file = path.join(o.workDir, 'config.json');
+  await fsp.writeFile(file, JSON.stringify(config, null, 2));
+  return [o.bin, '--no-api', '--config-file', file];
+}
+

@@ -1,0 +1,112 @@
+// What a crashed run (kill -9, power loss) leaves running: processes it spawned and the instance it was measuring.
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { log } from '../log.ts';
+import { platformById } from '../platforms/index.ts';
+import { processAlive, terminate } from '../proc.ts';
+import { writeJsonAtomic } from './durable.ts';
+
+/** Every process a run spawns inherits this variable, so a later session can find what a crashed one left running. */
+export const SESSION_VAR = 'ISOBENCH_SESSION';
+
+/** The instance being measured, written before it starts and removed after it stopped. */
+export interface InFlight {
+  /** `<run id>:<pid>` of the session measuring it */
+  session: string;
+  pid: number;
+  platform: string;
+  /** every instance of this measurement has a name starting with this (the instance and its one-shot siblings) */
+  namePrefix: string;
+  cell: string;
+  instance: number;
+  attempt: number;
+  startedAt: string;
+}
+
+/** Mark this process (and so everything it spawns from now on) as a session of runId. */
+export function markSession(runId: string): string {
+  const session = `${runId}:${process.pid}`;
+  process.env[SESSION_VAR] = session;
+  return session;
+}
+
+export function writeInFlight(file: string, r: InFlight): void {
+  writeJsonAtomic(file, r);
+}
+
+export function clearInFlight(file: string): void {
+  rmSync(file, { force: true });
+}
+
+/** pid and session of every process whose environment names a session of runId other than this process's. */
+export function sessionProcesses(runId: string): { pid: number; session: string }[] {
+  const out: { pid: number; session: string }[] = [];
+  const prefix = `${SESSION_VAR}=${runId}:`;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+    } catch {
+      continue; // exited meanwhile, or not ours to read
+    }
+    const v = environ.split('\0').find((kv) => kv.startsWith(prefix));
+    if (v) out.push({ pid: Number(entry), session: v.slice(SESSION_VAR.length + 1) });
+  }
+  return out;
+}
+
+const sessionPid = (session: string) => Number(session.slice(session.lastIndexOf(':') + 1));
+
+/** A session is live while its pid runs isobench (a pid reused by another program does not count). */
+function sessionAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  if (!processAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('isobench');
+  } catch {
+    return false;
+  }
+}
+
+export function readInFlight(file: string): InFlight | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as InFlight;
+  } catch (e) {
+    log.warn(`${file}: unreadable (${(e as Error).message}); cannot tell which instance was in flight`);
+    return undefined;
+  }
+}
+
+/** Remove the instance an in-flight record names, through its platform; returns the names removed. */
+export async function reapInFlight(r: InFlight): Promise<string[]> {
+  const platform = platformById(r.platform);
+  if (!platform?.reap) return []; // such a platform's instances are processes: the session marker finds them
+  try {
+    return await platform.reap(r.namePrefix);
+  } catch (e) {
+    log.warn(`${r.platform}: could not remove instance ${r.namePrefix}*: ${(e as Error).message}`);
+    return [];
+  }
+}
+
+/**
+ * Stop what dead sessions of runId left behind: the instance that logs/in-flight.json names (through its platform's
+ * reap), and processes carrying a dead session's marker. A live session's processes are never touched.
+ * Returns one line per thing removed.
+ */
+export async function reapLeftovers(runId: string, inFlightFile: string): Promise<string[]> {
+  const removed: string[] = [];
+  const r = readInFlight(inFlightFile);
+  if (r && sessionAlive(r.pid) && r.pid !== process.pid) throw new Error(`${inFlightFile}: isobench pid ${r.pid} is still measuring run ${runId}; stop it first`);
+  if (r) for (const name of await reapInFlight(r)) removed.push(`${r.platform} instance ${name}`);
+  clearInFlight(inFlightFile);
+  for (const p of sessionProcesses(runId)) {
+    if (sessionAlive(sessionPid(p.session))) continue; // a live session owns it
+    let argv = '';
+    try { argv = readFileSync(`/proc/${p.pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' '); } catch { /* gone */ }
+    await terminate(p.pid, 3_000, true);
+    removed.push(`process ${p.pid} (${argv.slice(0, 80)}) of session ${p.session}`);
+  }
+  return removed;
+}

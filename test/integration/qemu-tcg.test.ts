@@ -1,0 +1,131 @@
+// QEMU under TCG for real: the Debian kernel package, the benchmark initramfs, the agent on the serial line, the data disk, cleanup.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { guestKernel, guestVmlinux } from '../../src/images/guest-kernel.ts';
+import { buildRootfs } from '../../src/images/rootfs.ts';
+import { qemuTcg } from '../../src/platforms/qemu-tcg.ts';
+import { qemuTcgMicrovm } from '../../src/platforms/qemu-tcg-microvm.ts';
+import { PROBE_MARKER, probeInitramfs } from '../../src/platforms/vm-probe.ts';
+import { run, which } from '../../src/proc.ts';
+import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
+
+const test = suite('qemu-tcg');
+const saved = process.env.ISOBENCH_DATA;
+let tmp = '';
+let rootfs = { dir: '', hash: '' };
+let skip = '';
+
+/** pids of processes whose command line names this instance (qemu runs with -name <name>) */
+function processesOf(name: string): number[] {
+  const out: number[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').includes(name)) out.push(Number(p));
+    } catch { /* gone */ }
+  }
+  return out;
+}
+const vmDirs = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('isobench-vm-'));
+
+function spec(name: string, options: Record<string, unknown> = {}): InstanceSpec {
+  const dataDir = path.join(tmp, 'scratch', name);
+  const logDir = path.join(tmp, 'logs');
+  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir };
+}
+
+test.before(async () => {
+  tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-qemu-test-'));
+  process.env.ISOBENCH_DATA = path.join(tmp, 'data');
+  if (!which('qemu-system-x86_64')) { skip = 'qemu-system-x86_64 not installed (apt-get install qemu-system-x86)'; return; }
+  if (!which('sysbench')) { skip = 'sysbench not installed'; return; }
+  if (!which('apt-get')) { skip = 'no apt-get to fetch the guest kernel package'; return; }
+  rootfs = await buildRootfs(['sysbench']);
+});
+test.after(() => {
+  if (saved === undefined) delete process.env.ISOBENCH_DATA;
+  else process.env.ISOBENCH_DATA = saved;
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+async function lifecycle(platform: Platform, name: string, more?: (inst: Instance) => Promise<void>) {
+  const before = vmDirs();
+  const s = spec(name);
+  const t0 = Date.now();
+  const inst = await platform.start(s);
+  const bootMs = Date.now() - t0;
+  try {
+    assert.is(processesOf(name).length, 1, 'one VMM process while running');
+    const v = await inst.exec(['sysbench', '--version'], { timeoutMs: 30_000 });
+    assert.is(v.code, 0, v.stderr);
+    assert.match(v.stdout, /^sysbench \d+\.\d+/);
+    const e = await inst.exec(['sh', '-c', 'exit 3'], { timeoutMs: 10_000 });
+    assert.is(e.code, 3);
+    const w = await inst.exec(['sh', '-c', 'echo "it\'s data" > /data/f && sync && cat /data/f && grep " /data " /proc/mounts'], { timeoutMs: 10_000 });
+    assert.is(w.code, 0, w.stderr);
+    assert.match(w.stdout, /^it's data\n\/dev\/vda \/data ext4 /);
+    assert.is(inst.dataPath, '/data');
+    assert.is(inst.network, 'user');
+    assert.is(inst.address, '127.0.0.1');
+    assert.ok(inst.ports?.[5201] && inst.ports[5201] !== 5201, 'iperf3 port forwarded to a free host port');
+    await more?.(inst);
+  } finally {
+    await inst.stop();
+  }
+  assert.equal(processesOf(name), [], 'no VMM process left');
+  assert.equal(vmDirs().filter((d) => !before.includes(d)), [], 'work directory (sockets) removed');
+  assert.equal(readdirSync(s.dataDir!), [], 'data disk image removed');
+  assert.ok(existsSync(path.join(s.logDir, `${name}.console.log`)), 'console log kept');
+  return bootMs;
+}
+
+test('qemu-tcg (pc): boot, run commands with their exit codes, write to the data disk, time out a command, stop leaving nothing', async () => {
+  if (skip) { console.log(`skip: ${skip}`); return; }
+  const ms = await lifecycle(qemuTcg, 'isobench-test-pc', async (inst) => {
+    // a command past its timeout is killed in the guest, and the instance stays usable
+    const r = await inst.exec(['sleep', '30'], { timeoutMs: 1_000 });
+    assert.is(r.timedOut, true);
+    assert.ok(r.ms < 10_000, `${r.ms} ms`);
+    const next = await inst.exec(['true'], { timeoutMs: 10_000 });
+    assert.is(next.code, 0);
+  });
+  assert.ok(ms < 60_000, `boot took ${ms} ms`);
+});
+
+test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio)', async () => {
+  if (skip) { console.log(`skip: ${skip}`); return; }
+  await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm');
+});
+
+test('a guest that does not come up in time is killed; the error carries the console; nothing is left', async () => {
+  if (skip) { console.log(`skip: ${skip}`); return; }
+  const before = vmDirs();
+  const s = spec('isobench-test-hang', { bootTimeout: 1 }); // below the ~2-3 s a TCG boot takes
+  try {
+    await qemuTcg.start(s);
+    assert.unreachable('started within 1 s');
+  } catch (e) {
+    assert.match((e as Error).message, /qemu-tcg: the guest did not come up: the guest agent did not answer within 1 s/);
+  }
+  assert.equal(processesOf('isobench-test-hang'), []);
+  assert.equal(vmDirs().filter((d) => !before.includes(d)), []);
+  assert.equal(readdirSync(s.dataDir!), []);
+});
+
+test('the vmlinux extracted from the bzImage (what Firecracker and Cloud Hypervisor load) boots', async () => {
+  if (skip) { console.log(`skip: ${skip}`); return; }
+  const kernel = await guestKernel('package');
+  const vmlinux = await guestVmlinux(kernel);
+  assert.is(readFileSync(vmlinux).subarray(0, 4).toString('latin1'), '\x7fELF');
+  // QEMU loads an ELF kernel through its PVH entry point, as Cloud Hypervisor does
+  const r = await run(['qemu-system-x86_64', '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot', '-M', 'pc,accel=tcg',
+    '-m', '256M', '-kernel', vmlinux, '-initrd', await probeInitramfs(), '-append', 'console=ttyS0 panic=-1 rdinit=/init', '-serial', 'stdio'], { timeoutMs: 60_000 });
+  assert.ok(r.stdout.includes(PROBE_MARKER), `no marker; last output: ${(r.stdout + r.stderr).slice(-500)}`);
+});
+
+test.run();

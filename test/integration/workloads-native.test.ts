@@ -1,0 +1,130 @@
+// sysbench-memory, stream, fio and iperf3 for real through the native platform, sized to take seconds.
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { paths } from '../../src/paths.ts';
+import { native } from '../../src/platforms/native.ts';
+import { run, which } from '../../src/proc.ts';
+import { WorkloadError, type Instance, type Metric } from '../../src/types.ts';
+import { fio } from '../../src/workloads/fio.ts';
+import { iperf3 } from '../../src/workloads/iperf3.ts';
+import { stream } from '../../src/workloads/stream.ts';
+import { buildStreamKernels } from '../../src/workloads/stream/build.ts';
+import { sysbenchMemory } from '../../src/workloads/sysbench-memory.ts';
+
+const test = suite('workloads-native');
+let scratch = '';
+const savedPath = process.env.PATH;
+
+test.before(() => {
+  mkdirSync(paths.scratch(), { recursive: true });
+  scratch = mkdtempSync(path.join(paths.scratch(), 'workloads-native-'));
+});
+test.after(() => {
+  process.env.PATH = savedPath;
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function nativeInstance(dataDir?: string): Promise<Instance> {
+  const logDir = path.join(scratch, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  return native.start({ name: 'isobench-wl-test', cpus: 1, memoryMiB: 1024, rootfs: '', rootfsHash: 'host', dataDir, network: 'host', options: {}, logDir });
+}
+
+const byName = (m: Metric[]) => Object.fromEntries(m.map((x) => [x.name, x.value]));
+const missing = (...tools: string[]) => tools.filter((t) => !which(t));
+
+/** live iperf3 processes listening on this port (zombies excluded) */
+function iperf3ServersOn(port: number): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+      if (cmd.includes('iperf3') && cmd.includes('-s') && cmd.includes(String(port))) out.push(`${p}: ${cmd.join(' ')}`);
+    } catch { /* exited meanwhile */ }
+  }
+  return out;
+}
+
+test('sysbench-memory: 1 s of random 1 KiB writes gives MiB/s', async () => {
+  if (missing('sysbench', 'taskset').length) return console.log(`skip: ${missing('sysbench', 'taskset').join(', ')} not installed`);
+  const m = await sysbenchMemory.run(await nativeInstance(), { accessMode: 'rnd', blockSize: '1K', totalSize: '100G', time: 1, threads: 1 }, { cpus: 1 });
+  assert.equal(m.map((x) => [x.name, x.unit, x.better]), [['throughput', 'MiB/s', 'higher']]);
+  assert.ok(m[0].value > 10, `throughput ${m[0].value}`);
+});
+
+test('stream: the compiled kernels give four best rates', async () => {
+  if (missing('gcc', 'taskset').length) return console.log(`skip: ${missing('gcc', 'taskset').join(', ')} not installed`);
+  const bin = path.join(scratch, 'bin');
+  await buildStreamKernels(bin);
+  process.env.PATH = `${bin}:${savedPath}`; // native runs host binaries by name
+  const m = byName(await stream.run(await nativeInstance(), { elements: 2000000, ntimes: 5 }, { cpus: 1 }));
+  assert.equal(Object.keys(m), ['copy_mbps', 'scale_mbps', 'add_mbps', 'triad_mbps']);
+  for (const [k, v] of Object.entries(m)) assert.ok(v > 100 && v < 1e7, `${k} = ${v} MB/s`);
+});
+
+test('fio: four 1 s jobs on an 8 MiB file in a data directory on real disk', async () => {
+  if (missing('fio', 'stat', 'taskset').length) return console.log(`skip: ${missing('fio', 'stat', 'taskset').join(', ')} not installed`);
+  const dataDir = path.join(scratch, 'data');
+  mkdirSync(dataDir);
+  const params = { jobs: ['write', 'read', 'randwrite', 'randread'], size: '8M', rampTime: 0, runtime: 1, ioengine: 'libaio', direct: true };
+  const m = byName(await fio.run(await nativeInstance(dataDir), params, { cpus: 1 }));
+  assert.is(Object.keys(m).length, 20);
+  for (const job of ['write', 'read', 'randwrite', 'randread']) {
+    assert.ok(m[`${job}_bw_mbps`] > 0 && m[`${job}_iops`] > 0, job);
+    assert.ok(m[`${job}_clat_p50_us`] <= m[`${job}_clat_p99_us`], `${job}: p50 <= p99`);
+  }
+  assert.ok(readdirSync(dataDir).includes('isobench-fio.testfile'), 'the test file is in the data directory');
+});
+
+test('fio: a data directory on tmpfs is refused before fio runs', async () => {
+  if (missing('fio', 'stat', 'taskset').length) return console.log('skip: fio, stat or taskset not installed');
+  const shm = mkdtempSync(path.join('/dev/shm', 'isobench-fio-test-'));
+  if ((await run(['stat', '-f', '-c', '%T', shm])).stdout.trim() !== 'tmpfs') {
+    rmSync(shm, { recursive: true, force: true });
+    return console.log('skip: /dev/shm is not tmpfs here');
+  }
+  try {
+    await fio.run(await nativeInstance(shm), { jobs: ['randread'], size: '8M', rampTime: 0, runtime: 1, ioengine: 'libaio', direct: true }, { cpus: 1 });
+    assert.unreachable('measured tmpfs');
+  } catch (e) {
+    assert.ok(e instanceof WorkloadError, String(e));
+    assert.match((e as Error).message, /tmpfs/);
+    assert.equal(readdirSync(shm), []);
+  } finally {
+    rmSync(shm, { recursive: true, force: true });
+  }
+});
+
+const port = () => 20000 + Math.floor(Math.random() * 20000);
+
+test('iperf3: 1 s host->instance over loopback, and the one-off server is gone after', async () => {
+  if (missing('iperf3', 'taskset').length) return console.log('skip: iperf3 or taskset not installed');
+  const p = { time: 1, port: port(), serverWait: 10 };
+  const m = byName(await iperf3.run(await nativeInstance(), p, { cpus: 1 }));
+  assert.ok(m.throughput_gbps > 0.01, `throughput ${m.throughput_gbps} Gbit/s`);
+  assert.ok(Number.isInteger(m.retransmits) && m.retransmits >= 0);
+  assert.equal(iperf3ServersOn(p.port), []);
+});
+
+test('iperf3: a server that never listens -> WorkloadError "unable to connect", within the wait', async () => {
+  if (missing('iperf3', 'taskset').length) return console.log('skip: iperf3 or taskset not installed');
+  const real = await nativeInstance();
+  // the instance runs something else instead of the server, as a guest without iperf3 would
+  const inst: Instance = { ...real, exec: (argv, opts) => real.exec(argv[0] === 'iperf3' ? ['sleep', '0'] : argv, opts) };
+  const t0 = Date.now();
+  try {
+    await iperf3.run(inst, { time: 1, port: port(), serverWait: 5 }, { cpus: 1 });
+    assert.unreachable();
+  } catch (e) {
+    assert.ok(e instanceof WorkloadError, String(e));
+    assert.match((e as Error).message, /unable to connect to server/);
+  }
+  assert.ok(Date.now() - t0 < 20_000, 'gave up in time');
+});
+
+test.run();

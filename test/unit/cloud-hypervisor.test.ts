@@ -1,0 +1,69 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { checkCloudHypervisorArgv, loadSyntax, parseSyntax, splitTop } from '../../src/platforms/cloud-hypervisor-syntax.ts';
+import { cloudHypervisorArgv, parseCloudHypervisorVersion, type ChLaunch } from '../../src/platforms/cloud-hypervisor.ts';
+
+const launch: ChLaunch = {
+  binary: 'cloud-hypervisor', kernel: '/cache/vmlinux', initramfs: '/cache/initramfs.cpio',
+  cmdline: 'console=ttyS0 loglevel=4 panic=-1 rdinit=/isobench/init isobench.vsock=5252 isobench.data=vda',
+  cpus: 2, memoryMiB: 1024, disk: { path: '/runs/x/scratch/isobench-data.ext4', direct: true },
+  tap: { name: 'ibt0a1b2c3d4e', mac: '06:00:11:22:33:44' }, vsock: { cid: 3, socket: '/tmp/isobench-vm-x/vsock.sock' },
+  consoleFile: '/runs/x/logs/vm.console.log',
+};
+
+test('the generated argv has the documented shape', () => {
+  assert.equal(cloudHypervisorArgv(launch), [
+    'cloud-hypervisor',
+    '--kernel', '/cache/vmlinux',
+    '--initramfs', '/cache/initramfs.cpio',
+    '--cmdline', launch.cmdline,
+    '--cpus', 'boot=2',
+    '--memory', 'size=1024M',
+    '--disk', 'path=/runs/x/scratch/isobench-data.ext4,direct=on',
+    '--net', 'tap=ibt0a1b2c3d4e,mac=06:00:11:22:33:44',
+    '--vsock', 'cid=3,socket=/tmp/isobench-vm-x/vsock.sock',
+    '--serial', 'file=/runs/x/logs/vm.console.log', '--console', 'off',
+  ]);
+});
+
+test('the generated argv conforms to Cloud Hypervisor v53.0\'s documented syntax', () => {
+  assert.equal(checkCloudHypervisorArgv(cloudHypervisorArgv(launch)), []);
+  assert.equal(checkCloudHypervisorArgv(cloudHypervisorArgv({ ...launch, disk: undefined, tap: undefined, logFile: '/l' })), []);
+});
+
+test('the checker catches unknown options and keys, bad enum values, repeats and missing values', () => {
+  const ok = cloudHypervisorArgv(launch);
+  const swap = (flag: string, value: string) => { const a = [...ok]; a[a.indexOf(flag) + 1] = value; return checkCloudHypervisorArgv(a).join('\n'); };
+  assert.match(swap('--cpus', 'boot=2,cores=2'), /--cpus: unknown key 'cores'/);
+  assert.match(swap('--disk', 'path=/d,direct=yes'), /--disk: direct=yes is not one of on\|off/);
+  assert.match(swap('--serial', 'stdio'), /--serial: 'stdio' is not one of off\|null\|pty\|tty/);
+  assert.match(swap('--memory', 'size=1G,size=2G'), /key 'size' given twice/);
+  assert.match(swap('--net', 'tap='), /tap has no value/);
+  assert.match(checkCloudHypervisorArgv([...ok, '--vcpus', '2']).join(), /--vcpus: not a documented option/);
+  assert.match(checkCloudHypervisorArgv([...ok, '--kernel', '/k']).join(), /--kernel: given twice/);
+  assert.match(checkCloudHypervisorArgv([...ok, '--log-file']).join(), /--log-file: missing value/);
+  assert.equal(checkCloudHypervisorArgv([...ok, '--disk', 'path=/second']), [], '--disk may repeat');
+});
+
+test('syntax strings parse into keys, enumerations and bare words', () => {
+  const docs = loadSyntax();
+  const serial = parseSyntax(docs.serial.help);
+  assert.equal([...serial.bare].sort(), ['null', 'off', 'pty', 'tty']);
+  assert.ok(serial.keys.has('file') && serial.keys.has('socket'));
+  const disk = parseSyntax(docs.disk.help);
+  assert.equal(disk.keys.get('readonly'), ['on', 'off']);
+  assert.is(disk.keys.get('image_type'), null, '<raw,qcow2,...> is a placeholder, not split');
+  assert.equal(disk.keys.get('lock_granularity'), ['byte-range', 'full']);
+  assert.equal(splitTop('a=<x,y>,b=[1,2],c', ','), ['a=<x,y>', 'b=[1,2]', 'c']);
+});
+
+test('a path with a comma is refused (the option parser would split it)', () => {
+  assert.throws(() => cloudHypervisorArgv({ ...launch, consoleFile: '/a,b/console.log' }), /contains a comma/);
+});
+
+test('version line', () => {
+  assert.is(parseCloudHypervisorVersion('cloud-hypervisor v53.0\n'), '53.0');
+  assert.is(parseCloudHypervisorVersion('something else'), null);
+});
+
+test.run();

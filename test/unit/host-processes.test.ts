@@ -1,0 +1,62 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { containerOneShotArgv, containerProcessTree, containerRunArgv } from '../../src/platforms/docker-cli.ts';
+import { inProcessGroups, parentOf, parseProcStat, readProcTable, withDescendants, type ProcEntry } from '../../src/platforms/host-processes.ts';
+
+test('proc stat: pid, state, ppid, pgrp even when the command name holds spaces and parentheses', () => {
+  assert.equal(parseProcStat('4242 (tmux: server) S 1 4242 4242 0 -1 4194624 ...'), { pid: 4242, ppid: 1, pgid: 4242, state: 'S' });
+  assert.equal(parseProcStat('77 (a) b (c)) R 76 70 70 0'), { pid: 77, ppid: 76, pgid: 70, state: 'R' });
+  assert.is(parseProcStat('garbage'), undefined);
+});
+
+const table: ProcEntry[] = [
+  { pid: 1, ppid: 0, pgid: 1, argv: ['/sbin/init'] },
+  { pid: 100, ppid: 1, pgid: 100, argv: ['/usr/bin/containerd-shim-runc-v2', '-namespace', 'moby', '-id', 'c0ffee1234567890abcd', '-address', '/run/containerd.sock'] },
+  { pid: 101, ppid: 100, pgid: 101, argv: ['/bin/sleep', '2147483647'] },
+  { pid: 102, ppid: 100, pgid: 102, argv: ['sh', '-c', 'sysbench …'] },
+  { pid: 103, ppid: 102, pgid: 102, argv: ['sysbench', 'cpu'] },
+  { pid: 200, ppid: 1, pgid: 200, argv: ['runsc-gofer', '--root=/run/runsc', 'gofer', '--bundle', '/run/c0ffee1234567890abcd'] },
+  { pid: 300, ppid: 1, pgid: 300, argv: ['/usr/bin/dockerd'] },
+  { pid: 400, ppid: 1, pgid: 102, argv: ['sockperf', 'server'] }, // a background child whose shell exited: reparented, same group
+];
+
+test('descendants: the roots that exist and everything below them', () => {
+  assert.equal(withDescendants(table, [100]), [100, 101, 102, 103]);
+  assert.equal(withDescendants(table, [102, 9999]), [102, 103]);
+  assert.equal(withDescendants(table, []), []);
+});
+
+test("process groups keep a command's background children after their shell exited", () => {
+  assert.equal(inProcessGroups(table, [102]), [102, 103, 400]);
+  assert.is(parentOf(table, 101)?.pid, 100);
+});
+
+test('container tree: init, the shim above it and all below, plus processes naming the container id; never the daemon', () => {
+  assert.equal(containerProcessTree(table, 101, 'c0ffee1234567890abcd'), [100, 101, 102, 103, 200]);
+  assert.equal(containerProcessTree(table, 101), [100, 101, 102, 103]);
+  const noShim = table.map((p) => (p.pid === 100 ? { ...p, argv: ['/usr/bin/something-else'] } : p));
+  assert.equal(containerProcessTree(noShim, 101), [101]);
+  assert.not.ok(containerProcessTree(table, 101, 'c0ffee1234567890abcd').includes(300));
+});
+
+test('the live table has this process, its parent, and its group', () => {
+  const live = readProcTable();
+  const me = live.find((p) => p.pid === process.pid);
+  assert.ok(me, 'this process is listed');
+  assert.is(me!.ppid, process.ppid);
+  assert.ok(me!.argv.length > 0);
+});
+
+test('one-shot argv: run --rm with a cidfile and the command in place of the keep-alive sleep', () => {
+  const spec = { cli: 'docker' as const, name: 'isobench-c1-0-s0', image: 'isobench-rootfs:abc', cpus: 1, hostCores: 2, memoryMiB: 512, network: 'none' as const };
+  const argv = containerOneShotArgv(spec, ['/bin/echo', 'isobench-ready'], '/tmp/x/cid');
+  assert.equal(argv.slice(0, 5), ['docker', 'run', '--rm', '--cidfile', '/tmp/x/cid']);
+  assert.equal(argv.slice(-3), ['isobench-rootfs:abc', '/bin/echo', 'isobench-ready']);
+  assert.not.ok(argv.includes('-d'));
+  // everything between the mode flags and the command is what a long-lived instance gets
+  const long = containerRunArgv(spec);
+  assert.equal(argv.slice(5, -2), long.slice(3, -2));
+  assert.throws(() => containerOneShotArgv(spec, [], '/tmp/x/cid'), /empty command/);
+});
+
+test.run();
