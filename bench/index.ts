@@ -5,6 +5,7 @@ import path from 'node:path';
 import { paths } from '../src/paths.ts';
 import { formatOverhead, measureOverhead } from './overhead.ts';
 import { timeAnalyzeAndRender } from './render.ts';
+import { formatReportScale, measureReportScale } from './report-scale.ts';
 import { loadExperiment } from '../src/experiment/load.ts';
 import { runExperiment } from '../src/run/scheduler.ts';
 
@@ -23,6 +24,10 @@ try {
     const res = await runExperiment(loadExperiment(path.join(paths.experiments, 'smoke.yaml')));
     const t = await timeAnalyzeAndRender(res.runDir, paths.reportDir(res.runId));
     console.log(`  analyze: ${t.analyzeMs.toFixed(0)} ms, render HTML+PDF: ${t.renderMs.toFixed(0)} ms, total ${(t.analyzeMs + t.renderMs).toFixed(0)} ms (goal < 5000 ms)`);
+  }
+  if (!only || only === 'report-scale') {
+    console.log('\n== analyse + render HTML and PDF of synthetic runs of about 10^3, 10^4 and 10^5 samples (every area, 8 platforms)');
+    console.log(formatReportScale(await measureReportScale(path.join(tmp, 'scale'))));
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -19,34 +19,38 @@ export interface SyntheticOptions {
   startedAt?: string;
 }
 
-interface MetricModel { name: string; unit: string; better: 'higher' | 'lower'; native: number; kind: 'bw' | 'iops' | 'lat' | 'tail' | 'count' | 'plain' }
+interface MetricModel { name: string; unit: string; better: 'higher' | 'lower'; native: number; kind: 'bw' | 'iops' | 'lat' | 'tail' | 'count' | 'plain' | 'flag' }
 
 /** what each workload reports, with native's typical value on a small nested-virtualised x86 host */
 const WORKLOADS: { id: string; jobs: { name: string; params: Record<string, unknown> }[]; params: Record<string, unknown>; seconds: number; metrics: MetricModel[] }[] = [
   { id: 'sysbench-cpu', params: { maxPrime: 20000, threads: 1, time: 10 }, jobs: [{ name: 'default', params: {} }], seconds: 10, metrics: [{ name: 'events_per_s', unit: 'events/s', better: 'higher', native: 1650, kind: 'plain' }] },
   {
-    id: 'stream', params: { arraySize: 10000000, ntimes: 10 }, jobs: [{ name: 'default', params: {} }], seconds: 12,
+    id: 'stream', params: { elements: 10000000, ntimes: 10 }, jobs: [{ name: 'default', params: {} }], seconds: 12,
     metrics: [['copy', 11000], ['scale', 10800], ['add', 12000], ['triad', 12100]].map(([k, v]) => ({ name: `${k}_mbps`, unit: 'MB/s', better: 'higher' as const, native: v as number, kind: 'bw' as const })),
   },
   {
-    id: 'fio', params: { size: '256m', runtime: 10, ramp: 2, engine: 'libaio', direct: true }, jobs: [{ name: 'default', params: {} }], seconds: 48,
+    id: 'sysbench-memory', params: { accessMode: 'rnd', blockSize: '1K', totalSize: '100G', time: 10, threads: 1 }, jobs: [{ name: 'default', params: {} }], seconds: 10,
+    metrics: [{ name: 'throughput', unit: 'MiB/s', better: 'higher', native: 2450, kind: 'bw' }],
+  },
+  {
+    id: 'fio', params: { size: '256m', rampTime: 2, runtime: 10, ioengine: 'libaio', direct: true, jobs: ['write', 'read', 'randwrite', 'randread'] }, jobs: [{ name: 'default', params: {} }], seconds: 48,
     metrics: ([['write', 900, 7200, 17700], ['read', 1500, 12000, 10600], ['randwrite', 35, 8950, 105], ['randread', 45, 11500, 82]] as const).flatMap(([job, bw, iops, lat]) => [
       { name: `${job}_bw_mbps`, unit: 'MB/s', better: 'higher' as const, native: bw, kind: 'bw' as const },
-      { name: `${job}_iops`, unit: 'IO/s', better: 'higher' as const, native: iops, kind: 'iops' as const },
+      { name: `${job}_iops`, unit: 'IOPS', better: 'higher' as const, native: iops, kind: 'iops' as const },
       { name: `${job}_clat_mean_us`, unit: 'µs', better: 'lower' as const, native: lat, kind: 'lat' as const },
       { name: `${job}_clat_p50_us`, unit: 'µs', better: 'lower' as const, native: lat * 0.95, kind: 'lat' as const },
       { name: `${job}_clat_p99_us`, unit: 'µs', better: 'lower' as const, native: lat * 1.9, kind: 'tail' as const },
     ]),
   },
   {
-    id: 'iperf3', params: { time: 5, streams: 1 }, jobs: [{ name: 'default', params: {} }], seconds: 6,
+    id: 'iperf3', params: { time: 5, port: 5201, serverWait: 30 }, jobs: [{ name: 'default', params: {} }], seconds: 6,
     metrics: [
       { name: 'throughput_gbps', unit: 'Gbit/s', better: 'higher', native: 38, kind: 'bw' },
-      { name: 'retransmits', unit: 'count', better: 'lower', native: 2, kind: 'count' },
+      { name: 'retransmits', unit: 'segments', better: 'lower', native: 2, kind: 'count' },
     ],
   },
   {
-    id: 'latency-rr', params: { time: 5, requestBytes: 100, responseBytes: 200, tool: 'sockperf' }, jobs: [{ name: 'tcp', params: { protocol: 'tcp' } }, { name: 'udp', params: { protocol: 'udp' } }], seconds: 6,
+    id: 'latency-rr', params: { durationS: 5, msgSize: 100, port: 11111, serverWaitS: 20 }, jobs: [{ name: 'tcp', params: { protocol: 'tcp' } }, { name: 'udp', params: { protocol: 'udp' } }], seconds: 6,
     metrics: [
       { name: 'p50_us', unit: 'µs', better: 'lower', native: 18, kind: 'lat' },
       { name: 'p90_us', unit: 'µs', better: 'lower', native: 22, kind: 'lat' },
@@ -54,13 +58,19 @@ const WORKLOADS: { id: string; jobs: { name: string; params: Record<string, unkn
     ],
   },
   {
-    id: 'startup', params: { marker: 'isobench-ready' }, jobs: [{ name: 'default', params: {} }], seconds: 1,
+    id: 'startup', params: { marker: 'isobench-ready', timeoutS: 120 }, jobs: [{ name: 'default', params: {} }], seconds: 1,
     metrics: [
       { name: 'first_output_ms', unit: 'ms', better: 'lower', native: 2.5, kind: 'plain' },
       { name: 'exit_ms', unit: 'ms', better: 'lower', native: 3.1, kind: 'plain' },
     ],
   },
-  { id: 'hap', params: { method: 'perf-sampled', frequency: 999, duration: 10, workload: 'sysbench-cpu' }, jobs: [{ name: 'default', params: {} }], seconds: 12, metrics: [{ name: 'functions', unit: 'functions', better: 'lower', native: 950, kind: 'plain' }] },
+  {
+    id: 'hap', params: { method: 'auto', durationS: 10, attachS: 3, perfFrequencyHz: 999, ftraceBufferKb: 131072, sysbenchThreads: 1, fileMiB: 16 }, jobs: [{ name: 'default', params: {} }], seconds: 15,
+    metrics: [
+      { name: 'functions', unit: 'functions', better: 'lower', native: 950, kind: 'plain' },
+      { name: 'method_exact', unit: 'flag', better: 'higher', native: 0, kind: 'flag' },
+    ],
+  },
 ];
 
 /** Each platform relative to native: a factor per workload/metric kind, and its noise (coefficient of variation across instances). */
@@ -105,33 +115,33 @@ const PLATFORMS: PlatformModel[] = [
     id: 'kata-9p', network: 'tap',
     factor: (w, _j, m) => {
       if (w === 'fio') return m.kind === 'bw' ? 0.38 : m.kind === 'iops' ? 0.3 : 3.1;
-      if (w === 'stream') return 0.965;
+      if (w === 'stream' || w === 'sysbench-memory') return 0.965;
       if (w === 'iperf3') return m.kind === 'count' ? 4 : 0.72;
       if (w === 'latency-rr') return 2.0;
       if (w === 'startup') return m.name === 'first_output_ms' ? 260 : 290;
       if (w === 'hap') return 3.45;
       return lowerIsWorse(m, 1.01);
     },
-    cv: (w) => (w === 'startup' ? 0.07 : w === 'fio' ? 0.04 : w === 'stream' ? 0.03 : w === 'hap' ? 0.05 : 0.015),
+    cv: (w) => (w === 'startup' ? 0.07 : w === 'fio' ? 0.04 : w === 'stream' || w === 'sysbench-memory' ? 0.03 : w === 'hap' ? 0.05 : 0.015),
   },
   {
     id: 'kata-virtiofs', network: 'tap',
     factor: (w, _j, m) => {
       if (w === 'fio') return m.kind === 'bw' ? 0.85 : m.kind === 'iops' ? 0.8 : 1.3;
-      if (w === 'stream') return 0.975;
+      if (w === 'stream' || w === 'sysbench-memory') return 0.975;
       if (w === 'iperf3') return m.kind === 'count' ? 4 : 0.73;
       if (w === 'latency-rr') return 2.0;
       if (w === 'startup') return m.name === 'first_output_ms' ? 256 : 287;
       if (w === 'hap') return 3.5;
       return lowerIsWorse(m, 1.01);
     },
-    cv: (w) => (w === 'startup' ? 0.07 : w === 'fio' ? 0.04 : w === 'stream' ? 0.03 : w === 'hap' ? 0.05 : 0.015),
+    cv: (w) => (w === 'startup' ? 0.07 : w === 'fio' ? 0.04 : w === 'stream' || w === 'sysbench-memory' ? 0.03 : w === 'hap' ? 0.05 : 0.015),
   },
   {
     id: 'qemu-tcg', network: 'user',
     factor: (w, _j, m) => {
       if (w === 'sysbench-cpu') return 0.27;
-      if (w === 'stream') return 0.35;
+      if (w === 'stream' || w === 'sysbench-memory') return 0.35;
       if (w === 'iperf3') return m.kind === 'count' ? 10 : 0.08;
       if (w === 'latency-rr') return 9;
       if (w === 'startup') return m.name === 'first_output_ms' ? 1040 : 1000;
@@ -148,12 +158,13 @@ const SHA_OF_ROOTFS = '5e1f0c2a9b7d';
 function commandsFor(platform: string, workload: string, job: string, name: string, address: string): string[][] {
   const tool: Record<string, string[]> = {
     'sysbench-cpu': ['sysbench', 'cpu', '--cpu-max-prime=20000', '--threads=1', '--time=10', 'run'],
-    stream: ['stream', '--array-size=10000000', '--ntimes=10'],
+    stream: ['/opt/isobench/stream', '10000000', '10'],
+    'sysbench-memory': ['sysbench', 'memory', '--memory-access-mode=rnd', '--memory-block-size=1K', '--memory-total-size=100G', '--threads=1', '--time=10', 'run'],
     fio: ['fio', '--output-format=json', '--directory=/data', '--ioengine=libaio', '--direct=1', '--size=256m', '--runtime=10', '--time_based', '--ramp_time=2',
       '--name=write', '--rw=write', '--bs=128k', '--iodepth=128', '--stonewall', '--name=read', '--rw=read', '--bs=128k', '--iodepth=128', '--stonewall',
       '--name=randwrite', '--rw=randwrite', '--bs=4k', '--iodepth=1', '--stonewall', '--name=randread', '--rw=randread', '--bs=4k', '--iodepth=1', '--stonewall'],
     iperf3: ['iperf3', '--client', address, '--time=5', '--json'],
-    'latency-rr': ['sockperf', 'ping-pong', job === 'udp' ? '--udp' : '--tcp', '--ip', address, '--port=11111', '--time=5', '--msg-size=100'],
+    'latency-rr': ['sockperf', 'ping-pong', ...(job === 'tcp' ? ['--tcp'] : []), '-i', address, '-p', '11111', '-t', '5', '--msg-size', '100', '--full-rtt'],
     hap: ['perf', 'record', '-g', '-e', 'cpu-clock', '-F', '999', '--all-kernel', '-o', '/tmp/isobench-hap.data', '--', 'sleep', '10'],
   };
   if (workload === 'startup') {
@@ -171,7 +182,7 @@ function commandsFor(platform: string, workload: string, job: string, name: stri
   const inner = tool[workload];
   // iperf3 and sockperf clients run on the host against a server in the instance
   if (workload === 'iperf3' || workload === 'latency-rr') {
-    const server = workload === 'iperf3' ? ['iperf3', '--server', '--one-off'] : ['sockperf', 'server', `--${job}`, '--port=11111'];
+    const server = workload === 'iperf3' ? ['iperf3', '--server', '--one-off'] : ['sockperf', 'server', ...(job === 'tcp' ? ['--tcp'] : []), '-p', '11111'];
     return [wrap(platform, name, server), inner];
   }
   if (workload === 'hap') return [wrap(platform, name, ['sysbench', 'cpu', '--time=10', 'run']), inner];
@@ -290,9 +301,11 @@ export function writeSyntheticRun(dir: string, opts: SyntheticOptions): { sample
         const cv = model.cv(cell.workload);
         let value = level * (1 + cv * instanceNoise.get(m.name)! + cv * 0.3 * normal());
         if (m.kind === 'count') value = Math.max(0, Math.round(value + normal()));
-        value = m.kind === 'count' ? value : Number(value.toPrecision(6));
+        else if (m.kind === 'flag') value = 0; // the sampled method, as on a kernel in lockdown
+        else value = Number(value.toPrecision(6));
         const ms = cell.workload === 'startup' ? Math.round(value) + 1 : seconds * 1000;
-        const sample: Sample = { ...base, iteration: it, metric: m.name, value, unit: m.unit, better: m.better, status: 'ok', network: model.network, commands, log, startedAt: iso(clock), endedAt: iso(clock + ms) };
+        const note = cell.workload === 'hap' ? `sampled approximation: perf cpu-clock 999 Hz for 10 s, call chains, on ${3 + (instance % 3)} host pids and their children; ftrace function tracer refused: kernel lockdown` : undefined;
+        const sample: Sample = { ...base, iteration: it, metric: m.name, value, unit: m.unit, better: m.better, status: 'ok', ...(note ? { note } : {}), network: model.network, commands, log, startedAt: iso(clock), endedAt: iso(clock + ms) };
         lines.push(JSON.stringify(sample));
       }
       clock += (cell.workload === 'startup' ? 50 : workload.seconds * 1000) + 20;
@@ -330,7 +343,7 @@ function environment(run: string, startedAt: string, endedAt: string, sha256: st
     host: { hostname: 'isobench-nested', cpuModel: 'Intel(R) Xeon(R) Gold 6338 CPU @ 2.00GHz', cores: 4, memoryMiB: 15990, kernel: '6.1.0-27-amd64', distribution: 'Debian GNU/Linux 12 (bookworm)', arch: 'x64', virtualization: 'kvm' },
     noise: { smt: 'notsupported', swapMiB: 0, loadavg: [0.12, 0.3, 0.25] },
     tools: {
-      sysbench: 'sysbench 1.0.20', fio: 'fio-3.33', iperf3: 'iperf 3.12', sockperf: 'sockperf 3.10', perf: 'perf version 6.1.123', stream: 'isobench stream 1 (STREAM 5.10 kernels, gcc -O2)',
+      sysbench: 'sysbench 1.0.20', fio: 'fio-3.33', iperf3: 'iperf 3.12', sockperf: 'sockperf 3.10', perf: 'perf version 6.1.123', stream: 'STREAM 5.10 kernels compiled by isobench (gcc -O2)',
       taskset: 'taskset from util-linux 2.38.1', runc: 'runc version 1.1.5+ds1', docker: 'Docker version 20.10.24+dfsg1', runsc: 'runsc version 0.0~20221219.0', 'kata-runtime': 'kata-runtime 3.2.0', qemu: 'QEMU emulator version 7.2.15',
     },
     platforms,

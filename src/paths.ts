@@ -53,6 +53,8 @@ export const runFiles = (runDir: string) => ({
   samples: path.join(runDir, 'samples.jsonl'),
   environment: path.join(runDir, 'environment.json'),
   analysis: path.join(runDir, 'analysis.json'),
+  /** the claims file the last analysis evaluated, copied so verify can re-run that analysis exactly */
+  claims: path.join(runDir, 'claims.yaml'),
   logs: path.join(runDir, 'logs'),
   /** one line per finished instance, written after its samples (src/run/store.ts): what `run --resume` counts as done */
   completed: path.join(runDir, 'logs', 'completed.jsonl'),

@@ -43,7 +43,7 @@ export async function archiveRun(runDir: string, reportDir: string, opts: Archiv
   files.set(inArtifact.samples, rf.samples);
   files.set('run/environment.json', rf.environment);
   files.set(inArtifact.analysis, rf.analysis);
-  for (const [name, file] of [['run/experiment.yaml', rf.experiment], ['run/plan.json', rf.plan]] as const) {
+  for (const [name, file] of [['run/experiment.yaml', rf.experiment], ['run/plan.json', rf.plan], ['run/claims.yaml', rf.claims]] as const) {
     if (await isFile(file)) files.set(name, file);
     else log.warn(`${file}: missing; the artifact will not hold it`);
   }

@@ -104,7 +104,8 @@ function examine(claim: Claim, ctx: Context): Examined {
           for (const ref of c.reference) {
             if (ref === platform) continue;
             for (const r of usable(ctx, ref, m)) {
-              if (paramsKey(r) === paramsKey(s)) add(compare(s, r, { low: c.low, high: c.high }, c.label));
+              // a merged run: compare only within one host, never across
+              if (paramsKey(r) === paramsKey(s) && r.host === s.host) add(compare(s, r, { low: c.low, high: c.high }, c.label));
             }
           }
         }
@@ -119,7 +120,7 @@ function examine(claim: Claim, ctx: Context): Examined {
       for (let i = 0; i + 1 < groups.length; i++) {
         for (const a of groups[i]) {
           for (const b of groups[i + 1]) {
-            if (paramsKey(a) !== paramsKey(b)) continue;
+            if (paramsKey(a) !== paramsKey(b) || a.host !== b.host) continue;
             const bounds = a.better === 'higher' ? { low: t.factor } : { high: 1 / t.factor };
             add(compare(a, b, bounds, `${a.platform} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${b.platform}`));
           }

@@ -45,6 +45,8 @@ export interface LoadedClaims {
   /** the file relative to the project root, '/'-separated (as written into analysis.json) */
   file: string;
   sha256: string;
+  /** the file's text as read (kept with the analysis so it can be re-run) */
+  text: string;
   claims: Claim[];
 }
 
@@ -86,6 +88,11 @@ export function loadClaims(file: string = paths.claims): LoadedClaims {
   return parseClaims(text, relativeName(file));
 }
 
+/** The claims kept beside a run's analysis (runFiles().claims), recorded under the project file's name. */
+export function loadRunClaims(text: string): LoadedClaims {
+  return parseClaims(text, relativeName(paths.claims));
+}
+
 /** Validate `text` as a claims file named `file` (the name is used in messages and recorded in the result). */
 export function parseClaims(text: string, file: string): LoadedClaims {
   const lines = new LineCounter();
@@ -116,7 +123,7 @@ export function parseClaims(text: string, file: string): LoadedClaims {
     seen.add(c.id);
     checkTest(c.test, ['claims', i, 'test'], fail);
   });
-  return { file, sha256: createHash('sha256').update(text).digest('hex'), claims };
+  return { file, sha256: createHash('sha256').update(text).digest('hex'), text, claims };
 }
 
 type Fail = (where: (string | number)[], problem: string) => never;

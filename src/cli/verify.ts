@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { verifyArtifact } from '../archive/verify.ts';
 import { log } from '../log.ts';
+import { loadRunClaims } from '../claims/load.ts';
 import { analyzeRun, formatAnalysis } from '../stats/analyze.ts';
 import { UsageError, type Command } from './command.ts';
 
@@ -15,7 +16,9 @@ async function reanalyze(files: Map<string, Buffer>): Promise<Buffer> {
       mkdirSync(path.dirname(target), { recursive: true });
       writeFileSync(target, data);
     }
-    return Buffer.from(formatAnalysis(await analyzeRun(dir)));
+    // the claims that analysis evaluated, as archived beside it (older artifacts: the project's current file)
+    const kept = files.get('claims.yaml');
+    return Buffer.from(formatAnalysis(await analyzeRun(dir, { claims: kept ? loadRunClaims(kept.toString('utf8')) : undefined })));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -23,7 +26,7 @@ async function reanalyze(files: Map<string, Buffer>): Promise<Buffer> {
 
 export const verify: Command = {
   name: 'verify',
-  summary: 'Check an artifact: every hash in MANIFEST.sha256, then re-run the analysis from the raw samples and compare.',
+  summary: 'Check an artifact: every hash in MANIFEST.sha256, its bytes against a canonical re-pack, then re-run the analysis from the raw samples and compare.',
   usage: 'isobench verify ARTIFACT.tar.gz',
   help: '  ARTIFACT             an artifact.tar.gz written by `isobench archive`\n\nExit 0 when everything matches; 1 with one line per problem, naming the file.',
   options: {},

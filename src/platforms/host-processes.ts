@@ -55,10 +55,17 @@ export function withDescendants(table: ProcEntry[], roots: Iterable<number>): nu
   return [...seen].sort((a, b) => a - b);
 }
 
-/** Processes whose process group is one of these (what a command and the background children it left behind share). */
-export function inProcessGroups(table: ProcEntry[], pgids: Iterable<number>): number[] {
-  const groups = new Set(pgids);
-  return table.filter((p) => groups.has(p.pgid)).map((p) => p.pid).sort((a, b) => a - b);
+/** Live processes whose environment holds name=value (inherited by every descendant, daemons included; pid reuse cannot fake it). */
+export function processesWithEnv(name: string, value: string): number[] {
+  const needle = `${name}=${value}`;
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(needle)) out.push(Number(entry));
+    } catch { /* exited, or a kernel thread */ }
+  }
+  return out.sort((a, b) => a - b);
 }
 
 /** Parent pid of one process, if it is alive. */

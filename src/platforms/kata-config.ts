@@ -29,8 +29,11 @@ export interface KataEnv {
 }
 
 export function parseKataEnv(json: string): KataEnv {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const e = JSON.parse(json) as any;
+  const e = JSON.parse(json) as {
+    Runtime?: { Version?: { Version?: { Semver?: unknown } }; Config?: { Path?: unknown } };
+    Hypervisor?: { Path?: unknown; Version?: unknown; MachineType?: unknown; SharedFS?: unknown; VirtioFSDaemon?: unknown };
+    Host?: { VMContainerCapable?: unknown };
+  } | null;
   const str = (v: unknown) => (typeof v === 'string' && v ? v : undefined);
   return {
     runtimeVersion: str(e?.Runtime?.Version?.Version?.Semver),

@@ -2,7 +2,7 @@
 import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
 import type { Detection } from '../types.ts';
-import { kvmDeviceProblem } from './qemu-vm.ts';
+import { kvmDeviceProblem, kvmProblem } from './qemu-vm.ts';
 import type { ProbeResult } from './vm-probe.ts';
 
 export interface KvmVmm {
@@ -23,8 +23,11 @@ export function socatProblem(): string | null {
 
 export async function detectKvmVmm(v: KvmVmm): Promise<Detection> {
   const bin = which(v.binary);
+  if (!bin) {
+    const kvmHere = await kvmProblem();
+    return { available: false, reason: `${v.binary} not found on PATH: ${v.installHint}${kvmHere ? `; and ${kvmHere}` : ''}` };
+  }
   const kvm = kvmDeviceProblem();
-  if (!bin) return { available: false, reason: `${v.binary} not found on PATH: ${v.installHint}${kvm ? `; and ${kvm}` : ''}` };
   const r = await run([bin, ...v.versionArgv], { timeoutMs: 10_000 });
   const version = v.parseVersion(`${r.stdout}\n${r.stderr}`);
   if (!version) return { available: false, reason: `${bin} ${v.versionArgv.join(' ')} printed no version (exit ${r.code}): is it ${v.id}?` };

@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { run, which } from '../proc.ts';
-import { readProcTable, withDescendants } from './host-processes.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { parseCgroupMounts } from './cgroup-hybrid-fix.ts';
+import { readProcTable, withDescendants } from './host-processes.ts';
 import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
 
 export type LxcNetwork = 'none' | 'host';

@@ -1,8 +1,11 @@
 // The baseline: the command runs directly on the host, pinned to the first `cpus` cores as the paper did with taskset.
 import os from 'node:os';
-import { liveProcessGroups, run, which } from '../proc.ts';
+import { run, which } from '../proc.ts';
 import type { Instance, InstanceSpec, Platform } from '../types.ts';
-import { inProcessGroups, readProcTable } from './host-processes.ts';
+import { processesWithEnv } from './host-processes.ts';
+
+/** Set on every command a native instance runs: its processes, and whatever they leave in the background, carry it. */
+export const NATIVE_INSTANCE_ENV = 'ISOBENCH_INSTANCE';
 
 function cpuList(cpus: number): string {
   const n = Math.min(cpus, os.cpus().length);
@@ -24,32 +27,19 @@ export const native: Platform = {
   },
   async start(spec: InstanceSpec): Promise<Instance> {
     const pin = pinArgv(spec.cpus);
-    // Native has no container to name its processes: each exec gets its own process group (run() spawns detached,
-    // taskset execs in place), so the groups started here are "the instance" — with any background child they left.
-    const groups = new Set<number>();
+    // Native has no container to name its processes: the environment mark does (HAP traces them, stop ends them)
+    const mine = () => processesWithEnv(NATIVE_INSTANCE_ENV, spec.name);
     return {
       network: 'host',
       address: '127.0.0.1',
       dataPath: spec.dataDir,
-      exec(argv, opts) {
-        const before = new Set(liveProcessGroups());
-        const pending = run([...pin, ...argv], { timeoutMs: opts?.timeoutMs, env: opts?.env });
-        // run() registers the new group synchronously, so the one group that appeared is this exec's
-        for (const g of liveProcessGroups()) if (!before.has(g)) groups.add(g);
-        return pending;
-      },
-      async hostPids() {
-        return inProcessGroups(readProcTable(), groups);
-      },
+      exec: (argv, opts) => run([...pin, ...argv], { timeoutMs: opts?.timeoutMs, env: { ...opts?.env, [NATIVE_INSTANCE_ENV]: spec.name } }),
+      hostPids: async () => mine(),
       async stop() {
-        // nothing was started but what exec left running in the background (a server): end those groups, and only
-        // groups that still have members (a pgid is not reused while its group lives, a bare pid may be)
-        const table = readProcTable();
-        for (const g of groups) {
-          if (!table.some((p) => p.pgid === g)) continue;
-          try { process.kill(-g, 'SIGKILL'); } catch { /* gone meanwhile */ }
+        // nothing was started but what exec left running in the background (a server): end it
+        for (const pid of mine()) {
+          try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
         }
-        groups.clear();
       },
     };
   },

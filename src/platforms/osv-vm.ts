@@ -5,7 +5,7 @@ import { paths } from '../paths.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { firecrackerConfig, validateFirecrackerConfig } from './firecracker-config.ts';
-import { kvmDeviceProblem } from './qemu-vm.ts';
+import { kvmProblem } from './qemu-vm.ts';
 import { createTap, removeTap, type Tap } from './tap-network.ts';
 import { vmWorkDir } from './vm-instance.ts';
 
@@ -89,7 +89,7 @@ export function osvPlatform(v: OsvVmm): Platform {
       const o = osvOptions({}, v.rawImage);
       const missing: string[] = [];
       if (!which(v.binary)) missing.push(`${v.binary} not found (${v.installHint})`);
-      const kvm = kvmDeviceProblem();
+      const kvm = await kvmProblem();
       if (kvm) missing.push(kvm);
       if (!existsSync(o.image)) missing.push(`no OSv image at ${o.image}: build one with OSv's scripts/build and copy it there (docs/platforms-vm.md, "OSv"), or set options.image`);
       else if (!existsSync(o.kernel)) missing.push(`no OSv kernel at ${o.kernel} (copy OSv's build/last/loader-stripped.elf beside the image)`);

@@ -24,7 +24,7 @@ export const DEFAULT_FORWARDS = [5201, 11111, 19765, 19766];
 export interface QemuOptions {
   kernel: string;
   modules?: string;
-  network: 'user' | 'tap' | 'none';
+  network: 'auto' | 'user' | 'tap' | 'none';
   forwardPorts: number[];
   diskMiB: number;
   diskCache: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
@@ -38,8 +38,8 @@ export const qemuOptionsSchema = {
   properties: {
     kernel: { type: 'string', default: 'package', description: "'package' (the distribution's cloud kernel, fetched with apt-get download), 'host' (/boot of the running kernel), or the path of a bzImage" },
     modules: { type: 'string', description: 'lib/modules/<release> directory of the kernel given as a path (virtio drivers built as modules)' },
-    network: { enum: ['user', 'tap', 'none'], default: 'user', description: "'user': QEMU user-mode networking with forwarded ports; 'tap': a TAP device on a host bridge (as the paper); 'none'" },
-    forwardPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, default: DEFAULT_FORWARDS, description: 'guest TCP ports reachable from the host with user-mode networking' },
+    network: { enum: ['auto', 'tap', 'user', 'none'], default: 'auto', description: "'tap': a TAP device on a host bridge, as the paper; 'user': QEMU user-mode networking with forwarded ports; 'auto': tap where the host allows it (root, /dev/net/tun), else user; 'none'" },
+    forwardPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, default: DEFAULT_FORWARDS, description: 'guest ports (TCP and UDP) reachable from the host with user-mode networking; the same host port when free, else another (Instance.ports)' },
     diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the virtio-blk data disk (a sparse ext4 file on real disk, mounted at /data)' },
     diskCache: { enum: ['none', 'writeback', 'writethrough', 'directsync', 'unsafe'], default: 'none', description: "QEMU's cache mode for the data disk ('none' = O_DIRECT on the host)" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 120, description: 'seconds for the guest agent to answer' },
@@ -51,7 +51,7 @@ export function qemuOptions(o: Record<string, unknown>): QemuOptions {
   return {
     kernel: (o.kernel as string) ?? 'package',
     modules: o.modules as string | undefined,
-    network: (o.network as QemuOptions['network']) ?? 'user',
+    network: (o.network as QemuOptions['network']) ?? 'auto',
     forwardPorts: (o.forwardPorts as number[]) ?? DEFAULT_FORWARDS,
     diskMiB: (o.diskMiB as number) ?? 8192,
     diskCache: (o.diskCache as QemuOptions['diskCache']) ?? 'none',
@@ -101,7 +101,7 @@ export function qemuArgv(l: QemuLaunchSpec): string[] {
   }
   const nic = mmio ? 'virtio-net-device' : 'virtio-net-pci';
   if (l.net.mode === 'user') {
-    const fwd = l.net.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest}`).join('');
+    const fwd = l.net.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.host}-:${f.guest},hostfwd=udp:127.0.0.1:${f.host}-:${f.guest}`).join('');
     argv.push('-netdev', `user,id=net0${fwd}`, '-device', `${nic},netdev=net0`);
   } else if (l.net.mode === 'tap') {
     argv.push('-netdev', `tap,id=net0,ifname=${l.net.ifname},script=no,downscript=no${l.net.vhost ? ',vhost=on' : ''}`,
@@ -147,15 +147,31 @@ export async function probeQemu(accel: Accel, kernel: GuestKernel, version: stri
 }
 
 /**
- * microvm has no HPET or PM timer, so under TCG the guest's TSC calibration against the PIT fails when the host is busy and
- * the boot hangs; the frequency the pc-machine probe guest measured (against HPET) is passed instead. KVM guests use kvm-clock.
+ * Clock arguments for a TCG guest. Its TSC is the host's TSC (constant here), but the kernel's clocksource watchdog compares
+ * it with PIT-driven jiffies, whose ticks TCG delivers late under load, and then demotes the TSC to 4 ms jiffies (fio saw
+ * latencies of 0 or 4 ms): tsc=reliable keeps the TSC. microvm also has no HPET or PM timer, so its boot-time calibration
+ * against the PIT fails on a busy host and the boot hangs: the frequency the pc-machine probe guest measured is passed.
+ * KVM guests use kvm-clock and get nothing.
  */
-async function microvmTscArgs(v: QemuVariant, kernel: GuestKernel): Promise<string[]> {
-  if (v.machine !== 'microvm' || v.accel !== 'tcg') return [];
+async function tcgClockArgs(v: QemuVariant, kernel: GuestKernel): Promise<string[]> {
+  if (v.accel !== 'tcg') return [];
+  if (v.machine !== 'microvm') return ['tsc=reliable'];
   const version = await qemuVersion();
   const probe = version ? await probeQemu('tcg', kernel, version) : undefined;
   if (!probe?.tscMHz) throw new Error(`${v.id}: the probe guest reported no TSC frequency, which microvm needs under TCG${probe ? ` (see ${probe.file})` : ''}`);
-  return [`tsc_early_khz=${Math.round(probe.tscMHz * 1000)}`];
+  return ['tsc=reliable', `tsc_early_khz=${Math.round(probe.tscMHz * 1000)}`];
+}
+
+/** Why KVM cannot run guests here: no usable /dev/kvm, or QEMU's KVM probe guest did not boot (cached); null when it can, or cannot be checked. */
+export async function kvmProblem(): Promise<string | null> {
+  const dev = kvmDeviceProblem();
+  if (dev) return dev;
+  const version = await qemuVersion();
+  if (!version) return null;
+  let kernel: GuestKernel;
+  try { kernel = await guestKernel('package'); } catch { return null; }
+  const p = await probeQemu('kvm', kernel, version);
+  return p.ok ? null : `/dev/kvm exists but a test guest does not boot under KVM (QEMU probe: ${p.reason}; ${p.file}): run on bare metal or in a VM with nested virtualization`;
 }
 
 export interface QemuVariant {
@@ -211,6 +227,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
     async start(spec: InstanceSpec): Promise<Instance> {
       const o = qemuOptions(spec.options);
       if (o.network === 'tap' && tapUnavailable()) throw new Error(`${v.id}: options.network 'tap': ${tapUnavailable()}`);
+      const mode = o.network === 'auto' ? (tapUnavailable() ? 'user' : 'tap') : o.network;
       const guest = await prepareGuest(spec, o.kernel, o.modules);
       const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
       const vmmLog = path.join(spec.logDir, `${spec.name}.qemu.log`);
@@ -225,14 +242,14 @@ export function qemuPlatform(v: QemuVariant): Platform {
         let address: string | undefined;
         let ports: Record<number, number> | undefined;
         let ip: { address?: string; gateway?: string } = {};
-        if (o.network === 'user') {
+        if (mode === 'user') {
           const forwards = [];
-          for (const guestPort of o.forwardPorts) forwards.push({ guest: guestPort, host: await freePort() });
+          for (const guestPort of o.forwardPorts) forwards.push({ guest: guestPort, host: await freePort(guestPort) });
           net = { mode: 'user', forwards };
           address = '127.0.0.1';
           ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));
           ip = { address: '10.0.2.15/24', gateway: '10.0.2.2' }; // QEMU's user-mode network defaults
-        } else if (o.network === 'tap') {
+        } else if (mode === 'tap') {
           const tap = await createTap(v.id, spec.name);
           cleanup.push(() => removeTap(tap.name));
           net = { mode: 'tap', ifname: tap.name, mac: tap.mac, vhost: v.accel === 'kvm' && existsSync('/dev/vhost-net') };
@@ -240,12 +257,12 @@ export function qemuPlatform(v: QemuVariant): Platform {
           ip = { address: tap.guestCidr, gateway: tap.gateway };
         }
         const channelSocket = path.join(workDir, 'agent.sock');
-        const cmdline = guestCmdline({ channel: 'ttyS1', dataDevice: disk ? 'vda' : undefined, ...ip }, 'ttyS0', await microvmTscArgs(v, guest.kernel));
+        const cmdline = guestCmdline({ channel: 'ttyS1', dataDevice: disk ? 'vda' : undefined, ...ip }, 'ttyS0', await tcgClockArgs(v, guest.kernel));
         const argv = qemuArgv({
           name: spec.name, accel: v.accel, machine: v.machine, cpus: spec.cpus, memoryMiB: spec.memoryMiB, cpuModel: o.cpuModel,
           kernel: guest.kernel.image, initrd: guest.initramfs.file, cmdline, consoleLog, channelSocket, disk, net,
         });
-        const network: NetworkMode = o.network;
+        const network: NetworkMode = mode;
         return launchVm({
           platform: v.id, argv, workDir, consoleLog, vmmLog, bootTimeoutMs: o.bootTimeout * 1000,
           channel: { socketPath: channelSocket, label: `${v.id}:${spec.name}` },

@@ -1,5 +1,6 @@
 // What every VM platform shares: the guest image, the VMM process, the agent channel, and a stop that leaves nothing behind.
 import { promises as fsp, existsSync, mkdtempSync } from 'node:fs';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,16 +42,48 @@ export async function prepareGuest(spec: InstanceSpec, kernelChoice: KernelChoic
   return { kernel, initramfs };
 }
 
-/** A TCP port on 127.0.0.1 that is free right now (for user-mode networking's forwards). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+function tcpFree(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
+    srv.once('error', () => resolve(null));
+    srv.listen(port, '127.0.0.1', () => {
+      const got = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(got));
     });
   });
+}
+
+function udpFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = dgram.createSocket('udp4');
+    sock.once('error', () => { sock.close(); resolve(false); });
+    sock.bind(port, '127.0.0.1', () => sock.close(() => resolve(true)));
+  });
+}
+
+/** a port free for both TCP and UDP (QEMU forwards both), or null */
+async function listenOn(port: number): Promise<number | null> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const got = await tcpFree(port);
+    if (got === null) return null;
+    if (await udpFree(got)) return got;
+    if (port !== 0) return null;
+  }
+  return null;
+}
+
+/**
+ * A port on 127.0.0.1 free for TCP and UDP right now, for user-mode networking's forwards: the guest's own port number when
+ * free (so a workload that ignores Instance.ports still reaches the guest), else any.
+ */
+export async function freePort(preferred?: number): Promise<number> {
+  if (preferred) {
+    const same = await listenOn(preferred);
+    if (same) return same;
+  }
+  const any = await listenOn(0);
+  if (!any) throw new Error('no free TCP port on 127.0.0.1');
+  return any;
 }
 
 /** A private directory for sockets and VMM files; short, because unix socket paths are limited to 107 bytes. */

@@ -313,6 +313,8 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
 
   const cellsById = new Map<string, Cell>(plan.cells.map((c) => [c.id, c]));
   const runnable = pending.filter((o) => s.prepared.has(cellsById.get(o.cell)!.platform));
+  const notHere = [...new Set(pending.filter((o) => !s.prepared.has(cellsById.get(o.cell)!.platform)).map((o) => cellsById.get(o.cell)!.platform))];
+  if (notHere.length > 0) log.info(`  ${pending.length - runnable.length} instance(s) not run: ${notHere.join(', ')} not available here`);
   const retries = runnable.filter((o) => o.retry).length;
   log.step(`running ${runnable.length} instances${retries ? ` (${retries} retried)` : ''} (${plan.cells.length} cells x ${exp.repetitions.instances} instances, ${exp.repetitions.iterations} iteration(s) each; order seeded with ${exp.seed})`);
   const t0 = Date.now();

@@ -2,7 +2,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { evaluateClaims } from '../claims/evaluate.ts';
-import { loadClaims } from '../claims/load.ts';
+import { loadClaims, type LoadedClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
 import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample } from '../types.ts';
@@ -216,7 +216,8 @@ function repetitionsFrom(plan: Plan, samples: readonly Sample[]): { instances: n
   return { instances: Math.max(0, ...perCell.values()), iterations };
 }
 
-export async function analyzeRun(runDir: string): Promise<Analysis> {
+/** claims: the claims to evaluate (default: the project's data/paper/claims.yaml as it is now). */
+export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims } = {}): Promise<Analysis> {
   const files = runFiles(runDir);
   const [samples, plan, env, experiment] = await Promise.all([
     readSamplesFile(files.samples),
@@ -225,7 +226,7 @@ export async function analyzeRun(runDir: string): Promise<Analysis> {
     readExperimentMeta(files.experiment),
   ]);
   const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir) });
-  analysis.claims = evaluateClaims(analysis, env, loadClaims());
+  analysis.claims = evaluateClaims(analysis, env, opts.claims ?? loadClaims());
   return analysis;
 }
 
@@ -236,10 +237,13 @@ export function formatAnalysis(analysis: Analysis): string {
 
 /** Analyse a run and write its analysis.json (via a temporary file, so a reader never sees half a file); returns the path. */
 export async function writeAnalysis(runDir: string): Promise<string> {
-  const file = runFiles(runDir).analysis;
-  const text = formatAnalysis(await analyzeRun(runDir));
-  const tmp = `${file}.tmp`;
-  await writeFile(tmp, text);
-  await rename(tmp, file);
-  return file;
+  const files = runFiles(runDir);
+  const claims = loadClaims();
+  const text = formatAnalysis(await analyzeRun(runDir, { claims }));
+  // the claims evaluated are kept beside the analysis, so `verify` can re-run exactly this analysis later
+  await writeFile(`${files.claims}.tmp`, claims.text);
+  await rename(`${files.claims}.tmp`, files.claims);
+  await writeFile(`${files.analysis}.tmp`, text);
+  await rename(`${files.analysis}.tmp`, files.analysis);
+  return files.analysis;
 }

@@ -48,6 +48,8 @@ export interface HapResult {
   functions: string[];
   exact: boolean;
   note: string;
+  /** the host-side tracing, as commands or tracefs writes (for the log) */
+  tracer: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -65,6 +67,7 @@ async function traceKernelFunctions(p: HapParams, pids: () => Promise<number[]>)
     return {
       functions: [...c.functions].sort(),
       exact: true,
+      tracer: `tracefs instance: set_ftrace_pid=${listed.join(' ')} (their threads), options/function-fork=1, options/irq-info=1, current_tracer=function, buffer_size_kb=${p.ftraceBufferKb}, tracing_on for ${p.durationS} s, then read trace`,
       note: `exact: ftrace function tracer on ${listed.length} host pids and their children for ${p.durationS} s; ${c.entries} entries, ${c.interruptEntries} in interrupt context left out${lost}${unflagged}`,
     };
   }
@@ -77,6 +80,7 @@ async function traceKernelFunctions(p: HapParams, pids: () => Promise<number[]>)
   return {
     functions: [...s.functions].sort(),
     exact: false,
+    tracer: `${formatArgv(s.recordArgv)}; perf script -F comm,pid,tid,ip,sym,dso`,
     note: `sampled approximation: perf cpu-clock ${p.perfFrequencyHz} Hz for ${p.durationS} s, call chains, on ${s.pids.length} host pids and their children; ${s.samples} samples, ${s.kernelSamples} with kernel frames, ${s.interruptSamples} with interrupt frames cut${unknown}; ftrace function tracer ${p.method === 'perf' ? 'not tried (method: perf)' : `refused: ${refusal}`}`,
   };
 }
@@ -110,13 +114,13 @@ export const hap: Workload = {
     if (!hostPids) throw new WorkloadError("this platform does not expose its host processes (Instance.hostPids); HAP not measurable");
     const before = new Set(await hostPids());
     const t0 = Date.now();
-    let settled: { ok: boolean; error?: unknown } | undefined;
+    let settled = false;
     const argv = hapWorkloadArgv(p, instance.dataPath ?? '/tmp');
     const work = instance.exec(argv, { timeoutMs: (workloadSeconds(p) + 120) * 1000 });
-    work.then((r) => { settled = { ok: r.code === 0, error: r.stderr }; }, (e) => { settled = { ok: false, error: e }; });
+    work.then(() => { settled = true; }, () => { settled = true; });
     // the workload's processes appear as host processes on containers and native; inside gVisor or a VM they do not,
     // and the platform's own processes (sandbox, VMM) are what run it, so waiting is bounded
-    for (let waited = 0; waited < (p.attachS * 1000) / 2 && !settled; waited += 50) {
+    while (!settled && Date.now() - t0 < (p.attachS * 1000) / 2) {
       if ((await hostPids()).some((pid) => !before.has(pid))) break;
       await sleep(50);
     }
@@ -125,7 +129,13 @@ export const hap: Workload = {
       const r = await work;
       throw new WorkloadError(`hap: the fixed workload ended before tracing began (exit ${r.code ?? r.signal}): ${r.stderr.trim().split('\n').slice(-2).join(' | ')}`, r.stdout + r.stderr);
     }
-    const result = await traceKernelFunctions(p, hostPids);
+    let result: HapResult;
+    try {
+      result = await traceKernelFunctions(p, hostPids);
+    } catch (e) {
+      await work.catch(() => undefined); // the next iteration must not overlap this one's workload
+      throw e;
+    }
     const window = (Date.now() - t0) / 1000;
     const r = await work;
     if (r.timedOut || r.code !== 0) {
@@ -135,7 +145,7 @@ export const hap: Workload = {
       throw new WorkloadError(`hap: tracing ended ${window.toFixed(1)} s after the workload started, after its ${workloadSeconds(p)} s: raise attachS`);
     }
     if (!result.functions.length) throw new WorkloadError(`hap: no kernel function observed (${result.note})`);
-    ctx.log?.(`# hap: ${result.functions.length} distinct kernel functions — ${result.note}\n# hap workload: ${formatArgv(argv)}\n--- hap functions\n${result.functions.join('\n')}\n`);
+    ctx.log?.(`# hap: ${result.functions.length} distinct kernel functions — ${result.note}\n# hap workload: ${formatArgv(argv)}\n# hap tracer: ${result.tracer}\n--- hap functions\n${result.functions.join('\n')}\n`);
     return [
       { name: 'functions', value: result.functions.length, unit: 'functions', better: 'lower', note: result.note },
       { name: 'method_exact', value: result.exact ? 1 : 0, unit: 'flag', better: 'higher', note: result.note },

@@ -54,13 +54,15 @@ export function parseSockperf(output: string): RrLatency {
     throw new WorkloadError('sockperf printed no "Summary: Round trip" line (run without --full-rtt, or incomplete)', output);
   }
   const percentile = (q: string): number => {
-    const m = new RegExp(`percentile ${q.replace('.', '\\.')} =\\s*([0-9]+(?:\\.[0-9]+)?)\\s*$`, 'm').exec(text);
+    // a whole line only (the newline included): a report cut inside the number must not give a shorter number
+    const m = new RegExp(`percentile ${q.replace('.', '\\.')} =[ \\t]*([0-9]+(?:\\.[0-9]+)?)[ \\t]*\\r?\\n`).exec(text);
     if (!m) throw new WorkloadError(`sockperf printed no "percentile ${q}" line (incomplete report)`, output);
     return Number(m[1]);
   };
   const total = /Total (\d+) observations/.exec(text);
   if (!total || Number(total[1]) === 0) throw new WorkloadError('sockperf reported no observations', output);
   const r = { p50: percentile('50.000'), p90: percentile('90.000'), p99: percentile('99.000'), observations: Number(total[1]) };
+  if (!/<MIN> observation =\s*[0-9.]+/.test(text)) throw new WorkloadError('sockperf report ends before its "<MIN> observation" line (incomplete)', output);
   if (!(r.p50 > 0 && r.p50 <= r.p90 && r.p90 <= r.p99)) throw new WorkloadError(`sockperf percentiles out of order: ${JSON.stringify(r)}`, output);
   return r;
 }
@@ -110,6 +112,9 @@ export const latencyRr: Workload = {
           parseSockperf(probe.stdout + probe.stderr);
           break;
         } catch (e) {
+          if ((await instance.exec(['kill', '-0', serverPid], { timeoutMs: 30_000 })).code !== 0) {
+            throw new WorkloadError(`sockperf server (pid ${serverPid} in the instance) exited at once: is port ${p.port}/${p.protocol} in use?`, probe.stdout + probe.stderr);
+          }
           if (Date.now() > deadline) throw new WorkloadError(`sockperf server at ${instance.address}:${hostPort} did not answer within ${p.serverWaitS} s (${attempt} probes): ${(e as Error).message}`, probe.stdout + probe.stderr);
           await sleep(250);
         }

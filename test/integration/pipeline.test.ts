@@ -23,7 +23,7 @@ test('a malformed experiment is refused with exit 2, naming the field, and nothi
 });
 
 test('--help works for every command', async () => {
-  for (const c of ['run', 'analyze', 'report', 'archive', 'reproduce', 'doctor', 'setup', 'verify']) {
+  for (const c of ['run', 'analyze', 'report', 'archive', 'reproduce', 'doctor', 'setup', 'verify', 'merge']) {
     const r = await cli(c, '--help');
     assert.is(r.code, 0, `${c} --help: ${r.stderr}`);
     assert.match(r.stdout, /Usage: isobench/);

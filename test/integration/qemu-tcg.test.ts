@@ -8,7 +8,9 @@ import { guestKernel, guestVmlinux } from '../../src/images/guest-kernel.ts';
 import { buildRootfs } from '../../src/images/rootfs.ts';
 import { qemuTcg } from '../../src/platforms/qemu-tcg.ts';
 import { qemuTcgMicrovm } from '../../src/platforms/qemu-tcg-microvm.ts';
+import { BRIDGE, HOST_ADDRESS, tapUnavailable } from '../../src/platforms/tap-network.ts';
 import { PROBE_MARKER, probeInitramfs } from '../../src/platforms/vm-probe.ts';
+import { undoHostChanges } from '../../src/run/host-changes.ts';
 import { run, which } from '../../src/proc.ts';
 import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
 
@@ -30,8 +32,9 @@ function processesOf(name: string): number[] {
   return out;
 }
 const vmDirs = () => readdirSync(os.tmpdir()).filter((n) => n.startsWith('isobench-vm-'));
+const taps = async () => ((await run(['ip', '-o', 'link', 'show'], { timeoutMs: 10_000 })).stdout.match(/\bibt[0-9a-f]+\b/g) ?? []).sort();
 
-function spec(name: string, options: Record<string, unknown> = {}): InstanceSpec {
+function spec(name: string, options: Record<string, unknown> = { network: 'user' }): InstanceSpec {
   const dataDir = path.join(tmp, 'scratch', name);
   const logDir = path.join(tmp, 'logs');
   mkdirSync(dataDir, { recursive: true });
@@ -47,15 +50,17 @@ test.before(async () => {
   if (!which('apt-get')) { skip = 'no apt-get to fetch the guest kernel package'; return; }
   rootfs = await buildRootfs(['sysbench']);
 });
-test.after(() => {
+test.after(async () => {
+  await undoHostChanges();
   if (saved === undefined) delete process.env.ISOBENCH_DATA;
   else process.env.ISOBENCH_DATA = saved;
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function lifecycle(platform: Platform, name: string, more?: (inst: Instance) => Promise<void>) {
+async function lifecycle(platform: Platform, name: string, options: Record<string, unknown>, more?: (inst: Instance) => Promise<void>) {
   const before = vmDirs();
-  const s = spec(name);
+  const tapsBefore = await taps();
+  const s = spec(name, options);
   const t0 = Date.now();
   const inst = await platform.start(s);
   const bootMs = Date.now() - t0;
@@ -70,14 +75,22 @@ async function lifecycle(platform: Platform, name: string, more?: (inst: Instanc
     assert.is(w.code, 0, w.stderr);
     assert.match(w.stdout, /^it's data\n\/dev\/vda \/data ext4 /);
     assert.is(inst.dataPath, '/data');
-    assert.is(inst.network, 'user');
-    assert.is(inst.address, '127.0.0.1');
-    assert.ok(inst.ports?.[5201] && inst.ports[5201] !== 5201, 'iperf3 port forwarded to a free host port');
+    if (options.network === 'user') {
+      assert.is(inst.network, 'user');
+      assert.is(inst.address, '127.0.0.1');
+      assert.ok(inst.ports?.[5201], 'iperf3 port forwarded to a free host port');
+    } else {
+      assert.is(inst.network, 'tap');
+      assert.match(inst.address ?? '', /^10\.213\.7\.\d+$/);
+      const ping = await inst.exec(['busybox', 'ping', '-c', '1', '-W', '5', HOST_ADDRESS], { timeoutMs: 15_000 });
+      assert.is(ping.code, 0, `the guest reaches the host over TAP and the bridge: ${ping.stdout}${ping.stderr}`);
+    }
     await more?.(inst);
   } finally {
     await inst.stop();
   }
   assert.equal(processesOf(name), [], 'no VMM process left');
+  assert.equal(await taps(), tapsBefore, 'no TAP device left');
   assert.equal(vmDirs().filter((d) => !before.includes(d)), [], 'work directory (sockets) removed');
   assert.equal(readdirSync(s.dataDir!), [], 'data disk image removed');
   assert.ok(existsSync(path.join(s.logDir, `${name}.console.log`)), 'console log kept');
@@ -86,7 +99,7 @@ async function lifecycle(platform: Platform, name: string, more?: (inst: Instanc
 
 test('qemu-tcg (pc): boot, run commands with their exit codes, write to the data disk, time out a command, stop leaving nothing', async () => {
   if (skip) { console.log(`skip: ${skip}`); return; }
-  const ms = await lifecycle(qemuTcg, 'isobench-test-pc', async (inst) => {
+  const ms = await lifecycle(qemuTcg, 'isobench-test-pc', { network: 'user' }, async (inst) => {
     // a command past its timeout is killed in the guest, and the instance stays usable
     const r = await inst.exec(['sleep', '30'], { timeoutMs: 1_000 });
     assert.is(r.timedOut, true);
@@ -97,15 +110,20 @@ test('qemu-tcg (pc): boot, run commands with their exit codes, write to the data
   assert.ok(ms < 60_000, `boot took ${ms} ms`);
 });
 
-test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio)', async () => {
+test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio), with TAP + bridge networking where the host allows', async () => {
   if (skip) { console.log(`skip: ${skip}`); return; }
-  await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm');
+  const why = tapUnavailable();
+  if (why) console.log(`note: TAP networking unavailable here (${why}); microvm runs with user-mode networking`);
+  await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm', { network: why ? 'user' : 'tap' });
+  await undoHostChanges();
+  const links = (await run(['ip', '-o', 'link', 'show'], { timeoutMs: 10_000 })).stdout;
+  assert.not.match(links, new RegExp(`\\b${BRIDGE}\\b`), 'the bridge is removed when host changes are undone');
 });
 
 test('a guest that does not come up in time is killed; the error carries the console; nothing is left', async () => {
   if (skip) { console.log(`skip: ${skip}`); return; }
   const before = vmDirs();
-  const s = spec('isobench-test-hang', { bootTimeout: 1 }); // below the ~2-3 s a TCG boot takes
+  const s = spec('isobench-test-hang', { bootTimeout: 1, network: 'user' }); // below the ~2-3 s a TCG boot takes
   try {
     await qemuTcg.start(s);
     assert.unreachable('started within 1 s');

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Browser } from 'puppeteer-core';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { run, which } from '../../src/proc.ts';
@@ -9,96 +10,169 @@ import { findChromium, withBrowser } from '../../src/report/browser.ts';
 import { renderReport } from '../../src/report/index.ts';
 import { readPdfInfo } from '../../src/report/pdf.ts';
 
-const fixture = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
-const SECTIONS = ['Summary', 'Host and platforms', 'Results', 'Methods', 'What was not run, and why'];
+const quick = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
+const area = fileURLToPath(new URL('../fixtures/runs/area-example', import.meta.url));
+const SECTIONS = ['Summary', 'Host and platforms', 'CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)', 'Applications',
+  'What was not run, and why', 'Threats to validity', 'Methods', 'Appendix: every figure and its samples'];
 
 const profiles = () => readdirSync(os.tmpdir()).filter((f) => f.startsWith('isobench-chromium-'));
+
+interface PageFacts {
+  problems: string[];
+  h2: string[];
+  scripts: number;
+  figures: { id: string; label: string; width: number; height: number; marks: number }[];
+  /** chart labels that overlap another label or stick out of their chart */
+  labelClashes: string[];
+}
+
+/** Opens a page in Chromium and collects what a reader would notice: errors, sections, charts, clashing labels. */
+async function inspect(browser: Browser, url: string): Promise<PageFacts> {
+  const problems: string[] = [];
+  const page = await browser.newPage();
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${String(e)}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => { if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) problems.push(`network request: ${r.url()}`); });
+  await page.setViewport({ width: 1200, height: 900 });
+  const response = await page.goto(url, { waitUntil: 'load' });
+  if (!response?.ok()) problems.push(`${url} did not load`);
+  const facts = await page.evaluate(() => {
+    const clashes: string[] = [];
+    const figures = [...document.querySelectorAll('figure.chart')].map((fig) => {
+      const svg = fig.querySelector('svg');
+      const frame = svg?.getBoundingClientRect();
+      const boxes: { text: string; r: DOMRect }[] = [];
+      for (const t of fig.querySelectorAll('svg text')) {
+        const r = t.getBoundingClientRect();
+        const text = t.textContent ?? '';
+        if (!text.trim() || r.width === 0) continue;
+        // the white halo under a value label is the same text in the same place
+        if (boxes.some((b) => b.text === text && Math.abs(b.r.x - r.x) < 0.5 && Math.abs(b.r.y - r.y) < 0.5)) continue;
+        boxes.push({ text, r });
+      }
+      for (const b of boxes) {
+        if (frame && (b.r.left < frame.left - 0.5 || b.r.right > frame.right + 0.5 || b.r.top < frame.top - 0.5 || b.r.bottom > frame.bottom + 0.5)) clashes.push(`${fig.id}: '${b.text}' sticks out of the chart`);
+      }
+      for (let i = 0; i < boxes.length; i++) {
+        for (let j = i + 1; j < boxes.length; j++) {
+          const a = boxes[i].r;
+          const c = boxes[j].r;
+          const w = Math.min(a.right, c.right) - Math.max(a.left, c.left);
+          const h = Math.min(a.bottom, c.bottom) - Math.max(a.top, c.top);
+          if (w > 1 && h > 1) clashes.push(`${fig.id}: '${boxes[i].text}' overlaps '${boxes[j].text}'`);
+        }
+      }
+      return {
+        id: fig.id,
+        label: fig.querySelector('[role="img"]')?.getAttribute('aria-label') ?? '',
+        width: frame?.width ?? 0,
+        height: frame?.height ?? 0,
+        marks: svg?.querySelectorAll('path').length ?? 0,
+      };
+    });
+    return {
+      h2: [...document.querySelectorAll('h2')].map((h) => h.textContent ?? ''),
+      scripts: document.scripts.length,
+      figures,
+      labelClashes: clashes,
+    };
+  });
+  await page.close();
+  return { problems, ...facts };
+}
+
+async function pdfText(pdf: string): Promise<string | null> {
+  if (!which('pdftotext')) {
+    console.log('skip: PDF text check: pdftotext not found (apt-get install poppler-utils)');
+    return null;
+  }
+  const r = await run(['pdftotext', '-layout', pdf, '-'], { timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stderr);
+  return r.stdout.replace(/\s+/g, ' ');
+}
 
 if (!findChromium()) {
   console.log('skip: report-browser: chromium not found (apt-get install chromium, or set ISOBENCH_CHROMIUM)');
 } else {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'isobench-report-'));
-  const again = mkdtempSync(path.join(os.tmpdir(), 'isobench-report-'));
-  let rendered: { html: string; pdf?: string };
+  const dirs = { quick: '', area: '', again: '' };
+  const out: Record<string, { html: string; pdf?: string }> = {};
   const profilesBefore = profiles();
 
   test.before(async () => {
-    rendered = await renderReport(fixture, out);
+    for (const k of Object.keys(dirs) as (keyof typeof dirs)[]) dirs[k] = mkdtempSync(path.join(os.tmpdir(), 'isobench-report-'));
+    out.quick = await renderReport(quick, dirs.quick);
+    out.area = await renderReport(area, dirs.area);
+    out.again = await renderReport(area, dirs.again);
   });
   test.after(() => {
-    rmSync(out, { recursive: true, force: true });
-    rmSync(again, { recursive: true, force: true });
+    for (const d of Object.values(dirs)) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  test('writes index.html, charts as .vl.json and .svg, summary.csv and report.pdf', () => {
-    assert.is(rendered.html, path.join(out, 'index.html'));
-    assert.is(rendered.pdf, path.join(out, 'report.pdf'));
-    assert.equal(readdirSync(path.join(out, 'charts')).sort(), [
-      'sysbench-cpu-default-events-per-s-ratio.svg',
-      'sysbench-cpu-default-events-per-s-ratio.vl.json',
-      'sysbench-cpu-default-events-per-s.svg',
-      'sysbench-cpu-default-events-per-s.vl.json',
-    ]);
-    const spec = JSON.parse(readFileSync(path.join(out, 'charts', 'sysbench-cpu-default-events-per-s.vl.json'), 'utf8'));
+  test('writes index.html, charts as .vl.json and .svg, summary.csv, claims.csv, verdicts.json and report.pdf', () => {
+    assert.is(out.quick.html, path.join(dirs.quick, 'index.html'));
+    assert.is(out.quick.pdf, path.join(dirs.quick, 'report.pdf'));
+    assert.equal(readdirSync(dirs.quick).sort(), ['charts', 'claims.csv', 'index.html', 'report.pdf', 'summary.csv', 'verdicts.json']);
+    assert.equal(readdirSync(path.join(dirs.quick, 'charts')).sort(), ['sysbench-cpu-default-ratio.svg', 'sysbench-cpu-default-ratio.vl.json']);
+    const spec = JSON.parse(readFileSync(path.join(dirs.quick, 'charts', 'sysbench-cpu-default-ratio.vl.json'), 'utf8'));
     assert.ok(spec.layer.some((l: any) => l.mark.type === 'errorbar'));
-    assert.match(readFileSync(path.join(out, 'summary.csv'), 'utf8'), /^workload,job,metric/);
+    assert.is(readdirSync(path.join(dirs.area, 'charts')).filter((f) => f.endsWith('.vl.json')).length, 16);
+    assert.match(readFileSync(path.join(dirs.area, 'claims.csv'), 'utf8'), /^id,area,verdict,/);
+    assert.is(JSON.parse(readFileSync(path.join(dirs.area, 'verdicts.json'), 'utf8')).claims.verdicts.length, 20);
   });
 
-  test('Chromium shows the page with no console errors and no network requests', async () => {
-    const problems: string[] = [];
-    const facts = await withBrowser(async (browser) => {
-      const page = await browser.newPage();
-      page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`); });
-      page.on('pageerror', (e) => problems.push(`page error: ${String(e)}`));
-      page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-      page.on('request', (r) => { if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`); });
-      const response = await page.goto(pathToFileURL(rendered.html).href, { waitUntil: 'load' });
-      assert.ok(response?.ok(), 'index.html loads');
-      return page.evaluate(() => ({
-        figures: [...document.querySelectorAll('figure[role="img"]')].map((f) => ({
-          label: f.getAttribute('aria-label') ?? '',
-          svgWidth: f.querySelector('svg')?.getBoundingClientRect().width ?? 0,
-          svgHeight: f.querySelector('svg')?.getBoundingClientRect().height ?? 0,
-        })),
-        h2: [...document.querySelectorAll('h2')].map((h) => h.textContent ?? ''),
-        scripts: document.scripts.length,
-      }));
-    });
-    assert.equal(problems, []);
-    assert.is(facts.scripts, 0);
-    assert.is(facts.figures.length, 2);
-    for (const f of facts.figures) {
-      assert.ok(f.label.length > 40, 'figure has a text alternative');
-      assert.ok(f.svgWidth > 200 && f.svgHeight > 50, `chart is drawn at a readable size (${f.svgWidth}x${f.svgHeight})`);
+  test('the label check finds labels that overlap (it can fail)', async () => {
+    const clash = `<!DOCTYPE html><html><body><figure class="chart" id="f"><svg width="200" height="50"><text x="10" y="20">native</text><text x="14" y="22">runc</text></svg></figure></body></html>`;
+    const facts = await withBrowser((b) => inspect(b, `data:text/html,${encodeURIComponent(clash)}`));
+    assert.equal(facts.labelClashes, ["f: 'native' overlaps 'runc'"]);
+  });
+
+  test('Chromium shows both reports with no console errors, no requests, every chart drawn, no clashing labels', async () => {
+    const [q, a] = await withBrowser(async (b) => [await inspect(b, pathToFileURL(out.quick.html).href), await inspect(b, pathToFileURL(out.area.html).href)]);
+    for (const facts of [q, a]) {
+      assert.equal(facts.problems, []);
+      assert.is(facts.scripts, 0);
+      assert.equal(facts.h2.map((h) => h.replace(/^\w+\s*/, '')), SECTIONS);
+      assert.equal(facts.labelClashes, []);
+      for (const f of facts.figures) {
+        assert.ok(f.label.length > 40, `${f.id} has a text alternative`);
+        assert.ok(f.width > 300 && f.height > 80, `${f.id} is drawn at a readable size (${f.width}x${f.height})`);
+        assert.ok(f.marks > 10, `${f.id} has marks (${f.marks} paths)`);
+      }
     }
-    assert.equal(facts.h2.map((h) => h.replace(/^\d\s*/, '')), SECTIONS);
+    assert.is(q.figures.length, 1);
+    assert.is(a.figures.length, 16);
   });
 
-  test('report.pdf is A4 with the section titles and platform names in its text, and fixed metadata', async () => {
-    const pdf = rendered.pdf!;
+  test('report.pdf is A4 with page numbers, fixed metadata, the area sections and the verdicts in its text', async () => {
+    const pdf = out.area.pdf!;
     assert.ok(existsSync(pdf));
     assert.is(readFileSync(pdf).subarray(0, 5).toString(), '%PDF-');
     const info = await readPdfInfo(pdf);
     assert.is(info.author, 'isobench');
-    assert.match(info.title ?? '', /isobench report: quick/);
-    assert.is(info.creationDate?.toISOString(), '2026-11-26T10:18:21.000Z');
-    assert.is(info.modificationDate?.toISOString(), '2026-11-26T10:18:21.000Z');
-    if (!which('pdftotext')) {
-      console.log('skip: PDF text check: pdftotext not found (apt-get install poppler-utils)');
-      return;
-    }
-    const r = await run(['pdftotext', '-layout', pdf, '-'], { timeoutMs: 30_000 });
-    assert.is(r.code, 0, r.stderr);
-    const text = r.stdout.replace(/\s+/g, ' ');
-    for (const s of [...SECTIONS, 'native', 'runc', 'gvisor-kvm', 'Figure 1.', 'Table 4.', 'page 1 of']) assert.ok(text.includes(s), `PDF text contains '${s}'`);
-    const info2 = await run(['pdfinfo', pdf], { timeoutMs: 30_000 });
-    if (info2.code === 0) assert.match(info2.stdout, /Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)/);
+    assert.match(info.title ?? '', /isobench report: area-example\.yaml/);
+    assert.match(info.keywords ?? '', /reproduction/);
+    assert.is(info.creationDate?.toISOString(), new Date(JSON.parse(readFileSync(path.join(area, 'environment.json'), 'utf8')).endedAt).toISOString().replace(/\.\d+Z$/, '.000Z'));
+    const text = await pdfText(pdf);
+    if (text === null) return;
+    for (const s of [
+      ...SECTIONS, 'A reproduction of “A Fresh Look', '10.1145/3464298.3493404', '10 of 19 claims reproduced',
+      'Figure 1.', 'Figure 16.', 'Table 1.', 'page 1 of',
+      'reproduced', 'not reproduced', 'inconclusive', 'not run', 'caveat', 'net-gvisor-tail', 'startup-daemon', 'hap-caveat',
+      "paper's host, not compared", 'qemu-tcg (software emulation)', 'Kata Containers: 9p versus virtio-fs', 'not measured here',
+      'The Docker daemon on top of the OCI runtime', 'What the HAP does not measure', '90.5 %', 'Holm step-down over the 13 tested claims',
+    ]) assert.ok(text.includes(s), `PDF text contains '${s}'`);
+    const pdfinfo = await run(['pdfinfo', pdf], { timeoutMs: 30_000 });
+    if (pdfinfo.code === 0) assert.match(pdfinfo.stdout, /Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)/);
   });
 
-  test('rendering the same run again gives byte-identical HTML', async () => {
-    const second = await renderReport(fixture, again, { pdf: false });
-    assert.is(second.pdf, undefined);
-    assert.ok(readFileSync(second.html).equals(readFileSync(rendered.html)), 'index.html differs between two renders');
+  test('rendering the same run twice gives byte-identical HTML, PDF, charts and summaries', () => {
+    for (const f of ['index.html', 'report.pdf', 'summary.csv', 'claims.csv', 'verdicts.json']) {
+      assert.ok(readFileSync(path.join(dirs.area, f)).equals(readFileSync(path.join(dirs.again, f))), `${f} differs between two renders`);
+    }
+    for (const f of readdirSync(path.join(dirs.area, 'charts'))) {
+      assert.ok(readFileSync(path.join(dirs.area, 'charts', f)).equals(readFileSync(path.join(dirs.again, 'charts', f))), `charts/${f} differs`);
+    }
   });
 
   test('the temporary Chromium profiles are removed', () => {

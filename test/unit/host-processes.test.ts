@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { containerOneShotArgv, containerProcessTree, containerRunArgv } from '../../src/platforms/docker-cli.ts';
-import { inProcessGroups, parentOf, parseProcStat, readProcTable, withDescendants, type ProcEntry } from '../../src/platforms/host-processes.ts';
+import { parentOf, parseProcStat, processesWithEnv, readProcTable, withDescendants, type ProcEntry } from '../../src/platforms/host-processes.ts';
+import { run } from '../../src/proc.ts';
 
 test('proc stat: pid, state, ppid, pgrp even when the command name holds spaces and parentheses', () => {
   assert.equal(parseProcStat('4242 (tmux: server) S 1 4242 4242 0 -1 4194624 ...'), { pid: 4242, ppid: 1, pgid: 4242, state: 'S' });
@@ -17,7 +18,6 @@ const table: ProcEntry[] = [
   { pid: 103, ppid: 102, pgid: 102, argv: ['sysbench', 'cpu'] },
   { pid: 200, ppid: 1, pgid: 200, argv: ['runsc-gofer', '--root=/run/runsc', 'gofer', '--bundle', '/run/c0ffee1234567890abcd'] },
   { pid: 300, ppid: 1, pgid: 300, argv: ['/usr/bin/dockerd'] },
-  { pid: 400, ppid: 1, pgid: 102, argv: ['sockperf', 'server'] }, // a background child whose shell exited: reparented, same group
 ];
 
 test('descendants: the roots that exist and everything below them', () => {
@@ -26,9 +26,9 @@ test('descendants: the roots that exist and everything below them', () => {
   assert.equal(withDescendants(table, []), []);
 });
 
-test("process groups keep a command's background children after their shell exited", () => {
-  assert.equal(inProcessGroups(table, [102]), [102, 103, 400]);
+test('parent of a process', () => {
   assert.is(parentOf(table, 101)?.pid, 100);
+  assert.is(parentOf(table, 1), undefined);
 });
 
 test('container tree: init, the shim above it and all below, plus processes naming the container id; never the daemon', () => {
@@ -45,6 +45,18 @@ test('the live table has this process, its parent, and its group', () => {
   assert.ok(me, 'this process is listed');
   assert.is(me!.ppid, process.ppid);
   assert.ok(me!.argv.length > 0);
+});
+
+test('an environment mark finds a background child after its shell exited, and nothing else', async () => {
+  const mark = `t${process.pid}x${Date.now()}`;
+  const r = await run(['sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $!'], { env: { ISOBENCH_TEST_MARK: mark }, timeoutMs: 10_000 });
+  const child = Number(r.stdout.trim());
+  try {
+    assert.equal(processesWithEnv('ISOBENCH_TEST_MARK', mark), [child]);
+    assert.equal(processesWithEnv('ISOBENCH_TEST_MARK', `${mark}-other`), []);
+  } finally {
+    process.kill(child, 'SIGKILL');
+  }
 });
 
 test('one-shot argv: run --rm with a cidfile and the command in place of the keep-alive sleep', () => {

@@ -20,7 +20,7 @@ test('pc under TCG: machine, cpu model, resources, kernel, console file, agent s
   assert.equal(after(a, '-chardev'), ['file,id=console,path=/logs/c.log', 'socket,id=agent,path=/tmp/isobench-vm-x/agent.sock,server=on,wait=off']);
   assert.equal(after(a, '-device'), ['isa-serial,chardev=agent,index=1', 'virtio-blk-pci,drive=data', 'virtio-net-pci,netdev=net0']);
   assert.equal(after(a, '-drive'), ['file=/scratch/isobench-data.ext4,format=raw,if=none,id=data,cache=none,aio=native']);
-  assert.equal(after(a, '-netdev'), ['user,id=net0,hostfwd=tcp:127.0.0.1:40001-:5201']);
+  assert.equal(after(a, '-netdev'), ['user,id=net0,hostfwd=tcp:127.0.0.1:40001-:5201,hostfwd=udp:127.0.0.1:40001-:5201']);
   assert.ok(a.includes('-no-reboot') && a.includes('-nodefaults'));
 });
 
@@ -43,7 +43,7 @@ test('KVM uses the host CPU model; TAP networking names the device and the MAC; 
 test('options get their defaults', () => {
   const o = qemuOptions({});
   assert.is(o.kernel, 'package');
-  assert.is(o.network, 'user');
+  assert.is(o.network, 'auto');
   assert.equal(o.forwardPorts, [5201, 11111, 19765, 19766]);
   assert.is(o.diskCache, 'none');
 });

@@ -82,10 +82,22 @@ test('every chart of the area example renders to a non-empty SVG that names each
   for (const chart of allCharts(area)) {
     const svg = await renderSvg(chartSpec(chart, area.platformOrder));
     assert.ok(svg.length > 3000, `${chart.name}: ${svg.length} characters`);
-    const labels = chart.kind === 'value' || chart.kind === 'ratio' ? chart.panels.flatMap((p) => p.points.map((q) => q.label)) : chart.rows.map((r) => r.label);
+    const labels = 'panels' in chart ? chart.panels.flatMap((p) => p.points.map((q) => q.label)) : (chart.rows as { label: string }[]).map((r) => r.label);
     assert.ok(labels.length > 0, `${chart.name} draws something`);
     for (const label of labels) assert.ok(svg.includes(`>${label}<`), `${chart.name} names ${label}`);
   }
+});
+
+test('Vega-Lite compiles every chart without a warning (a merged scale would give a platform the wrong colour)', async () => {
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => { warnings.push(args.join(' ')); };
+  try {
+    for (const chart of [...allCharts(area), ...allCharts(quick)]) await renderSvg(chartSpec(chart, area.platformOrder));
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warnings, []);
 });
 
 test('rendering is deterministic', async () => {

@@ -155,7 +155,7 @@ test('area: workloads land in their areas; applications are not measured and the
   const blocks = Object.fromEntries(areaView.areas.map((a) => [a.id, a.blocks.map((b) => b.title)]));
   assert.equal(blocks, {
     cpu: ['sysbench-cpu'],
-    memory: ['stream'],
+    memory: ['stream', 'sysbench-memory'],
     disk: ['fio'],
     network: ['iperf3', 'latency-rr / tcp', 'latency-rr / udp'],
     startup: ['startup'],
@@ -268,7 +268,7 @@ test('area: threats name the nested host, emulation, the sampled HAP and the boo
   const text = Object.fromEntries(items.map((i) => [i.title, i.text]));
   assert.match(text['A shared, virtualised host'], /virtual machine \(kvm\)/);
   assert.match(text['Software emulation'], /^qemu-tcg ran under software emulation/);
-  assert.match(text['A sampled HAP'], /sampled approximation \(perf-sampled\)/);
+  assert.match(text['A sampled HAP'], /^The HAP is a sampled approximation \(sampled approximation: perf cpu-clock 999 Hz for 10 s, call chains, on \d host pids/);
   assert.match(text['Few instances'], /87\.5 % at 3 instances, 90\.5 % at 5 instances, 93\.0 % at 8 instances/);
   assert.match(text['Few instances'], /read the intervals as about 90\.5 % intervals/);
   assert.equal(coverage.rows.map((r) => [r.instances, r.coverage, r.applies]), [['3', '87.5 %', false], ['5', '90.5 %', true], ['8', '93.0 %', false]]);
@@ -278,7 +278,7 @@ test('area: methods state the Holm correction; failures are grouped per platform
   assert.match(areaView.methods.claims[1], /^Multiple comparisons: Holm step-down over the 13 tested claims at α = 0\.05/);
   assert.equal(areaView.notRun.failures.rows.map((r) => [r.platform, r.workloads, r.instances, r.status]), [
     ['runc', 'iperf3, latency-rr / tcp, latency-rr / udp', '0–4', 'skipped'],
-    ['gvisor-kvm', 'sysbench-cpu, stream, fio, iperf3, latency-rr / tcp, latency-rr / udp, startup, hap', '0–4', 'skipped'],
+    ['gvisor-kvm', 'sysbench-cpu, stream, sysbench-memory, fio, iperf3, latency-rr / tcp, latency-rr / udp, startup, hap', '0–4', 'skipped'],
     ['qemu-tcg (software emulation)', 'fio', '0–4', 'timeout'],
   ]);
   assert.equal(areaView.notRun.claims.map((c) => c.id), ['ffmpeg-65s', 'mem-rust-vmm', 'io-qemu-latency', 'net-kata', 'net-osv', 'mysql-gvisor']);

@@ -37,6 +37,9 @@ test('truncated or garbled reports are WorkloadErrors', () => {
   const ok = fixture('sockperf-tcp-100b.stdout');
   assert.throws(() => parseSockperf(ok.slice(0, ok.indexOf('percentile 90.000'))), (e: Error) => e instanceof WorkloadError && /no "percentile 50\.000" line/.test(e.message));
   assert.throws(() => parseSockperf(ok.slice(0, ok.indexOf('Summary'))), isWorkloadError);
+  const inNumber = ok.indexOf('percentile 50.000 =   15.09') + 'percentile 50.000 =   15.09'.length; // cut inside 15.092
+  assert.throws(() => parseSockperf(ok.slice(0, inNumber)), isWorkloadError);
+  assert.throws(() => parseSockperf(ok.slice(0, ok.indexOf('<MIN>'))), (e: Error) => e instanceof WorkloadError && /<MIN> observation/.test(e.message));
   assert.throws(() => parseSockperf(ok.replace('percentile 50.000 =   15.092', 'percentile 50.000 =   99.000')), /out of order/);
   assert.throws(() => parseSockperf('\u0000garbage\n'), isWorkloadError);
 });
