@@ -160,6 +160,8 @@ export interface WorkloadEntry {
   params: Params;
   jobs: JobEntry[];
   sweep: Record<string, unknown[]>;
+  /** overrides of the experiment's repetitions for this workload's cells */
+  repetitions?: { instances?: number; iterations?: number };
 }
 
 export interface Experiment {
@@ -187,6 +189,9 @@ export interface Cell {
   workload: string;
   job: string;
   params: Params;
+  /** fresh instances and iterations of this cell (absent in plans of isobench 0.1 before per-workload repetitions) */
+  instances?: number;
+  iterations?: number;
 }
 
 /** One fresh platform instance of one cell: the unit of replication. */

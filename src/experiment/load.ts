@@ -87,6 +87,7 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
       params: { ...schemaDefaults(workload!.paramsSchema), ...(src.params ?? {}) },
       jobs: src.jobs ?? [{ name: 'default', params: {} }],
       sweep: src.sweep ?? {},
+      ...(src.repetitions ? { repetitions: src.repetitions } : {}),
     };
     const dupJob = firstDuplicate(entry.jobs.map((j) => j.name));
     if (dupJob >= 0) fail(['workloads', i, 'jobs', dupJob, 'name'], `job name '${entry.jobs[dupJob].name}' is used twice in this workload`);
@@ -121,10 +122,11 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     platforms: platformEntries,
     workloads: workloadEntries,
   };
-  const cells = platformEntries.length * workloadEntries.reduce((n, w) => n + w.jobs.length * sweepCombinations(w.sweep).length, 0);
-  const planned = cells * experiment.repetitions.instances;
+  const cellsOf = (w: WorkloadEntry) => platformEntries.length * w.jobs.length * sweepCombinations(w.sweep).length;
+  const cells = workloadEntries.reduce((n, w) => n + cellsOf(w), 0);
+  const planned = workloadEntries.reduce((n, w) => n + cellsOf(w) * (w.repetitions?.instances ?? experiment.repetitions.instances), 0);
   if (planned > MAX_PLANNED_INSTANCES) {
-    fail(['repetitions', 'instances'], `the matrix expands to ${planned} instances (${cells} cells x ${experiment.repetitions.instances}); at most ${MAX_PLANNED_INSTANCES} are allowed`);
+    fail(['repetitions', 'instances'], `the matrix expands to ${planned} instances (${cells} cells); at most ${MAX_PLANNED_INSTANCES} are allowed`);
   }
   return { file, text, sha256: createHash('sha256').update(text).digest('hex'), experiment };
 }

@@ -34,7 +34,10 @@ export function expandCells(exp: Experiment): Cell[] {
             job: sweepName ? (job.name === 'default' ? sweepName : `${job.name}:${sweepName}`) : job.name,
             params: { ...w.params, ...job.params, ...combo },
           };
-          cells.push({ id: cellId(c, exp.resources), ...c });
+          // repetitions are not part of the id: more instances of a cell measure the same thing
+          cells.push({ id: cellId(c, exp.resources), ...c,
+            instances: w.repetitions?.instances ?? exp.repetitions.instances,
+            iterations: w.repetitions?.iterations ?? exp.repetitions.iterations });
         }
       }
     }
@@ -59,8 +62,10 @@ export function seededShuffle<T>(items: T[], seed: number): T[] {
  */
 export function orderInstances(cells: Cell[], instances: number, seed: number): PlannedInstance[] {
   const order: PlannedInstance[] = [];
-  for (let k = 0; k < instances; k++) {
-    const round = seededShuffle(cells.map((c) => c.id), deriveSeed(seed, `order-round-${k}`));
+  const count = (c: Cell) => c.instances ?? instances;
+  const rounds = Math.max(0, ...cells.map(count));
+  for (let k = 0; k < rounds; k++) {
+    const round = seededShuffle(cells.filter((c) => count(c) > k).map((c) => c.id), deriveSeed(seed, `order-round-${k}`));
     for (const cell of round) order.push({ cell, instance: k });
   }
   return order;

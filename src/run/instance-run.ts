@@ -31,6 +31,14 @@ export function instanceLogPath(cellId: string, instance: number, attempt = 0): 
 
 class Timeout extends Error {}
 
+/** Prefix of the error of a sample whose instance never started. */
+export const START_FAILED = 'start:';
+
+/** True when an instance's samples say it never started. */
+export function neverStarted(samples: Sample[]): boolean {
+  return samples.length > 0 && samples.every((x) => x.status !== 'ok' && (x.error ?? '').startsWith(START_FAILED));
+}
+
 function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
@@ -122,7 +130,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     a.onStarted?.(instance);
   } catch (e) {
     appendFileSync(logFile, `# start failed: ${(e as Error).message}\n`);
-    failure(e instanceof Timeout ? 'timeout' : 'failed', `start: ${(e as Error).message}`, t0);
+    failure(e instanceof Timeout ? 'timeout' : 'failed', `${START_FAILED} ${(e as Error).message}`, t0);
     killNewGroups(groupsBefore);
     removeScratch(dataDir, logFile);
     if (storeError !== undefined) throw storeError;
@@ -130,7 +138,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   }
 
   const measure = async () => {
-    for (; iteration < exp.repetitions.iterations && !abandoned; iteration++) {
+    for (; iteration < (cell.iterations ?? exp.repetitions.iterations) && !abandoned; iteration++) {
       const startedAt = new Date().toISOString();
       const commands: string[][] = [];
       try {

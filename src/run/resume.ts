@@ -201,7 +201,8 @@ export function pendingInstances(plan: Plan, completions: Completion[], retryFai
   for (const o of plan.order) {
     const c = latest.get(`${o.cell}/${o.instance}`);
     if (!c) pending.push({ cell: o.cell, instance: o.instance, attempt: 0, retry: false });
-    else if (retryFailed && (c.status === 'failed' || c.status === 'timeout')) pending.push({ cell: o.cell, instance: o.instance, attempt: c.attempt + 1, retry: true });
+    // skipped instances (a tool was missing, or the platform kept failing to start) are retried too: nothing was measured
+    else if (retryFailed && (c.status === 'failed' || c.status === 'timeout' || c.status === 'skipped')) pending.push({ cell: o.cell, instance: o.instance, attempt: c.attempt + 1, retry: true });
     else done++;
   }
   return { pending, done };

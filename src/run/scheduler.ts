@@ -13,13 +13,16 @@ import { workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from './durable.ts';
 import { collectEnvironment } from './environment.ts';
 import { hostChanges, undoHostChanges } from './host-changes.ts';
-import { instanceNamePrefix, measureInstance } from './instance-run.ts';
+import { instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
 import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { formatProgress } from './progress.ts';
 import { checkSameHost, currentHost, pendingInstances, readStoredRun, repairStore, type PendingInstance } from './resume.ts';
 import { onInterrupt } from './signals.ts';
 import { openSampleStore, StoreError, type SampleStore } from './store.ts';
+
+/** A platform whose starts keep failing (a hanging hypervisor) is not started again for every remaining instance. */
+export const START_FAILURES_BEFORE_SKIP = 2;
 
 export interface RunResult {
   runDir: string;
@@ -316,9 +319,10 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   const notHere = [...new Set(pending.filter((o) => !s.prepared.has(cellsById.get(o.cell)!.platform)).map((o) => cellsById.get(o.cell)!.platform))];
   if (notHere.length > 0) log.info(`  ${pending.length - runnable.length} instance(s) not run: ${notHere.join(', ')} not available here`);
   const retries = runnable.filter((o) => o.retry).length;
-  log.step(`running ${runnable.length} instances${retries ? ` (${retries} retried)` : ''} (${plan.cells.length} cells x ${exp.repetitions.instances} instances, ${exp.repetitions.iterations} iteration(s) each; order seeded with ${exp.seed})`);
+  log.step(`running ${runnable.length} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${exp.repetitions.instances} instances x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
   const t0 = Date.now();
   let failed = 0;
+  const startFailures = new Map<string, { count: number; error: string }>(); // consecutive failed starts per platform
   for (let k = 0; k < runnable.length && !s.stopping; k++) {
     const planned = runnable[k];
     const cell = cellsById.get(planned.cell)!;
@@ -333,6 +337,14 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     if (lacking.length > 0) {
       const now = new Date().toISOString();
       store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error: `not installed on the host: ${lacking.join(', ')}`, startedAt: now, endedAt: now });
+      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt);
+      continue;
+    }
+    const streak = startFailures.get(cell.platform);
+    if (streak && streak.count >= START_FAILURES_BEFORE_SKIP) {
+      const now = new Date().toISOString();
+      store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped',
+        error: `not attempted: the last ${streak.count} starts of ${cell.platform} in this run failed (${streak.error}); isobench run --resume --retry-failed tries again`, startedAt: now, endedAt: now });
       if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt);
       continue;
     }
@@ -354,6 +366,13 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     });
     s.current = undefined;
     if (s.stopping) break;
+    if (neverStarted(samples)) {
+      const prev = startFailures.get(cell.platform);
+      startFailures.set(cell.platform, { count: (prev?.count ?? 0) + 1, error: samples[0].error ?? '' });
+      if ((prev?.count ?? 0) + 1 === START_FAILURES_BEFORE_SKIP) log.warn(`${cell.platform}: ${START_FAILURES_BEFORE_SKIP} starts in a row failed; its remaining instances in this run are recorded as skipped`);
+    } else {
+      startFailures.delete(cell.platform);
+    }
     // the marker comes after the samples are on disk: only now does this instance count as done
     store.completeInstance(cell.id, planned.instance, planned.attempt);
     clearInFlight(files.inFlight);

@@ -63,4 +63,17 @@ test('the plan records the seed and is reproducible', () => {
   assert.is(makePlan(exp, 't.yaml').seed, 42);
 });
 
+test('a workload may have its own repetitions; other cells keep the experiment default', () => {
+  const t = `name: t\nseed: 1\nrepetitions: {instances: 2, iterations: 1}\nplatforms: [native]\nworkloads:\n  - sysbench-cpu\n  - id: startup\n    repetitions: {instances: 5, iterations: 3}\n`;
+  const plan = makePlan(parseExperiment('t.yaml', t).experiment, 't.yaml');
+  const startup = plan.cells.find((c) => c.workload === 'startup')!;
+  const cpu = plan.cells.find((c) => c.workload === 'sysbench-cpu')!;
+  assert.equal([startup.instances, startup.iterations, cpu.instances, cpu.iterations], [5, 3, 2, 1]);
+  assert.is(plan.order.filter((o) => o.cell === startup.id).length, 5);
+  assert.is(plan.order.filter((o) => o.cell === cpu.id).length, 2);
+  // the id does not depend on the repetitions
+  const again = makePlan(parseExperiment('t.yaml', t.replace('instances: 5', 'instances: 7')).experiment, 't.yaml');
+  assert.is(again.cells.find((c) => c.workload === 'startup')!.id, startup.id);
+});
+
 test.run();

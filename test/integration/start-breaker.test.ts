@@ -1,0 +1,45 @@
+// A platform whose starts keep failing is not started again for every remaining instance (gvisor-kvm hangs on nested hosts).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { paths } from '../../src/paths.ts';
+import { gvisorKvm } from '../../src/platforms/gvisor.ts';
+import { run } from '../../src/proc.ts';
+import { START_FAILURES_BEFORE_SKIP } from '../../src/run/scheduler.ts';
+import type { Sample } from '../../src/types.ts';
+
+test('after repeated failed starts the rest of the platform is skipped with the reason, and nothing is left running', async () => {
+  const d = await gvisorKvm.detect();
+  if (!d.available) {
+    console.log(`skip: gvisor-kvm not available here (${d.reason})`);
+    return;
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-breaker-'));
+  try {
+    const exp = path.join(tmp, 'breaker.yaml');
+    writeFileSync(exp, 'name: breaker\nrepetitions: {instances: 2}\nplatforms:\n  - id: gvisor-kvm\n    options: {startTimeoutS: 8}\nworkloads:\n  - {id: sysbench-cpu, params: {time: 1}}\n  - {id: sysbench-memory, params: {time: 1}}\n');
+    const r = await run([process.execPath, path.join(paths.root, 'bin', 'isobench.mjs'), 'run', '--experiment', exp],
+      { env: { ISOBENCH_DATA: path.join(tmp, 'data'), ISOBENCH_QUIET: '1' }, timeoutMs: 180_000 });
+    assert.is(r.code, 0, r.stderr);
+    const samples = readFileSync(path.join(r.stdout.trim(), 'samples.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Sample);
+    assert.is(samples.filter((s) => s.iteration === 0).length >= 4, true, 'every planned instance has a sample');
+    const failedStarts = samples.filter((s) => s.status !== 'ok' && (s.error ?? '').startsWith('start:'));
+    if (failedStarts.length === 0) {
+      // a host where gvisor-kvm works: nothing to skip
+      assert.ok(samples.every((s) => s.status === 'ok'), JSON.stringify(samples.map((s) => s.error)));
+      return;
+    }
+    assert.is(failedStarts.length, START_FAILURES_BEFORE_SKIP);
+    const skipped = samples.filter((s) => s.status === 'skipped');
+    assert.is(skipped.length, 4 - START_FAILURES_BEFORE_SKIP);
+    assert.match(skipped[0].error!, /not attempted: the last 2 starts of gvisor-kvm in this run failed/);
+    const left = await run(['pgrep', '-f', 'runsc.*isobench-'], { timeoutMs: 5000 });
+    assert.is(left.stdout.trim(), '', 'no runsc process left');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test.run();
