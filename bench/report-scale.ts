@@ -9,6 +9,7 @@ import { writeSyntheticRun } from './synthetic-run.ts';
 
 export interface ScaleRow {
   samples: number;
+  /** instances per cell; startup cells have 4 times as many (bench/synthetic-run.ts) */
   instances: number;
   samplesMiB: number;
   analyzeMs: number;
@@ -61,11 +62,11 @@ export async function measureReportScale(dir: string, targets: number[] = [1e3, 
 }
 
 export function formatReportScale(rows: ScaleRow[]): string {
-  const header = ['samples', 'instances/cell', 'samples.jsonl', 'analyze', 'HTML (charts)', 'PDF', 'index.html', 'report.pdf', 'pages'];
+  const header = ['samples', 'instances/cell (startup)', 'samples.jsonl', 'analyze', 'HTML (charts)', 'PDF', 'index.html', 'report.pdf', 'pages'];
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   const mib = (x: number) => `${x.toFixed(2)} MiB`;
   const body = rows.map((r) => [
-    String(r.samples), String(r.instances), mib(r.samplesMiB), s(r.analyzeMs), `${s(r.htmlMs)} (${s(r.chartsMs)})`, s(r.pdfMs), mib(r.htmlMiB), mib(r.pdfMiB), String(r.pages),
+    String(r.samples), `${r.instances} (${4 * r.instances})`, mib(r.samplesMiB), s(r.analyzeMs), `${s(r.htmlMs)} (${s(r.chartsMs)})`, s(r.pdfMs), mib(r.htmlMiB), mib(r.pdfMiB), String(r.pages),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ')}`;

@@ -14,6 +14,8 @@ export interface SyntheticOptions {
   instances: number;
   /** iterations inside each instance */
   iterations: number;
+  /** fresh instances of the startup cells (a per-workload repetition, as the paper's 300 startups); default 4 × instances */
+  startupInstances?: number;
   seed?: number;
   /** the run's start (ISO 8601); every timestamp follows from it */
   startedAt?: string;
@@ -208,13 +210,14 @@ function wrap(platform: string, name: string, argv: string[]): string[] {
   }
 }
 
-function experimentYaml(instances: number, iterations: number, seed: number): string {
+function experimentYaml(instances: number, iterations: number, seed: number, startupInstances: number): string {
   const workloads = WORKLOADS.map((w) => {
     const params = Object.entries(w.params).map(([k, v]) => `      ${k}: ${JSON.stringify(v)}`).join('\n');
     const jobs = w.jobs.length > 1 || w.jobs[0].name !== 'default'
       ? `\n    jobs:\n${w.jobs.map((j) => `      - name: ${j.name}\n        params: { ${Object.entries(j.params).map(([k, v]) => `${k}: ${v}`).join(', ')} }`).join('\n')}`
       : '';
-    return `  - id: ${w.id}\n    params:\n${params}${jobs}`;
+    const repetitions = w.id === 'startup' ? `\n    repetitions:\n      instances: ${startupInstances}` : '';
+    return `  - id: ${w.id}\n    params:\n${params}${jobs}${repetitions}`;
   }).join('\n');
   return `# Synthetic: every area of the paper on containers, gVisor, Kata and QEMU under software emulation.
 # Written by bench/synthetic-run.ts; the values are seeded noise around typical levels, not measurements.
@@ -240,7 +243,7 @@ ${workloads}
 /** Writes experiment.yaml, plan.json, environment.json and samples.jsonl (no analysis.json: run the analyze stage for that). */
 export function writeSyntheticRun(dir: string, opts: SyntheticOptions): { samples: number } {
   const seed = opts.seed ?? 7;
-  const text = experimentYaml(opts.instances, opts.iterations, seed);
+  const text = experimentYaml(opts.instances, opts.iterations, seed, opts.startupInstances ?? 4 * opts.instances);
   const doc = parseYaml(text) as Record<string, any>;
   const exp: Experiment = {
     name: doc.name,
@@ -250,7 +253,10 @@ export function writeSyntheticRun(dir: string, opts: SyntheticOptions): { sample
     resources: { cpus: doc.resources.cpus, memoryMiB: doc.resources.memory },
     timeouts: { startS: doc.timeouts.start, cellS: doc.timeouts.cell },
     platforms: PLATFORMS.map((p) => ({ id: p.id, options: {} })),
-    workloads: (doc.workloads as any[]).map((w) => ({ id: w.id, params: w.params, jobs: (w.jobs ?? [{ name: 'default' }]).map((j: any) => ({ name: j.name, params: j.params ?? {} })), sweep: {} })),
+    workloads: (doc.workloads as any[]).map((w) => ({
+      id: w.id, params: w.params, jobs: (w.jobs ?? [{ name: 'default' }]).map((j: any) => ({ name: j.name, params: j.params ?? {} })), sweep: {},
+      ...(w.repetitions ? { repetitions: w.repetitions } : {}),
+    })),
   };
   const plan = makePlan(exp, 'area-example.yaml');
   const sha256 = createHash('sha256').update(text).digest('hex');
@@ -281,7 +287,7 @@ export function writeSyntheticRun(dir: string, opts: SyntheticOptions): { sample
     const broken = model.broken?.(cell.workload) ?? null;
     if (broken) {
       const ms = broken.status === 'timeout' ? 900_000 : broken.status === 'failed' ? 4_000 : 0;
-      for (let it = 0; it < opts.iterations; it++) {
+      for (let it = 0; it < (cell.iterations ?? opts.iterations); it++) {
         const sample: Sample = { ...base, iteration: it, metric: null, value: null, unit: null, better: null, status: broken.status, error: broken.error, ...(broken.status === 'skipped' ? {} : { log }), startedAt: iso(clock), endedAt: iso(clock + ms) };
         lines.push(JSON.stringify(sample));
         if (broken.status === 'timeout') break; // a timed-out instance measures nothing more
@@ -294,7 +300,7 @@ export function writeSyntheticRun(dir: string, opts: SyntheticOptions): { sample
     const instanceNoise = new Map(workload.metrics.map((m) => [m.name, normal()]));
     // startup of docker-runc: the daemon now and then takes much longer (a spread worth seeing)
     const hiccup = cell.workload === 'startup' && cell.platform === 'docker-runc' && instance % 7 === 3 ? 1.6 : 1;
-    for (let it = 0; it < opts.iterations; it++) {
+    for (let it = 0; it < (cell.iterations ?? opts.iterations); it++) {
       const seconds = cell.workload === 'startup' ? 0 : workload.seconds;
       for (const m of workload.metrics) {
         const level = m.native * model.factor(cell.workload, cell.job, m) * (m.kind === 'count' ? 1 : hiccup);

@@ -152,8 +152,3 @@ export async function guestVmlinux(k: GuestKernel): Promise<string> {
   await fsp.mkdir(dir, { recursive: true });
   return vmlinuxFile(k.image, path.join(dir, `vmlinux-${key}`));
 }
-
-/** The kernel's config text, or '' when unknown. */
-export async function kernelConfig(k: GuestKernel): Promise<string> {
-  return k.config ? fsp.readFile(k.config, 'utf8').catch(() => '') : '';
-}

@@ -247,7 +247,8 @@ test('area: startup draws every instance, latency draws its percentiles', () => 
   const strip = startup.figures[1].chart as StripChartView;
   assert.is(strip.log, true);
   assert.is(strip.rows[0].platform, 'native');
-  assert.is(strip.rows[0].values.length, 5);
+  assert.is(strip.rows[0].values.length, 20, 'startup repeats 20 times (a per-workload repetition)');
+  assert.match(areaView.methods.repetitions, /; per workload: startup 20 instances × 1 iteration\./);
   const tcp = areaOf('network').blocks[1];
   const ladder = tcp.figures.find((f) => f.chart.kind === 'percentiles')!.chart as PercentileChartView;
   assert.equal(ladder.percentiles, ['P50', 'P90', 'P99']);
@@ -270,6 +271,7 @@ test('area: threats name the nested host, emulation, the sampled HAP and the boo
   assert.match(text['Software emulation'], /^qemu-tcg ran under software emulation/);
   assert.match(text['A sampled HAP'], /^The HAP is a sampled approximation \(sampled approximation: perf cpu-clock 999 Hz for 10 s, call chains, on \d host pids/);
   assert.match(text['Few instances'], /87\.5 % at 3 instances, 90\.5 % at 5 instances, 93\.0 % at 8 instances/);
+  assert.match(text['Few instances'], /^Each cell had 5 to 20 instances with a value/);
   assert.match(text['Few instances'], /read the intervals as about 90\.5 % intervals/);
   assert.equal(coverage.rows.map((r) => [r.instances, r.coverage, r.applies]), [['3', '87.5 %', false], ['5', '90.5 %', true], ['8', '93.0 %', false]]);
 });
@@ -278,7 +280,7 @@ test('area: methods state the Holm correction; failures are grouped per platform
   assert.match(areaView.methods.claims[1], /^Multiple comparisons: Holm step-down over the 13 tested claims at α = 0\.05/);
   assert.equal(areaView.notRun.failures.rows.map((r) => [r.platform, r.workloads, r.instances, r.status]), [
     ['runc', 'iperf3, latency-rr / tcp, latency-rr / udp', '0–4', 'skipped'],
-    ['gvisor-kvm', 'sysbench-cpu, stream, sysbench-memory, fio, iperf3, latency-rr / tcp, latency-rr / udp, startup, hap', '0–4', 'skipped'],
+    ['gvisor-kvm', 'sysbench-cpu, stream, sysbench-memory, fio, iperf3, latency-rr / tcp, latency-rr / udp, startup, hap', '0–4 (startup: 0–19)', 'skipped'],
     ['qemu-tcg (software emulation)', 'fio', '0–4', 'timeout'],
   ]);
   assert.equal(areaView.notRun.claims.map((c) => c.id), ['ffmpeg-65s', 'mem-rust-vmm', 'io-qemu-latency', 'net-kata', 'net-osv', 'mysql-gvisor']);

@@ -69,12 +69,12 @@ test('pending: every planned instance without a completed attempt, in plan order
   assert.is(n, 2);
 });
 
-test('--retry-failed: failed and timed-out instances run again as the next attempt; skipped and ok ones do not', () => {
+test('--retry-failed: failed, timed-out and skipped (never measured) instances run again as the next attempt; ok ones do not', () => {
   const completions = [done('a', 0, 1), done('b', 0, 1, 0, 'timeout'), done('a', 1, 1, 0, 'failed'), done('a', 1, 1, 1, 'failed'), done('b', 1, 1, 0, 'skipped')];
   const { pending } = pendingInstances(plan, completions, true);
-  assert.equal(pending.map((p) => `${p.cell}/${p.instance}/${p.attempt}/${p.retry}`), ['b/0/1/true', 'a/1/2/true']);
+  assert.equal(pending.map((p) => `${p.cell}/${p.instance}/${p.attempt}/${p.retry}`), ['b/0/1/true', 'a/1/2/true', 'b/1/1/true']);
   const ok = pendingInstances(plan, [...completions, done('a', 1, 1, 2)], true);
-  assert.equal(ok.pending.map((p) => `${p.cell}/${p.instance}`), ['b/0'], 'a later ok attempt ends the retries');
+  assert.equal(ok.pending.map((p) => `${p.cell}/${p.instance}`), ['b/0', 'b/1'], 'a later ok attempt ends the retries');
 });
 
 test('the analysis counts only the newest attempt of an instance (per host in a merged run)', () => {
