@@ -1,0 +1,141 @@
+// The architecture callouts with this run's evidence: the ratio of two platforms' means and its 95 % interval, or "not measured here".
+import { logRatio, ratioInterval, untestable } from '../claims/log-ratio.ts';
+import type { Interval, MetricSummary, PlatformRecord } from '../types.ts';
+import { formatNumber } from './format.ts';
+import type { Callout, CalloutEvidenceSpec } from './sources.ts';
+
+export const EVIDENCE_METHOD = "platform mean / reference mean of instance means, with the 95 % interval of a Welch t-test on the log ratio (delta method), the same test the claims use";
+
+export interface EvidenceRow {
+  label: string;
+  measured: boolean;
+  /** 'gvisor-ptrace / native' */
+  pair: string;
+  ratio: string;
+  interval: string;
+  /** the two means with their units and n */
+  means: string;
+  /** why there is no value */
+  reason: string;
+}
+
+/** Plain data for verdicts.json: the numbers behind an evidence row. */
+export interface EvidenceRecord {
+  callout: string;
+  label: string;
+  workload: string;
+  job: string;
+  metric: string;
+  platform: string | null;
+  reference: string | null;
+  ratio: number | null;
+  interval: Interval | null;
+  platformStats: { mean: number; sd: number; n: number } | null;
+  referenceStats: { mean: number; sd: number; n: number } | null;
+  reason?: string;
+}
+
+export interface CalloutView {
+  id: string;
+  title: string;
+  text: string;
+  provenance: string;
+  provenanceKind: string;
+  claims: string[];
+  evidence: EvidenceRow[];
+  /** true when at least one evidence row has a value */
+  measured: boolean;
+  /** "not measured here" when no evidence row has a value (each row says why), else '' */
+  notMeasured: string;
+}
+
+export interface EvidenceContext {
+  summaries: MetricSummary[];
+  records: Map<string, PlatformRecord>;
+  /** why a requested platform did not run */
+  notRun: Map<string, string>;
+}
+
+/** One callout as shown next to the chart of `workload` (evidence on other workloads is shown where those charts are). */
+export function calloutView(c: Callout, ctx: EvidenceContext, workload?: string): { view: CalloutView; records: EvidenceRecord[] } {
+  const specs = workload ? c.evidence.filter((e) => e.measure.workload === workload) : c.evidence;
+  const found = specs.map((e) => evidenceFor(c.id, e, ctx));
+  const measured = found.some((f) => f.row.measured);
+  return {
+    view: {
+      id: c.id,
+      title: c.title,
+      text: c.text,
+      provenance: c.provenance.where,
+      provenanceKind: c.provenance.kind,
+      claims: c.claims,
+      evidence: found.map((f) => f.row),
+      measured,
+      notMeasured: measured || specs.length === 0 ? '' : 'not measured here',
+    },
+    records: found.map((f) => f.record),
+  };
+}
+
+function evidenceFor(callout: string, e: CalloutEvidenceSpec, ctx: EvidenceContext): { row: EvidenceRow; record: EvidenceRecord } {
+  // in a merged run a ratio compares two platforms on the same host
+  const usable = (platform: string, network?: string, host?: string) => ctx.summaries.find((s) =>
+    s.platform === platform && s.workload === e.measure.workload && s.job === e.measure.job && s.metric === e.measure.metric
+    && s.emulated !== true && ctx.records.get(platform)?.emulated !== true && (!network || s.network === network) && (host === undefined || s.host === host));
+  const base = { callout, label: e.label, workload: e.measure.workload, job: e.measure.job, metric: e.measure.metric };
+  for (const p of e.platforms) {
+    const a = usable(p, e.network);
+    if (!a) continue;
+    for (const r of e.reference) {
+      const b = usable(r, undefined, a.host);
+      if (!b || b.platform === a.platform) continue;
+      return compare(base, a, b, e.network);
+    }
+  }
+  const platformRan = e.platforms.find((p) => usable(p, e.network));
+  const reason = platformRan
+    ? `no reference ran (${absence(e.reference, ctx)})`
+    : `not measured here (${absence(e.platforms, ctx, e.network)})`;
+  return {
+    row: { label: e.label, measured: false, pair: '', ratio: '', interval: '', means: '', reason },
+    record: { ...base, platform: null, reference: null, ratio: null, interval: null, platformStats: null, referenceStats: null, reason },
+  };
+}
+
+function compare(base: Omit<EvidenceRecord, 'platform' | 'reference' | 'ratio' | 'interval' | 'platformStats' | 'referenceStats'>, a: MetricSummary, b: MetricSummary, network?: string): { row: EvidenceRow; record: EvidenceRecord } {
+  const sa = { mean: a.mean, sd: a.sd, n: a.n };
+  const sb = { mean: b.mean, sd: b.sd, n: b.n };
+  const problem = untestable(sa, sb);
+  const ratio = b.mean !== 0 ? a.mean / b.mean : null;
+  const interval = problem ? null : ratioInterval(logRatio(sa, sb));
+  const digits = 3;
+  const row: EvidenceRow = {
+    label: base.label,
+    measured: ratio !== null,
+    pair: `${a.platform}${network ? ` (${network} network)` : ''} / ${b.platform}${a.host ? ` @ ${a.host}` : ''}`,
+    ratio: ratio === null ? '—' : formatNumber(ratio, digits),
+    interval: interval ? `${formatNumber(interval.low, digits)} – ${formatNumber(interval.high, digits)}` : `no interval (${problem})`,
+    means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
+    reason: ratio === null ? 'the reference mean is 0' : '',
+  };
+  return {
+    row,
+    record: { ...base, platform: a.platform, reference: b.platform, ratio, interval, platformStats: sa, referenceStats: sb },
+  };
+}
+
+/** "kata-9p: reason; kata-virtiofs: not in this experiment" */
+function absence(platforms: string[], ctx: EvidenceContext, network?: string): string {
+  const parts = platforms.map((p) => {
+    const mine = ctx.summaries.filter((s) => s.platform === p);
+    if (mine.length > 0 && mine.every((s) => s.emulated === true || ctx.records.get(p)?.emulated === true)) return `${p}: software emulation only`;
+    if (network && mine.length > 0 && mine.every((s) => s.network !== network)) return `${p}: ran without a ${network} network`;
+    if (mine.length > 0) return `${p}: no value for this measure`;
+    const why = ctx.notRun.get(p);
+    if (why) return `${p}: ${why}`;
+    const record = ctx.records.get(p);
+    if (record && !record.available && record.reason) return `${p}: ${record.reason}`;
+    return `${p}: not in this experiment`;
+  });
+  return parts.join('; ');
+}

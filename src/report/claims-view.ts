@@ -1,0 +1,136 @@
+// The paper's claims beside this run's verdicts: cards for the area sections, the abstract's counts, claims.csv.
+import type { ClaimComparison, ClaimEvaluation, ClaimVerdict, ClaimVerdictKind } from '../types.ts';
+import { formatNumber } from './format.ts';
+
+export interface ClaimEvidenceRow {
+  condition: string;
+  pair: string;
+  measure: string;
+  ratio: string;
+  interval: string;
+  bounds: string;
+  holds: string;
+}
+
+export interface ClaimCard {
+  id: string;
+  anchor: string;
+  claim: string;
+  area: string;
+  provenanceKind: string;
+  provenance: string;
+  verdict: ClaimVerdictKind;
+  /** CSS class: reproduced, not-reproduced, inconclusive, not-run, caveat */
+  verdictClass: string;
+  reason: string;
+  partial: boolean;
+  test: string;
+  note: string;
+  /** the paper's absolute numbers: shown, never compared */
+  paperValues: string[];
+  evidence: ClaimEvidenceRow[];
+  /** platforms and measures the claim names that gave nothing here, grouped by reason */
+  missing: string[];
+  /** a 'not run' verdict's reason already says all of it */
+  showMissing: boolean;
+  p: string;
+}
+
+export interface VerdictCount { verdict: ClaimVerdictKind; verdictClass: string; count: number }
+
+export const VERDICT_ORDER: ClaimVerdictKind[] = ['reproduced', 'not reproduced', 'inconclusive', 'not run', 'caveat'];
+
+export const verdictClass = (v: ClaimVerdictKind): string => v.replace(/ /g, '-');
+
+export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
+  return {
+    id: v.id,
+    anchor: `claim-${v.id}`,
+    claim: v.claim,
+    area: v.area,
+    provenanceKind: v.provenance.kind,
+    provenance: v.provenance.where,
+    verdict: v.verdict,
+    verdictClass: verdictClass(v.verdict),
+    reason: v.reason,
+    partial: v.coverage === 'partial',
+    test: v.test.description,
+    note: v.note ?? '',
+    paperValues: (v.paperValue ?? []).map((pv) => `${pv.what}: ${String(pv.value)} ${pv.unit}`),
+    evidence: v.comparisons.map(evidenceRow),
+    missing: missingLines(v),
+    showMissing: v.verdict !== 'not run' && missingLines(v).length > 0,
+    p: v.p ? `support p = ${formatP(v.p.support)} (Holm ${formatP(v.p.supportHolm)}), refutation p = ${formatP(v.p.refute)} (Holm ${formatP(v.p.refuteHolm)}); significant at ≤ ${alpha}` : '',
+  };
+}
+
+function evidenceRow(c: ClaimComparison): ClaimEvidenceRow {
+  const { low, high } = c.bounds;
+  return {
+    condition: c.condition,
+    pair: `${c.platform} / ${c.reference}`,
+    measure: `${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}`,
+    ratio: c.ratio === null ? '—' : formatNumber(c.ratio, 3),
+    interval: c.interval ? `${formatNumber(c.interval.low, 3)} – ${formatNumber(c.interval.high, 3)}` : (c.problem ?? 'no interval'),
+    bounds: low !== undefined && high !== undefined ? `${formatNumber(low, 3)} to ${formatNumber(high, 3)}` : low !== undefined ? `≥ ${formatNumber(low, 3)}` : high !== undefined ? `≤ ${formatNumber(high, 3)}` : '',
+    holds: c.holds,
+  };
+}
+
+function missingLines(v: ClaimVerdict): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const m of v.missing.platforms) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.platform]);
+  for (const m of v.missing.measures) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), `${m.workload}${m.job === 'default' ? '' : ` ${m.job}`} ${m.metric}`]);
+  return [...byReason].map(([reason, what]) => `${what.join(', ')}: ${reason}`);
+}
+
+/** p-values as a reader reads them: 3 significant digits, tiny ones as "< 1e-6" */
+export function formatP(p: number): string {
+  if (p < 1e-6) return '< 1e-6';
+  if (p >= 0.001) return formatNumber(p, 3);
+  return p.toExponential(2);
+}
+
+export function verdictCounts(claims: ClaimEvaluation | undefined): VerdictCount[] {
+  return VERDICT_ORDER.map((verdict) => ({
+    verdict,
+    verdictClass: verdictClass(verdict),
+    count: claims?.verdicts.filter((v) => v.verdict === verdict).length ?? 0,
+  }));
+}
+
+/** "k of n claims reproduced, …": n counts the claims that can be tested (the caveats are printed, not tested). */
+export function verdictSentence(claims: ClaimEvaluation | undefined): string {
+  if (!claims) return 'This analysis holds no verdicts on the paper\'s claims (it was analysed before claims were evaluated); run `isobench analyze --run <run>` again to add them.';
+  const count = (k: ClaimVerdictKind) => claims.verdicts.filter((v) => v.verdict === k).length;
+  const testable = claims.verdicts.length - count('caveat');
+  const partial = claims.verdicts.filter((v) => v.coverage === 'partial' && (v.verdict === 'reproduced' || v.verdict === 'not reproduced')).length;
+  const caveats = count('caveat');
+  return `${count('reproduced')} of ${testable} claims reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, ${count('not run')} not run here`
+    + `${partial ? ` (${partial} of the decided verdicts rest on only some of the platforms the claim names)` : ''}.`
+    + `${caveats ? ` ${caveats} caveat${caveats === 1 ? '' : 's'} of the paper ${caveats === 1 ? 'is' : 'are'} printed, not tested.` : ''}`;
+}
+
+const CSV_COLUMNS = [
+  'id', 'area', 'verdict', 'coverage', 'provenance_kind', 'provenance_where', 'test_kind', 'comparisons',
+  'p_support', 'p_refute', 'p_support_holm', 'p_refute_holm', 'reason', 'claim',
+] as const;
+
+/** claims.csv: one row per claim, full precision, RFC 4180 line ends. */
+export function claimsCsv(claims: ClaimEvaluation | undefined): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  for (const v of claims?.verdicts ?? []) {
+    const row: (string | number | undefined)[] = [
+      v.id, v.area, v.verdict, v.coverage, v.provenance.kind, v.provenance.where, v.test.kind, v.comparisons.length,
+      v.p?.support, v.p?.refute, v.p?.supportHolm, v.p?.refuteHolm, v.reason, v.claim,
+    ];
+    lines.push(row.map(csvField).join(','));
+  }
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function csvField(v: string | number | undefined): string {
+  if (v === undefined) return '';
+  const s = String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

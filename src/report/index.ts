@@ -1,0 +1,84 @@
+// The report stage: run directory -> index.html (self-contained), charts/*.vl.json + *.svg, summary.csv, claims.csv, verdicts.json, report.pdf.
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { log } from '../log.ts';
+import { reportFiles } from '../paths.ts';
+import { stableStringify } from '../stats/stable-json.ts';
+import { renderCharts } from './charts.ts';
+import { claimsCsv } from './claims-view.ts';
+import { readRunInputs } from './inputs.ts';
+import { printPdf } from './pdf.ts';
+import { renderHtml } from './render.ts';
+import { summaryCsv } from './summary-csv.ts';
+import { allCharts, buildViewModel, orderedSummaries, type ReportView } from './view-model.ts';
+import type { ReportInputs } from './inputs.ts';
+
+export interface RenderOptions {
+  /** print report.pdf with Chromium (default true) */
+  pdf?: boolean;
+}
+
+export interface RenderResult {
+  html: string;
+  pdf?: string;
+  /** wall time of each part in ms (for bench/report-scale.ts): reading and the view, charts, HTML, PDF */
+  ms: { inputs: number; charts: number; html: number; pdf?: number };
+}
+
+export async function renderReport(runDir: string, outDir: string, opts: RenderOptions = {}): Promise<RenderResult> {
+  const t0 = performance.now();
+  const inputs = readRunInputs(runDir);
+  const view = buildViewModel(inputs);
+  const t1 = performance.now();
+  const charts = await renderCharts(allCharts(view), view.platformOrder);
+  const t2 = performance.now();
+  const html = renderHtml(view, charts);
+
+  const files = reportFiles(outDir);
+  mkdirSync(files.charts, { recursive: true });
+  removeOldCharts(files.charts);
+  for (const c of charts) {
+    writeFileSync(path.join(files.charts, `${c.name}.vl.json`), `${JSON.stringify(c.spec, null, 2)}\n`);
+    writeFileSync(path.join(files.charts, `${c.name}.svg`), `${c.svg}\n`);
+  }
+  writeFileSync(files.summary, summaryCsv(orderedSummaries(inputs)));
+  writeFileSync(files.claimsCsv, claimsCsv(inputs.analysis.claims));
+  writeFileSync(files.verdicts, verdictsJson(inputs, view));
+  writeFileSync(files.html, html);
+  log.info(`report: ${files.html}`);
+  const t3 = performance.now();
+  const ms = { inputs: t1 - t0, charts: t2 - t1, html: t3 - t2 };
+
+  if (opts.pdf === false) return { html: files.html, ms };
+  await printPdf(files.html, files.pdf, {
+    title: `${view.title} (run ${view.run})`,
+    subject: `Isolation platform benchmarks, experiment '${view.experiment.name}': ${view.experiment.description}`.trim(),
+    keywords: view.keywords,
+    date: view.runTime,
+    footer: `isobench · ${view.experiment.name} · run ${view.run}`,
+  });
+  log.info(`report: ${files.pdf}`);
+  return { html: files.html, pdf: files.pdf, ms: { ...ms, pdf: performance.now() - t3 } };
+}
+
+/** The claims' verdicts with their evidence (as analysed) and the callouts' measured evidence, for reuse outside the report. */
+export function verdictsJson(inputs: ReportInputs, view: ReportView): string {
+  const claims = inputs.analysis.claims;
+  return `${stableStringify({
+    schema: 1,
+    run: inputs.analysis.run,
+    claims: claims ?? null,
+    callouts: view.calloutEvidence,
+  })}\n`;
+}
+
+/** Charts of an earlier render that this one no longer draws must not linger next to the new ones. */
+function removeOldCharts(dir: string): void {
+  for (const f of readdirSync(dir)) {
+    if (f.endsWith('.vl.json') || f.endsWith('.svg')) rmSync(path.join(dir, f));
+  }
+}
+
+export { allCharts, buildViewModel, orderedSummaries } from './view-model.ts';
+export type { ReportView } from './view-model.ts';
+export { readRunInputs } from './inputs.ts';

@@ -1,0 +1,34 @@
+// Handlebars rendering of the view model into one self-contained HTML page (CSS and SVG inline).
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { paths } from '../paths.ts';
+import type { RenderedChart } from './charts.ts';
+import type { ReportView } from './view-model.ts';
+
+/** Templates are read from `templatesDir` (default: the project's templates/) on every call, so edits show without a restart. */
+export function renderHtml(view: ReportView, charts: RenderedChart[], templatesDir: string = paths.templates): string {
+  const hb = Handlebars.create();
+  const partialsDir = path.join(templatesDir, 'partials');
+  for (const file of readdirSync(partialsDir).filter((f) => f.endsWith('.hbs')).sort()) {
+    hb.registerPartial(file.slice(0, -'.hbs'.length), readFileSync(path.join(partialsDir, file), 'utf8'));
+  }
+  const css = readFileSync(path.join(templatesDir, 'style.css'), 'utf8');
+  if (css.includes('{{')) throw new Error(`${path.join(templatesDir, 'style.css')}: contains '{{', which Handlebars would read as an expression; remove it`);
+  hb.registerPartial('style', css.trimEnd());
+
+  const svgByName = new Map(charts.map((c) => [c.name, c.svg]));
+  // The only unescaped output: SVG that vega rendered (vega escapes the data's text inside it).
+  hb.registerHelper('chart', (name: unknown) => {
+    const svg = svgByName.get(String(name));
+    if (svg === undefined) throw new Error(`templates: chart '${String(name)}' was not rendered (known: ${[...svgByName.keys()].join(', ')})`);
+    if (!svg.startsWith('<svg') || /<script|<foreignObject|\son[a-z]+=/i.test(svg)) {
+      throw new Error(`chart '${String(name)}': the rendered SVG holds script-like content; refusing to inline it`);
+    }
+    return new hb.SafeString(svg);
+  });
+
+  const templateFile = path.join(templatesDir, 'report.hbs');
+  const template = hb.compile(readFileSync(templateFile, 'utf8'), { strict: true, noEscape: false });
+  return template(view);
+}

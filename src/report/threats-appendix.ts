@@ -1,0 +1,163 @@
+// Threats to validity from what the run recorded, and the appendix that links every figure to its samples.
+import type { MetricSummary } from '../types.ts';
+import { formatFixed, formatMiB } from './format.ts';
+import { hapMethod } from './areas.ts';
+import { logKey, type ReportInputs, type SampleLogs } from './inputs.ts';
+import type { PaperFacts } from './sources.ts';
+import type { ChartView, Labeller, Numbering, SectionRef, TableRef } from './view-model.ts';
+
+/**
+ * How often the 95 % percentile bootstrap interval of a ratio covers the true ratio when both sides come
+ * from one distribution, by instances per side: the statistics engineer's simulation (issue 6, two-level bootstrap).
+ */
+export const BOOTSTRAP_COVERAGE: { instances: number; coverage: number }[] = [
+  { instances: 3, coverage: 0.875 },
+  { instances: 5, coverage: 0.905 },
+  { instances: 8, coverage: 0.93 },
+];
+
+export interface ThreatsView {
+  section: SectionRef;
+  items: { title: string; text: string }[];
+  coverage: { table: TableRef; rows: { instances: string; coverage: string; applies: boolean }[]; note: string };
+}
+
+export interface ThreatsContext {
+  inputs: ReportInputs;
+  summaries: MetricSummary[];
+  names: Labeller;
+  number: Numbering;
+  section: SectionRef;
+  paper: PaperFacts;
+  resources: { cpus?: number; memoryMiB?: number };
+}
+
+export function buildThreats(ctx: ThreatsContext): ThreatsView {
+  const { environment: env, analysis } = ctx.inputs;
+  const h = env.host;
+  const table = ctx.number.table('bootstrap-coverage', 'Coverage of the nominal 95 % bootstrap interval of a ratio when both platforms have the same distribution, by instances per platform (simulation by the statistics engineer); the marked row applies to this run\'s smallest n.');
+  const items: { title: string; text: string }[] = [];
+  items.push(h.virtualization
+    ? {
+      title: 'A shared, virtualised host',
+      text: `The host is itself a virtual machine (${h.virtualization}). Every platform ran inside it: containers share virtual CPUs whose physical cores other tenants may use, and hypervisor platforms ran nested or under software emulation. The cost of a nested hypervisor is not the cost of the paper's bare-metal KVM, and noise from neighbours enters the intervals only as far as it varied during the run.`,
+    }
+    : { title: 'The host', text: 'No virtualization was detected: the host is taken to be bare metal, like the paper\'s.' });
+  const res = ctx.resources;
+  items.push({
+    title: 'A smaller host than the paper\'s',
+    text: `This host has ${h.cores} cores and ${formatMiB(h.memoryMiB)}${res.cpus ? `, and each instance had ${res.cpus} CPU${res.cpus === 1 ? '' : 's'}${res.memoryMiB ? ` and ${formatMiB(res.memoryMiB)}` : ''}` : ''}; the paper's host was a ${ctx.paper.host}, with 16 vCPUs and 32 GiB per guest. Absolute numbers therefore differ and are never compared; the claims are tested on ratios and orderings measured in this run, which assume that the overheads scale with the host.`,
+  });
+  const emulated = [...new Set(ctx.summaries.filter((s) => ctx.names.emulated(s.platform)).map((s) => s.platform))];
+  items.push(emulated.length
+    ? { title: 'Software emulation', text: `${emulated.join(', ')} ran under software emulation (no hardware virtualization). Their values measure the emulator; they are labelled “software emulation” in every table and chart, and no claim uses them, not even in place of a KVM platform of the same kind.` }
+    : { title: 'Software emulation', text: 'No platform ran under software emulation.' });
+  const hap = ctx.summaries.filter((s) => s.workload === 'hap');
+  const hapHow = hapMethod(hap.map((s) => ({ key: logKey(s.cell, s.host), params: s.params })), ctx.inputs.sampleNotes);
+  items.push(hap.length === 0
+    ? { title: 'The HAP', text: 'The HAP was not measured in this run, so the isolation claims are not run here.' }
+    : hapHow.sampled
+      ? { title: 'A sampled HAP', text: `The HAP is ${hapHow.exact ? 'partly ' : ''}a sampled approximation${hapHow.examples.length ? ` (${hapHow.examples.join('; ')})` : ''}: kernel stacks sampled with perf while the workload ran, not the paper's ftrace function tracer (which a kernel in lockdown refuses). A function that runs briefly can be missed, so counts are lower bounds of the paper's measure, and they depend on the sampling rate and duration. The isolation verdicts are about this approximation.` }
+      : { title: 'The HAP', text: hapHow.exact ? "The HAP was traced with ftrace's function tracer, as in the paper." : 'How the HAP values were obtained is not recorded in the samples.' });
+  const ns = ctx.summaries.map((s) => s.n);
+  const minN = ns.length ? Math.min(...ns) : 0;
+  const maxN = ns.length ? Math.max(...ns) : 0;
+  const applies = BOOTSTRAP_COVERAGE.filter((c) => c.instances <= minN).pop();
+  items.push({
+    title: 'Few instances',
+    text: `Each cell had ${minN === maxN ? minN : `${minN} to ${maxN}`} instance${maxN === 1 ? '' : 's'} with a value (the n of the tables; the paper ran at least 10, and 300 for startup). With so few, the bootstrap interval of the ratio to native, shown in the charts and tables, covers the true ratio less often than 95 %: ${BOOTSTRAP_COVERAGE.map((c) => `${formatFixed(c.coverage * 100, 1)} % at ${c.instances} instances`).join(', ')} (Table ${table.number}). ${applies ? `At this run's smallest n, read the intervals as about ${formatFixed(applies.coverage * 100, 1)} % intervals.` : minN > 0 ? 'Below 3 instances the coverage is lower still.' : ''} The claims' verdicts use Welch's t interval of the log ratio instead, which widens with small n.`,
+  });
+  const failed = analysis.failures.filter((f) => f.status === 'failed' || f.status === 'timeout');
+  if (failed.length) {
+    const instances = new Set(failed.map((f) => `${f.cell}/${f.instance}`)).size;
+    items.push({ title: 'Failures', text: `${instances} instance${instances === 1 ? '' : 's'} failed or timed out (section “What was not run”). n counts only instances with a value: if failures happen to slow instances more often, the means lean towards the fast ones.` });
+  }
+  const noise = env.noise;
+  items.push({
+    title: 'Host noise',
+    text: `CPU frequency governor ${noise.governor ?? 'not exposed (typical inside a VM)'}, SMT ${noise.smt ?? 'unknown'}, load average ${noise.loadavg.map((x) => formatFixed(x, 2)).join(', ')} at the start. Instances of all cells ran interleaved in a seeded random order, so slow drift of the host spreads over all platforms alike rather than favouring one.`,
+  });
+  return {
+    section: ctx.section,
+    items,
+    coverage: {
+      table,
+      rows: BOOTSTRAP_COVERAGE.map((c) => ({ instances: String(c.instances), coverage: `${formatFixed(c.coverage * 100, 1)} %`, applies: c === applies })),
+      note: minN > 0 && minN < BOOTSTRAP_COVERAGE[0].instances ? `This run's smallest n is ${minN}: below the table, coverage is lower still.` : '',
+    },
+  };
+}
+
+export interface AppendixRow { platform: string; cell: string; metrics: string; instances: string; failed: string; logs: string }
+export interface AppendixEntry { figure: number; figureId: string; anchor: string; title: string; rows: AppendixRow[] }
+export interface AppendixView { section: SectionRef; intro: string; entries: AppendixEntry[] }
+
+export function buildAppendix(charts: ChartView[], inputs: ReportInputs): AppendixView {
+  const failedByCell = new Map<string, Set<number>>();
+  for (const f of inputs.analysis.failures) {
+    if (f.status !== 'failed' && f.status !== 'timeout') continue;
+    // analyses written before failures named their cell: the plan's cell of that platform, workload and job
+    const cell = f.cell ?? inputs.plan.cells.find((c) => c.platform === f.platform && c.workload === f.workload && c.job === f.job)?.id;
+    if (!cell) continue;
+    const key = logKey(cell, f.host);
+    if (!failedByCell.has(key)) failedByCell.set(key, new Set());
+    failedByCell.get(key)!.add(f.instance);
+  }
+  const entries = charts.map((chart) => {
+    const rows: AppendixRow[] = [];
+    for (const src of chart.sources) {
+      const key = logKey(src.cell, src.host);
+      const row = rows.find((r) => r.cell === src.cell && r.platform === src.label);
+      if (row) {
+        if (!row.metrics.split(', ').includes(src.metric)) row.metrics += `, ${src.metric}`;
+        continue;
+      }
+      const failed = [...(failedByCell.get(key) ?? [])].sort((a, b) => a - b);
+      rows.push({
+        platform: src.label,
+        cell: src.cell,
+        metrics: src.metric,
+        instances: `${ranges(src.instances)} (n = ${src.instances.length})`,
+        failed: failed.length ? ranges(failed) : '',
+        logs: logsText(key, [...src.instances, ...failed].sort((a, b) => a - b), inputs.sampleLogs),
+      });
+    }
+    return { figure: chart.number, figureId: chart.id, anchor: `samples-${chart.id}`, title: chart.caption.split('. ')[0], rows };
+  });
+  return {
+    section: { number: 'A', id: 'appendix', title: 'Appendix: every figure and its samples' },
+    intro: 'For each figure: the cells it draws (cell ids as in plan.json and samples.jsonl), the instance numbers with a value (from 0), the instances that failed, and the log files of those instances, relative to the run directory. Every value in samples.jsonl carries its cell and instance, so these select exactly the samples behind a mark.',
+    entries,
+  };
+}
+
+/** [0, 1, 2, 3, 7] -> "0–3, 7" */
+export function ranges(xs: number[]): string {
+  const sorted = [...new Set(xs)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}–${sorted[j]}`);
+    i = j + 1;
+  }
+  return parts.join(', ');
+}
+
+/** The log files of a cell's instances (key: logKey(cell, host)); "logs/<cell>/instance-{k}.log, k = 0–4" when they follow one pattern. */
+export function logsText(key: string, instances: number[], sampleLogs: SampleLogs | null): string {
+  if (!sampleLogs) return 'samples.jsonl not found in the run directory';
+  const byInstance = sampleLogs[key] ?? {};
+  const logs = instances.map((i) => byInstance[i] ?? []);
+  if (logs.every((l) => l.length === 0)) return 'no log file recorded';
+  if (instances.length > 1 && logs.every((l) => l.length === 1)) {
+    const first = logs[0][0];
+    const k0 = String(instances[0]);
+    for (let p = first.lastIndexOf(k0); p >= 0; p = p === 0 ? -1 : first.lastIndexOf(k0, p - 1)) {
+      const prefix = first.slice(0, p);
+      const suffix = first.slice(p + k0.length);
+      if (instances.every((k, i) => logs[i][0] === `${prefix}${k}${suffix}`)) return `${prefix}{k}${suffix}, k = ${ranges(instances)}`;
+    }
+  }
+  return [...new Set(logs.flat())].join(', ');
+}
