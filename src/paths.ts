@@ -38,6 +38,8 @@ export const paths = {
   kernels: () => path.join(dataRoot(), 'cache', 'kernels'),
   /** a VM's initramfs (cpio newc) for a rootfs, cached by content hash (src/images/initramfs.ts) */
   initramfs: (hash: string) => path.join(dataRoot(), 'cache', 'images', `initramfs-${hash}.cpio`),
+  /** a VM's read-only ext4 root disk for a rootfs, cached by content hash (src/images/root-disk.ts) */
+  rootDisk: (hash: string) => path.join(dataRoot(), 'cache', 'images', `rootdisk-${hash}.ext4`),
   /** results of booting a tiny guest once per accelerator, keyed by host kernel and VMM version (src/platforms/vm-probe.ts) */
   vmProbes: () => path.join(dataRoot(), 'cache', 'vm-probes'),
   /** scratch directories on real disk (never tmpfs) for disk workloads */

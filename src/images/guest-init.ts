@@ -22,11 +22,14 @@ export interface GuestParams {
   gateway?: string;
   /** how the guest ends: 'reboot' where the VMM exits on reset (Firecracker), else 'poweroff' */
   halt?: 'poweroff' | 'reboot';
+  /** block device of the read-only root disk, when booting from one (stage 1 mounts it and switches to it) */
+  rootDevice?: string;
 }
 
 /** The kernel command line for a guest: console, quiet boot, our init, and the parameters. */
 export function guestCmdline(p: GuestParams, console = 'ttyS0', extra: string[] = []): string {
-  const args = [`console=${console}`, 'loglevel=4', 'panic=-1', `rdinit=${GUEST_INIT}`];
+  const args = [`console=${console}`, 'loglevel=4', 'panic=-1', `rdinit=${p.rootDevice ? STAGE1_INIT : GUEST_INIT}`];
+  if (p.rootDevice) args.push(`isobench.root=${p.rootDevice}`);
   if (p.channel) args.push(`isobench.chan=${p.channel}`);
   if (p.vsockPort) args.push(`isobench.vsock=${p.vsockPort}`);
   if (p.dataDevice) args.push(`isobench.data=${p.dataDevice}`);
@@ -52,7 +55,7 @@ mount -t tmpfs tmpfs /dev/shm
 mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
 for m in ${modules.join(' ')}; do
-  busybox insmod ${GUEST_MODULE_DIR}/$m.ko || say "insmod $m failed"
+  [ -d /sys/module/$m ] || busybox insmod ${GUEST_MODULE_DIR}/$m.ko || say "insmod $m failed"
 done
 chan=ttyS1; vsock=; data=; ip=; gw=; off=poweroff
 for a in $(cat /proc/cmdline); do
@@ -133,6 +136,47 @@ while IFS= read -r line; do
   esac
 done
 `;
+}
+
+/** where the stage-1 initramfs (root disk boots) keeps its init */
+export const STAGE1_INIT = '/init';
+
+/**
+ * Stage 1 for booting from the ext4 root disk: load the modules the disk needs, mount it read-only, switch to it and run
+ * /isobench/init there. Only a static busybox and the modules are in this initramfs.
+ */
+export function stage1InitScript(modules: string[]): string {
+  return `#!/bin/busybox sh
+# isobench stage 1: virtio modules, then the read-only root disk, then /isobench/init on it.
+bb=/bin/busybox
+$bb mount -t proc proc /proc
+$bb mount -t devtmpfs devtmpfs /dev
+for m in ${modules.join(' ')}; do
+  $bb insmod ${GUEST_MODULE_DIR}/$m.ko || $bb echo "isobench-stage1: insmod $m failed"
+done
+root=vda
+for a in $($bb cat /proc/cmdline); do
+  case "$a" in isobench.root=*) root=\${a#*=} ;; esac
+done
+i=0
+while [ ! -b "/dev/$root" ] && [ $i -lt 100 ]; do $bb sleep 0.1; i=$((i + 1)); done
+if ! $bb mount -t ext4 -o ro,noatime "/dev/$root" /newroot; then
+  $bb echo "isobench-stage1: cannot mount the root disk /dev/$root"
+  $bb poweroff -f
+fi
+$bb umount /dev /proc
+exec $bb switch_root /newroot ${GUEST_INIT}
+`;
+}
+
+/** The stage-1 initramfs's entries: static busybox, the init, the modules. */
+export function stage1Entries(busybox: string, modules: { name: string; file: string }[]): CpioEntry[] {
+  return [
+    ...['/bin', '/dev', '/proc', '/newroot', GUEST_DIR, GUEST_MODULE_DIR].map((d): CpioEntry => ({ path: d, kind: 'dir', mode: 0o755 })),
+    { path: '/bin/busybox', kind: 'file', mode: 0o755, source: busybox },
+    { path: STAGE1_INIT, kind: 'file', mode: 0o755, data: Buffer.from(stage1InitScript(modules.map((m) => m.name))) },
+    ...modules.map((m): CpioEntry => ({ path: `${GUEST_MODULE_DIR}/${m.name}.ko`, kind: 'file', mode: 0o644, source: m.file })),
+  ];
 }
 
 /** The files isobench adds to the rootfs for a VM guest. */

@@ -143,3 +143,20 @@ export async function buildInitramfs(rootfsDir: string, rootfsHash: string, over
     throw e;
   }
 }
+
+/** An initramfs of just these entries (no rootfs), cached by their content hash: the stage 1 of a root-disk boot. */
+export async function buildStandaloneInitramfs(entries: CpioEntry[]): Promise<Initramfs> {
+  const hash = (await overlayHash(entries)).slice(0, 16);
+  const file = paths.initramfs(`standalone-${hash}`);
+  if (existsSync(file)) return { file, hash, bytes: (await fsp.stat(file)).size };
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    const bytes = await writeCpio(tmp, entries);
+    await fsp.rename(tmp, file);
+    return { file, hash, bytes };
+  } catch (e) {
+    await fsp.rm(tmp, { force: true });
+    throw e;
+  }
+}

@@ -8,7 +8,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { launchVm, prepareGuest, startVm } from './vm-instance.ts';
+import { guestRootSchema, launchVm, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const CLOUD_HYPERVISOR_INSTALL_HINT =
@@ -26,6 +26,8 @@ export interface ChLaunch {
   cmdline: string;
   cpus: number;
   memoryMiB: number;
+  /** read-only root disk, before the data disk */
+  rootDisk?: string;
   disk?: { path: string; direct: boolean };
   tap?: { name: string; mac: string };
   vsock?: { cid: number; socket: string };
@@ -37,7 +39,7 @@ export interface ChLaunch {
 /** The argv for a launch (pure, so tests check it against the documented syntax). */
 export function cloudHypervisorArgv(l: ChLaunch): string[] {
   // Cloud Hypervisor splits option values on ',': a path holding one would be misread
-  for (const p of [l.disk?.path, l.vsock?.socket, l.consoleFile, l.tap?.name]) {
+  for (const p of [l.rootDisk, l.disk?.path, l.vsock?.socket, l.consoleFile, l.tap?.name]) {
     if (p?.includes(',')) throw new Error(`cloud-hypervisor: '${p}' contains a comma, which its option syntax cannot carry (use another path)`);
   }
   const argv = [
@@ -48,6 +50,7 @@ export function cloudHypervisorArgv(l: ChLaunch): string[] {
     '--cpus', `boot=${l.cpus}`,
     '--memory', `size=${l.memoryMiB}M`,
   ];
+  if (l.rootDisk) argv.push('--disk', `path=${l.rootDisk},readonly=on`);
   if (l.disk) argv.push('--disk', `path=${l.disk.path},direct=${l.disk.direct ? 'on' : 'off'}`);
   if (l.tap) argv.push('--net', `tap=${l.tap.name},mac=${l.tap.mac}`);
   if (l.vsock) argv.push('--vsock', `cid=${l.vsock.cid},socket=${l.vsock.socket}`);
@@ -66,6 +69,7 @@ export const cloudHypervisorOptionsSchema = {
     diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the data disk (sparse ext4 file on real disk, /data in the guest)' },
     direct: { type: 'boolean', default: true, description: 'open the data disk with O_DIRECT (direct=on)' },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds for the guest agent to answer' },
+    root: guestRootSchema,
   },
 };
 
@@ -82,6 +86,7 @@ export const cloudHypervisor: Platform = {
   family: 'hypervisor',
   description: 'Cloud Hypervisor from generated arguments: Linux guest via PVH, virtio-pci block and TAP network, agent on vsock',
   optionsSchema: cloudHypervisorOptionsSchema,
+  packages: ['socat', 'e2fsprogs', 'busybox-static', 'iproute2'], // the VMM itself is not packaged in Debian (see detect())
 
   async detect(): Promise<Detection> {
     return detectKvmVmm({
@@ -92,13 +97,13 @@ export const cloudHypervisor: Platform = {
   },
 
   async start(spec: InstanceSpec): Promise<Instance> {
-    const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; direct?: boolean; bootTimeout?: number };
+    const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; direct?: boolean; bootTimeout?: number; root?: GuestRoot };
     const bin = which('cloud-hypervisor');
     if (!bin) throw new Error(`cloud-hypervisor: not found on PATH: ${CLOUD_HYPERVISOR_INSTALL_HINT}`);
     const socat = socatProblem();
     if (socat) throw new Error(`cloud-hypervisor: ${socat}`);
     await run([bin, '--version'], { timeoutMs: 10_000 });
-    const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat']);
+    const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat'], o.root ?? 'initramfs');
     const kernel = await guestVmlinux(guest.kernel);
     const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
     const vmmLog = path.join(spec.logDir, `${spec.name}.cloud-hypervisor.log`);
@@ -121,8 +126,8 @@ export const cloudHypervisor: Platform = {
       }
       const vsockSocket = path.join(workDir, 'vsock.sock');
       const argv = cloudHypervisorArgv({
-        binary: bin, kernel, initramfs: guest.initramfs.file, cpus: spec.cpus, memoryMiB: spec.memoryMiB, disk, tap,
-        cmdline: guestCmdline({ vsockPort: AGENT_VSOCK_PORT, dataDevice: disk ? 'vda' : undefined, ...ip }),
+        binary: bin, kernel, initramfs: guest.initramfs.file, rootDisk: guest.rootDisk?.file, cpus: spec.cpus, memoryMiB: spec.memoryMiB, disk, tap,
+        cmdline: guestCmdline({ vsockPort: AGENT_VSOCK_PORT, rootDevice: guest.rootDisk ? 'vda' : undefined, dataDevice: disk ? (guest.rootDisk ? 'vdb' : 'vda') : undefined, ...ip }),
         vsock: { cid: 3, socket: vsockSocket }, consoleFile: consoleLog,
       });
       const problems = checkCloudHypervisorArgv(argv);

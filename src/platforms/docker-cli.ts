@@ -162,6 +162,8 @@ export interface EngineDef {
   id: string;
   family: Family;
   description: string;
+  /** Debian/Ubuntu packages of the engine and runtime */
+  packages: string[];
   cli: EngineCli;
   /** network modes this platform runs with here, the first is the default */
   networks: EngineNetwork[];
@@ -240,6 +242,7 @@ export function enginePlatform(def: EngineDef): Platform {
     id: def.id,
     family: def.family,
     description: def.description,
+    packages: def.packages,
     optionsSchema: engineOptionsSchema(def),
     detect: def.detect,
     async prepare() {

@@ -15,9 +15,9 @@ export interface FirecrackerInput {
   kernel: string;
   initrd?: string;
   bootArgs: string;
-  /** an ext4 image as the root device (instead of an initrd) */
-  rootDrive?: string;
-  /** the data disk: second virtio-blk (first when booting from an initrd) */
+  /** the read-only ext4 root disk, mounted by the stage-1 initrd (so not Firecracker's is_root_device, which would add root= and conflict with the initrd) */
+  rootDisk?: string;
+  /** the data disk: the next virtio-blk after the root disk */
   dataDisk?: string;
   cpus: number;
   memoryMiB: number;
@@ -32,7 +32,7 @@ export interface FirecrackerInput {
 /** The configuration object (keys as Firecracker's VmmConfig spells them). */
 export function firecrackerConfig(i: FirecrackerInput): Record<string, unknown> {
   const drives: Record<string, unknown>[] = [];
-  if (i.rootDrive) drives.push({ drive_id: 'rootfs', path_on_host: i.rootDrive, is_root_device: true, is_read_only: false });
+  if (i.rootDisk) drives.push({ drive_id: 'rootfs', path_on_host: i.rootDisk, is_root_device: false, is_read_only: true });
   if (i.dataDisk) {
     drives.push({
       drive_id: 'data', path_on_host: i.dataDisk, is_root_device: false, is_read_only: false,

@@ -10,7 +10,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { launchVm, prepareGuest, startVm } from './vm-instance.ts';
+import { guestRootSchema, launchVm, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const FIRECRACKER_INSTALL_HINT =
@@ -32,6 +32,7 @@ export const firecrackerOptionsSchema = {
     driveCache: { enum: ['Unsafe', 'Writeback'], default: 'Unsafe', description: "Firecracker's cache_type for the data disk" },
     ioEngine: { enum: ['Sync', 'Async'], default: 'Sync', description: "Firecracker's io_engine for the data disk ('Async' = io_uring, host kernel 5.10.51+)" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds for the guest agent to answer' },
+    root: guestRootSchema,
   },
 };
 
@@ -53,6 +54,7 @@ export const firecracker: Platform = {
   family: 'hypervisor',
   description: 'Firecracker microVM from a generated config file: Linux guest, virtio-mmio block and TAP network, agent on vsock',
   optionsSchema: firecrackerOptionsSchema,
+  packages: ['socat', 'e2fsprogs', 'busybox-static', 'iproute2'], // the VMM itself is not packaged in Debian (see detect())
 
   async detect(): Promise<Detection> {
     return detectKvmVmm({
@@ -63,19 +65,19 @@ export const firecracker: Platform = {
   },
 
   async start(spec: InstanceSpec): Promise<Instance> {
-    const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; driveCache?: 'Unsafe' | 'Writeback'; ioEngine?: 'Sync' | 'Async'; bootTimeout?: number };
+    const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; driveCache?: 'Unsafe' | 'Writeback'; ioEngine?: 'Sync' | 'Async'; bootTimeout?: number; root?: GuestRoot };
     const bin = which('firecracker');
     if (!bin) throw new Error(`firecracker: not found on PATH: ${FIRECRACKER_INSTALL_HINT}`);
     const socat = socatProblem();
     if (socat) throw new Error(`firecracker: ${socat}`);
     const installed = parseFirecrackerVersion((await run([bin, '--version'], { timeoutMs: 10_000 })).stdout);
     const schema = schemaVersionFor(installed);
-    const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat']);
+    const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat'], o.root ?? 'initramfs');
     const vmlinux = await guestVmlinux(guest.kernel);
     const vmmLog = path.join(spec.logDir, `${spec.name}.firecracker.log`);
     return startVm(async (workDir, cleanup) => {
       const input: FirecrackerInput = {
-        kernel: vmlinux, initrd: guest.initramfs.file, bootArgs: '', cpus: spec.cpus, memoryMiB: spec.memoryMiB,
+        kernel: vmlinux, initrd: guest.initramfs.file, rootDisk: guest.rootDisk?.file, bootArgs: '', cpus: spec.cpus, memoryMiB: spec.memoryMiB,
         driveCache: o.driveCache, ioEngine: o.ioEngine,
         vsock: { cid: GUEST_CID, udsPath: path.join(workDir, 'vsock.sock') },
       };
@@ -93,7 +95,9 @@ export const firecracker: Platform = {
         address = tap.guestAddress;
         ip = { address: tap.guestCidr, gateway: tap.gateway };
       }
-      input.bootArgs = guestCmdline({ vsockPort: AGENT_VSOCK_PORT, dataDevice: input.dataDisk ? 'vda' : undefined, halt: 'reboot', ...ip }, 'ttyS0', ['reboot=k']);
+      const rootDevice = input.rootDisk ? 'vda' : undefined;
+      const dataDevice = input.dataDisk ? (input.rootDisk ? 'vdb' : 'vda') : undefined;
+      input.bootArgs = guestCmdline({ vsockPort: AGENT_VSOCK_PORT, rootDevice, dataDevice, halt: 'reboot', ...ip }, 'ttyS0', ['reboot=k']);
       const config = firecrackerConfig(input);
       const problems = validateFirecrackerConfig(config, schema.version);
       if (problems.length) throw new Error(`firecracker: generated configuration does not match Firecracker ${schema.version}'s API schema: ${problems.join('; ')}`);

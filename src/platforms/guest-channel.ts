@@ -160,8 +160,12 @@ export function guestChannel(o: ChannelOptions): GuestChannel {
     },
 
     async powerOff() {
-      if (!sock || closed) return;
-      await new Promise<void>((r) => sock!.write(POWEROFF_LINE, () => r()));
+      if (!sock || closed || sock.destroyed) return;
+      // the write callback never comes if the VMM stops reading; the caller kills the VMM after its own wait anyway
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 2_000);
+        sock!.write(POWEROFF_LINE, () => { clearTimeout(t); r(); });
+      });
     },
 
     close() {

@@ -222,6 +222,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     id,
     family: 'container',
     description: cfg.description,
+    packages: [cfg.aptPackage],
     optionsSchema: ociOptionsSchema,
     async detect(): Promise<Detection> {
       const bin = which(binary);

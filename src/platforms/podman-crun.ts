@@ -25,6 +25,7 @@ export const podmanCrun = enginePlatform({
   id,
   family: 'container',
   description: 'Podman (daemonless, conmon) with the crun runtime; image imported from the benchmark rootfs',
+  packages: ['podman', 'crun'],
   cli: 'podman',
   networks: ['bridge', 'host', 'none'],
   runtimeFor: () => 'crun',

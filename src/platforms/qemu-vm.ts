@@ -7,7 +7,7 @@ import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
-import { freePort, launchVm, prepareGuest, startVm } from './vm-instance.ts';
+import { freePort, guestRootSchema, launchVm, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -30,6 +30,7 @@ export interface QemuOptions {
   diskCache: 'none' | 'writeback' | 'writethrough' | 'directsync' | 'unsafe';
   bootTimeout: number;
   cpuModel?: string;
+  root: GuestRoot;
 }
 
 export const qemuOptionsSchema = {
@@ -44,6 +45,7 @@ export const qemuOptionsSchema = {
     diskCache: { enum: ['none', 'writeback', 'writethrough', 'directsync', 'unsafe'], default: 'none', description: "QEMU's cache mode for the data disk ('none' = O_DIRECT on the host)" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 120, description: 'seconds for the guest agent to answer' },
     cpuModel: { type: 'string', pattern: '^[A-Za-z0-9_.,=+-]+$', description: "-cpu model (default: 'host' with KVM, 'max' with TCG)" },
+    root: guestRootSchema,
   },
 };
 
@@ -57,6 +59,7 @@ export function qemuOptions(o: Record<string, unknown>): QemuOptions {
     diskCache: (o.diskCache as QemuOptions['diskCache']) ?? 'none',
     bootTimeout: (o.bootTimeout as number) ?? 120,
     cpuModel: o.cpuModel as string | undefined,
+    root: (o.root as GuestRoot) ?? 'initramfs',
   };
 }
 
@@ -77,6 +80,8 @@ export interface QemuLaunchSpec {
   cmdline: string;
   consoleLog: string;
   channelSocket: string;
+  /** read-only root disk (vda); the data disk then is vdb */
+  rootDisk?: string;
   disk?: { file: string; cache: QemuOptions['diskCache'] };
   net: QemuNet;
 }
@@ -94,6 +99,9 @@ export function qemuArgv(l: QemuLaunchSpec): string[] {
     '-chardev', `file,id=console,path=${l.consoleLog}`, '-serial', 'chardev:console',
     '-chardev', `socket,id=agent,path=${l.channelSocket},server=on,wait=off`, '-device', 'isa-serial,chardev=agent,index=1',
   ];
+  if (l.rootDisk) {
+    argv.push('-drive', `file=${l.rootDisk},format=raw,if=none,id=root,readonly=on`, '-device', `${mmio ? 'virtio-blk-device' : 'virtio-blk-pci'},drive=root`);
+  }
   if (l.disk) {
     const aio = l.disk.cache === 'none' || l.disk.cache === 'directsync' ? 'native' : 'threads';
     argv.push('-drive', `file=${l.disk.file},format=raw,if=none,id=data,cache=${l.disk.cache},aio=${aio}`,
@@ -228,7 +236,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
       const o = qemuOptions(spec.options);
       if (o.network === 'tap' && tapUnavailable()) throw new Error(`${v.id}: options.network 'tap': ${tapUnavailable()}`);
       const mode = o.network === 'auto' ? (tapUnavailable() ? 'user' : 'tap') : o.network;
-      const guest = await prepareGuest(spec, o.kernel, o.modules);
+      const guest = await prepareGuest(spec, o.kernel, o.modules, [], o.root);
       const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
       const vmmLog = path.join(spec.logDir, `${spec.name}.qemu.log`);
       return startVm(async (workDir, cleanup) => {
@@ -257,10 +265,12 @@ export function qemuPlatform(v: QemuVariant): Platform {
           ip = { address: tap.guestCidr, gateway: tap.gateway };
         }
         const channelSocket = path.join(workDir, 'agent.sock');
-        const cmdline = guestCmdline({ channel: 'ttyS1', dataDevice: disk ? 'vda' : undefined, ...ip }, 'ttyS0', await tcgClockArgs(v, guest.kernel));
+        const rootDevice = guest.rootDisk ? 'vda' : undefined;
+        const dataDevice = disk ? (guest.rootDisk ? 'vdb' : 'vda') : undefined;
+        const cmdline = guestCmdline({ channel: 'ttyS1', rootDevice, dataDevice, ...ip }, 'ttyS0', await tcgClockArgs(v, guest.kernel));
         const argv = qemuArgv({
           name: spec.name, accel: v.accel, machine: v.machine, cpus: spec.cpus, memoryMiB: spec.memoryMiB, cpuModel: o.cpuModel,
-          kernel: guest.kernel.image, initrd: guest.initramfs.file, cmdline, consoleLog, channelSocket, disk, net,
+          kernel: guest.kernel.image, initrd: guest.initramfs.file, rootDisk: guest.rootDisk?.file, cmdline, consoleLog, channelSocket, disk, net,
         });
         const network: NetworkMode = mode;
         return launchVm({

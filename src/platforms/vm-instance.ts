@@ -4,20 +4,28 @@ import dgram from 'node:dgram';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { guestOverlay } from '../images/guest-init.ts';
+import { guestOverlay, stage1Entries } from '../images/guest-init.ts';
 import { guestKernel, type GuestKernel, type KernelChoice } from '../images/guest-kernel.ts';
-import { buildInitramfs, type CpioEntry, type Initramfs } from '../images/initramfs.ts';
+import { buildInitramfs, buildStandaloneInitramfs, type CpioEntry, type Initramfs } from '../images/initramfs.ts';
 import { guestModules } from '../images/kernel-modules.ts';
+import { buildRootDisk, type RootDisk } from '../images/root-disk.ts';
 import { planRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
 import { formatArgv, processAlive, spawnDaemon, terminate } from '../proc.ts';
 import type { Instance, InstanceSpec, NetworkMode } from '../types.ts';
 import { guestChannel, type ChannelOptions } from './guest-channel.ts';
+import { staticBusybox } from './vm-probe.ts';
 
 export interface VmGuest {
   kernel: GuestKernel;
+  /** the whole guest (root 'initramfs'), or stage 1 that mounts the root disk (root 'disk') */
   initramfs: Initramfs;
+  rootDisk?: RootDisk;
 }
+
+/** where the guest's root filesystem lives: in RAM (initramfs) or on a read-only ext4 virtio-blk disk */
+export type GuestRoot = 'initramfs' | 'disk';
+export const guestRootSchema = { enum: ['initramfs', 'disk'], default: 'initramfs', description: "'initramfs': the benchmark rootfs unpacked into guest RAM; 'disk': a read-only ext4 root disk (virtio-blk) mounted by a small stage-1 initramfs" };
 
 /** Host binaries (with their libraries) added to the guest beyond the workload's tools, e.g. socat for a vsock agent. */
 async function hostToolsOverlay(tools: string[]): Promise<CpioEntry[]> {
@@ -32,14 +40,17 @@ async function hostToolsOverlay(tools: string[]): Promise<CpioEntry[]> {
         : { path: e.dest, kind: 'file', mode: e.mode, source: e.source! }));
 }
 
-/** The kernel and the initramfs (rootfs + init + agent + modules [+ extra host tools]) for an instance; both cached. */
-export async function prepareGuest(spec: InstanceSpec, kernelChoice: KernelChoice, modulesDir?: string, extraTools: string[] = []): Promise<VmGuest> {
+/** The kernel and the guest image (rootfs + init + agent + modules [+ extra host tools]) for an instance; all cached. */
+export async function prepareGuest(spec: InstanceSpec, kernelChoice: KernelChoice, modulesDir?: string, extraTools: string[] = [], root: GuestRoot = 'initramfs'): Promise<VmGuest> {
   if (!spec.rootfs) throw new Error('VM guest: the instance spec has no rootfs directory (the scheduler builds it with src/images/rootfs.ts)');
   const kernel = await guestKernel(kernelChoice, modulesDir);
   const modules = await guestModules(kernel.modulesDir);
   const overlay = [...(await hostToolsOverlay(extraTools)), ...guestOverlay(modules)];
-  const initramfs = await buildInitramfs(spec.rootfs, spec.rootfsHash, overlay);
-  return { kernel, initramfs };
+  if (root === 'initramfs') return { kernel, initramfs: await buildInitramfs(spec.rootfs, spec.rootfsHash, overlay) };
+  const busybox = staticBusybox();
+  if (!busybox) throw new Error('VM guest: booting from a root disk needs a static busybox for stage 1 (apt-get install busybox-static)');
+  const rootDisk = await buildRootDisk(spec.rootfs, spec.rootfsHash, overlay);
+  return { kernel, initramfs: await buildStandaloneInitramfs(stage1Entries(busybox, modules)), rootDisk };
 }
 
 function tcpFree(port: number): Promise<number | null> {
@@ -164,7 +175,9 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
     stopping ??= (async () => {
       try {
         await channel.powerOff();
-        await Promise.race([daemon.exited, new Promise((r) => setTimeout(r, 15_000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([daemon.exited, new Promise((r) => { timer = setTimeout(r, 15_000); })]);
+        clearTimeout(timer);
       } finally {
         await kill();
         await runCleanup(l);

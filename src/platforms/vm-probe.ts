@@ -40,7 +40,8 @@ export function probeKey(parts: { vmm: string; vmmVersion: string; accel: string
   return `${readable}-${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }
 
-function staticBusybox(): string | null {
+/** busybox-static's binary: no libraries, so it runs in any initramfs */
+export function staticBusybox(): string | null {
   if (existsSync('/bin/busybox')) return '/bin/busybox';
   return which('busybox');
 }

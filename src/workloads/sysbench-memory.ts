@@ -40,6 +40,7 @@ export const sysbenchMemory: Workload = {
   id: 'sysbench-memory',
   description: 'sysbench memory: write 1 KiB blocks at random addresses for a fixed time, one thread',
   tools: ['sysbench'],
+  packages: ['sysbench'],
   metrics: [{ name: 'throughput', unit: 'MiB/s', better: 'higher', description: 'memory written per second' }],
   paramsSchema: {
     type: 'object',

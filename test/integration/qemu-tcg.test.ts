@@ -71,9 +71,10 @@ async function lifecycle(platform: Platform, name: string, options: Record<strin
     assert.match(v.stdout, /^sysbench \d+\.\d+/);
     const e = await inst.exec(['sh', '-c', 'exit 3'], { timeoutMs: 10_000 });
     assert.is(e.code, 3);
-    const w = await inst.exec(['sh', '-c', 'echo "it\'s data" > /data/f && sync && cat /data/f && grep " /data " /proc/mounts'], { timeoutMs: 10_000 });
+    const w = await inst.exec(['sh', '-c', 'echo "it\'s data" > /data/f && sync && cat /data/f && grep -E " /data | / " /proc/mounts'], { timeoutMs: 10_000 });
     assert.is(w.code, 0, w.stderr);
-    assert.match(w.stdout, /^it's data\n\/dev\/vda \/data ext4 /);
+    if (options.root === 'disk') assert.match(w.stdout, /^it's data\n\/dev\/vda \/ ext4 ro,[^\n]*\n\/dev\/vdb \/data ext4 rw/);
+    else assert.match(w.stdout, /^it's data\n\/dev\/vda \/data ext4 rw/);
     assert.is(inst.dataPath, '/data');
     if (options.network === 'user') {
       assert.is(inst.network, 'user');
@@ -110,11 +111,11 @@ test('qemu-tcg (pc): boot, run commands with their exit codes, write to the data
   assert.ok(ms < 60_000, `boot took ${ms} ms`);
 });
 
-test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio), with TAP + bridge networking where the host allows', async () => {
+test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio), from the ext4 root disk, with TAP + bridge where the host allows', async () => {
   if (skip) { console.log(`skip: ${skip}`); return; }
   const why = tapUnavailable();
   if (why) console.log(`note: TAP networking unavailable here (${why}); microvm runs with user-mode networking`);
-  await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm', { network: why ? 'user' : 'tap' });
+  await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm', { network: why ? 'user' : 'tap', root: 'disk' });
   await undoHostChanges();
   const links = (await run(['ip', '-o', 'link', 'show'], { timeoutMs: 10_000 })).stdout;
   assert.not.match(links, new RegExp(`\\b${BRIDGE}\\b`), 'the bridge is removed when host changes are undone');

@@ -29,6 +29,9 @@ test('the generated argv has the documented shape', () => {
 test('the generated argv conforms to Cloud Hypervisor v53.0\'s documented syntax', () => {
   assert.equal(checkCloudHypervisorArgv(cloudHypervisorArgv(launch)), []);
   assert.equal(checkCloudHypervisorArgv(cloudHypervisorArgv({ ...launch, disk: undefined, tap: undefined, logFile: '/l' })), []);
+  const withRoot = cloudHypervisorArgv({ ...launch, rootDisk: '/cache/rootdisk.ext4' });
+  assert.equal(withRoot.filter((_, i) => withRoot[i - 1] === '--disk'), ['path=/cache/rootdisk.ext4,readonly=on', 'path=/runs/x/scratch/isobench-data.ext4,direct=on']);
+  assert.equal(checkCloudHypervisorArgv(withRoot), []);
 });
 
 test('the checker catches unknown options and keys, bad enum values, repeats and missing values', () => {

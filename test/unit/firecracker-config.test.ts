@@ -26,9 +26,9 @@ test('it has what isobench needs: kernel + initrd, the data disk as a non-root v
   assert.equal(c.vsock, { guest_cid: 3, uds_path: '/tmp/isobench-vm-x/vsock.sock' });
 });
 
-test('a root drive variant (ext4 image instead of initrd) is valid too, with the data disk second', () => {
-  const c = firecrackerConfig({ ...input, initrd: undefined, rootDrive: '/cache/rootfs.ext4' }) as any;
-  assert.equal(c.drives.map((d: any) => [d.drive_id, d.is_root_device]), [['rootfs', true], ['data', false]]);
+test('the root disk variant: a read-only drive before the data disk, mounted by the stage-1 initrd', () => {
+  const c = firecrackerConfig({ ...input, rootDisk: '/cache/rootdisk.ext4' }) as any;
+  assert.equal(c.drives.map((d: any) => [d.drive_id, d.is_root_device, d.is_read_only]), [['rootfs', false, true], ['data', false, false]]);
   assert.equal(validateFirecrackerConfig(c), []);
 });
 
@@ -49,7 +49,9 @@ test('the schema catches what Firecracker would refuse: unknown fields, wrong ty
 test('rules the docs state in words: vCPUs 1 or even, one root device, no root device with an initrd', () => {
   assert.match(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 3 })).join(), /neither 1 nor even/);
   assert.equal(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 1 })), []);
-  assert.match(validateFirecrackerConfig(firecrackerConfig({ ...input, rootDrive: '/r.ext4' })).join(), /root device and an initrd/);
+  const rooted = clone(firecrackerConfig(input)) as any;
+  rooted.drives.push({ drive_id: 'root2', path_on_host: '/r.ext4', is_root_device: true });
+  assert.match(validateFirecrackerConfig(rooted).join(), /root device and an initrd/);
 });
 
 test('the schema is Firecracker\'s own file: FullVmConfiguration with its references, closed objects', () => {
