@@ -148,6 +148,8 @@ export class WorkloadError extends Error {
 export interface PlatformEntry {
   id: string;
   options: Record<string, unknown>;
+  /** only these workloads run on this platform (absent: all of the experiment's) */
+  workloads?: string[];
 }
 
 export interface JobEntry {

@@ -57,7 +57,7 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
   const obj = raw as Record<string, any>;
 
   const platformEntries: PlatformEntry[] = (obj.platforms as unknown[]).map((p, i) => {
-    const entry = typeof p === 'string' ? { id: p, options: {} } : { id: (p as any).id, options: (p as any).options ?? {} };
+    const entry: PlatformEntry = typeof p === 'string' ? { id: p, options: {} } : { id: (p as any).id, options: (p as any).options ?? {}, ...((p as any).workloads ? { workloads: (p as any).workloads } : {}) };
     const platform = platformById(entry.id);
     if (!platform) {
       fail(typeof p === 'string' ? ['platforms', i] : ['platforms', i, 'id'],
@@ -109,6 +109,9 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     });
     return entry;
   });
+  platformEntries.forEach((p, i) => (p.workloads ?? []).forEach((w, j) => {
+    if (!workloadEntries.some((x) => x.id === w)) fail(['platforms', i, 'workloads', j], `'${w}' is not one of this experiment's workloads (${workloadEntries.map((x) => x.id).join(', ')})`);
+  }));
   const dupWorkload = firstDuplicate(workloadEntries.map((w) => w.id));
   if (dupWorkload >= 0) fail(['workloads', dupWorkload], `workload '${workloadEntries[dupWorkload].id}' is listed twice; use jobs or sweep for variants`);
 
@@ -122,7 +125,7 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     platforms: platformEntries,
     workloads: workloadEntries,
   };
-  const cellsOf = (w: WorkloadEntry) => platformEntries.length * w.jobs.length * sweepCombinations(w.sweep).length;
+  const cellsOf = (w: WorkloadEntry) => platformEntries.filter((p) => !p.workloads || p.workloads.includes(w.id)).length * w.jobs.length * sweepCombinations(w.sweep).length;
   const cells = workloadEntries.reduce((n, w) => n + cellsOf(w), 0);
   const planned = workloadEntries.reduce((n, w) => n + cellsOf(w) * (w.repetitions?.instances ?? experiment.repetitions.instances), 0);
   if (planned > MAX_PLANNED_INSTANCES) {

@@ -24,6 +24,7 @@ export function expandCells(exp: Experiment): Cell[] {
   const cells: Cell[] = [];
   for (const p of exp.platforms) {
     for (const w of exp.workloads) {
+      if (p.workloads && !p.workloads.includes(w.id)) continue;
       for (const job of w.jobs) {
         for (const combo of sweepCombinations(w.sweep)) {
           const sweepName = Object.entries(combo).map(([k, v]) => `${k}=${v}`).join(',');

@@ -152,3 +152,16 @@ export async function guestVmlinux(k: GuestKernel): Promise<string> {
   await fsp.mkdir(dir, { recursive: true });
   return vmlinuxFile(k.image, path.join(dir, `vmlinux-${key}`));
 }
+
+/** A kernel for detection probes, which see no experiment options: the distribution's package, else the host's /boot. */
+export async function defaultGuestKernel(): Promise<GuestKernel> {
+  try {
+    return await guestKernel('package');
+  } catch (e) {
+    try {
+      return await guestKernel('host');
+    } catch {
+      throw e;
+    }
+  }
+}

@@ -1,5 +1,5 @@
 // Detection shared by the KVM-only VMMs (Firecracker, Cloud Hypervisor): binary, version, /dev/kvm, socat for the vsock agent, a probe boot.
-import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
+import { defaultGuestKernel, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
 import type { Detection } from '../types.ts';
 import { kvmDeviceProblem, kvmProblem } from './qemu-vm.ts';
@@ -36,7 +36,7 @@ export async function detectKvmVmm(v: KvmVmm): Promise<Detection> {
   if (socat) return { available: false, version, reason: socat };
   let kernel: GuestKernel;
   try {
-    kernel = await guestKernel('package');
+    kernel = await defaultGuestKernel();
   } catch (e) {
     return { available: false, version, reason: (e as Error).message };
   }

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
 import { guestCmdline } from '../images/guest-init.ts';
-import { guestKernel, type GuestKernel } from '../images/guest-kernel.ts';
+import { defaultGuestKernel, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
@@ -177,7 +177,7 @@ export async function kvmProblem(): Promise<string | null> {
   const version = await qemuVersion();
   if (!version) return null;
   let kernel: GuestKernel;
-  try { kernel = await guestKernel('package'); } catch { return null; }
+  try { kernel = await defaultGuestKernel(); } catch { return null; }
   const p = await probeQemu('kvm', kernel, version);
   return p.ok ? null : `/dev/kvm exists but a test guest does not boot under KVM (QEMU probe: ${p.reason}; ${p.file}): run on bare metal or in a VM with nested virtualization`;
 }
@@ -217,7 +217,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
       }
       let kernel: GuestKernel;
       try {
-        kernel = await guestKernel('package');
+        kernel = await defaultGuestKernel();
       } catch (e) {
         return { available: false, version: `QEMU ${version}`, reason: (e as Error).message };
       }

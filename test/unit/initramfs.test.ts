@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { guestAgentScript, guestCmdline, guestInitScript, guestOverlay } from '../../src/images/guest-init.ts';
+import { guestAgentScript, guestCmdline, guestInitScript, guestOverlay, stage1Entries, stage1InitScript } from '../../src/images/guest-init.ts';
+import { uuidFromHash } from '../../src/images/root-disk.ts';
 import { cpioHeader, overlayHash, readCpio, sortEntries, writeCpio, type CpioEntry } from '../../src/images/initramfs.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-cpio-'));
@@ -79,6 +80,22 @@ test('the kernel command line carries the parameters and refuses whitespace', ()
   const c = guestCmdline({ channel: 'ttyS1', dataDevice: 'vda', address: '10.0.2.15/24', gateway: '10.0.2.2' });
   assert.is(c, 'console=ttyS0 loglevel=4 panic=-1 rdinit=/isobench/init isobench.chan=ttyS1 isobench.data=vda isobench.ip=10.0.2.15/24 isobench.gw=10.0.2.2');
   assert.throws(() => guestCmdline({ channel: 'tty S1' }), /whitespace/);
+});
+
+test('a root-disk boot: stage 1 loads the modules, mounts the disk read-only and switches to /isobench/init', () => {
+  const script = stage1InitScript(['virtio', 'virtio_blk']);
+  assert.match(script, /for m in virtio virtio_blk; do/);
+  assert.match(script, /mount -t ext4 -o ro,noatime "\/dev\/\$root" \/newroot/);
+  assert.match(script, /exec \$bb switch_root \/newroot \/isobench\/init/);
+  const paths = stage1Entries('/bin/busybox', [{ name: 'virtio', file: '/k/virtio.ko' }]).map((e) => e.path);
+  for (const p of ['/init', '/bin/busybox', '/newroot', '/isobench/modules/virtio.ko']) assert.ok(paths.includes(p), p);
+  assert.match(guestCmdline({ rootDevice: 'vda', dataDevice: 'vdb', channel: 'ttyS1' }), /rdinit=\/init isobench.root=vda .*isobench.data=vdb/);
+});
+
+test('the root disk gets a UUID derived from its content hash', () => {
+  assert.match(uuidFromHash('6838d9c653ea56f7'), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.is(uuidFromHash('6838d9c653ea56f7'), uuidFromHash('6838d9c653ea56f7'));
+  assert.is.not(uuidFromHash('6838d9c653ea56f7'), uuidFromHash('6838d9c653ea56f8'));
 });
 
 test.after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -76,4 +76,10 @@ test('a workload may have its own repetitions; other cells keep the experiment d
   assert.is(again.cells.find((c) => c.workload === 'startup')!.id, startup.id);
 });
 
+test('a platform entry may restrict itself to some of the workloads', () => {
+  const t = `name: t\nplatforms:\n  - native\n  - id: runc\n    workloads: [sysbench-cpu]\nworkloads: [sysbench-cpu, sysbench-memory]\n`;
+  const cells = expandCells(parseExperiment('t.yaml', t).experiment);
+  assert.equal(cells.map((c) => `${c.platform}/${c.workload}`), ['native/sysbench-cpu', 'native/sysbench-memory', 'runc/sysbench-cpu']);
+});
+
 test.run();
