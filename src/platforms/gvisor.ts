@@ -8,6 +8,7 @@ import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platfo
 import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import { ociConfig, writeOciBundle, type OciConfig } from './oci-bundle.ts';
 import { ociNetwork } from './oci-runtime.ts';
+import { execKillingInside } from './exec-timeout.ts';
 
 export type RunscPlatform = 'ptrace' | 'kvm' | 'systrap';
 
@@ -242,15 +243,8 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
       const env = Object.entries(opts?.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
       const timeoutMs = opts?.timeoutMs;
-      const pending = run([bin, ...global, 'exec', ...env, name, ...argv], { timeoutMs });
-      // run() kills the host-side `runsc exec` on timeout, but the process inside the sandbox is not its child and holds
-      // the output pipes (runsc donates them to the sandbox): kill it inside the sandbox at the same moment
-      let killing: Promise<void> | undefined;
-      const timer = timeoutMs ? setTimeout(() => { if (!stopping) killing = killStrays(bin, global, name); }, timeoutMs) : undefined;
-      const r = await pending;
-      if (timer) clearTimeout(timer);
-      await killing;
-      return r;
+      // runsc donates the output pipes to the sandbox: the process inside must be killed there
+      return execKillingInside([bin, ...global, 'exec', ...env, name, ...argv], { timeoutMs }, () => { if (!stopping) return killStrays(bin, global, name); });
     }
 
     return {

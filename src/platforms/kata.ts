@@ -11,6 +11,7 @@ import {
   parseKataEnv, type CtrTarget, type KataEnv, type KataFacts, type KataSharedFs,
 } from './kata-config.ts';
 import { KEEPALIVE_ARGS } from './oci-bundle.ts';
+import { execKillingInside } from './exec-timeout.ts';
 
 const DEFAULT_START_TIMEOUT_S = 120; // a VM boots before the container starts
 const CONTROL_TIMEOUT_MS = 30_000;
@@ -162,14 +163,10 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
       const execId = `e${++execs}`;
       const timeoutMs = opts?.timeoutMs;
-      const pending = run(kataExecArgv(target, name, execId, argv, opts?.env), { timeoutMs });
-      // killing the host-side ctr leaves the process running inside the VM: kill it there at the same moment
-      let killing: Promise<unknown> | undefined;
-      const timer = timeoutMs ? setTimeout(() => { if (!stopping) killing = run(kataKillExecArgv(target, name, execId), { timeoutMs: CONTROL_TIMEOUT_MS }); }, timeoutMs) : undefined;
-      const r = await pending;
-      if (timer) clearTimeout(timer);
-      await killing;
-      return r;
+      // killing the host-side ctr leaves the process running inside the VM: kill it there too
+      return execKillingInside(kataExecArgv(target, name, execId, argv, opts?.env), { timeoutMs }, () => {
+        if (!stopping) return run(kataKillExecArgv(target, name, execId), { timeoutMs: CONTROL_TIMEOUT_MS });
+      });
     }
 
     return {

@@ -8,6 +8,7 @@ import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platfo
 import { parseCgroupMounts } from './cgroup-hybrid-fix.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
+import { execKillingInside } from './exec-timeout.ts';
 
 export type LxcNetwork = 'none' | 'host';
 export type CgroupVersion = 'v1' | 'v2';
@@ -258,15 +259,11 @@ async function start(spec: InstanceSpec): Promise<Instance> {
     const env = Object.entries({ PATH: CONTAINER_PATH, HOME: '/root', ...opts?.env }).flatMap(([k, v]) => ['-v', `${k}=${v}`]);
     const timeoutMs = opts?.timeoutMs;
     // cwd '/': lxc-attach tries to enter the caller's working directory inside the container
-    const pending = run([tools['lxc-attach'], ...at, '--clear-env', ...env, '--', ...argv], { timeoutMs, cwd: '/' });
     // what a timed-out command leaves inside: everything in the container's pid namespace but its init
-    const timer = timeoutMs ? setTimeout(() => {
+    return execKillingInside([tools['lxc-attach'], ...at, '--clear-env', ...env, '--', ...argv], { timeoutMs, cwd: '/' }, () => {
       if (stopping || !initPid) return;
       for (const pid of pidsInNamespaceOf(initPid)) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
-    }, timeoutMs) : undefined;
-    const r = await pending;
-    if (timer) clearTimeout(timer);
-    return r;
+    });
   }
 
   return {

@@ -8,6 +8,7 @@ import { formatArgv, run, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { ociConfig, writeOciBundle } from './oci-bundle.ts';
+import { execKillingInside } from './exec-timeout.ts';
 
 export interface OciRuntimeConfig {
   id: string;
@@ -197,15 +198,8 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     async function exec(argv: string[], opts?: ExecOptions): Promise<ExecResult> {
       const env = Object.entries(opts?.env ?? {}).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
       const timeoutMs = opts?.timeoutMs;
-      const pending = run([bin, 'exec', ...env, name, ...argv], { timeoutMs });
-      // run() kills the host-side `exec` on timeout, but crun's exec'd process has its own process group and keeps
-      // the output pipes open: kill everything in the container except its init at the same moment
-      let killing: Promise<void> | undefined;
-      const timer = timeoutMs ? setTimeout(() => { killing = killStrays(bin, name); }, timeoutMs) : undefined;
-      const r = await pending;
-      if (timer) clearTimeout(timer);
-      await killing;
-      return r;
+      // crun's exec'd process has its own process group and keeps the output pipes: kill all but init inside
+      return execKillingInside([bin, 'exec', ...env, name, ...argv], { timeoutMs }, () => killStrays(bin, name));
     }
 
     return {
