@@ -83,7 +83,8 @@ export function parsePerfScript(text: string): PerfKernelStacks {
       inSample = true;
       continue;
     }
-    const frame = /^\s+([0-9a-f]+)\s+(.*?)\s+\(([^()]*)\)\s*$/.exec(line);
+    // the dso may itself hold parentheses: '(/memfd:runsc-memory (deleted))' under gVisor
+    const frame = /^\s+([0-9a-f]+)\s+(.*?)\s+\((.*)\)\s*$/.exec(line);
     if (!frame || !inSample) throw new WorkloadError(`perf script: unreadable call-chain line '${line.trim().slice(0, 120)}'`, text.slice(0, 4000));
     if (isKernelFrame(frame[1], frame[3])) chain.push(frame[2].replace(/\+0x[0-9a-f]+$/, ''));
   }

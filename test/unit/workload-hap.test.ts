@@ -71,6 +71,14 @@ test('kernel frames without symbols (no kallsyms access) are counted as unknown,
   assert.ok(r.unknownKernelFrames > 500);
 });
 
+test('a user-space frame whose dso name holds parentheses (gVisor\'s memfd) is read, not refused', () => {
+  // recorded under gvisor-ptrace: the sandbox's application memory is a deleted memfd
+  const text = 'runsc-sandbox 4242/4242\n\tffffffff81a0b0c0 do_syscall_64 ([kernel.kallsyms])\n\t10c0 [unknown] (/memfd:runsc-memory (deleted))\n\n';
+  const r = parsePerfScript(text);
+  assert.equal([...r.functions], ['do_syscall_64']);
+  assert.is(r.samples, 1);
+});
+
 test('truncated or garbled perf script output is a WorkloadError', () => {
   const ok = fixture('perf-script-native.txt');
   const cut = ok.indexOf('generic_perform_write');
