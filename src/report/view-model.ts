@@ -277,7 +277,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   });
   const overridesText = overrides.length ? `; per workload: ${overrides.join(', ')}` : '';
   const h = environment.host;
-  const hostLine = `${h.cpuModel}, ${h.cores} cores, ${formatMiB(h.memoryMiB)}, Linux ${h.kernel}${h.virtualization ? `, itself virtualised (${h.virtualization})` : ''}`;
+  const hostLine = `${h.cpuModel}, ${h.cores} cores, ${formatMiB(h.memoryMiB)}, ${h.kernel}${h.virtualization ? `, itself virtualised (${h.virtualization})` : ''}`;
   const emulatedRan = ran.filter(emulated);
 
   // Sections are numbered in document order: summary, host, one per area, then the rest.
@@ -343,7 +343,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
     { key: 'Load average at start (1, 5, 15 min)', value: environment.noise.loadavg.map((x) => formatFixed(x, 2)).join(', ') },
     { key: "The paper's host (not compared)", value: paper.host },
   ];
-  if (environment.merged) hostRows.unshift({ key: 'Merged hosts (the rows below describe the first)', value: environment.merged.hosts.map((m) => `${m.host}: ${m.environment.host.cpuModel}, ${m.environment.host.cores} cores, Linux ${m.environment.host.kernel} (run ${m.run})`).join('; ') });
+  if (environment.merged) hostRows.unshift({ key: 'Merged hosts (the rows below describe the first)', value: environment.merged.hosts.map((m) => `${m.host}: ${m.environment.host.cpuModel}, ${m.environment.host.cores} cores, ${m.environment.host.kernel} (run ${m.run})`).join('; ') });
   const hostTable = number.table('host', 'The host that ran every platform.');
   const hostChanges = environment.hostChanges.map((c) => `${c.by}: ${c.what} (${c.undone ? 'undone afterwards' : 'NOT undone'})`);
   const platformRows: PlatformRow[] = requested.map((id) => {

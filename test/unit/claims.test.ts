@@ -292,6 +292,15 @@ test('ordering follows the metric direction (lower is better for a startup time)
   assert.is(bad.verdict, 'not reproduced', bad.reason);
 });
 
+test('ordering never skips over a missing middle group: the claim is about it', () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const env = environment([record('docker-runc', true, true), record('docker-gvisor', false, true, { reason: 'runsc not installed' }), record('lxc', true, true)]);
+  // lxc faster than docker would refute docker < gvisor < lxc by transitivity, but gVisor, the subject, did not run
+  const v = evaluateClaims(analysis([ms('docker-runc', [190, 185, 195, 192]), ms('lxc', [100, 105, 98, 102])], [{ platform: 'docker-gvisor', reason: 'runsc not installed' }]), env, claimsYaml(startupOrder)).verdicts[0];
+  assert.is(v.verdict, 'not run', v.reason);
+  assert.equal(v.comparisons, []);
+});
+
 test('relation: QEMU bandwidth like native while its latency is several times higher', () => {
   const rel = `
   - id: rel
