@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { paths } from '../src/paths.ts';
+import { compareAdaptive, formatAdaptive } from './adaptive.ts';
 import { formatOverhead, measureOverhead } from './overhead.ts';
 import { timeAnalyzeAndRender } from './render.ts';
 import { formatReportScale, measureReportScale } from './report-scale.ts';
+import { measureStartup } from './startup.ts';
 import { loadExperiment } from '../src/experiment/load.ts';
 import { runExperiment } from '../src/run/scheduler.ts';
 
@@ -28,6 +30,14 @@ try {
   if (!only || only === 'report-scale') {
     console.log('\n== analyse + render HTML and PDF of synthetic runs of about 10^3, 10^4 and 10^5 samples (every area, 8 platforms)');
     console.log(formatReportScale(await measureReportScale(path.join(tmp, 'scale'))));
+  }
+  if (!only || only === 'startup') {
+    console.log('\n== start-to-first-output and start-to-exit of a fresh instance, each container platform here (5 instances x 4)');
+    console.log(await measureStartup(5, 4));
+  }
+  if (!only || only === 'adaptive') {
+    console.log('\n== instances to reach ±2% on sysbench-cpu (native, 2 s): adaptive stopping (min 3, max 15) vs a fixed 10-instance plan');
+    console.log(formatAdaptive(await compareAdaptive()));
   }
 } finally {
   rmSync(tmp, { recursive: true, force: true });

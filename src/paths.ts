@@ -60,6 +60,8 @@ export const runFiles = (runDir: string) => ({
   logs: path.join(runDir, 'logs'),
   /** one line per finished instance, written after its samples (src/run/store.ts): what `run --resume` counts as done */
   completed: path.join(runDir, 'logs', 'completed.jsonl'),
+  /** one line per decision of an adaptive cell: why it stopped (src/run/adaptive.ts), read by the analysis */
+  adaptive: path.join(runDir, 'logs', 'adaptive.jsonl'),
   /** the instance being measured and the session measuring it, so a resume can remove what a crash left behind */
   inFlight: path.join(runDir, 'logs', 'in-flight.json'),
 });

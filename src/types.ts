@@ -166,11 +166,26 @@ export interface WorkloadEntry {
   repetitions?: { instances?: number; iterations?: number };
 }
 
+/** Adaptive repetitions: a cell stops once its 95% interval is narrow enough, after minInstances, by maxInstances, or when the budget is spent. */
+export interface AdaptiveRepetitions {
+  /** relative half-width (halfWidth / |mean|) of the 95% Student-t interval of the instance means */
+  targetHalfWidth: number;
+  minInstances: number;
+  maxInstances: number;
+  /** seconds of measuring per session after which adaptive cells stop at what they have */
+  budgetS: number;
+  /** the metric that decides; absent (or not a metric of the cell): every metric of the cell must be precise */
+  metric?: string;
+}
+
+/** Why an adaptive cell stopped: precise enough, its maxInstances run, or the run's time budget spent first. */
+export type AdaptiveReason = 'precise' | 'max' | 'budget';
+
 export interface Experiment {
   name: string;
   description: string;
   seed: number;
-  repetitions: { instances: number; iterations: number };
+  repetitions: { instances: number; iterations: number; adaptive?: AdaptiveRepetitions };
   resources: { cpus: number; memoryMiB: number };
   timeouts: { startS: number; cellS: number };
   platforms: PlatformEntry[];
@@ -286,6 +301,8 @@ export interface MetricSummary {
   command?: string[];
   emulated?: boolean;
   network?: NetworkMode;
+  /** adaptive cells only (logs/adaptive.jsonl): the target relative half-width, whether the cell reached it, and why it stopped */
+  adaptive?: { target: number; reached: boolean; reason: string };
 }
 
 export interface NotRun {

@@ -119,15 +119,27 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     name: obj.name,
     description: obj.description ?? '',
     seed: obj.seed,
-    repetitions: { instances: obj.repetitions.instances, iterations: obj.repetitions.iterations },
+    repetitions: { instances: obj.repetitions.instances, iterations: obj.repetitions.iterations, ...(obj.repetitions.adaptive ? { adaptive: obj.repetitions.adaptive } : {}) },
     resources: { cpus: obj.resources.cpus, memoryMiB: obj.resources.memory },
     timeouts: { startS: obj.timeouts.start, cellS: obj.timeouts.cell },
     platforms: platformEntries,
     workloads: workloadEntries,
   };
+  const adaptive = experiment.repetitions.adaptive;
+  if (adaptive) {
+    if (adaptive.minInstances > adaptive.maxInstances) {
+      fail(['repetitions', 'adaptive', 'minInstances'], `must be <= maxInstances (${adaptive.maxInstances}), got ${adaptive.minInstances}`);
+    }
+    const metrics = [...new Set(workloadEntries.flatMap((w) => workloadById(w.id)!.metrics.map((m) => m.name)))];
+    if (adaptive.metric !== undefined && !metrics.includes(adaptive.metric)) {
+      fail(['repetitions', 'adaptive', 'metric'], `'${adaptive.metric}' is not a metric of this experiment's workloads${suggest(adaptive.metric, metrics)} (known: ${metrics.join(', ')})`);
+    }
+  }
+  // with adaptive repetitions a cell plans up to maxInstances; a workload's own instances keep its cells fixed
+  const plannedOf = (w: WorkloadEntry) => w.repetitions?.instances ?? adaptive?.maxInstances ?? experiment.repetitions.instances;
   const cellsOf = (w: WorkloadEntry) => platformEntries.filter((p) => !p.workloads || p.workloads.includes(w.id)).length * w.jobs.length * sweepCombinations(w.sweep).length;
   const cells = workloadEntries.reduce((n, w) => n + cellsOf(w), 0);
-  const planned = workloadEntries.reduce((n, w) => n + cellsOf(w) * (w.repetitions?.instances ?? experiment.repetitions.instances), 0);
+  const planned = workloadEntries.reduce((n, w) => n + cellsOf(w) * plannedOf(w), 0);
   if (planned > MAX_PLANNED_INSTANCES) {
     fail(['repetitions', 'instances'], `the matrix expands to ${planned} instances (${cells} cells); at most ${MAX_PLANNED_INSTANCES} are allowed`);
   }

@@ -37,13 +37,18 @@ export function expandCells(exp: Experiment): Cell[] {
           };
           // repetitions are not part of the id: more instances of a cell measure the same thing
           cells.push({ id: cellId(c, exp.resources), ...c,
-            instances: w.repetitions?.instances ?? exp.repetitions.instances,
+            instances: w.repetitions?.instances ?? exp.repetitions.adaptive?.maxInstances ?? exp.repetitions.instances,
             iterations: w.repetitions?.iterations ?? exp.repetitions.iterations });
         }
       }
     }
   }
   return cells;
+}
+
+/** Whether a cell stops adaptively: the experiment asks for it and the cell's workload sets no instances of its own. */
+export function isAdaptiveCell(exp: Experiment, cell: Pick<Cell, 'workload'>): boolean {
+  return exp.repetitions.adaptive !== undefined && exp.workloads.find((w) => w.id === cell.workload)?.repetitions?.instances === undefined;
 }
 
 /** Fisher-Yates with a seeded generator: the same seed gives the same order on every machine. */

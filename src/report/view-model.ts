@@ -482,7 +482,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
     threats,
     methods: {
       section: methodsSection,
-      repetitions: `${instances} fresh instance${instances === 1 ? '' : 's'} of each platform per cell, ${iterations} iteration${iterations === 1 ? '' : 's'} inside each instance (${instances * iterations} values per cell and metric when nothing fails)${overridesText}. Instances of all cells ran interleaved in a seeded random order.`,
+      repetitions: `${instances} fresh instance${instances === 1 ? '' : 's'} of each platform per cell, ${iterations} iteration${iterations === 1 ? '' : 's'} inside each instance (${instances * iterations} values per cell and metric when nothing fails)${overridesText}. Instances of all cells ran interleaved in a seeded random order.${adaptiveNote(analysis.summaries)}`,
       statistics,
       claims: claimsMethods,
       seeds: [
@@ -535,4 +535,13 @@ function experimentResources(text: string): { cpus?: number; memoryMiB?: number 
 
 export function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
+}
+
+/** Adaptive repetitions, in one sentence: the target and how many cells reached it before their maximum or the budget. */
+function adaptiveNote(summaries: MetricSummary[]): string {
+  const cells = new Map(summaries.filter((x) => x.adaptive).map((x) => [x.cell, x.adaptive!]));
+  if (cells.size === 0) return '';
+  const targets = [...new Set([...cells.values()].map((a) => `±${(a.target * 100).toFixed(1)}%`))].join(', ');
+  const reached = [...cells.values()].filter((a) => a.reached).length;
+  return ` Adaptive repetitions: each cell stopped once the 95% interval of its instance means was within ${targets} of the mean; ${reached} of ${cells.size} cells reached it, the others stopped at their maximum instances or the time budget (logs/adaptive.jsonl).`;
 }

@@ -202,7 +202,8 @@ export function pendingInstances(plan: Plan, completions: Completion[], retryFai
     const c = latest.get(`${o.cell}/${o.instance}`);
     if (!c) pending.push({ cell: o.cell, instance: o.instance, attempt: 0, retry: false });
     // skipped instances (a tool was missing, or the platform kept failing to start) are retried too: nothing was measured
-    else if (retryFailed && (c.status === 'failed' || c.status === 'timeout' || c.status === 'skipped')) pending.push({ cell: o.cell, instance: o.instance, attempt: c.attempt + 1, retry: true });
+    // an instance an adaptive cell did not need is a decision, not a failure: never retried
+    else if (retryFailed && !c.adaptive && (c.status === 'failed' || c.status === 'timeout' || c.status === 'skipped')) pending.push({ cell: o.cell, instance: o.instance, attempt: c.attempt + 1, retry: true });
     else done++;
   }
   return { pending, done };

@@ -12,6 +12,7 @@ import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan,
 import { workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from './durable.ts';
 import { collectEnvironment } from './environment.ts';
+import { adaptiveTracker } from './adaptive.ts';
 import { hostChanges, undoHostChanges } from './host-changes.ts';
 import { instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
 import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
@@ -228,7 +229,8 @@ export async function resumeRun(runDir: string, opts: ResumeOptions = {}): Promi
     const records = await detectAndReport(exp);
     env.platforms = mergePlatformRecords(env.platforms, records);
     session.store = openSampleStore(files);
-    return await measurePending(session, exp, stored.plan, records, pending);
+    // an adaptive cell's precision so far comes from the instances earlier sessions completed
+    return await measurePending(session, exp, stored.plan, records, pending, repair.samples);
   } catch (e) {
     throw fatal(e, session);
   } finally {
@@ -285,7 +287,7 @@ function mergePlatformRecords(before: PlatformRecord[], now: PlatformRecord[]): 
   return out;
 }
 
-async function measurePending(s: Session, exp: Experiment, plan: Plan, records: PlatformRecord[], pending: PendingInstance[]): Promise<RunResult> {
+async function measurePending(s: Session, exp: Experiment, plan: Plan, records: PlatformRecord[], pending: PendingInstance[], prior: Sample[] = []): Promise<RunResult> {
   const files = s.files;
   const store = s.store!;
   const toolsUsed = toolsOf(plan);
@@ -319,7 +321,15 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   const notHere = [...new Set(pending.filter((o) => !s.prepared.has(cellsById.get(o.cell)!.platform)).map((o) => cellsById.get(o.cell)!.platform))];
   if (notHere.length > 0) log.info(`  ${pending.length - runnable.length} instance(s) not run: ${notHere.join(', ')} not available here`);
   const retries = runnable.filter((o) => o.retry).length;
-  log.step(`running ${runnable.length} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${exp.repetitions.instances} instances x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
+  const rule = exp.repetitions.adaptive;
+  const instancesSaid = rule
+    ? `${rule.minInstances} to ${rule.maxInstances} instances until the 95% interval is within ±${rule.targetHalfWidth * 100}% or ${rule.budgetS} s are spent`
+    : `${exp.repetitions.instances} instances`;
+  log.step(`running ${rule ? 'up to ' : ''}${runnable.length} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
+  const adaptive = adaptiveTracker(exp, plan.cells, files.adaptive, (d) => log.info(`  ${d.platform} · ${d.workload}/${d.job}: stopped after ${d.instances} instance(s), ` +
+    `${d.relHalfWidth === null ? 'no interval' : `±${(d.relHalfWidth * 100).toFixed(2)}%`} (${d.reason === 'precise' ? 'precise enough' : d.reason === 'max' ? 'maxInstances reached' : 'time budget spent'})`));
+  for (const smp of prior) adaptive.observe(smp);
+  const budgetMs = (rule?.budgetS ?? Infinity) * 1000;
   const t0 = Date.now();
   let failed = 0;
   const startFailures = new Map<string, { count: number; error: string }>(); // consecutive failed starts per platform
@@ -333,7 +343,15 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       schema: 1 as const, run: s.runId, cell: cell.id, platform: cell.platform, workload: cell.workload, job: cell.job,
       params: cell.params, instance: planned.instance, attempt: planned.attempt,
     };
-    const store1 = (smp: Sample) => { if (!s.stopping) store.append(smp); };
+    const store1 = (smp: Sample) => { if (!s.stopping) { store.append(smp); adaptive.observe(smp); } };
+    if (adaptive.isAdaptive(cell.id)) {
+      // precise enough, or the budget spent: the instance is not measured, only marked so a resume does not run it
+      const why = adaptive.check(cell.id) ?? (Date.now() - t0 >= budgetMs ? adaptive.decide(cell.id, 'budget') : undefined);
+      if (why === 'precise' || why === 'budget') {
+        if (!s.stopping) store.skipInstance(cell.id, planned.instance, planned.attempt, why);
+        continue;
+      }
+    }
     if (lacking.length > 0) {
       const now = new Date().toISOString();
       store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error: `not installed on the host: ${lacking.join(', ')}`, startedAt: now, endedAt: now });
@@ -377,10 +395,13 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     store.completeInstance(cell.id, planned.instance, planned.attempt);
     clearInFlight(files.inFlight);
     s.instancesRun++;
+    adaptive.check(cell.id);
     const bad = samples.filter((x) => x.status !== 'ok');
     failed += bad.length;
     for (const x of bad) log.warn(`${cell.platform} · ${cell.workload}/${cell.job} · instance ${planned.instance + 1}${planned.attempt ? ` (attempt ${planned.attempt + 1})` : ''}: ${x.status}: ${x.error}`);
   }
+  // every planned instance of a cell ran without it getting precise enough
+  if (!s.stopping) for (const cell of adaptive.undecided(runnable.map((o) => o.cell))) adaptive.decide(cell, 'max');
   log.endStatus();
   log.info(`measured ${store.count} samples in ${Math.round((Date.now() - t0) / 1000)} s${failed ? `, ${failed} failed` : ''}`);
   return { runDir: s.runDir, runId: s.runId, samples: store.count, failed };

@@ -17,6 +17,8 @@ export interface Completion {
   status: SampleStatus;
   /** how many lines of samples.jsonl this attempt wrote */
   samples: number;
+  /** an adaptive cell stopped before this instance (status 'skipped', samples 0): a decision, never retried */
+  adaptive?: 'precise' | 'budget';
   endedAt: string;
 }
 
@@ -51,6 +53,8 @@ export interface SampleStore {
   append(sample: Sample): void;
   /** after the last sample of an attempt: the marker that makes its samples count as complete */
   completeInstance(cell: string, instance: number, attempt: number): Completion;
+  /** an instance an adaptive cell does not need: a 'skipped' marker with no samples, so resume counts it as done */
+  skipInstance(cell: string, instance: number, attempt: number, why: 'precise' | 'budget'): Completion;
   close(): void;
   /** samples appended in this session */
   readonly count: number;
@@ -122,6 +126,11 @@ export function openSampleStore(files: { samples: string; completed: string }, i
     completeInstance(cell, instance, attempt) {
       const a = attempts.get(key(cell, instance, attempt)) ?? { samples: 0, status: 'ok' as SampleStatus };
       const c: Completion = { schema: 1, cell, instance, attempt, status: a.status, samples: a.samples, endedAt: new Date().toISOString() };
+      completed.append(JSON.stringify(c));
+      return c;
+    },
+    skipInstance(cell, instance, attempt, why) {
+      const c: Completion = { schema: 1, cell, instance, attempt, status: 'skipped', samples: 0, adaptive: why, endedAt: new Date().toISOString() };
       completed.append(JSON.stringify(c));
       return c;
     },

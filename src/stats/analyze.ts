@@ -1,10 +1,12 @@
 // The analyze stage: samples.jsonl + plan.json + environment.json -> analysis.json (summaries, ratios to native, failures).
-import { rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { evaluateClaims } from '../claims/evaluate.ts';
 import { loadClaims, type LoadedClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
+import { parseAdaptiveLog } from '../run/adaptive.ts';
 import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample } from '../types.ts';
 import { DEFAULT_RESAMPLES, RATIO_METHOD, ratioOfMeans } from './bootstrap.ts';
 import { describe } from './descriptive.ts';
@@ -20,6 +22,8 @@ export interface AnalysisMeta {
   description?: string;
   repetitions?: { instances: number; iterations: number };
   resamples?: number;
+  /** adaptive cells' decisions (logs/adaptive.jsonl): cell -> target and why it stopped */
+  adaptive?: Map<string, { target: number; reason: string }>;
 }
 
 /** One cell x metric: the ok values, per instance, per iteration. */
@@ -175,6 +179,8 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     // the measurement is the last command a sample ran (earlier ones set up, e.g. start a server)
     if (commands && commands.length > 0) summary.command = commands[commands.length - 1];
     if (g.first.network) summary.network = g.first.network;
+    const decision = g.host ? undefined : meta.adaptive?.get(g.cell);
+    if (decision) summary.adaptive = { target: decision.target, reached: decision.reason === 'precise', reason: decision.reason };
     return summary;
   });
 
@@ -219,13 +225,15 @@ function repetitionsFrom(plan: Plan, samples: readonly Sample[]): { instances: n
 /** claims: the claims to evaluate (default: the project's data/paper/claims.yaml as it is now). */
 export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims } = {}): Promise<Analysis> {
   const files = runFiles(runDir);
-  const [samples, plan, env, experiment] = await Promise.all([
+  const [samples, plan, env, experiment, adaptiveText] = await Promise.all([
     readSamplesFile(files.samples),
     readPlanFile(files.plan),
     readEnvironmentFile(files.environment),
     readExperimentMeta(files.experiment),
+    existsSync(files.adaptive) ? readFile(files.adaptive, 'utf8') : Promise.resolve(''),
   ]);
-  const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir) });
+  const adaptive = parseAdaptiveLog(adaptiveText, files.adaptive);
+  const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir), ...(adaptive.size > 0 ? { adaptive } : {}) });
   analysis.claims = evaluateClaims(analysis, env, opts.claims ?? loadClaims());
   return analysis;
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ExperimentError, loadExperiment, parseExperiment } from '../../src/experiment/load.ts';
+import { isAdaptiveCell, makePlan } from '../../src/experiment/plan.ts';
 import { paths } from '../../src/paths.ts';
 
 const badDir = path.join(paths.root, 'test', 'fixtures', 'experiments', 'bad');
@@ -50,6 +51,21 @@ test('fills in defaults from the schema and the workload', () => {
 test('workload parameter defaults are written into the params every cell runs with', () => {
   const { experiment } = parseExperiment('x.yaml', 'name: a\nplatforms: [native]\nworkloads: [{id: sysbench-cpu, params: {time: 2}}]\n');
   assert.equal(experiment.workloads[0].params, { maxPrime: 20000, time: 2, threads: 1 });
+});
+
+test('adaptive repetitions: defaults filled in, cells plan maxInstances, a workload with its own instances stays fixed', () => {
+  const text = 'name: a\nrepetitions:\n  adaptive: {maxInstances: 7}\nplatforms: [native]\nworkloads:\n  - sysbench-cpu\n  - id: sysbench-memory\n    repetitions: {instances: 2}\n';
+  const exp = parseExperiment('a.yaml', text).experiment;
+  assert.equal(exp.repetitions.adaptive, { targetHalfWidth: 0.02, minInstances: 3, maxInstances: 7, budgetS: 600 });
+  const plan = makePlan(exp, 'a.yaml');
+  const cpu = plan.cells.find((c) => c.workload === 'sysbench-cpu')!;
+  const mem = plan.cells.find((c) => c.workload === 'sysbench-memory')!;
+  assert.is(cpu.instances, 7);
+  assert.is(mem.instances, 2);
+  assert.ok(isAdaptiveCell(exp, cpu));
+  assert.not.ok(isAdaptiveCell(exp, mem));
+  assert.is(plan.order.length, 9);
+  assert.is(parseExperiment('b.yaml', 'name: b\nplatforms: [native]\nworkloads: [sysbench-cpu]\n').experiment.repetitions.adaptive, undefined);
 });
 
 test('the shipped experiment files are valid', () => {

@@ -77,6 +77,16 @@ test('--retry-failed: failed, timed-out and skipped (never measured) instances r
   assert.equal(ok.pending.map((p) => `${p.cell}/${p.instance}`), ['b/0', 'b/1'], 'a later ok attempt ends the retries');
 });
 
+test('an instance an adaptive cell skipped (marker, no samples) is done: kept by the repair, never retried', () => {
+  const skip = { ...done('a', 1, 0, 0, 'skipped'), adaptive: 'precise' as const };
+  const r = planRepair(jsonl([s('a', 0, 0)]), jsonl([done('a', 0, 1), skip]), files);
+  assert.is(r.completions.length, 2);
+  assert.not.ok(r.rewrite);
+  const { pending, done: n } = pendingInstances(plan, r.completions, true);
+  assert.equal(pending.map((p) => `${p.cell}/${p.instance}`), ['b/0', 'b/1']);
+  assert.is(n, 2);
+});
+
 test('the analysis counts only the newest attempt of an instance (per host in a merged run)', () => {
   const old = { ...s('a', 0, 0, 0, 'failed'), error: 'x' };
   const newer = s('a', 0, 0, 1);

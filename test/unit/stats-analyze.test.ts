@@ -63,6 +63,14 @@ const env: Environment = {
 
 const meta = { description: 'crafted', repetitions: { instances: 4, iterations: 2 }, resamples: 500 };
 
+test('adaptive decisions (logs/adaptive.jsonl) mark their cell\'s summaries; other cells get none', () => {
+  const nativeCell = samples.find((x) => x.platform === 'native')!.cell;
+  const adaptive = new Map([[nativeCell, { target: 0.02, reason: 'budget' }]]);
+  const [native, runc] = analyzeSamples(samples, plan, env, { ...meta, adaptive }).summaries;
+  assert.equal(native.adaptive, { target: 0.02, reached: false, reason: 'budget' });
+  assert.is(runc.adaptive, undefined);
+});
+
 test('summaries per platform over instance means, native first', () => {
   const a = analyzeSamples(samples, plan, env, meta);
   assert.equal(a.summaries.map((s) => s.platform), ['native', 'runc']);

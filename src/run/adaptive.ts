@@ -1,0 +1,120 @@
+// Adaptive repetitions in the run stage: follow each adaptive cell's instance means and record why it stopped.
+import { appendFileSync } from 'node:fs';
+import { isAdaptiveCell } from '../experiment/plan.ts';
+import { cellPrecise, type CellPrecision } from '../stats/stopping.ts';
+import type { AdaptiveReason, Cell, Experiment, Sample } from '../types.ts';
+
+/** One line of logs/adaptive.jsonl: a cell's decision to stop. */
+export interface AdaptiveDecision {
+  schema: 1;
+  cell: string;
+  platform: string;
+  workload: string;
+  job: string;
+  reason: AdaptiveReason;
+  /** instances of the cell that were measured (with any sample, ok or not) */
+  instances: number;
+  /** the least precise considered metric and its relative half-width (halfWidth / |mean|; null: no interval) */
+  metric: string | null;
+  relHalfWidth: number | null;
+  target: number;
+  at: string;
+}
+
+interface CellState {
+  /** instance -> newest attempt and its ok values per metric */
+  instances: Map<number, { attempt: number; values: Map<string, number[]> }>;
+  decision?: AdaptiveReason;
+}
+
+export interface AdaptiveTracker {
+  isAdaptive(cell: string): boolean;
+  /** every sample of an adaptive cell, earlier sessions' first (a resume), in store order */
+  observe(sample: Sample): void;
+  /** this session's decision for the cell, deciding 'precise' now if its interval is narrow enough */
+  check(cell: string): AdaptiveReason | undefined;
+  /** record a decision (once per cell and session) in logs/adaptive.jsonl */
+  decide(cell: string, reason: AdaptiveReason): AdaptiveReason;
+  /** adaptive cells among these without a decision in this session */
+  undecided(cells: Iterable<string>): string[];
+  precision(cell: string): CellPrecision;
+}
+
+/** file: logs/adaptive.jsonl; onDecision: for the console. */
+export function adaptiveTracker(exp: Experiment, cells: Cell[], file: string, onDecision: (d: AdaptiveDecision) => void = () => {}): AdaptiveTracker {
+  const rule = exp.repetitions.adaptive;
+  const byId = new Map(cells.map((c) => [c.id, c]));
+  const states = new Map<string, CellState>();
+  for (const c of cells) if (rule && isAdaptiveCell(exp, c)) states.set(c.id, { instances: new Map() });
+
+  const precision = (cell: string): CellPrecision => {
+    const st = states.get(cell)!;
+    const means: Record<string, number[]> = {};
+    for (const i of [...st.instances.keys()].sort((a, b) => a - b)) {
+      for (const [metric, xs] of st.instances.get(i)!.values) (means[metric] ??= []).push(xs.reduce((a, b) => a + b, 0) / xs.length);
+    }
+    return cellPrecise(means, { target: rule!.targetHalfWidth, minInstances: rule!.minInstances, metric: rule!.metric });
+  };
+
+  const tracker: AdaptiveTracker = {
+    isAdaptive: (cell) => states.has(cell),
+    observe(s) {
+      const st = states.get(s.cell);
+      if (!st) return;
+      const attempt = s.attempt ?? 0;
+      let inst = st.instances.get(s.instance);
+      // a newer attempt (--retry-failed) supersedes the older one, as in the analysis
+      if (!inst || attempt > inst.attempt) st.instances.set(s.instance, (inst = { attempt, values: new Map() }));
+      if (attempt < inst.attempt || s.status !== 'ok' || s.metric === null || s.value === null) return;
+      if (!inst.values.has(s.metric)) inst.values.set(s.metric, []);
+      inst.values.get(s.metric)!.push(s.value);
+    },
+    check(cell) {
+      const st = states.get(cell);
+      if (!st) return undefined;
+      if (st.decision) return st.decision;
+      return precision(cell).precise ? tracker.decide(cell, 'precise') : undefined;
+    },
+    decide(cell, reason) {
+      const st = states.get(cell)!;
+      if (st.decision) return st.decision;
+      st.decision = reason;
+      const c = byId.get(cell)!;
+      const p = precision(cell);
+      const d: AdaptiveDecision = {
+        schema: 1, cell, platform: c.platform, workload: c.workload, job: c.job, reason, instances: st.instances.size,
+        metric: p.metric, relHalfWidth: p.relHalfWidth !== null && Number.isFinite(p.relHalfWidth) ? p.relHalfWidth : null,
+        target: rule!.targetHalfWidth, at: new Date().toISOString(),
+      };
+      appendFileSync(file, `${JSON.stringify(d)}\n`);
+      onDecision(d);
+      return reason;
+    },
+    undecided: (ids) => [...new Set(ids)].filter((id) => states.has(id) && !states.get(id)!.decision),
+    precision,
+  };
+  return tracker;
+}
+
+/** The last decision per cell in the text of logs/adaptive.jsonl (a resume may decide a cell again); bad lines are errors. */
+export function parseAdaptiveLog(text: string, file: string): Map<string, AdaptiveDecision> {
+  const out = new Map<string, AdaptiveDecision>();
+  const lines = text.split('\n');
+  let last = lines.length - 1;
+  while (last >= 0 && lines[last].trim() === '') last--;
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    let d: AdaptiveDecision;
+    try {
+      d = JSON.parse(line);
+    } catch (e) {
+      if (i === last) return; // a crash while writing the last line: that decision is made again by a resume
+      throw new Error(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); fix or delete this line`);
+    }
+    if (typeof d?.cell !== 'string' || !['precise', 'max', 'budget'].includes(d.reason) || typeof d.target !== 'number') {
+      throw new Error(`${file}:${i + 1}: not an adaptive decision (needs cell, reason precise|max|budget, target)`);
+    }
+    out.set(d.cell, d);
+  });
+  return out;
+}
