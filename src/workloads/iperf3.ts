@@ -32,6 +32,16 @@ const RESULTS_QUIRK = /^unable to receive results/;
 const NOT_LISTENING = /^unable to connect to server/;
 
 /**
+ * The server is not listening yet: refused, or (QEMU user-mode networking, which accepts on the host side for the
+ * guest) reset before any data moved.
+ */
+export function serverNotReady(clientStdout: string, err: string | undefined): boolean {
+  if (!err) return false;
+  if (NOT_LISTENING.test(err)) return true;
+  return /Connection reset by peer/.test(err) && !/"intervals":\s*\[\s*\{/.test(clientStdout);
+}
+
+/**
  * Throughput (receiver side) and sender retransmits from iperf3 -J output; throws on anything that is not a complete
  * host→guest TCP result. iperf3 3.12 exits 0 even when it could not connect, so the "error" field decides.
  */
@@ -177,12 +187,12 @@ async function exchange(instance: Instance, p: Iperf3Params, address: string): P
   for (;;) {
     client = await run(argv, { timeoutMs: (p.time + 60) * 1000 });
     const err = clientError(client.stdout);
-    if (!(err && NOT_LISTENING.test(err)) || Date.now() > deadline || serverDone) break;
+    if (!serverNotReady(client.stdout, err) || Date.now() > deadline || serverDone) break;
     await sleep(250);
   }
 
   const err = clientError(client.stdout);
-  if (err && NOT_LISTENING.test(err)) await releaseServer(address, p.port);
+  if (serverNotReady(client.stdout, err)) await releaseServer(address, p.port);
   const ended = await settleWithin(server, 15_000);
   if (!ended) log.warn(`iperf3: the server inside the instance has not exited 15 s after the client; its exec timeout will end it`);
 

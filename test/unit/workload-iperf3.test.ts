@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { root } from '../../src/paths.ts';
 import { WorkloadError, type Instance } from '../../src/types.ts';
 import { iperf3, iperf3ClientArgv, iperf3ServerArgv, parseIperf3 } from '../../src/workloads/iperf3.ts';
+import { serverNotReady } from '../../src/workloads/iperf3.ts';
 
 const fixture = (name: string) => readFileSync(path.join(root, 'test', 'fixtures', 'iperf3', name), 'utf8');
 const cuts = (text: string) => [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97].map((f) => Math.floor(text.length * f)).concat([text.length - 3]);
@@ -80,6 +81,13 @@ test('run: no network path -> WorkloadError, nothing started', async () => {
     assert.match((e as Error).message, /no network path/);
   }
   assert.is(execs, 0);
+});
+
+test('a reset before any transfer means the server is not listening yet (QEMU user-mode networking); after a transfer it does not', () => {
+  assert.ok(serverNotReady('{"start":{},"intervals":[],"end":{},"error":"unable to receive control message: Connection reset by peer"}', 'unable to receive control message: Connection reset by peer'));
+  assert.ok(serverNotReady('', 'unable to connect to server: Connection refused'));
+  assert.not.ok(serverNotReady('{"intervals":[{"sum":{}}],"error":"x"}', 'unable to receive results: Connection reset by peer'));
+  assert.not.ok(serverNotReady('{}', undefined));
 });
 
 test.run();
