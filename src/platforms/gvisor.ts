@@ -6,7 +6,7 @@ import { log } from '../log.ts';
 import { run, terminate, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
-import { ociConfig, writeOciBundle, type OciConfig } from './oci-bundle.ts';
+import { ociConfigForSpec, writeOciBundle, type OciConfig } from './oci-bundle.ts';
 import { ociNetwork } from './oci-runtime.ts';
 import { execKillingInside } from './exec-timeout.ts';
 
@@ -163,19 +163,8 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
   async function prepareSandbox(spec: InstanceSpec, args?: string[]): Promise<Sandbox & { network: 'none' | 'host' }> {
     const bin = binary();
     const network = ociNetwork(id, spec);
-    const config = gvisorBundleConfig(
-      ociConfig({
-        name: spec.name,
-        rootfs: path.resolve(spec.rootfs),
-        cpus: spec.cpus,
-        memoryMiB: spec.memoryMiB,
-        hostCores: os.cpus().length,
-        // a bind mount is where gVisor's Gofer sits (what the paper measured); the sandbox's own /tmp is a tmpfs
-        dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
-        network,
-      }),
-      spec.name,
-    );
+    // /data is a bind mount: where gVisor's Gofer sits (what the paper measured); the sandbox's own /tmp is a tmpfs
+    const config = gvisorBundleConfig(ociConfigForSpec(spec, network), spec.name);
     if (args) config.process.args = args;
     await fsp.mkdir(spec.logDir, { recursive: true });
     const logFile = path.join(spec.logDir, `${id}-${spec.name}.log`);

@@ -1,6 +1,8 @@
 // OCI runtime bundles (config.json + rootfs) for runc and crun: the config is built by a pure function, written by another.
 import { promises as fsp } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import type { InstanceSpec } from '../types.ts';
 
 export interface OciBundleInput {
   /** container id, also hostname and cgroup leaf ([a-z0-9-]) */
@@ -85,6 +87,19 @@ function check(input: OciBundleInput): void {
 }
 
 /** config.json for one container; no I/O. */
+/** The config of one instance from its spec: the experiment's resources, the shared rootfs, /data bound from the spec. */
+export function ociConfigForSpec(spec: InstanceSpec, network: 'none' | 'host'): OciConfig {
+  return ociConfig({
+    name: spec.name,
+    rootfs: path.resolve(spec.rootfs),
+    cpus: spec.cpus,
+    memoryMiB: spec.memoryMiB,
+    hostCores: os.cpus().length,
+    dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
+    network,
+  });
+}
+
 export function ociConfig(input: OciBundleInput): OciConfig {
   check(input);
   const mounts: OciMount[] = [

@@ -7,7 +7,7 @@ import { log } from '../log.ts';
 import { formatArgv, run, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
-import { ociConfig, writeOciBundle } from './oci-bundle.ts';
+import { ociConfigForSpec, writeOciBundle } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
 
 export interface OciRuntimeConfig {
@@ -116,15 +116,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
 
   /** The bundle config of one instance; `args` replaces the keep-alive init (a one-shot container runs its workload as init). */
   function configFor(spec: InstanceSpec, args?: string[]) {
-    const config = ociConfig({
-      name: spec.name,
-      rootfs: path.resolve(spec.rootfs),
-      cpus: spec.cpus,
-      memoryMiB: spec.memoryMiB,
-      hostCores: os.cpus().length,
-      dataDir: spec.dataDir ? path.resolve(spec.dataDir) : undefined,
-      network: ociNetwork(id, spec),
-    });
+    const config = ociConfigForSpec(spec, ociNetwork(id, spec));
     if (args) config.process.args = args;
     return config;
   }
