@@ -23,6 +23,8 @@ export interface InstanceSpec {
   /** host directory on real disk, visible inside the instance at /data */
   dataDir?: string;
   network?: NetworkMode;
+  /** guest ports a server of the workload listens on (TCP and UDP), for platforms that must forward them */
+  ports?: number[];
   /** platform options from the experiment file, validated against the platform's schema */
   options: Record<string, unknown>;
   /** directory for this instance's logs */
@@ -126,6 +128,8 @@ export interface Workload {
   tools: string[];
   /** Debian/Ubuntu packages that provide the tools */
   packages?: string[];
+  /** ports its server listens on inside the instance, for these params (platforms with forwarded ports need them) */
+  guestPorts?(params: Params): number[];
   /** compile tools isobench ships as source into dir (paths.builtTools()); called once per run before the image is built */
   buildTools?(dir: string): Promise<void>;
   metrics: MetricSpec[];

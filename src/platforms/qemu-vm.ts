@@ -18,8 +18,7 @@ export type QemuMachine = 'pc' | 'microvm';
 /** microvm: the PIT is needed to boot at all (plain microvm hangs), and the second IO-APIC drops the agent line's interrupts under TCG */
 export const MICROVM_OPTIONS = 'pit=on,ioapic2=off';
 
-/** guest ports forwarded by user-mode networking: iperf3, sockperf, qperf (control and data) */
-export const DEFAULT_FORWARDS = [5201, 11111, 19765, 19766];
+
 
 export interface QemuOptions {
   kernel: string;
@@ -40,7 +39,7 @@ export const qemuOptionsSchema = {
     kernel: { type: 'string', default: 'package', description: "'package' (the distribution's cloud kernel, fetched with apt-get download), 'host' (/boot of the running kernel), or the path of a bzImage" },
     modules: { type: 'string', description: 'lib/modules/<release> directory of the kernel given as a path (virtio drivers built as modules)' },
     network: { enum: ['auto', 'tap', 'user', 'none'], default: 'auto', description: "'tap': a TAP device on a host bridge, as the paper; 'user': QEMU user-mode networking with forwarded ports; 'auto': tap where the host allows it (root, /dev/net/tun), else user; 'none'" },
-    forwardPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, default: DEFAULT_FORWARDS, description: 'guest ports (TCP and UDP) reachable from the host with user-mode networking; the same host port when free, else another (Instance.ports)' },
+    forwardPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'extra guest ports (TCP and UDP) reachable from the host with user-mode networking, besides those the workload declares; the same host port when free, else another (Instance.ports)' },
     diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the virtio-blk data disk (a sparse ext4 file on real disk, mounted at /data)' },
     diskCache: { enum: ['none', 'writeback', 'writethrough', 'directsync', 'unsafe'], default: 'none', description: "QEMU's cache mode for the data disk ('none' = O_DIRECT on the host)" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 120, description: 'seconds for the guest agent to answer' },
@@ -54,7 +53,7 @@ export function qemuOptions(o: Record<string, unknown>): QemuOptions {
     kernel: (o.kernel as string) ?? 'package',
     modules: o.modules as string | undefined,
     network: (o.network as QemuOptions['network']) ?? 'auto',
-    forwardPorts: (o.forwardPorts as number[]) ?? DEFAULT_FORWARDS,
+    forwardPorts: (o.forwardPorts as number[]) ?? [],
     diskMiB: (o.diskMiB as number) ?? 8192,
     diskCache: (o.diskCache as QemuOptions['diskCache']) ?? 'none',
     bootTimeout: (o.bootTimeout as number) ?? 120,
@@ -252,7 +251,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
         let ip: { address?: string; gateway?: string } = {};
         if (mode === 'user') {
           const forwards = [];
-          for (const guestPort of o.forwardPorts) forwards.push({ guest: guestPort, host: await freePort(guestPort) });
+          for (const guestPort of [...new Set([...(spec.ports ?? []), ...o.forwardPorts])].sort((x, y) => x - y)) forwards.push({ guest: guestPort, host: await freePort(guestPort) });
           net = { mode: 'user', forwards };
           address = '127.0.0.1';
           ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));

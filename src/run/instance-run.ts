@@ -106,6 +106,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   const spec = (instanceName: string) => ({
     name: instanceName, cpus: exp.resources.cpus, memoryMiB: exp.resources.memoryMiB, rootfs: a.rootfs.dir, rootfsHash: a.rootfs.hash,
     dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
+    ports: a.workload.guestPorts?.(cell.params),
   });
   let oneShots = 0;
   const ctx: WorkloadContext = { cpus: exp.resources.cpus, log: (text) => appendFileSync(logFile, text.endsWith('\n') ? text : `${text}\n`) };

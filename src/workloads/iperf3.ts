@@ -129,6 +129,7 @@ export const iperf3: Workload = {
   description: 'iperf3: one TCP stream from an iperf3 client on the host to an iperf3 server inside the instance',
   tools: ['iperf3'],
   packages: ['iperf3'],
+  guestPorts: (params) => [(params as unknown as Iperf3Params).port],
   metrics: [
     { name: 'throughput_gbps', unit: 'Gbit/s', better: 'higher', description: 'received TCP throughput host→guest' },
     { name: 'retransmits', unit: 'segments', better: 'lower', description: 'TCP retransmissions by the sender (host)' },

@@ -75,6 +75,7 @@ export const latencyRr: Workload = {
     'request/response round-trip latency with sockperf ping-pong (server in the instance, client on the host; the paper used netperf TCP_RR/UDP_RR, not in Debian main): equal request and reply size, since sockperf cannot reply with another size',
   tools: ['sockperf'],
   packages: ['sockperf'],
+  guestPorts: (params) => [(params as unknown as LatencyRrParams).port],
   metrics: [
     { name: 'p50_us', unit: 'µs', better: 'lower', description: 'median round-trip time' },
     { name: 'p90_us', unit: 'µs', better: 'lower', description: '90th percentile round-trip time (the paper compares P90)' },

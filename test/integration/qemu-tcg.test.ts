@@ -39,7 +39,7 @@ function spec(name: string, options: Record<string, unknown> = { network: 'user'
   const logDir = path.join(tmp, 'logs');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir };
+  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir, ports: [5201] };
 }
 
 test.before(async () => {

@@ -44,7 +44,7 @@ test('options get their defaults', () => {
   const o = qemuOptions({});
   assert.is(o.kernel, 'package');
   assert.is(o.network, 'auto');
-  assert.equal(o.forwardPorts, [5201, 11111, 19765, 19766]);
+  assert.equal(o.forwardPorts, [], 'only the ports the workload declares (InstanceSpec.ports) are forwarded by default');
   assert.is(o.diskCache, 'none');
 });
 
