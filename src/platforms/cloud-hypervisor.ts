@@ -8,7 +8,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const CLOUD_HYPERVISOR_INSTALL_HINT =
@@ -140,3 +140,6 @@ export const cloudHypervisor: Platform = {
     });
   },
 };
+
+// startup: a fresh VM per measurement, booted, asked to run the command, powered off
+cloudHypervisor.oneShot = oneShotByBoot((spec) => cloudHypervisor.start(spec));

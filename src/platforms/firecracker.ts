@@ -10,7 +10,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const FIRECRACKER_INSTALL_HINT =
@@ -113,3 +113,6 @@ export const firecracker: Platform = {
     });
   },
 };
+
+// startup: a fresh microVM per measurement, booted, asked to run the command, powered off
+firecracker.oneShot = oneShotByBoot((spec) => firecracker.start(spec));

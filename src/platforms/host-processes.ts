@@ -8,16 +8,18 @@ export interface ProcEntry {
   pgid: number;
   /** command line; empty for kernel threads */
   argv: string[];
+  /** the kernel's name for it (/proc/<pid>/stat), e.g. 'vhost-1234' for a kernel thread */
+  comm?: string;
 }
 
 /** pid, ppid and pgrp from a /proc/<pid>/stat line (the command name may hold spaces and parentheses). */
-export function parseProcStat(stat: string): { pid: number; ppid: number; pgid: number; state: string } | undefined {
+export function parseProcStat(stat: string): { pid: number; ppid: number; pgid: number; state: string; comm: string } | undefined {
   const close = stat.lastIndexOf(')');
   const pid = Number.parseInt(stat, 10);
   if (close < 0 || !Number.isInteger(pid)) return undefined;
   const [state, ppid, pgid] = stat.slice(close + 2).split(' ');
   if (!state || !/^\d+$/.test(ppid ?? '') || !/^\d+$/.test(pgid ?? '')) return undefined;
-  return { pid, ppid: Number(ppid), pgid: Number(pgid), state };
+  return { pid, ppid: Number(ppid), pgid: Number(pgid), state, comm: stat.slice(stat.indexOf('(') + 1, close) };
 }
 
 /** Every live process on the host (zombies left out), read now. */
@@ -29,7 +31,7 @@ export function readProcTable(): ProcEntry[] {
       const stat = parseProcStat(readFileSync(`/proc/${entry}/stat`, 'utf8'));
       if (!stat || stat.state === 'Z') continue;
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      out.push({ pid: stat.pid, ppid: stat.ppid, pgid: stat.pgid, argv });
+      out.push({ pid: stat.pid, ppid: stat.ppid, pgid: stat.pgid, argv, comm: stat.comm });
     } catch { /* exited while we looked */ }
   }
   return out;

@@ -7,7 +7,7 @@ import { defaultGuestKernel, type GuestKernel } from '../images/guest-kernel.ts'
 import { run, which } from '../proc.ts';
 import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
-import { freePort, guestRootSchema, launchVm, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { freePort, guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -199,7 +199,7 @@ export function probeReason(accel: Accel, p: ProbeResult): string {
 
 export function qemuPlatform(v: QemuVariant): Platform {
   const emulated = v.accel === 'tcg';
-  return {
+  const platform: Platform = {
     id: v.id,
     family: v.family ?? 'hypervisor',
     description: v.description,
@@ -280,4 +280,6 @@ export function qemuPlatform(v: QemuVariant): Platform {
       });
     },
   };
+  platform.oneShot = oneShotByBoot((spec) => platform.start(spec));
+  return platform;
 }

@@ -12,7 +12,8 @@ import { buildRootDisk, type RootDisk } from '../images/root-disk.ts';
 import { planRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
 import { formatArgv, processAlive, spawnDaemon, terminate } from '../proc.ts';
-import type { Instance, InstanceSpec, NetworkMode } from '../types.ts';
+import type { ExecResult, Instance, InstanceSpec, NetworkMode } from '../types.ts';
+import { readProcTable, withDescendants } from './host-processes.ts';
 import { guestChannel, type ChannelOptions } from './guest-channel.ts';
 import { staticBusybox } from './vm-probe.ts';
 
@@ -193,6 +194,34 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
     network: l.network,
     dataPath: l.dataPath,
     stop,
+    // the VMM and what it forked, plus its vhost kernel threads (named vhost-<pid>): the host side of the guest
+    hostPids: async () => {
+      const table = readProcTable();
+      const vhost = table.filter((p) => p.comm === `vhost-${daemon.pid}`).map((p) => p.pid);
+      return [...new Set([...withDescendants(table, [daemon.pid]), ...vhost])].sort((a, b) => a - b);
+    },
+  };
+}
+
+/**
+ * A one-shot start for a VM platform: boot a fresh guest, run argv through its agent, power it off. firstOutputMs is
+ * creation to the command's output arriving on the host (boot + agent + the command), ms creation to the VMM's exit.
+ */
+export function oneShotByBoot(start: (spec: InstanceSpec) => Promise<Instance>) {
+  return async (spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> => {
+    const t0 = process.hrtime.bigint();
+    const since = () => Number(process.hrtime.bigint() - t0) / 1e6;
+    const instance = await start(spec);
+    let r: ExecResult;
+    try {
+      r = await instance.exec(argv, opts);
+    } catch (e) {
+      await instance.stop();
+      throw e;
+    }
+    const firstOutputMs = r.stdout ? since() : undefined;
+    await instance.stop();
+    return { ...r, ms: since(), firstOutputMs };
   };
 }
 

@@ -142,6 +142,25 @@ test('a guest that does not come up in time is killed; the error carries the con
   assert.equal(readdirSync(s.dataDir!), []);
 });
 
+test('one-shot start (startup): a fresh guest runs the command and powers off; the VMM is a host pid while it runs; nothing is left', async () => {
+  if (skip) { console.log(`skip: ${skip}`); return; }
+  const before = vmDirs();
+  const s = spec('isobench-test-oneshot');
+  const r = await qemuTcg.oneShot!(s, ['/bin/echo', 'isobench-ready'], { timeoutMs: 30_000 });
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /isobench-ready/);
+  assert.ok(r.firstOutputMs! > 0 && r.firstOutputMs! <= r.ms, `first output ${r.firstOutputMs} ms, exit ${r.ms} ms`);
+  assert.equal(processesOf('isobench-test-oneshot'), []);
+  assert.equal(vmDirs().filter((d) => !before.includes(d)), []);
+  const inst = await qemuTcg.start(spec('isobench-test-pids'));
+  try {
+    const pids = await inst.hostPids!();
+    assert.ok(pids.some((pid) => processesOf('isobench-test-pids').includes(pid)), `hostPids ${pids} include the VMM`);
+  } finally {
+    await inst.stop();
+  }
+});
+
 test('the vmlinux extracted from the bzImage (what Firecracker and Cloud Hypervisor load) boots', async () => {
   if (skip) { console.log(`skip: ${skip}`); return; }
   const kernel = await guestKernel('package');

@@ -5,8 +5,8 @@ import { parentOf, parseProcStat, processesWithEnv, readProcTable, withDescendan
 import { run } from '../../src/proc.ts';
 
 test('proc stat: pid, state, ppid, pgrp even when the command name holds spaces and parentheses', () => {
-  assert.equal(parseProcStat('4242 (tmux: server) S 1 4242 4242 0 -1 4194624 ...'), { pid: 4242, ppid: 1, pgid: 4242, state: 'S' });
-  assert.equal(parseProcStat('77 (a) b (c)) R 76 70 70 0'), { pid: 77, ppid: 76, pgid: 70, state: 'R' });
+  assert.equal(parseProcStat('4242 (tmux: server) S 1 4242 4242 0 -1 4194624 ...'), { pid: 4242, ppid: 1, pgid: 4242, state: 'S', comm: 'tmux: server' });
+  assert.equal(parseProcStat('77 (a) b (c)) R 76 70 70 0'), { pid: 77, ppid: 76, pgid: 70, state: 'R', comm: 'a) b (c)' });
   assert.is(parseProcStat('garbage'), undefined);
 });
 
