@@ -12,3 +12,11 @@ export async function execOrThrow(instance: Instance, argv: string[], opts?: Exe
   }
   return r;
 }
+
+/** Where a host-side client reaches a server listening on guestPort inside the instance (the platform may forward it). */
+export function serverEndpoint(instance: Instance, guestPort: number, workload: string): { address: string; port: number } {
+  if (!instance.address) {
+    throw new WorkloadError(`${workload} needs a server reachable from the host, but this instance has no address (network '${instance.network ?? '?'}'): give the platform options.network host or bridge (user or tap for VMs)`);
+  }
+  return { address: instance.address, port: instance.ports?.[guestPort] ?? guestPort };
+}

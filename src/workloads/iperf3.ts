@@ -4,6 +4,7 @@ import { log } from '../log.ts';
 import { run } from '../proc.ts';
 import type { ExecResult, Instance, Metric, Params, Workload, WorkloadContext } from '../types.ts';
 import { WorkloadError } from '../types.ts';
+import { serverEndpoint } from './exec.ts';
 
 export interface Iperf3Params {
   time: number; // seconds of transfer (-t)
@@ -23,8 +24,9 @@ export function iperf3ServerArgv(p: Iperf3Params): string[] {
   return ['iperf3', '-s', '-1', '-p', String(p.port)];
 }
 
-export function iperf3ClientArgv(p: Iperf3Params, address: string): string[] {
-  return ['iperf3', '-c', address, '-p', String(p.port), '-t', String(p.time), '-J', '--connect-timeout', '3000'];
+/** The host-side client; port is where the host reaches the server (the guest port, unless the platform forwards another). */
+export function iperf3ClientArgv(p: Iperf3Params, address: string, port = p.port): string[] {
+  return ['iperf3', '-c', address, '-p', String(port), '-t', String(p.time), '-J', '--connect-timeout', '3000'];
 }
 
 /** gVisor's netstack sometimes breaks the final results exchange after a complete transfer (host-notes: gVisor) */
@@ -145,14 +147,13 @@ export const iperf3: Workload = {
   },
   async run(instance: Instance, params: Params, ctx: WorkloadContext): Promise<Metric[]> {
     const p = params as unknown as Iperf3Params;
-    const address = instance.address;
-    if (address === undefined) throw new WorkloadError('the platform offers no network path to the instance (instance.address is undefined)');
+    const endpoint = serverEndpoint(instance, p.port, 'iperf3');
     // gVisor's netstack sometimes breaks the control channel around a complete transfer: a fresh exchange is tried,
     // and how many it took is recorded with the sample
     const earlier: string[] = [];
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await exchange(instance, p, address);
+        const result = await exchange(instance, p, endpoint);
         const note = earlier.length ? `attempt ${attempt} of ${CONTROL_RETRIES + 1}; earlier attempts ended with: ${earlier.join(' | ')}` : undefined;
         if (note) ctx.log?.(`iperf3: ${note}`);
         return [
@@ -173,7 +174,7 @@ const CONTROL_BROKEN = /unable to (send control message|receive control message|
 const CONTROL_RETRIES = 2;
 
 /** One server start inside the instance and one client run on the host. */
-async function exchange(instance: Instance, p: Iperf3Params, address: string): Promise<Iperf3Result> {
+async function exchange(instance: Instance, p: Iperf3Params, endpoint: { address: string; port: number }): Promise<Iperf3Result> {
   // exec waits for the process to exit, so the server runs while the client measures; -1 makes it exit afterwards
   let serverDone: ExecResult | undefined;
   const server = instance
@@ -182,7 +183,7 @@ async function exchange(instance: Instance, p: Iperf3Params, address: string): P
   void server.then((r) => { serverDone = r; });
 
   // the client itself is the readiness probe: a bare TCP probe would use up the one-off server
-  const argv = iperf3ClientArgv(p, address);
+  const argv = iperf3ClientArgv(p, endpoint.address, endpoint.port);
   const deadline = Date.now() + p.serverWait * 1000;
   let client: ExecResult;
   for (;;) {
@@ -193,7 +194,7 @@ async function exchange(instance: Instance, p: Iperf3Params, address: string): P
   }
 
   const err = clientError(client.stdout);
-  if (serverNotReady(client.stdout, err)) await releaseServer(address, p.port);
+  if (serverNotReady(client.stdout, err)) await releaseServer(endpoint.address, endpoint.port);
   const ended = await settleWithin(server, 15_000);
   if (!ended) log.warn(`iperf3: the server inside the instance has not exited 15 s after the client; its exec timeout will end it`);
 

@@ -2,7 +2,7 @@
 import { formatArgv, run } from '../proc.ts';
 import type { Instance, Metric, Params, Workload, WorkloadContext } from '../types.ts';
 import { WorkloadError } from '../types.ts';
-import { execOrThrow } from './exec.ts';
+import { execOrThrow, serverEndpoint } from './exec.ts';
 
 export type RrProtocol = 'tcp' | 'udp';
 
@@ -97,10 +97,7 @@ export const latencyRr: Workload = {
   },
   async run(instance: Instance, params: Params, ctx: WorkloadContext): Promise<Metric[]> {
     const p = params as unknown as LatencyRrParams;
-    if (!instance.address) {
-      throw new WorkloadError(`latency-rr needs a server reachable from the host, but this instance has no address (network '${instance.network ?? '?'}'): give the platform options.network host or bridge`);
-    }
-    const hostPort = instance.ports?.[p.port] ?? p.port;
+    const { address, port: hostPort } = serverEndpoint(instance, p.port, 'latency-rr');
     const started = await execOrThrow(instance, serverScript(p), { timeoutMs: 30_000 });
     const serverPid = started.stdout.trim();
     if (!/^\d+$/.test(serverPid)) throw new WorkloadError(`sockperf server did not start (printed '${serverPid}' instead of its pid)`, started.stdout + started.stderr);
@@ -108,7 +105,7 @@ export const latencyRr: Workload = {
       // the server needs a moment to listen: a one-second probe must get answers before the measured run
       const deadline = Date.now() + p.serverWaitS * 1000;
       for (let attempt = 1; ; attempt++) {
-        const probe = await run(clientArgv(p, instance.address, hostPort, 1), { timeoutMs: 30_000 });
+        const probe = await run(clientArgv(p, address, hostPort, 1), { timeoutMs: 30_000 });
         try {
           parseSockperf(probe.stdout + probe.stderr);
           break;
@@ -116,11 +113,11 @@ export const latencyRr: Workload = {
           if ((await instance.exec(['kill', '-0', serverPid], { timeoutMs: 30_000 })).code !== 0) {
             throw new WorkloadError(`sockperf server (pid ${serverPid} in the instance) exited at once: is port ${p.port}/${p.protocol} in use?`, probe.stdout + probe.stderr);
           }
-          if (Date.now() > deadline) throw new WorkloadError(`sockperf server at ${instance.address}:${hostPort} did not answer within ${p.serverWaitS} s (${attempt} probes): ${(e as Error).message}`, probe.stdout + probe.stderr);
+          if (Date.now() > deadline) throw new WorkloadError(`sockperf server at ${address}:${hostPort} did not answer within ${p.serverWaitS} s (${attempt} probes): ${(e as Error).message}`, probe.stdout + probe.stderr);
           await sleep(250);
         }
       }
-      const r = await run(clientArgv(p, instance.address, hostPort, p.durationS), { timeoutMs: (p.durationS + 60) * 1000 });
+      const r = await run(clientArgv(p, address, hostPort, p.durationS), { timeoutMs: (p.durationS + 60) * 1000 });
       ctx.log?.(`$ (host) ${formatArgv(r.hostArgv)}\n# exit ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''} in ${r.ms.toFixed(1)} ms\n--- stdout\n${(r.stdout + r.stderr).trimEnd()}\n`);
       if (r.timedOut) throw new WorkloadError(`sockperf client timed out after ${p.durationS + 60} s`, r.stdout + r.stderr);
       const lat = parseSockperf(r.stdout + r.stderr);

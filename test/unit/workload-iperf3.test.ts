@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { root } from '../../src/paths.ts';
 import { WorkloadError, type Instance } from '../../src/types.ts';
-import { iperf3, iperf3ClientArgv, iperf3ServerArgv, parseIperf3 } from '../../src/workloads/iperf3.ts';
-import { serverNotReady } from '../../src/workloads/iperf3.ts';
+import { serverEndpoint } from '../../src/workloads/exec.ts';
+import { iperf3, iperf3ClientArgv, iperf3ServerArgv, parseIperf3, serverNotReady } from '../../src/workloads/iperf3.ts';
 
 const fixture = (name: string) => readFileSync(path.join(root, 'test', 'fixtures', 'iperf3', name), 'utf8');
 const cuts = (text: string) => [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97].map((f) => Math.floor(text.length * f)).concat([text.length - 3]);
@@ -78,7 +78,7 @@ test('run: no network path -> WorkloadError, nothing started', async () => {
     assert.unreachable();
   } catch (e) {
     assert.ok(e instanceof WorkloadError);
-    assert.match((e as Error).message, /no network path/);
+    assert.match((e as Error).message, /iperf3 needs a server reachable from the host, but this instance has no address/);
   }
   assert.is(execs, 0);
 });
@@ -88,6 +88,13 @@ test('a reset before any transfer means the server is not listening yet (QEMU us
   assert.ok(serverNotReady('', 'unable to connect to server: Connection refused'));
   assert.not.ok(serverNotReady('{"intervals":[{"sum":{}}],"error":"x"}', 'unable to receive results: Connection reset by peer'));
   assert.not.ok(serverNotReady('{}', undefined));
+});
+
+test('the client goes to the host port the platform forwarded for the server\'s guest port', () => {
+  const p = { time: 2, port: 5201, serverWait: 30 };
+  assert.equal(iperf3ClientArgv(p, '127.0.0.1', 40123).slice(0, 5), ['iperf3', '-c', '127.0.0.1', '-p', '40123']);
+  assert.equal(serverEndpoint({ address: '127.0.0.1', ports: { 5201: 40123 } } as unknown as Instance, 5201, 'iperf3'), { address: '127.0.0.1', port: 40123 });
+  assert.equal(serverEndpoint({ address: '10.0.0.2' } as unknown as Instance, 5201, 'iperf3'), { address: '10.0.0.2', port: 5201 });
 });
 
 test.run();
