@@ -1,5 +1,5 @@
 // LXC and gVisor (runsc ptrace, kvm) for real: commands inside, exit codes, /data on the host, and nothing left after stop.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -9,20 +9,10 @@ import { gvisorKvm, gvisorPtrace } from '../../src/platforms/gvisor.ts';
 import { lxc } from '../../src/platforms/lxc.ts';
 import { which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
+import { useTempData } from '../helpers/temp-data.ts';
 
 const test = suite('lxc-gvisor');
-const saved = process.env.ISOBENCH_DATA;
-let data = '';
-
-test.before(() => {
-  data = mkdtempSync(path.join(os.tmpdir(), 'isobench-lxc-gvisor-test-'));
-  process.env.ISOBENCH_DATA = data;
-});
-test.after(() => {
-  if (saved === undefined) delete process.env.ISOBENCH_DATA;
-  else process.env.ISOBENCH_DATA = saved;
-  rmSync(data, { recursive: true, force: true });
-});
+const data = useTempData(test, 'isobench-lxc-gvisor-test');
 
 /** live processes whose command line mentions `needle` (zombies excluded) */
 function processesMentioning(needle: string): string[] {
@@ -74,21 +64,21 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) {
-  test(`${c.platform.id}: exec, exit codes, /data, limits, and nothing left after stop`, async () => {
+  test(`${c.platform.id}: exec, exit codes, /data(), limits, and nothing left after stop`, async () => {
     if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
     if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
     const detected = await c.platform.detect();
     assert.ok(detected.available, detected.reason);
 
     const fs = await buildRootfs(['sysbench']);
-    const dataDir = path.join(data, 'scratch', c.platform.id);
+    const dataDir = path.join(data(), 'scratch', c.platform.id);
     mkdirSync(dataDir, { recursive: true });
     const name = `isobench-it-${c.platform.id}-${process.pid}`;
     const pivotBefore = cgroupsNamed('lxc.pivot');
     let instance: Instance | undefined;
     try {
       instance = await c.platform.start({
-        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data, 'logs'),
+        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data(), 'logs'),
       });
       assert.is(instance.dataPath, '/data');
       assert.is(instance.network, 'none');
@@ -141,7 +131,7 @@ for (const c of cases) {
     if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
     const fs = await buildRootfs(['sysbench']);
     const base = `isobench-it-${c.platform.id}-${process.pid}`;
-    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data, 'logs') });
+    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs') });
     const pivotBefore = cgroupsNamed('lxc.pivot');
 
     const echo = await c.platform.oneShot!(spec(`${base}-s0`), ['/bin/echo', 'isobench-marker'], { timeoutMs: 30_000 });
@@ -173,7 +163,7 @@ for (const c of cases) {
     const name = `isobench-it-${c.platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
     try {
-      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data, 'logs') });
+      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data(), 'logs') });
       assert.is(instance.network, 'host');
       assert.is(instance.address, '127.0.0.1');
       const net = await instance.exec(['ls', '/sys/class/net'], { timeoutMs: 20_000 });
@@ -196,7 +186,7 @@ test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc pro
   let outcome = '';
   try {
     instance = await gvisorKvm.start({
-      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data, 'logs'),
+      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data(), 'logs'),
     });
     const r = await instance.exec(['true'], { timeoutMs: 20_000 });
     outcome = r.timedOut ? 'exec timed out' : `exec exit ${r.code}`; // a host with working KVM gets here

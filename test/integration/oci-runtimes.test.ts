@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -7,23 +7,11 @@ import { buildRootfs } from '../../src/images/rootfs.ts';
 import { crun } from '../../src/platforms/crun.ts';
 import { runc } from '../../src/platforms/runc.ts';
 import { run, which } from '../../src/proc.ts';
-import { undoHostChanges } from '../../src/run/host-changes.ts';
 import type { Instance, Platform } from '../../src/types.ts';
+import { useTempData } from '../helpers/temp-data.ts';
 
 const test = suite('oci-runtimes');
-const saved = process.env.ISOBENCH_DATA;
-let data = '';
-
-test.before(() => {
-  data = mkdtempSync(path.join(os.tmpdir(), 'isobench-oci-test-'));
-  process.env.ISOBENCH_DATA = data;
-});
-test.after(async () => {
-  await undoHostChanges();
-  if (saved === undefined) delete process.env.ISOBENCH_DATA;
-  else process.env.ISOBENCH_DATA = saved;
-  rmSync(data, { recursive: true, force: true });
-});
+const data = useTempData(test, 'isobench-oci-test');
 
 /** pids whose cgroup (v1 or v2) is this container's */
 function pidsInCgroup(name: string): number[] {
@@ -46,7 +34,7 @@ function cgroupValue(name: string, v1: string, v2: string): string {
 }
 
 for (const platform of [runc, crun] as Platform[]) {
-  test(`${platform.id}: exec, exit codes, /data, limits, isolation, and nothing left after stop`, async () => {
+  test(`${platform.id}: exec, exit codes, /data(), limits, isolation, and nothing left after stop`, async () => {
     const binary = platform.id;
     if (!which(binary)) return console.log(`skip: ${binary} not installed (apt-get install ${binary})`);
     if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
@@ -56,7 +44,7 @@ for (const platform of [runc, crun] as Platform[]) {
     await platform.prepare?.();
 
     const fs = await buildRootfs(['sysbench']);
-    const dataDir = path.join(data, 'scratch', binary);
+    const dataDir = path.join(data(), 'scratch', binary);
     mkdirSync(dataDir, { recursive: true });
     const name = `isobench-it-${binary}-${process.pid}`;
     let instance: Instance | undefined;
@@ -64,7 +52,7 @@ for (const platform of [runc, crun] as Platform[]) {
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir,
-        options: {}, logDir: path.join(data, 'logs'),
+        options: {}, logDir: path.join(data(), 'logs'),
       });
       assert.is(instance.dataPath, '/data');
       assert.is(instance.network, 'none');
@@ -118,7 +106,7 @@ for (const platform of [runc, crun] as Platform[]) {
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash,
-        options: { network: 'host' }, logDir: path.join(data, 'logs'),
+        options: { network: 'host' }, logDir: path.join(data(), 'logs'),
       });
       assert.is(instance.network, 'host');
       assert.is(instance.address, '127.0.0.1');

@@ -1,33 +1,22 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildRootfs, rootfsTarball } from '../../src/images/rootfs.ts';
 import { paths } from '../../src/paths.ts';
 import { run, which } from '../../src/proc.ts';
+import { useTempData } from '../helpers/temp-data.ts';
 
 const test = suite('rootfs');
-const saved = process.env.ISOBENCH_DATA;
-let data = '';
+const data = useTempData(test, 'isobench-rootfs-test');
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-
-test.before(() => {
-  data = mkdtempSync(path.join(os.tmpdir(), 'isobench-rootfs-test-'));
-  process.env.ISOBENCH_DATA = data; // paths read it lazily, so the cache lands in the temp dir
-});
-test.after(() => {
-  if (saved === undefined) delete process.env.ISOBENCH_DATA;
-  else process.env.ISOBENCH_DATA = saved;
-  rmSync(data, { recursive: true, force: true });
-});
 
 test('a rootfs for sysbench runs sysbench and a busybox shell under chroot; a second build is a cache hit', async () => {
   if (!which('sysbench') || !which('chroot')) return console.log('skip: sysbench or chroot not installed (apt-get install sysbench coreutils)');
   const first = await buildRootfs(['sysbench']);
   assert.is(first.dir, paths.rootfs(first.hash));
-  assert.ok(first.dir.startsWith(data));
+  assert.ok(first.dir.startsWith(data()));
   assert.ok(first.files > 5 && first.bytes > 1_000_000, `${first.files} files, ${first.bytes} bytes`);
 
   const version = await run(['chroot', first.dir, '/usr/bin/sysbench', '--version'], { timeoutMs: 10_000 });
@@ -60,7 +49,7 @@ test('the rootfs tarball is deterministic', async () => {
 
 test('a missing tool is named with its apt package', async () => {
   const savedPath = process.env.PATH;
-  process.env.PATH = data; // nothing executable here; sysbench lives in /usr/bin
+  process.env.PATH = data(); // nothing executable here; sysbench lives in /usr/bin
   try {
     await buildRootfs(['sysbench']).then(() => assert.unreachable('built without sysbench on PATH'), (e: Error) => {
       assert.match(e.message, /tool 'sysbench' not found on PATH \(install it: apt-get install sysbench\)/);

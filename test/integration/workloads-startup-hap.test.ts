@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -14,31 +14,21 @@ import { clipName, ffmpeg, sourceClipArgv } from '../../src/workloads/ffmpeg.ts'
 import { hap } from '../../src/workloads/hap.ts';
 import { latencyRr } from '../../src/workloads/latency-rr.ts';
 import { startup } from '../../src/workloads/startup.ts';
+import { useTempData } from '../helpers/temp-data.ts';
 
 const test = suite('workloads-startup-hap');
-const saved = process.env.ISOBENCH_DATA;
-let data = '';
+const data = useTempData(test, 'isobench-workloads-test');
 let seq = 0;
 const tracefsMountedBefore = readFileSync('/proc/mounts', 'utf8').includes(' tracefs ');
 
-test.before(() => {
-  data = mkdtempSync(path.join(os.tmpdir(), 'isobench-workloads-test-'));
-  process.env.ISOBENCH_DATA = data;
-});
-test.after(async () => {
-  await undoHostChanges();
-  if (saved === undefined) delete process.env.ISOBENCH_DATA;
-  else process.env.ISOBENCH_DATA = saved;
-  rmSync(data, { recursive: true, force: true });
-});
 
 async function specFor(platform: Platform, tools: string[], options: Record<string, unknown> = {}): Promise<(suffix?: string) => InstanceSpec> {
   const fs = await buildRootfs(tools);
-  const dataDir = path.join(data, 'scratch', `${platform.id}-${seq++}`);
+  const dataDir = path.join(data(), 'scratch', `${platform.id}-${seq++}`);
   mkdirSync(dataDir, { recursive: true });
   const base = `isobench-it-wl-${platform.id}-${process.pid}-${seq}`;
   return (suffix = '') => ({
-    name: `${base}${suffix}`, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options, logDir: path.join(data, 'logs'),
+    name: `${base}${suffix}`, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options, logDir: path.join(data(), 'logs'),
   });
 }
 
