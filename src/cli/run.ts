@@ -14,7 +14,7 @@ export const runCommand: Command = {
     '  --resume RUN_DIR     continue an interrupted run (crash, kill -9, power loss, Ctrl-C) with its stored',
     '                       experiment, plan and seed; instances that had not finished are measured again',
     '                       (RUN_DIR: a run directory, a run id, or latest)',
-    '  --retry-failed       with --resume: also measure again the instances whose samples failed or timed out',
+    '  --retry-failed       with --resume: also measure again the instances that failed, timed out or were skipped',
     '                       (the new attempt supersedes the old one in the analysis)',
     '  --force              with --resume: resume on another host than the one the run was measured on',
     '',
