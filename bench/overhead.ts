@@ -8,7 +8,7 @@ import { median } from '../src/stats/descriptive.ts';
 import { meanInterval } from '../src/stats/interval.ts';
 import type { Sample } from '../src/types.ts';
 import { parseSysbenchCpu, sysbenchCpuArgv } from '../src/workloads/sysbench-cpu.ts';
-import { readSamplesFile } from '../src/stats/read-run.ts';
+import { readSamples } from '../src/rundir/index.ts';
 import { runFiles } from '../src/paths.ts';
 
 export interface OverheadResult { direct: number[]; isobench: number[]; ratio: number }
@@ -25,7 +25,7 @@ export async function measureOverhead(rounds: number, seconds: number): Promise<
     const r = await run(['taskset', '-c', '0', ...sysbenchCpuArgv(params, 1)], { timeoutMs: (seconds + 30) * 1000 });
     direct.push(parseSysbenchCpu(r.stdout));
     const res = await runExperiment(loaded);
-    const samples: Sample[] = await readSamplesFile(runFiles(res.runDir).samples);
+    const samples: Sample[] = readSamples(res.runDir);
     const ok = samples.find((s) => s.status === 'ok');
     if (!ok) throw new Error(`isobench run produced no ok sample: ${JSON.stringify(samples)}`);
     through.push(ok.value!);

@@ -1,6 +1,7 @@
 // isobench: the command-line entry point; one subcommand per stage.
 import { ExperimentError } from '../experiment/load.ts';
 import { log } from '../log.ts';
+import { RefusedInput } from '../rundir/index.ts';
 import { analyze } from './analyze.ts';
 import { archive } from './archive.ts';
 import { helpText, parseCommandArgs, UsageError, type Command } from './command.ts';
@@ -45,9 +46,11 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(values as Record<string, string | boolean | undefined>, positionals);
   } catch (e) {
     log.endStatus();
-    if (e instanceof UsageError || e instanceof ExperimentError) log.error(e.message);
+    // input isobench will not use (a bad experiment file, a hostile run directory or artifact): one line, exit 2
+    const refused = e instanceof UsageError || e instanceof ExperimentError || e instanceof RefusedInput;
+    if (refused) log.error(e.message.split('\n')[0]);
     else if (process.env.ISOBENCH_DEBUG) log.error((e as Error).stack ?? String(e));
     else log.error((e as Error).message.split('\n')[0]);
-    return e instanceof UsageError || e instanceof ExperimentError ? 2 : 1;
+    return refused ? 2 : 1;
   }
 }

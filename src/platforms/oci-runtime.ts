@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { formatArgv, run, which } from '../proc.ts';
+import { INSTANCE_PREFIX } from '../rundir/names.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { ociConfigForSpec, writeOciBundle } from './oci-bundle.ts';
@@ -228,6 +229,8 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
 
   /** Containers (and their bundles and cgroups) named namePrefix* that a crashed run left behind. */
   async function reap(namePrefix: string): Promise<string[]> {
+    // the prefix may come from a run directory: an empty or foreign one would match every container on the host
+    if (!INSTANCE_PREFIX.test(namePrefix)) throw new Error(`${id}: refusing to reap instances named '${namePrefix}*': not an isobench instance name (isobench-<cell>-<instance>-<pid>)`);
     const bin = which(binary);
     if (!bin) return [];
     const list = await run([bin, 'list', '-q'], { timeoutMs: CONTROL_TIMEOUT_MS });

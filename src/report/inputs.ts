@@ -1,8 +1,10 @@
 // Reads what the report needs from a run directory, with errors that name the file, the field and the fix.
-import { existsSync, readFileSync } from 'node:fs';
+import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
-import { parseSamples } from '../stats/read-run.ts';
-import type { Analysis, Environment, Plan } from '../types.ts';
+import { parseSamples, readAnalysis, readEnvironment, readExperimentCopy, readPlan, readSamplesText, RefusedInput, checkShape } from '../rundir/index.ts';
+
+import { latestAttempts } from '../stats/analyze.ts';
+import type { Analysis, Environment, Plan, Sample } from '../types.ts';
 
 /** cell id (with '@host' in a merged run) -> instance number -> the log files (relative to the run directory) that its samples name */
 export type SampleLogs = Record<string, Record<number, string[]>>;
@@ -20,34 +22,58 @@ export interface ReportInputs {
   sampleLogs: SampleLogs | null;
   /** logKey(cell, host) -> the distinct notes of its samples (how a value was obtained: HAP exact or sampled) */
   sampleNotes: Record<string, string[]>;
+  /** why analysis.json may be out of date with the run (warned about, and shown in the report) */
+  stale?: string;
 }
 
+/** Everything through src/rundir: no link followed, names plain, strict UTF-8, sizes capped, versions checked. */
 export function readRunInputs(runDir: string): ReportInputs {
   const files = runFiles(runDir);
-  const analysis = readJson(files.analysis, 'run `npm run analyze -- --run <id>` first') as Analysis;
-  const environment = readJson(files.environment, 'the run stage writes it; re-run the experiment') as Environment;
-  const plan = readJson(files.plan, 'the run stage writes it; re-run the experiment') as Plan;
-  const experimentText = readText(files.experiment, 'the run stage copies the experiment file there; re-run the experiment');
-  checkShape(files.analysis, analysis, { schema: 'schema1', run: 'string', summaries: 'array', notRun: 'array', failures: 'array', experiment: 'object', repetitions: 'object', bootstrap: 'object' });
-  checkShape(files.environment, environment, { schema: 'schema1', run: 'string', startedAt: 'string', host: 'object', platforms: 'array', tools: 'object', noise: 'object', isobench: 'object' });
-  checkShape(files.plan, plan, { schema: 'schema1', cells: 'array', order: 'array' });
+  const analysis = readAnalysis(runDir);
+  const environment = readEnvironment(runDir);
+  const plan = readPlan(runDir);
+  const experiment = readExperimentCopy(runDir);
+  if (!experiment) throw new Error(`${files.experiment}: cannot read (ENOENT); the run stage copies the experiment file there; re-run the experiment`);
+  checkShape(files.environment, environment as unknown as Record<string, unknown>, { run: 'string', startedAt: 'string', host: 'object', tools: 'object', noise: 'object', isobench: 'object' });
   if (environment.run !== analysis.run) {
-    throw new Error(`${files.environment}: run: '${environment.run}' differs from analysis.json's '${analysis.run}'; both files must come from the same run directory`);
+    throw new RefusedInput(`${files.environment}: run: '${environment.run}' differs from analysis.json's '${analysis.run}'; both files must come from the same run directory`);
   }
-  const index = existsSync(files.samples) ? indexSamples(readText(files.samples, 'the run stage writes it'), files.samples) : null;
-  return { analysis, environment, plan, experimentText, sampleLogs: index?.logs ?? null, sampleNotes: index?.notes ?? {} };
+  const samplesText = readSamplesText(runDir);
+  const samples = samplesText === null ? null : parseSamples(samplesText, files.samples);
+  const index = samples === null ? null : indexSamples(samples);
+  const stale = staleness(analysis, environment, samples);
+  if (stale) log.warn(`${files.analysis}: ${stale}`);
+  return { analysis, environment, plan, experimentText: experiment.text, sampleLogs: index?.logs ?? null, sampleNotes: index?.notes ?? nullObject(), ...(stale ? { stale } : {}) };
 }
+
+/**
+ * Why analysis.json may not describe the run's samples as they are now, or null. Compared by content (mtimes change
+ * with every checkout and copy): the experiment's hash, and the number of values counted against those stored.
+ */
+export function staleness(analysis: Analysis, environment: Environment, samples: Sample[] | null): string | null {
+  const fix = "re-run 'isobench analyze' before reporting";
+  if (analysis.experiment?.sha256 && environment.experiment?.sha256 && analysis.experiment.sha256 !== environment.experiment.sha256) {
+    return `stale: analysed experiment sha256 ${analysis.experiment.sha256.slice(0, 12)}, the run's is ${environment.experiment.sha256.slice(0, 12)}; ${fix}`;
+  }
+  if (samples === null) return null;
+  const analysed = analysis.summaries.reduce((n, s) => n + (s.iterations ?? 0), 0);
+  const stored = latestAttempts(samples).filter((s) => s.status === 'ok').length;
+  return analysed === stored ? null : `stale: it counts ${analysed} measured values, samples.jsonl holds ${stored}; ${fix}`;
+}
+
+/** An object keyed by data: no prototype, so a key like '__proto__' is just a key. */
+const nullObject = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
 
 /** Notes kept per cell: enough to say how the values were obtained, not every sample's numbers. */
 const NOTES_PER_CELL = 3;
 
 /** Only log paths and a few notes are kept: the report draws from analysis.json, and links each figure back to its samples. */
-export function indexSamples(text: string, file: string): { logs: SampleLogs; notes: Record<string, string[]> } {
-  const logs: SampleLogs = {};
-  const notes: Record<string, string[]> = {};
-  for (const s of parseSamples(text, file)) {
+export function indexSamples(samples: Sample[]): { logs: SampleLogs; notes: Record<string, string[]> } {
+  const logs: SampleLogs = nullObject();
+  const notes: Record<string, string[]> = nullObject();
+  for (const s of samples) {
     const key = logKey(s.cell, s.host);
-    const byInstance = (logs[key] ??= {});
+    const byInstance = (logs[key] ??= nullObject());
     const list = (byInstance[s.instance] ??= []);
     if (s.log && !list.includes(s.log)) list.push(s.log);
     if (s.note) {
@@ -56,40 +82,4 @@ export function indexSamples(text: string, file: string): { logs: SampleLogs; no
     }
   }
   return { logs, notes };
-}
-
-function readText(file: string, fix: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new Error(`${file}: cannot read (${code ?? (e as Error).message}); ${fix}`);
-  }
-}
-
-function readJson(file: string, fix: string): unknown {
-  const text = readText(file, fix);
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message}); re-create it with the stage that writes it`);
-  }
-}
-
-type Kind = 'string' | 'array' | 'object' | 'schema1';
-
-function checkShape(file: string, value: unknown, fields: Record<string, Kind>): void {
-  if (typeof value !== 'object' || value === null) throw new Error(`${file}: expected a JSON object`);
-  const obj = value as Record<string, unknown>;
-  for (const [field, kind] of Object.entries(fields)) {
-    const v = obj[field];
-    const ok = kind === 'schema1' ? v === 1
-      : kind === 'array' ? Array.isArray(v)
-      : kind === 'object' ? typeof v === 'object' && v !== null && !Array.isArray(v)
-      : typeof v === kind;
-    if (!ok) {
-      const expected = kind === 'schema1' ? 'schema version 1 (this isobench reads only version 1)' : `a ${kind}`;
-      throw new Error(`${file}: ${field}: expected ${expected}, found ${JSON.stringify(v) ?? 'nothing'}`);
-    }
-  }
 }

@@ -1,25 +1,11 @@
 // Adaptive repetitions in the run stage: follow each adaptive cell's instance means and record why it stopped.
-import { appendFileSync } from 'node:fs';
 import { isAdaptiveCell } from '../experiment/plan.ts';
 import { cellPrecise, type CellPrecision } from '../stats/stopping.ts';
+import type { AdaptiveDecision } from '../rundir/index.ts';
+import { appendNoFollow } from '../rundir/write.ts';
 import type { AdaptiveReason, Cell, Experiment, Sample } from '../types.ts';
 
-/** One line of logs/adaptive.jsonl: a cell's decision to stop. */
-export interface AdaptiveDecision {
-  schema: 1;
-  cell: string;
-  platform: string;
-  workload: string;
-  job: string;
-  reason: AdaptiveReason;
-  /** instances of the cell that were measured (with any sample, ok or not) */
-  instances: number;
-  /** the least precise considered metric and its relative half-width (halfWidth / |mean|; null: no interval) */
-  metric: string | null;
-  relHalfWidth: number | null;
-  target: number;
-  at: string;
-}
+export type { AdaptiveDecision };
 
 interface CellState {
   /** instance -> newest attempt and its ok values per metric */
@@ -86,7 +72,7 @@ export function adaptiveTracker(exp: Experiment, cells: Cell[], file: string, on
         metric: p.metric, relHalfWidth: p.relHalfWidth !== null && Number.isFinite(p.relHalfWidth) ? p.relHalfWidth : null,
         target: rule!.targetHalfWidth, at: new Date().toISOString(),
       };
-      appendFileSync(file, `${JSON.stringify(d)}\n`);
+      appendNoFollow(file, `${JSON.stringify(d)}\n`);
       onDecision(d);
       return reason;
     },
@@ -94,27 +80,4 @@ export function adaptiveTracker(exp: Experiment, cells: Cell[], file: string, on
     precision,
   };
   return tracker;
-}
-
-/** The last decision per cell in the text of logs/adaptive.jsonl (a resume may decide a cell again); bad lines are errors. */
-export function parseAdaptiveLog(text: string, file: string): Map<string, AdaptiveDecision> {
-  const out = new Map<string, AdaptiveDecision>();
-  const lines = text.split('\n');
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last].trim() === '') last--;
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    let d: AdaptiveDecision;
-    try {
-      d = JSON.parse(line);
-    } catch (e) {
-      if (i === last) return; // a crash while writing the last line: that decision is made again by a resume
-      throw new Error(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); fix or delete this line`);
-    }
-    if (typeof d?.cell !== 'string' || !['precise', 'max', 'budget'].includes(d.reason) || typeof d.target !== 'number') {
-      throw new Error(`${file}:${i + 1}: not an adaptive decision (needs cell, reason precise|max|budget, target)`);
-    }
-    out.set(d.cell, d);
-  });
-  return out;
 }

@@ -1,9 +1,10 @@
 // One fresh platform instance: start it, run the workload's iterations, stop it — always — and return the samples.
-import { appendFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { killGroup, liveProcessGroups, formatArgv } from '../proc.ts';
 import type { Cell, ExecResult, Experiment, Instance, Platform, Sample, Workload, WorkloadContext } from '../types.ts';
 import { WorkloadError } from '../types.ts';
+import { appendNoFollow } from '../rundir/write.ts';
 
 export interface MeasureArgs {
   platform: Platform;
@@ -54,7 +55,7 @@ function recording(inner: Instance, logFile: string, commands: string[][]): Inst
     async exec(argv, opts) {
       commands.push(argv);
       const r: ExecResult = await inner.exec(argv, opts);
-      appendFileSync(logFile, [
+      appendNoFollow(logFile, [
         `$ ${formatArgv(argv)}`,
         `# host: ${formatArgv(r.hostArgv)}`,
         `# exit ${r.code ?? r.signal}${r.timedOut ? ' (timed out)' : ''} in ${r.ms.toFixed(1)} ms`,
@@ -75,7 +76,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   const logFile = path.join(a.runDir, logRel);
   mkdirSync(path.dirname(logFile), { recursive: true });
   // a resumed run measures an interrupted instance again: the log says where the new measurement begins
-  appendFileSync(logFile, `# ${new Date().toISOString()} instance ${a.instance}, attempt ${attempt}, isobench pid ${process.pid}\n`);
+  appendNoFollow(logFile, `# ${new Date().toISOString()} instance ${a.instance}, attempt ${attempt}, isobench pid ${process.pid}\n`);
   const name = instanceNamePrefix(cell.id, a.instance);
   // a fresh instance gets a fresh data directory (a re-run must not see an interrupted one's files)
   const dataDir = path.join(a.runDir, 'scratch', `${cell.id}-${a.instance}`);
@@ -109,12 +110,12 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     ports: a.workload.guestPorts?.(cell.params),
   });
   let oneShots = 0;
-  const ctx: WorkloadContext = { cpus: exp.resources.cpus, log: (text) => appendFileSync(logFile, text.endsWith('\n') ? text : `${text}\n`) };
+  const ctx: WorkloadContext = { cpus: exp.resources.cpus, log: (text) => appendNoFollow(logFile, text.endsWith('\n') ? text : `${text}\n`) };
   if (a.platform.oneShot) {
     const oneShot = a.platform.oneShot.bind(a.platform);
     ctx.oneShot = async (argv, opts) => {
       const r = await oneShot(spec(`${name}-s${oneShots++}`), argv, opts);
-      appendFileSync(logFile, `$ (fresh instance) ${formatArgv(argv)}\n# host: ${formatArgv(r.hostArgv)}\n# exit ${r.code ?? r.signal} in ${r.ms.toFixed(1)} ms, first output at ${r.firstOutputMs?.toFixed(1) ?? '-'} ms\n`);
+      appendNoFollow(logFile, `$ (fresh instance) ${formatArgv(argv)}\n# host: ${formatArgv(r.hostArgv)}\n# exit ${r.code ?? r.signal} in ${r.ms.toFixed(1)} ms, first output at ${r.firstOutputMs?.toFixed(1) ?? '-'} ms\n`);
       return r;
     };
   }
@@ -130,7 +131,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     });
     a.onStarted?.(instance);
   } catch (e) {
-    appendFileSync(logFile, `# start failed: ${(e as Error).message}\n`);
+    appendNoFollow(logFile, `# start failed: ${(e as Error).message}\n`);
     failure(e instanceof Timeout ? 'timeout' : 'failed', `${START_FAILED} ${(e as Error).message}`, t0);
     killNewGroups(groupsBefore);
     removeScratch(dataDir, logFile);
@@ -165,7 +166,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
       failure('timeout', (e as Error).message, t0);
     }
   } finally {
-    await instance.stop().catch((e: Error) => appendFileSync(logFile, `# stop failed: ${e.message}\n`));
+    await instance.stop().catch((e: Error) => appendNoFollow(logFile, `# stop failed: ${e.message}\n`));
     killNewGroups(groupsBefore);
     removeScratch(dataDir, logFile);
   }
@@ -178,7 +179,7 @@ function removeScratch(dir: string, logFile: string) {
   try {
     rmSync(dir, { recursive: true, force: true });
   } catch (e) {
-    try { appendFileSync(logFile, `# could not remove ${dir}: ${(e as Error).message}\n`); } catch { /* the disk may be full */ }
+    try { appendNoFollow(logFile, `# could not remove ${dir}: ${(e as Error).message}\n`); } catch { /* the disk may be full */ }
   }
 }
 

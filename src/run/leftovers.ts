@@ -1,26 +1,16 @@
 // What a crashed run (kill -9, power loss) leaves running: processes it spawned and the instance it was measuring.
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { log } from '../log.ts';
 import { platformById } from '../platforms/index.ts';
 import { processAlive, terminate } from '../proc.ts';
-import { writeJsonAtomic } from './durable.ts';
+import { instancePrefix, readInFlightRecord, type InFlight } from '../rundir/index.ts';
+import { writeJsonAtomic } from '../rundir/write.ts';
 
 /** Every process a run spawns inherits this variable, so a later session can find what a crashed one left running. */
 export const SESSION_VAR = 'ISOBENCH_SESSION';
 
-/** The instance being measured, written before it starts and removed after it stopped. */
-export interface InFlight {
-  /** `<run id>:<pid>` of the session measuring it */
-  session: string;
-  pid: number;
-  platform: string;
-  /** every instance of this measurement has a name starting with this (the instance and its one-shot siblings) */
-  namePrefix: string;
-  cell: string;
-  instance: number;
-  attempt: number;
-  startedAt: string;
-}
+export type { InFlight };
 
 /** Mark this process (and so everything it spawns from now on) as a session of runId. */
 export function markSession(runId: string): string {
@@ -68,14 +58,9 @@ function sessionAlive(pid: number): boolean {
   }
 }
 
+/** The in-flight record in runDir's logs/ (validated: its namePrefix is an isobench instance name), or undefined. */
 export function readInFlight(file: string): InFlight | undefined {
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as InFlight;
-  } catch (e) {
-    log.warn(`${file}: unreadable (${(e as Error).message}); cannot tell which instance was in flight`);
-    return undefined;
-  }
+  return readInFlightRecord(path.dirname(path.dirname(file)));
 }
 
 /** Remove the instance an in-flight record names, through its platform; returns the names removed. */
@@ -83,7 +68,7 @@ export async function reapInFlight(r: InFlight): Promise<string[]> {
   const platform = platformById(r.platform);
   if (!platform?.reap) return []; // such a platform's instances are processes: the session marker finds them
   try {
-    return await platform.reap(r.namePrefix);
+    return await platform.reap(instancePrefix(r.namePrefix, `in-flight record of ${r.session}`));
   } catch (e) {
     log.warn(`${r.platform}: could not remove instance ${r.namePrefix}*: ${(e as Error).message}`);
     return [];

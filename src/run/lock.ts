@@ -1,9 +1,35 @@
 // One run at a time per host: two runs would disturb each other's measurements.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { paths } from '../paths.ts';
+import { PLAIN_NAME } from '../rundir/index.ts';
 import { processAlive } from '../proc.ts';
-import { explainFsError } from './durable.ts';
+import { CREATE_NEW, explainFsError, writeFileAtomic } from '../rundir/write.ts';
+
+/** Create the lock file with `text`; EEXIST when any file, directory or link is there already (never followed). */
+function createLock(file: string, text: string): void {
+  const fd = openSync(file, CREATE_NEW, 0o644);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The lock's text, read without following a link; a link or anything but a small regular file is an error. */
+function readLock(file: string): string {
+  const st = lstatSync(file, { throwIfNoEntry: false });
+  if (!st) return '';
+  if (!st.isFile()) throw new Error(`${file}: the run lock is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; isobench never writes through it — remove it (rm ${file}) if no run is in progress`);
+  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    if (fstatSync(fd).size > 4096) throw new Error(`${file}: the run lock is larger than a lock; remove it if no run is in progress`);
+    const buf = Buffer.alloc(4096);
+    return buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
 
 export interface RunLock {
   release(): void;
@@ -17,18 +43,20 @@ export function acquireRunLock(runId: string): RunLock {
   let takenOver: RunLock['takenOver'];
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, mine, { flag: 'wx' });
+    createLock(file, mine);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the run lock: ${explainFsError(e)}`);
+    const text = readLock(file);
     let other: { pid?: number; run?: string } = {};
-    try { other = JSON.parse(readFileSync(file, 'utf8')); } catch { /* half-written lock: treat as stale */ }
+    try { other = JSON.parse(text); } catch { /* half-written lock: treat as stale */ }
     if (other.pid && other.pid !== process.pid && processAlive(other.pid)) {
       throw new Error(`another isobench run is in progress: run ${other.run} (pid ${other.pid}, ${paths.run(String(other.run))}); ` +
         `wait for it or stop it with 'kill -INT ${other.pid}' — two runs at once would disturb each other's measurements`);
     }
-    // The process that held it is gone (crash, kill -9): take it over.
-    writeFileSync(file, mine);
-    if (other.pid && other.run) takenOver = { run: other.run, pid: other.pid };
+    // The process that held it is gone (crash, kill -9): take it over (rename replaces the file, never a link's target).
+    writeFileAtomic(file, mine);
+    // the run id becomes a path (its in-flight record is reaped): only a plain name is taken over
+    if (other.pid && typeof other.run === 'string' && PLAIN_NAME.test(other.run)) takenOver = { run: other.run, pid: other.pid };
   }
   let released = false;
   return {
@@ -38,7 +66,7 @@ export function acquireRunLock(runId: string): RunLock {
       released = true;
       // only our own lock: never remove one a later run took over
       try {
-        if (readFileSync(file, 'utf8') === mine) rmSync(file, { force: true });
+        if (readLock(file) === mine) rmSync(file, { force: true });
       } catch { /* already gone */ }
     },
   };

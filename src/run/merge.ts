@@ -1,10 +1,10 @@
 // Merge: several runs of one experiment (other hosts, other days) become one run directory whose samples carry the host.
 // It lives in src/run/ because its output is a run directory like the run stage's: analyze, report and archive read it unchanged.
-import { cp, lstat, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
-import { readEnvironmentFile, readPlanFile, readSamplesFile } from '../stats/read-run.ts';
+import { listFilesInside, plainName, readBytesInside, readEnvironment, readPlan, readSamples, readTextInside, RUN_FILES } from '../rundir/index.ts';
 import type { Cell, Environment, MergedFrom, Plan, PlatformRecord, Sample } from '../types.ts';
 
 export interface MergeOptions {
@@ -80,12 +80,16 @@ export async function mergeRuns(runDirs: string[], outDir: string, opts: MergeOp
     await writeFile(files.samples, samples.map((s) => `${JSON.stringify(s)}\n`).join(''));
     await writeFile(files.plan, `${JSON.stringify(plan, null, 2)}\n`);
     await writeFile(files.environment, `${JSON.stringify(environment, null, 2)}\n`);
-    const experiment = runFiles(first.dir).experiment;
-    if (await isFile(experiment)) await cp(experiment, files.experiment);
-    else log.warn(`${experiment}: missing; the merged run has no experiment.yaml (the analysis omits the description)`);
+    const experiment = readBytesInside(first.dir, RUN_FILES.experiment);
+    if (experiment) await writeFile(files.experiment, experiment);
+    else log.warn(`${runFiles(first.dir).experiment}: missing; the merged run has no experiment.yaml (the analysis omits the description)`);
+    // file by file through the one rule: no link is followed, every name is plain, nothing lands outside logs/<folder>/
     for (const src of sources) {
-      const logs = runFiles(src.dir).logs;
-      if (await isDir(logs)) await cp(logs, path.join(files.logs, src.logFolder), { recursive: true });
+      for (const rel of listFilesInside(src.dir, RUN_FILES.logs)) {
+        const target = path.join(files.logs, src.logFolder, ...rel.split('/').slice(1));
+        await mkdir(path.dirname(target), { recursive: true });
+        await writeFile(target, readBytesInside(src.dir, rel)!, { flag: 'wx' });
+      }
     }
     await rm(outDir, { recursive: true, force: true }); // empty (checked above)
     await rename(tmp, outDir);
@@ -117,12 +121,8 @@ async function checkSchemas(runDirs: string[]): Promise<void> {
 }
 
 async function schemaOf(file: string, name: 'plan' | 'environment' | 'samples'): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new MergeRefused(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); is this a run directory written by 'isobench run'?`);
-  }
+  const text = readTextInside(path.dirname(file), path.basename(file));
+  if (text === null) throw new MergeRefused(`${file}: cannot read (ENOENT); is this a run directory written by 'isobench run'?`);
   const firstLine = name === 'samples' ? text.split('\n').find((l) => l.trim() !== '') : text;
   if (firstLine === undefined) return undefined;
   try {
@@ -134,22 +134,24 @@ async function schemaOf(file: string, name: 'plan' | 'environment' | 'samples'):
 
 async function readSources(runDirs: string[]): Promise<Source[]> {
   const read = await Promise.all(runDirs.map(async (dir) => {
-    const files = runFiles(dir);
-    const [env, plan, samples] = await Promise.all([readEnvironmentFile(files.environment), readPlanFile(files.plan), readSamplesFile(files.samples)]);
+    const env = readEnvironment(dir);
+    const plan = readPlan(dir);
+    const samples = readSamples(dir);
     if (env.merged || samples.some((s) => s.host !== undefined)) {
       throw new MergeRefused(`${dir}: is itself a merged run; merge the runs it was made of instead (environment.json: merged.hosts lists them)`);
     }
     return { dir, env, plan, samples };
   }));
-  const hostnames = read.map((r) => (typeof r.env.host?.hostname === 'string' && r.env.host.hostname ? r.env.host.hostname : r.env.run));
+  // the label names a folder of the merged run's logs: a plain name only (a hostname '..' would be the run itself)
+  const hostnames = read.map((r) => plainName(r.env.host?.hostname || r.env.run, 'hostname', `${runFiles(r.dir).environment}: host.hostname`));
   const labels = read.map((r, i) => (hostnames.filter((h) => h === hostnames[i]).length > 1 ? `${hostnames[i]}/${r.env.run}` : hostnames[i]));
   const sources: Source[] = [];
   const folders = new Set<string>();
   read.forEach((r, i) => {
     const twice = labels.indexOf(labels[i]);
     if (twice !== i) throw new MergeRefused(`merge refused: ${read[twice].dir} and ${r.dir} are the same run (host ${hostnames[i]}, run ${r.env.run}); give each run once`);
-    let folder = labels[i].replace(/[^A-Za-z0-9._-]+/g, '-');
-    for (let k = 2; folders.has(folder); k++) folder = `${labels[i].replace(/[^A-Za-z0-9._-]+/g, '-')}-${k}`;
+    let folder = plainName(labels[i].replace(/\//g, '-'), 'hostname', `${r.dir}`);
+    for (let k = 2; folders.has(folder); k++) folder = `${labels[i].replace(/\//g, '-')}-${k}`;
     folders.add(folder);
     sources.push({ ...r, host: labels[i], logFolder: folder });
   });
@@ -260,10 +262,3 @@ async function requireEmpty(dir: string): Promise<void> {
   }
 }
 
-async function isFile(file: string): Promise<boolean> {
-  return lstat(file).then((st) => st.isFile(), () => false);
-}
-
-async function isDir(dir: string): Promise<boolean> {
-  return lstat(dir).then((st) => st.isDirectory(), () => false);
-}

@@ -1,14 +1,13 @@
 // Resuming an interrupted run: check the stored run still holds, cut partial instances out of the store, list what is left.
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExperimentError, parseExperiment } from '../experiment/load.ts';
 import { makePlan } from '../experiment/plan.ts';
 import { runFiles } from '../paths.ts';
-import { parseSampleLines, readEnvironmentFile, readPlanFile } from '../stats/read-run.ts';
+import { parseCompletions, parseSampleLines, readCompletionsText, readEnvironment, readExperimentCopy, readPlan, readSamplesText, type Completion } from '../rundir/index.ts';
 import type { Environment, LoadedExperiment, Plan, Sample } from '../types.ts';
-import { writeFileAtomic } from './durable.ts';
-import { parseCompletions, type Completion } from './store.ts';
+import { writeFileAtomic } from '../rundir/write.ts';
 
 /** The run cannot be resumed as it is; the message says why and what to do instead. */
 export class ResumeRefused extends Error {
@@ -26,17 +25,13 @@ export interface StoredRun {
   env: Environment;
 }
 
-function readTextOrEmpty(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-}
-
 /** The run's own experiment.yaml, plan.json and environment.json, checked against each other and against this isobench. */
 export async function readStoredRun(runDir: string): Promise<StoredRun> {
   const files = runFiles(runDir);
   for (const f of [files.experiment, files.plan, files.environment]) {
     if (!existsSync(f)) throw new ResumeRefused(`${f}: missing; only a run directory written by 'isobench run' can be resumed`);
   }
-  const text = readFileSync(files.experiment, 'utf8');
+  const text = readExperimentCopy(runDir)!.text;
   let loaded: LoadedExperiment;
   try {
     loaded = parseExperiment(files.experiment, text);
@@ -47,7 +42,8 @@ export async function readStoredRun(runDir: string): Promise<StoredRun> {
   let plan: Plan;
   let env: Environment;
   try {
-    [plan, env] = await Promise.all([readPlanFile(files.plan), readEnvironmentFile(files.environment)]);
+    plan = readPlan(runDir);
+    env = readEnvironment(runDir);
   } catch (e) {
     throw new ResumeRefused(`${(e as Error).message}; this run cannot be resumed`);
   }
@@ -156,8 +152,8 @@ export function planRepair(samplesText: string, completedText: string, files: { 
  */
 export function repairStore(runDir: string, stamp: string): StoreRepair & { backup?: string } {
   const files = runFiles(runDir);
-  const samplesText = readTextOrEmpty(files.samples) ?? '';
-  const completedText = readTextOrEmpty(files.completed);
+  const samplesText = readSamplesText(runDir) ?? '';
+  const completedText = readCompletionsText(runDir) ?? undefined;
   if (completedText === undefined && samplesText.trim() !== '') {
     throw new ResumeRefused(`${files.completed}: missing — this run was written by an isobench without resume support, so its finished instances cannot be told from interrupted ones; start a new run`);
   }
@@ -169,8 +165,9 @@ export function repairStore(runDir: string, stamp: string): StoreRepair & { back
   }
   if (!repair.rewrite) return repair;
   const backup = path.join(files.logs, `samples.jsonl.before-resume-${stamp}`);
-  if (existsSync(files.samples)) copyFileSync(files.samples, backup);
-  if (completedText !== undefined) copyFileSync(files.completed, path.join(files.logs, `completed.jsonl.before-resume-${stamp}`));
+  // the copies are written from what was read (never copied through a link planted at either end)
+  if (existsSync(files.samples)) writeFileAtomic(backup, samplesText);
+  if (completedText !== undefined) writeFileAtomic(path.join(files.logs, `completed.jsonl.before-resume-${stamp}`), completedText);
   writeFileAtomic(files.samples, repair.keptLines.map((l) => `${l}\n`).join(''));
   writeFileAtomic(files.completed, repair.completions.map((c) => `${JSON.stringify(c)}\n`).join(''));
   return { ...repair, backup: existsSync(backup) ? path.relative(runDir, backup) : undefined };

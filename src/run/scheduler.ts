@@ -10,7 +10,7 @@ import { platformById } from '../platforms/index.ts';
 import { which } from '../proc.ts';
 import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan, Platform, PlatformRecord, ResumeRecord, Sample } from '../types.ts';
 import { workloadById } from '../workloads/index.ts';
-import { checkWritable, writeFileAtomic, writeJsonAtomic } from './durable.ts';
+import { checkWritable, writeFileAtomic, writeJsonAtomic } from '../rundir/write.ts';
 import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
 import { hostChanges, undoHostChanges } from './host-changes.ts';

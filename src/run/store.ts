@@ -1,30 +1,13 @@
 // The sample store: samples.jsonl (one line per value) and completed.jsonl (one line per finished instance), fsync'ed as written.
 import { closeSync, fstatSync, fsyncSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import type { Completion } from '../rundir/index.ts';
 import type { Sample, SampleStatus } from '../types.ts';
-import { explainFsError, fsyncDir } from './durable.ts';
-
-/**
- * Marks one attempt of one instance as finished: written after its samples are on disk, so `run --resume` can tell
- * a finished instance (marker present, sample count matching) from one a crash interrupted (no marker).
- */
-export interface Completion {
-  schema: 1;
-  cell: string;
-  instance: number;
-  attempt: number;
-  /** the worst status among its samples: timeout > failed > skipped > ok */
-  status: SampleStatus;
-  /** how many lines of samples.jsonl this attempt wrote */
-  samples: number;
-  /** an adaptive cell stopped before this instance (status 'skipped', samples 0): a decision, never retried */
-  adaptive?: 'precise' | 'budget';
-  endedAt: string;
-}
+import { APPEND_NO_FOLLOW, explainFsError, fsyncDir } from '../rundir/write.ts';
 
 /** The file operations the store uses; tests pass their own to simulate a full disk. */
 export interface StoreIo {
-  openSync: (file: string, flags: string) => number;
+  openSync: (file: string, flags: string | number) => number;
   writeSync: (fd: number, buf: Buffer, offset: number, length: number) => number;
   fsyncSync: (fd: number) => void;
   ftruncateSync: (fd: number, len: number) => void;
@@ -66,7 +49,7 @@ const severity: Record<SampleStatus, number> = { ok: 0, skipped: 1, failed: 2, t
 function openJournal(file: string, io: StoreIo) {
   let fd: number;
   try {
-    fd = io.openSync(file, 'a');
+    fd = io.openSync(file, APPEND_NO_FOLLOW); // a symlink planted in its place is refused, never written through
   } catch (e) {
     throw new StoreError(`${file}: cannot open for appending: ${explainFsError(e)}`);
   }
@@ -140,27 +123,4 @@ export function openSampleStore(files: { samples: string; completed: string }, i
     },
     get count() { return count; },
   };
-}
-
-/** Parse completed.jsonl; a half-written last line (a crash while writing it) is returned apart, other bad lines are errors. */
-export function parseCompletions(text: string, file: string): { completions: Completion[]; halfWritten?: number } {
-  const lines = text.split('\n');
-  let last = lines.length - 1;
-  while (last >= 0 && lines[last].trim() === '') last--;
-  const completions: Completion[] = [];
-  for (let i = 0; i <= last; i++) {
-    if (lines[i].trim() === '') continue;
-    let c: any;
-    try {
-      c = JSON.parse(lines[i]);
-    } catch (e) {
-      if (i === last) return { completions, halfWritten: i + 1 };
-      throw new Error(`${file}:${i + 1}: not valid JSON (${(e as Error).message}); fix or delete this line`);
-    }
-    const ok = c && c.schema === 1 && typeof c.cell === 'string' && Number.isInteger(c.instance) && c.instance >= 0
-      && Number.isInteger(c.attempt) && c.attempt >= 0 && Number.isInteger(c.samples) && c.samples >= 0 && c.status in severity;
-    if (!ok) throw new Error(`${file}:${i + 1}: not a completion marker (needs schema 1, cell, instance, attempt, samples, status)`);
-    completions.push(c as Completion);
-  }
-  return { completions };
 }

@@ -1,19 +1,16 @@
 // The analyze stage: samples.jsonl + plan.json + environment.json -> analysis.json (summaries, ratios to native, failures).
-import { existsSync } from 'node:fs';
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { evaluateClaims } from '../claims/evaluate.ts';
 import { loadClaims, type LoadedClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
-import { parseAdaptiveLog } from '../run/adaptive.ts';
+import { readAdaptiveLog, readEnvironment, readExperimentMeta, readPlan, readSamples, writeFileAtomic } from '../rundir/index.ts';
 import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample } from '../types.ts';
 import { DEFAULT_RESAMPLES, RATIO_METHOD, ratioOfMeans } from './bootstrap.ts';
 import { describe } from './descriptive.ts';
 import { meanInterval } from './interval.ts';
 import { flagOutliers } from './outliers.ts';
 import { deriveSeed } from './random.ts';
-import { readEnvironmentFile, readExperimentMeta, readPlanFile, readSamplesFile } from './read-run.ts';
 import { stableStringify } from './stable-json.ts';
 
 /** What the three input files do not hold: the experiment file's description and repetitions. */
@@ -224,15 +221,11 @@ function repetitionsFrom(plan: Plan, samples: readonly Sample[]): { instances: n
 
 /** claims: the claims to evaluate (default: the project's data/paper/claims.yaml as it is now). */
 export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims } = {}): Promise<Analysis> {
-  const files = runFiles(runDir);
-  const [samples, plan, env, experiment, adaptiveText] = await Promise.all([
-    readSamplesFile(files.samples),
-    readPlanFile(files.plan),
-    readEnvironmentFile(files.environment),
-    readExperimentMeta(files.experiment),
-    existsSync(files.adaptive) ? readFile(files.adaptive, 'utf8') : Promise.resolve(''),
-  ]);
-  const adaptive = parseAdaptiveLog(adaptiveText, files.adaptive);
+  const samples = readSamples(runDir);
+  const plan = readPlan(runDir);
+  const env = readEnvironment(runDir);
+  const experiment = readExperimentMeta(runDir);
+  const adaptive = readAdaptiveLog(runDir);
   const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir), ...(adaptive.size > 0 ? { adaptive } : {}) });
   analysis.claims = evaluateClaims(analysis, env, opts.claims ?? loadClaims());
   return analysis;
@@ -249,9 +242,7 @@ export async function writeAnalysis(runDir: string): Promise<string> {
   const claims = loadClaims();
   const text = formatAnalysis(await analyzeRun(runDir, { claims }));
   // the claims evaluated are kept beside the analysis, so `verify` can re-run exactly this analysis later
-  await writeFile(`${files.claims}.tmp`, claims.text);
-  await rename(`${files.claims}.tmp`, files.claims);
-  await writeFile(`${files.analysis}.tmp`, text);
-  await rename(`${files.analysis}.tmp`, files.analysis);
+  writeFileAtomic(files.claims, claims.text);
+  writeFileAtomic(files.analysis, text);
   return files.analysis;
 }

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { paths, runFiles } from '../../src/paths.ts';
 import { run, which } from '../../src/proc.ts';
-import { parseCompletions } from '../../src/run/store.ts';
+import { parseCompletions } from '../../src/rundir/index.ts';
 import type { Analysis, Sample } from '../../src/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-adaptive-'));

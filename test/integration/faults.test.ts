@@ -8,9 +8,8 @@ import * as assert from 'uvu/assert';
 import { paths, runFiles } from '../../src/paths.ts';
 import { processAlive, run, spawnDaemon, which, type Daemon } from '../../src/proc.ts';
 import { sessionProcesses } from '../../src/run/leftovers.ts';
-import { parseCompletions } from '../../src/run/store.ts';
 import { latestAttempts } from '../../src/stats/analyze.ts';
-import { parseSamples } from '../../src/stats/read-run.ts';
+import { parseCompletions, parseSamples } from '../../src/rundir/index.ts';
 import type { Analysis, Environment, Plan, Sample } from '../../src/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-faults-'));

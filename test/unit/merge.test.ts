@@ -8,7 +8,7 @@ import { readRunInputs } from '../../src/report/inputs.ts';
 import { buildViewModel } from '../../src/report/view-model.ts';
 import { MergeRefused, mergeRuns } from '../../src/run/merge.ts';
 import { analyzeSamples, analyzeRun } from '../../src/stats/analyze.ts';
-import { readEnvironmentFile, readPlanFile, readSamplesFile } from '../../src/stats/read-run.ts';
+import { readEnvironment, readPlan, readSamples } from '../../src/rundir/index.ts';
 import type { Environment, MetricSummary, Plan, Sample } from '../../src/types.ts';
 
 const fixture = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
@@ -69,13 +69,13 @@ test('two runs of one experiment merge into one run dir whose samples carry the 
   assert.is(result.samples, 36);
   assert.equal(result.droppedCells, []);
 
-  const samples = await readSamplesFile(path.join(out, 'samples.jsonl'));
+  const samples = readSamples(out);
   assert.equal([...new Set(samples.map((s) => s.host))], ['host-a', 'host-b']);
   assert.ok(samples.filter((s) => s.host === 'host-b' && s.log).every((s) => s.log!.startsWith('logs/host-b/')), 'logs are relocated per host');
-  const env = await readEnvironmentFile(path.join(out, 'environment.json'));
+  const env = readEnvironment(out);
   assert.is(env.run, 'merged-ab');
   assert.equal(env.merged!.hosts.map((h) => [h.host, h.environment.host.hostname]), [['host-a', 'host-a'], ['host-b', 'host-b']]);
-  const plan = await readPlanFile(path.join(out, 'plan.json'));
+  const plan = readPlan(out);
   assert.equal(plan.cells.map((c) => c.id), [NATIVE, RUNC, GVISOR]);
   assert.is(plan.order.length, 18);
 }));
@@ -110,9 +110,9 @@ test('analysis of a merged run: per-host summaries, each ratio against its own h
 
 test('without host, analysis is unchanged (no host field, same ratios)', () => withTemp(async (dir) => {
   const run = await copyRun(dir, 'plain');
-  const samples = await readSamplesFile(path.join(run, 'samples.jsonl'));
-  const plan = await readPlanFile(path.join(run, 'plan.json'));
-  const env = await readEnvironmentFile(path.join(run, 'environment.json'));
+  const samples = readSamples(run);
+  const plan = readPlan(run);
+  const env = readEnvironment(run);
   const analysis = analyzeSamples(samples, plan, env);
   assert.ok(analysis.summaries.every((s) => !('host' in s)));
   assert.ok(analysis.failures.every((f) => !('host' in f)));
@@ -165,13 +165,13 @@ test('--common-cells merges the cells every run has and says which were dropped'
   const out = path.join(dir, 'merged');
   const result = await mergeRuns([a, b], out, { commonCells: true });
   assert.equal(result.droppedCells, [{ cell: GVISOR, platform: 'gvisor-kvm', workload: 'sysbench-cpu', job: 'default', in: ['host-a'] }]);
-  const plan = await readPlanFile(path.join(out, 'plan.json'));
+  const plan = readPlan(out);
   assert.equal(plan.cells.map((c) => c.id), [NATIVE, RUNC]);
   assert.is(plan.order.length, 12);
-  const samples = await readSamplesFile(path.join(out, 'samples.jsonl'));
+  const samples = readSamples(out);
   assert.ok(samples.every((s) => s.cell !== GVISOR));
   assert.is(samples.length, 24);
-  const env = await readEnvironmentFile(path.join(out, 'environment.json'));
+  const env = readEnvironment(out);
   assert.equal(env.merged!.droppedCells.map((d) => d.cell), [GVISOR]);
 }));
 
@@ -180,7 +180,7 @@ test('identical hostnames are told apart by run id; the same run twice is refuse
   const b = await copyRun(dir, 'b', { env: (e) => { e.run = 'day-2'; } });
   const result = await mergeRuns([a, b], path.join(dir, 'merged'));
   assert.equal(result.hosts.map((h) => h.host), ['isobench-ci/day-1', 'isobench-ci/day-2']);
-  const samples = await readSamplesFile(path.join(dir, 'merged', 'samples.jsonl'));
+  const samples = readSamples(path.join(dir, 'merged'));
   assert.ok(samples.some((s) => s.log?.startsWith('logs/isobench-ci-day-2/')), 'log folder is a safe name');
   try {
     await mergeRuns([a, a], path.join(dir, 'twice'));

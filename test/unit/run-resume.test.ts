@@ -8,7 +8,7 @@ import { makePlan } from '../../src/experiment/plan.ts';
 import { paths, runFiles } from '../../src/paths.ts';
 import { acquireRunLock } from '../../src/run/lock.ts';
 import { checkSameHost, pendingInstances, planDifference, planRepair, readStoredRun, repairStore, ResumeRefused } from '../../src/run/resume.ts';
-import type { Completion } from '../../src/run/store.ts';
+import type { Completion } from '../../src/rundir/index.ts';
 import { latestAttempts } from '../../src/stats/analyze.ts';
 import type { Environment, Plan, Sample } from '../../src/types.ts';
 

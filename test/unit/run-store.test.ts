@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkWritable, writeFileAtomic } from '../../src/run/durable.ts';
-import { nodeIo, openSampleStore, parseCompletions, StoreError, type StoreIo } from '../../src/run/store.ts';
-import { parseSampleLines } from '../../src/stats/read-run.ts';
+import { checkWritable, writeFileAtomic } from '../../src/rundir/write.ts';
+import { nodeIo, openSampleStore, StoreError, type StoreIo } from '../../src/run/store.ts';
+import { parseCompletions, parseSampleLines } from '../../src/rundir/index.ts';
 import type { Sample } from '../../src/types.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-store-test-'));

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseSamples } from '../../src/stats/read-run.ts';
+import { parseSamples } from '../../src/rundir/index.ts';
 import { stableStringify } from '../../src/stats/stable-json.ts';
 
 const ok = (iteration: number) => JSON.stringify({

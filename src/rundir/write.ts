@@ -1,5 +1,5 @@
-// Writing run files so that a crash, a full disk or a read-only directory never leaves half a file behind.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+// Writing run files: a crash, a full disk or a read-only directory never leaves half a file, and no planted link is written through.
+import { closeSync, constants, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 /** What an errno means for a run directory, and what to do about it. */
@@ -30,12 +30,37 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** Flags for appending to a run file: created if missing, and a symlink in its place is refused (ELOOP), never followed. */
+export const APPEND_NO_FOLLOW = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW;
+
+/** Flags for a file isobench creates itself: it must not exist yet (so no symlink or other file is written through). */
+export const CREATE_NEW = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+
+/** Append text to a run file (a log, a journal) without following a symlink and only to a regular file. */
+export function appendNoFollow(file: string, text: string): void {
+  let fd: number;
+  try {
+    fd = openSync(file, APPEND_NO_FOLLOW, 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ELOOP') throw new Error(`${file}: is a symbolic link; isobench never writes through a link in a run directory`);
+    throw e;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new Error(`${file}: not a regular file; isobench appends only to regular files`);
+    const buf = Buffer.from(text);
+    for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Write file via a temporary file + fsync + rename: readers see the old or the new bytes, never a mix. */
 export function writeFileAtomic(file: string, data: string | Buffer): void {
   const tmp = `${file}.tmp-${process.pid}`;
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'w');
+    rmSync(tmp, { force: true }); // a leftover (or a planted link) is removed, never written through
+    fd = openSync(tmp, CREATE_NEW, 0o644);
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     for (let off = 0; off < buf.length;) off += writeSync(fd, buf, off, buf.length - off);
     fsyncSync(fd);
@@ -66,7 +91,7 @@ export function checkWritable(dir: string): void {
   const probe = path.join(dir, `.isobench-write-test-${process.pid}`);
   try {
     makeDirs(dir);
-    const fd = openSync(probe, 'wx');
+    const fd = openSync(probe, CREATE_NEW, 0o644);
     try {
       writeSync(fd, 'isobench\n');
       fsyncSync(fd);
