@@ -5,6 +5,7 @@ import { lstat, mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { paths, reportFiles, runFiles } from '../paths.ts';
+import { listFilesInside, RUN_FILES, statInside } from '../rundir/index.ts';
 import type { Environment } from '../types.ts';
 import { datasetCitation, citationName } from './citation.ts';
 import { defaultAuthors, type Author, type DatasetFacts } from './dataset.ts';
@@ -34,20 +35,21 @@ export interface ArchiveOptions {
 export async function archiveRun(runDir: string, reportDir: string, opts: ArchiveOptions = {}): Promise<string> {
   const rf = runFiles(runDir);
   const runArg = `--run ${runDir}`;
+  for (const rel of [RUN_FILES.samples, RUN_FILES.environment, RUN_FILES.analysis]) statInside(runDir, rel); // a link is refused, not reported missing
   await requireFile(rf.samples, `run \`isobench run\` first (it measures and writes samples.jsonl)`);
   await requireFile(rf.environment, `run \`isobench run\` first (it writes environment.json when the run starts)`);
   await requireFile(rf.analysis, `run \`isobench analyze ${runArg}\` first`);
   const env = await readArchiveEnvironment(rf.environment);
 
+  // the run's files through the one rule for untrusted trees: a link, hard link or device in the run is refused, never published
   const files = new Map<string, string>(); // path inside the top folder -> source file
-  files.set(inArtifact.samples, rf.samples);
-  files.set('run/environment.json', rf.environment);
-  files.set(inArtifact.analysis, rf.analysis);
-  for (const [name, file] of [['run/experiment.yaml', rf.experiment], ['run/plan.json', rf.plan], ['run/claims.yaml', rf.claims]] as const) {
-    if (await isFile(file)) files.set(name, file);
-    else log.warn(`${file}: missing; the artifact will not hold it`);
+  for (const rel of [RUN_FILES.samples, RUN_FILES.environment, RUN_FILES.analysis]) files.set(`run/${rel}`, statInside(runDir, rel)!.file);
+  for (const rel of [RUN_FILES.experiment, RUN_FILES.plan, RUN_FILES.claims]) {
+    const found = statInside(runDir, rel);
+    if (found) files.set(`run/${rel}`, found.file);
+    else log.warn(`${path.join(runDir, rel)}: missing; the artifact will not hold it`);
   }
-  for (const [rel, file] of await listFiles(rf.logs)) files.set(`run/logs/${rel}`, file);
+  for (const rel of listFilesInside(runDir, RUN_FILES.logs)) files.set(`run/${rel}`, statInside(runDir, rel)!.file);
 
   const out = reportFiles(reportDir).archive;
   const ownOutput = new Set([out, partialPath(out)].map((p) => path.resolve(p)));

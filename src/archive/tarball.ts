@@ -74,16 +74,14 @@ export async function writeTarball(outFile: string, inputs: TarInput[], opts: Wr
   await rename(tmp, outFile);
 }
 
-/** The uncompressed tar stream writeTarball would compress for these inputs: verify re-packs an artifact's files and compares. */
-export async function tarBytes(inputs: TarInput[], mtime: Date): Promise<Buffer> {
+/** The uncompressed tar stream writeTarball would compress for these inputs, chunk by chunk: verify compares it with an artifact's. */
+export async function packStream(inputs: TarInput[], mtime: Date, onChunk: (chunk: Buffer) => void): Promise<void> {
   const entries = withDirectories(inputs);
   const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  pack.on('data', (c: unknown) => { chunks.push(c as Buffer); });
+  pack.on('data', (c: unknown) => onChunk(c as Buffer));
   const ended = once(pack as unknown as NodeJS.EventEmitter, 'end');
   await packEntries(pack, entries, mtime);
   await ended;
-  return Buffer.concat(chunks);
 }
 
 /** Every entry in order, then the end-of-archive blocks; mtime in whole seconds. */
@@ -165,7 +163,7 @@ function addEntry(pack: tar.Pack, header: tar.Header | Omit<tar.Header, 'linknam
   });
 }
 
-/** Every entry of a .tar.gz with the sha256 of each file, streamed; the contents kept in memory only where `keep` says so. */
+/** Every entry of a .tar.gz isobench wrote itself, with the sha256 of each file; contents kept where `keep` says so (an artifact of others goes through unpack.ts). */
 export async function readTarball(file: string, opts: { keep?: (entryPath: string) => boolean } = {}): Promise<TarEntry[]> {
   const entries: TarEntry[] = [];
   await eachEntry(file, async (header, body) => {
@@ -201,31 +199,6 @@ export async function readTarball(file: string, opts: { keep?: (entryPath: strin
   return entries;
 }
 
-/** Extract regular files and directories into destDir (contents and modes); refuses links and paths that leave destDir. */
-export async function extractTarball(file: string, destDir: string): Promise<string[]> {
-  const written: string[] = [];
-  await eachEntry(file, async (header, body) => {
-    const entryPath = header.name.replace(/\/+$/, '');
-    try {
-      checkEntryPath(entryPath);
-    } catch (err) {
-      throw refused(`${file}: ${(err as Error).message}`);
-    }
-    const dest = path.join(destDir, ...entryPath.split('/'));
-    if (header.type === 'directory') {
-      await mkdir(dest, { recursive: true });
-      for await (const _ of body) { /* drain */ }
-    } else if (header.type === 'file' || header.type === 'contiguous-file') {
-      await mkdir(path.dirname(dest), { recursive: true });
-      await pipeline(body, createWriteStream(dest, { mode: header.mode & 0o777 }));
-      written.push(entryPath);
-    } else {
-      throw refused(`${file}: entry ${entryPath} is a ${header.type}; only files and directories are extracted`);
-    }
-  });
-  return written;
-}
-
 async function eachEntry(file: string, onEntry: (header: tar.Header, body: AsyncIterable<Buffer> & NodeJS.ReadableStream) => Promise<void>): Promise<void> {
   const extract = tar.extract();
   const read = pipeline(createReadStream(file), createGunzip(), extract);
@@ -238,16 +211,6 @@ async function eachEntry(file: string, onEntry: (header: tar.Header, body: Async
   } catch (err) {
     extract.destroy(err as Error);
     await read.catch(() => {});
-    if ((err as Error).name === refusedName) throw err;
     throw new Error(`${file}: not a readable .tar.gz: ${(err as Error).message}`);
   }
-}
-
-const refusedName = 'ArchiveEntryRefused';
-
-/** An entry the archive holds but the caller will not take (a link, an unsafe path): passed on unwrapped. */
-function refused(message: string): Error {
-  const err = new Error(message);
-  err.name = refusedName;
-  return err;
 }

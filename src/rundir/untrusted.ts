@@ -46,6 +46,7 @@ export function statInside(root: string, rel: string): { file: string; size: num
   const st = lstatSync(file, { throwIfNoEntry: false });
   if (!st) return null;
   if (!st.isFile()) throw new RefusedInput(`${path.join(root, rel)}: ${kind(st)}, expected a regular file; isobench follows no links inside a run directory or artifact`);
+  if (st.nlink > 1) throw new RefusedInput(`${path.join(root, rel)}: a hard link (${st.nlink} names); isobench reads only files that belong to the run directory or artifact alone`);
   return { file, size: st.size, mtimeMs: st.mtimeMs };
 }
 

@@ -1,13 +1,16 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { archiveRun } from '../../src/archive/artifact.ts';
 import { formatManifest, parseManifest, sha256Hex } from '../../src/archive/manifest.ts';
-import { checkEntryPath, extractTarball, readTarball, writeTarball, type TarInput } from '../../src/archive/tarball.ts';
+import { checkEntryPath, readTarball, writeTarball, type TarInput } from '../../src/archive/tarball.ts';
+import { unpackArtifact } from '../../src/archive/unpack.ts';
 import { verifyArtifact } from '../../src/archive/verify.ts';
 import { run, which } from '../../src/proc.ts';
+import { RefusedInput } from '../../src/rundir/index.ts';
 import { gunzipSync, gzipSync } from 'node:zlib';
 
 const startedAt = '2026-03-04T05:06:07.890Z';
@@ -115,11 +118,11 @@ test('extracted artifact passes sha256sum -c MANIFEST.sha256', () => withTemp(as
   assert.is(await readFile(path.join(dest, top, 'software', 'COMMIT'), 'utf8'), 'abc123\n');
 }));
 
-test('extractTarball writes the same files tar does', () => withTemp(async (dir) => {
+test('unpackArtifact writes the same files tar does', () => withTemp(async (dir) => {
   const { runDir, reportDir } = await fakeRun(dir);
   const out = await archiveRun(runDir, reportDir);
-  const written = await extractTarball(out, path.join(dir, 'x'));
-  assert.ok(written.includes(`${top}/run/logs/run.log`));
+  const { files } = await unpackArtifact(out, path.join(dir, 'x'), path.join(dir, 'stream.tar'));
+  assert.ok(files.some((f) => f.path === `${top}/run/logs/run.log`));
   assert.is(await readFile(path.join(dir, 'x', top, 'run', 'samples.jsonl'), 'utf8'), '{"value":1}\n{"value":2}\n');
 }));
 
@@ -128,9 +131,9 @@ test('verify passes on a fresh artifact and runs the re-analysis hook', () => wi
   const out = await archiveRun(runDir, reportDir);
   assert.equal(await verifyArtifact(out), { ok: true, problems: [] });
   let seen: string[] = [];
-  const same = await verifyArtifact(out, async (files) => {
-    seen = [...files.keys()];
-    return files.get('analysis.json')!;
+  const same = await verifyArtifact(out, async (runDir) => {
+    seen = (readdirSync(runDir, { recursive: true }) as string[]).sort();
+    return readFileSync(path.join(runDir, 'analysis.json'));
   });
   assert.equal(same, { ok: true, problems: [] });
   assert.ok(seen.includes('samples.jsonl') && seen.includes('logs/native/cell-0.log'), seen.join(', '));
@@ -193,7 +196,8 @@ test('verify fails after any single byte of the tar stream changes, headers and 
     const flipped = Buffer.from(stream);
     flipped[at] ^= 0x20;
     await writeFile(bad, gzipSync(flipped, { level: 9 }));
-    const v = await verifyArtifact(bad);
+    // a flip that makes the archive unsafe or unreadable is refused (thrown); any other is a named problem
+    const v = await verifyArtifact(bad).catch((e: Error) => ({ ok: false, problems: [`${bad}: ${e.message}`] }));
     assert.is(v.ok, false, `byte ${at} of the tar stream changed, yet verify passed`);
     if (v.problems.some((p) => /^[a-zA-Z]/.test(p) && !p.startsWith(`${bad}:`))) named++;
   }
@@ -214,12 +218,16 @@ test('verify fails on a changed gzip header byte and on bytes appended to the ar
   assert.equal(w.problems, ['longer.tar.gz: 16 byte(s) after the end of the gzip stream']);
 }));
 
-test('verify reports an unreadable file instead of throwing', () => withTemp(async (dir) => {
+test('verify refuses an unreadable file with one line naming it', () => withTemp(async (dir) => {
   const notTar = path.join(dir, 'x.tar.gz');
   await writeFile(notTar, 'plain text');
-  const v = await verifyArtifact(notTar);
-  assert.is(v.ok, false);
-  assert.match(v.problems[0], /not a readable \.tar\.gz/);
+  try {
+    await verifyArtifact(notTar);
+    assert.unreachable('verify should refuse a file that is not a .tar.gz');
+  } catch (e) {
+    assert.instance(e, RefusedInput);
+    assert.match((e as Error).message, /x\.tar\.gz: not a readable \.tar\.gz/);
+  }
 }));
 
 test('a missing analysis.json names the file and the command that writes it', () => withTemp(async (dir) => {
