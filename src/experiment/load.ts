@@ -1,11 +1,11 @@
 // Load an experiment file: YAML -> JSON Schema validation -> known platforms/workloads -> typed Experiment.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
 import { paths } from '../paths.ts';
 import { platformById, platforms } from '../platforms/index.ts';
 import type { Experiment, LoadedExperiment, Params, PlatformEntry, WorkloadEntry } from '../types.ts';
 import { workloadById, workloads } from '../workloads/index.ts';
+import { decodeYaml, parseYamlDocument, readYamlBytes, YAML_LIMITS, YamlProblem } from '../yaml-document.ts';
 import { formatSchemaError, makeValidator, suggest, type SchemaError } from './validate.ts';
 
 /** An experiment file that cannot run; the message names the file, the place in it, and what is allowed. */
@@ -19,13 +19,26 @@ export class ExperimentError extends Error {
 /** Upper bound on planned instances: a typo like 100000 repetitions should not start a week-long run. */
 export const MAX_PLANNED_INSTANCES = 20000;
 
+/** Upper bound on one workload's sweep (the product of its value lists' lengths), checked before it is expanded. */
+export const MAX_SWEEP_COMBINATIONS = 1000;
+
+/** The limits an experiment file must stay within, all checked before anything is expanded (README: "Limits"). */
+export const EXPERIMENT_LIMITS = {
+  fileBytes: YAML_LIMITS.bytes,
+  keys: YAML_LIMITS.keys,
+  aliases: YAML_LIMITS.aliases,
+  sweepCombinations: MAX_SWEEP_COMBINATIONS,
+  plannedInstances: MAX_PLANNED_INSTANCES,
+} as const;
+
 const validateFile = makeValidator(JSON.parse(readFileSync(paths.schema, 'utf8')));
 
 export function loadExperiment(file: string): LoadedExperiment {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = decodeYaml(readYamlBytes(file, EXPERIMENT_LIMITS.fileBytes));
   } catch (e) {
+    if (e instanceof YamlProblem) throw new ExperimentError(file, '', e.problem);
     throw new ExperimentError(file, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   return parseExperiment(file, text);
@@ -33,21 +46,15 @@ export function loadExperiment(file: string): LoadedExperiment {
 
 /** Validate text as an experiment file named `file` (the name is used in messages only). */
 export function parseExperiment(file: string, text: string): LoadedExperiment {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
-    throw new ExperimentError(file, '', `not valid YAML: ${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`, line);
+  let parsed;
+  try {
+    parsed = parseYamlDocument(text, { bytes: EXPERIMENT_LIMITS.fileBytes, keys: EXPERIMENT_LIMITS.keys });
+  } catch (e) {
+    if (!(e instanceof YamlProblem)) throw e;
+    throw new ExperimentError(file, formatPath(e.path), e.problem, e.line);
   }
-  const raw = doc.toJS({ maxAliasCount: 100 }) as unknown;
-  const lineOf = (path: (string | number)[]): number | undefined => {
-    for (let p = path; p.length > 0; p = p.slice(0, -1)) {
-      const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return lines.linePos(node.range[0]).line;
-    }
-    return undefined;
-  };
+  const raw = parsed.value;
+  const lineOf = parsed.lineOf;
   const fail = (path: (string | number)[], problem: string): never => {
     throw new ExperimentError(file, formatPath(path), problem, lineOf(path));
   };
@@ -91,22 +98,12 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     };
     const dupJob = firstDuplicate(entry.jobs.map((j) => j.name));
     if (dupJob >= 0) fail(['workloads', i, 'jobs', dupJob, 'name'], `job name '${entry.jobs[dupJob].name}' is used twice in this workload`);
-    // Every job x sweep combination must be valid parameters for the workload; errors point at where the value came from.
-    const validate = makeValidatorCached(workload!.paramsSchema);
-    entry.jobs = entry.jobs.map((job, j) => ({ name: job.name, params: job.params ?? {} }));
-    entry.jobs.forEach((job, j) => {
-      for (const combo of sweepCombinations(entry.sweep)) {
-        const merged: Params = { ...entry.params, ...job.params, ...combo };
-        const err = validate(merged);
-        if (err) {
-          const key = String(err.path[0] ?? '');
-          const origin: (string | number)[] = key in combo
-            ? ['workloads', i, 'sweep', key]
-            : key in job.params ? ['workloads', i, 'jobs', j, 'params'] : ['workloads', i, 'params'];
-          failSchema(err, fail, origin, key in combo);
-        }
-      }
-    });
+    entry.jobs = entry.jobs.map((job) => ({ name: job.name, params: job.params ?? {} }));
+    // counted, never expanded: a few short lists multiply to millions
+    const combinations = sweepSize(entry.sweep);
+    if (combinations > MAX_SWEEP_COMBINATIONS) {
+      fail(['workloads', i, 'sweep'], `the sweep expands to ${formatCount(combinations)} combinations; at most ${MAX_SWEEP_COMBINATIONS} are allowed (MAX_SWEEP_COMBINATIONS)`);
+    }
     return entry;
   });
   platformEntries.forEach((p, i) => (p.workloads ?? []).forEach((w, j) => {
@@ -137,12 +134,30 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
   }
   // with adaptive repetitions a cell plans up to maxInstances; a workload's own instances keep its cells fixed
   const plannedOf = (w: WorkloadEntry) => w.repetitions?.instances ?? adaptive?.maxInstances ?? experiment.repetitions.instances;
-  const cellsOf = (w: WorkloadEntry) => platformEntries.filter((p) => !p.workloads || p.workloads.includes(w.id)).length * w.jobs.length * sweepCombinations(w.sweep).length;
+  const cellsOf = (w: WorkloadEntry) => platformEntries.filter((p) => !p.workloads || p.workloads.includes(w.id)).length * w.jobs.length * sweepSize(w.sweep);
   const cells = workloadEntries.reduce((n, w) => n + cellsOf(w), 0);
   const planned = workloadEntries.reduce((n, w) => n + cellsOf(w) * plannedOf(w), 0);
   if (planned > MAX_PLANNED_INSTANCES) {
-    fail(['repetitions', 'instances'], `the matrix expands to ${planned} instances (${cells} cells); at most ${MAX_PLANNED_INSTANCES} are allowed`);
+    fail(['repetitions', 'instances'], `the matrix expands to ${formatCount(planned)} instances (${formatCount(cells)} cells); at most ${MAX_PLANNED_INSTANCES} are allowed (MAX_PLANNED_INSTANCES)`);
   }
+  // only now, with every limit checked, is each job x sweep combination expanded and validated
+  workloadEntries.forEach((entry, i) => {
+    // errors point at where the value came from
+    const validate = makeValidatorCached(workloadById(entry.id)!.paramsSchema);
+    entry.jobs.forEach((job, j) => {
+      for (const combo of sweepCombinations(entry.sweep)) {
+        const merged: Params = { ...entry.params, ...job.params, ...combo };
+        const err = validate(merged);
+        if (err) {
+          const key = String(err.path[0] ?? '');
+          const origin: (string | number)[] = key in combo
+            ? ['workloads', i, 'sweep', key]
+            : key in job.params ? ['workloads', i, 'jobs', j, 'params'] : ['workloads', i, 'params'];
+          failSchema(err, fail, origin, key in combo);
+        }
+      }
+    });
+  });
   return { file, text, sha256: createHash('sha256').update(text).digest('hex'), experiment };
 }
 
@@ -151,6 +166,14 @@ export function schemaDefaults(schema: object): Params {
   const props = (schema as { properties?: Record<string, { default?: unknown }> }).properties ?? {};
   return Object.fromEntries(Object.entries(props).filter(([, v]) => v.default !== undefined).map(([k, v]) => [k, structuredClone(v.default)]));
 }
+
+/** How many combinations a sweep expands to (the product of its list lengths), without expanding it. */
+export function sweepSize(sweep: Record<string, unknown[]>): number {
+  return Object.values(sweep).reduce((n, values) => n * values.length, 1);
+}
+
+/** a count for a message: exact while it can be, else in exponent form */
+const formatCount = (n: number): string => (Number.isSafeInteger(n) ? String(n) : n.toExponential(2));
 
 /** Every combination of the sweep's values, in key order; [{}] for an empty sweep. */
 export function sweepCombinations(sweep: Record<string, unknown[]>): Params[] {

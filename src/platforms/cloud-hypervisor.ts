@@ -63,8 +63,8 @@ export const cloudHypervisorOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    kernel: { type: 'string', default: 'package', description: "'package', 'host' or a path; Cloud Hypervisor boots the vmlinux (PVH entry) unpacked from it" },
-    modules: { type: 'string', description: 'lib/modules/<release> of a kernel given as a path' },
+    kernel: { type: 'string', maxLength: 4096, default: 'package', description: "'package', 'host' or a host path that is read (recorded with the cell in plan.json); Cloud Hypervisor boots the vmlinux (PVH entry) unpacked from it" },
+    modules: { type: 'string', maxLength: 4096, description: 'host path: lib/modules/<release> of a kernel given as a path, read into the guest (recorded with the cell in plan.json)' },
     network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge" },
     diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the data disk (sparse ext4 file on real disk, /data in the guest)' },
     direct: { type: 'boolean', default: true, description: 'open the data disk with O_DIRECT (direct=on)' },

@@ -25,8 +25,8 @@ export const firecrackerOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    kernel: { type: 'string', default: 'package', description: "'package', 'host' or a path (bzImage or vmlinux); a bzImage is unpacked to vmlinux, which Firecracker loads" },
-    modules: { type: 'string', description: 'lib/modules/<release> of a kernel given as a path' },
+    kernel: { type: 'string', maxLength: 4096, default: 'package', description: "'package', 'host' or a host path that is read (bzImage or vmlinux; recorded with the cell in plan.json); a bzImage is unpacked to vmlinux, which Firecracker loads" },
+    modules: { type: 'string', maxLength: 4096, description: 'host path: lib/modules/<release> of a kernel given as a path, read into the guest (recorded with the cell in plan.json)' },
     network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge (Firecracker has no user-mode networking)" },
     diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the data disk (sparse ext4 file on real disk, /data in the guest)' },
     driveCache: { enum: ['Unsafe', 'Writeback'], default: 'Unsafe', description: "Firecracker's cache_type for the data disk" },

@@ -29,6 +29,7 @@ export const gvisorOptionsSchema = {
     startTimeoutS: {
       type: 'number',
       exclusiveMinimum: 0,
+      maximum: 3600,
       default: DEFAULT_START_TIMEOUT_S,
       description: 'how long `runsc run --detach` may take before the start counts as failed and everything it made is removed',
     },

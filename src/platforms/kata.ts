@@ -25,9 +25,9 @@ export const kataOptionsSchema = {
       default: 'none',
       description: "loopback only: ctr sets up no CNI network, so Kata's VM gets none (network workloads need a CNI-configured runtime)",
     },
-    address: { type: 'string', default: DEFAULT_CONTAINERD_ADDRESS, description: "containerd's socket" },
-    config: { type: 'string', description: "base Kata configuration (TOML with [hypervisor.qemu]); default: the one `kata-runtime kata-env` reports" },
-    startTimeoutS: { type: 'number', exclusiveMinimum: 0, default: DEFAULT_START_TIMEOUT_S, description: 'how long `ctr run` may take' },
+    address: { type: 'string', maxLength: 4096, default: DEFAULT_CONTAINERD_ADDRESS, description: "host path: containerd's socket (connected to; recorded with the cell in plan.json)" },
+    config: { type: 'string', maxLength: 4096, description: "host path: base Kata configuration (TOML with [hypervisor.qemu]) that is read; default: the one `kata-runtime kata-env` reports (recorded with the cell in plan.json)" },
+    startTimeoutS: { type: 'number', exclusiveMinimum: 0, maximum: 3600, default: DEFAULT_START_TIMEOUT_S, description: 'how long `ctr run` may take (seconds, at most 3600)' },
   },
 };
 

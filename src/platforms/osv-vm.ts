@@ -24,9 +24,9 @@ export const osvOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    image: { type: 'string', description: 'OSv disk image built with OSv\'s scripts/build (build/last/usr.img; raw for Firecracker: usr.raw). Default: <data>/cache/osv/usr.img (usr.raw for Firecracker)' },
-    kernel: { type: 'string', description: 'OSv kernel (build/last/loader-stripped.elf). Default: loader-stripped.elf beside the image' },
-    binDir: { type: 'string', default: '/usr/bin', description: 'where a bare command name (sysbench) lives inside the image' },
+    image: { type: 'string', maxLength: 4096, description: 'host path: OSv disk image, read (recorded with the cell in plan.json); built with OSv\'s scripts/build (build/last/usr.img; raw for Firecracker: usr.raw). Default: <data>/cache/osv/usr.img (usr.raw for Firecracker)' },
+    kernel: { type: 'string', maxLength: 4096, description: 'host path: OSv kernel, read (recorded with the cell in plan.json; build/last/loader-stripped.elf). Default: loader-stripped.elf beside the image' },
+    binDir: { type: 'string', maxLength: 256, default: '/usr/bin', description: 'where a bare command name (sysbench) lives inside the image' },
     network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge, OSv configured with --ip/--defaultgw" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds added to each command\'s timeout for boot and power-off' },
   },

@@ -36,10 +36,10 @@ export const qemuOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    kernel: { type: 'string', default: 'package', description: "'package' (the distribution's cloud kernel, fetched with apt-get download), 'host' (/boot of the running kernel), or the path of a bzImage" },
-    modules: { type: 'string', description: 'lib/modules/<release> directory of the kernel given as a path (virtio drivers built as modules)' },
+    kernel: { type: 'string', maxLength: 4096, default: 'package', description: "'package' (the distribution's cloud kernel, fetched with apt-get download), 'host' (/boot of the running kernel), or the host path of a bzImage that is read (recorded with the cell in plan.json)" },
+    modules: { type: 'string', maxLength: 4096, description: 'host path: lib/modules/<release> directory of the kernel given as a path (virtio drivers built as modules), read into the guest (recorded with the cell in plan.json)' },
     network: { enum: ['auto', 'tap', 'user', 'none'], default: 'auto', description: "'tap': a TAP device on a host bridge, as the paper; 'user': QEMU user-mode networking with forwarded ports; 'auto': tap where the host allows it (root, /dev/net/tun), else user; 'none'" },
-    forwardPorts: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'extra guest ports (TCP and UDP) reachable from the host with user-mode networking, besides those the workload declares; the same host port when free, else another (Instance.ports)' },
+    forwardPorts: { type: 'array', maxItems: 64, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 65535 }, description: 'extra guest ports (TCP and UDP) reachable from the host with user-mode networking, besides those the workload declares; the same host port when free, else another (Instance.ports)' },
     diskMiB: { type: 'integer', minimum: 64, maximum: 4194304, default: 8192, description: 'size of the virtio-blk data disk (a sparse ext4 file on real disk, mounted at /data)' },
     diskCache: { enum: ['none', 'writeback', 'writethrough', 'directsync', 'unsafe'], default: 'none', description: "QEMU's cache mode for the data disk ('none' = O_DIRECT on the host)" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 120, description: 'seconds for the guest agent to answer' },

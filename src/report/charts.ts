@@ -224,12 +224,37 @@ function percentileSpec(chart: PercentileChartView): TopLevelSpec {
 }
 
 /** Vega-Lite -> Vega -> SVG text, headless (renderer 'none'); deterministic for the same spec. */
+/**
+ * Throws unless the spec holds only what isobench writes: no `expr` or `signal` object anywhere (Vega would compile it
+ * as code), and plain strings, numbers, booleans or null in every scale domain and data row.
+ */
+export function assertInert(spec: unknown, at = 'spec'): void {
+  if (Array.isArray(spec)) {
+    spec.forEach((x, i) => assertInert(x, `${at}[${i}]`));
+    return;
+  }
+  if (spec === null || typeof spec !== 'object') return;
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'expr' || key === 'signal') throw new Error(`chart ${at}.${key}: an expression in a chart spec; isobench writes none, so a value from the run directory put it there — refusing to render`);
+    if ((key === 'domain' || key === 'values') && Array.isArray(value)) {
+      value.forEach((v, i) => {
+        const rows = key === 'values' && v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.entries(v) : [[String(i), v] as const];
+        for (const [field, x] of rows) {
+          if (x !== null && typeof x === 'object') throw new Error(`chart ${at}.${key}[${i}]${key === 'values' ? `.${field}` : ''}: an object where a plain string or number belongs; refusing to render`);
+        }
+      });
+    }
+    assertInert(value, `${at}.${key}`);
+  }
+}
+
 export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   // Loaded with import(): vega's Node build uses top-level await, which a require()-based test runner (uvu -r tsx) cannot load.
   const [vega, vl] = await Promise.all([import('vega'), import('vega-lite')]);
   // vega's own estimate without a canvas (0.8 em a character) leaves wide gaps and cuts labels short.
   (vega as unknown as { textMetrics: TextMetrics }).textMetrics.width = (item, text) =>
     textWidth(String(text ?? item.text ?? ''), item.fontSize != null ? Number(item.fontSize) : 11);
+  assertInert(spec);
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import Handlebars from 'handlebars';
 import { PDFDocument } from 'pdf-lib';
+import { log } from '../log.ts';
 import { withBrowser } from './browser.ts';
 
 export interface PdfMeta {
@@ -20,14 +21,22 @@ const PRINT_TIMEOUT_MS = 60_000;
 export async function printPdf(htmlFile: string, pdfFile: string, meta: PdfMeta): Promise<void> {
   const printed = await withBrowser(async (browser) => {
     const page = await browser.newPage();
-    // Offline by construction: anything but the report file itself is refused.
+    // The page is inert: no JavaScript runs, and every request but the report file itself is refused (no other
+    // file: URL, nothing remote); the HTML's Content-Security-Policy says the same to any other browser.
+    await page.setJavaScriptEnabled(false);
+    const own = pathToFileURL(htmlFile).href;
+    const refused: string[] = [];
     await page.setRequestInterception(true);
     page.on('request', (req) => {
       const url = req.url();
-      if (url.startsWith('file:') || url.startsWith('data:') || url === 'about:blank') void req.continue();
-      else void req.abort('blockedbyclient');
+      if (url === own || url.startsWith('data:')) void req.continue();
+      else {
+        refused.push(url);
+        void req.abort('blockedbyclient');
+      }
     });
-    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load', timeout: PRINT_TIMEOUT_MS });
+    await page.goto(own, { waitUntil: 'load', timeout: PRINT_TIMEOUT_MS });
+    for (const url of refused) log.warn(`${htmlFile}: the page asked for ${url.slice(0, 200)}; refused (the PDF is printed from the report file alone)`);
     await page.emulateMediaType('print');
     return page.pdf({
       format: 'A4',

@@ -6,6 +6,22 @@ import { paths } from '../paths.ts';
 import type { RenderedChart } from './charts.ts';
 import type { ReportView } from './view-model.ts';
 
+/** An open tag with its attributes (quoted values may hold '>'); text between tags is vega's escaped data. */
+const TAG = /<([A-Za-z][^\s/>]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*\/?>/g;
+const ATTRIBUTE = /([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+)))?/g;
+
+/** True when no element is script-like and no attribute is an event handler or a javascript: link; escaped text may say anything. */
+export function inertSvg(svg: string): boolean {
+  for (const [, name, attrs] of svg.matchAll(TAG)) {
+    if (/^(script|foreignObject|iframe|object|embed)$/i.test(name)) return false;
+    for (const [, attr, dq, sq, bare] of attrs.matchAll(ATTRIBUTE)) {
+      if (/^on/i.test(attr)) return false;
+      if (/href$/i.test(attr) && !/^#/.test((dq ?? sq ?? bare ?? '').trim())) return false;
+    }
+  }
+  return !/<!\[CDATA\[|<\?/.test(svg);
+}
+
 /** Templates are read from `templatesDir` (default: the project's templates/) on every call, so edits show without a restart. */
 export function renderHtml(view: ReportView, charts: RenderedChart[], templatesDir: string = paths.templates): string {
   const hb = Handlebars.create();
@@ -22,7 +38,7 @@ export function renderHtml(view: ReportView, charts: RenderedChart[], templatesD
   hb.registerHelper('chart', (name: unknown) => {
     const svg = svgByName.get(String(name));
     if (svg === undefined) throw new Error(`templates: chart '${String(name)}' was not rendered (known: ${[...svgByName.keys()].join(', ')})`);
-    if (!svg.startsWith('<svg') || /<script|<foreignObject|\son[a-z]+=/i.test(svg)) {
+    if (!svg.startsWith('<svg') || !inertSvg(svg)) {
       throw new Error(`chart '${String(name)}': the rendered SVG holds script-like content; refusing to inline it`);
     }
     return new hb.SafeString(svg);

@@ -2,7 +2,7 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { paths } from '../paths.ts';
-import { PLAIN_NAME } from '../rundir/index.ts';
+import { PLAIN_NAME, RefusedInput } from '../rundir/index.ts';
 import { processAlive } from '../proc.ts';
 import { CREATE_NEW, explainFsError, writeFileAtomic } from '../rundir/write.ts';
 
@@ -20,7 +20,7 @@ function createLock(file: string, text: string): void {
 function readLock(file: string): string {
   const st = lstatSync(file, { throwIfNoEntry: false });
   if (!st) return '';
-  if (!st.isFile()) throw new Error(`${file}: the run lock is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; isobench never writes through it — remove it (rm ${file}) if no run is in progress`);
+  if (!st.isFile()) throw new RefusedInput(`${file}: the run lock is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}; isobench never writes through it — remove it (rm ${file}) if no run is in progress`);
   const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
   try {
     if (fstatSync(fd).size > 4096) throw new Error(`${file}: the run lock is larger than a lock; remove it if no run is in progress`);

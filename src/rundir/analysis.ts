@@ -4,6 +4,7 @@ import type { Analysis } from '../types.ts';
 import { RUN_FILES } from './formats.ts';
 import { isRecord, PROTOTYPE_KEYS } from './journal.ts';
 import { checkShape, readRunJson } from './json-file.ts';
+import { PLAIN_NAME } from './names.ts';
 import { RefusedInput } from './refused.ts';
 
 const SUMMARY_STRINGS = ['platform', 'workload', 'job', 'metric', 'unit'] as const;
@@ -24,6 +25,7 @@ export function validateAnalysis(value: Record<string, unknown>, file: string): 
       if (typeof s[f] !== 'string') throw new RefusedInput(`${at}.${f}: expected a string, found ${JSON.stringify(s[f])?.slice(0, 60) ?? 'nothing'}`);
       if (PROTOTYPE_KEYS.has(s[f] as string)) throw new RefusedInput(`${at}.${f}: '${s[f]}' is a name isobench does not accept`);
     }
+    if (!PLAIN_NAME.test(s.platform as string)) throw new RefusedInput(`${at}.platform: ${JSON.stringify(s.platform).slice(0, 60)} is not a plain name (a platform id)`);
     for (const f of OPTIONAL_STRINGS) {
       if (s[f] !== undefined && typeof s[f] !== 'string') throw new RefusedInput(`${at}.${f}: expected a string, found ${JSON.stringify(s[f])?.slice(0, 60)}`);
     }

@@ -176,7 +176,7 @@ export const fio: Workload = {
         default: JOB_ORDER,
         description: 'which of the four jobs to run (always in the paper order)',
       },
-      size: { type: 'string', pattern: '^[0-9]+[kKmMgGtT]?$', default: '16g', description: 'test file size (fio --size, base 2)' },
+      size: { type: 'string', pattern: '^([0-9]{1,7}[kK]?|[0-9]{1,6}[mM]|[0-9]{1,3}[gG]|1[tT])$', default: '16g', description: 'test file size (fio --size, base 2), written to the run\'s scratch disk; at most 1t (the pattern bounds the digits per unit)' },
       rampTime: { type: 'integer', minimum: 0, maximum: 3600, default: 10, description: 'seconds per job before measuring (--ramp_time)' },
       runtime: { type: 'integer', minimum: 1, maximum: 86400, default: 60, description: 'seconds measured per job (--runtime, time_based)' },
       ioengine: { enum: ['libaio', 'io_uring', 'psync'], default: 'libaio', description: '--ioengine' },

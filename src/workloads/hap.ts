@@ -103,7 +103,7 @@ export const hap: Workload = {
       durationS: { type: 'integer', minimum: 1, maximum: 3600, default: 10, description: 'seconds traced' },
       attachS: { type: 'integer', minimum: 2, maximum: 600, default: 3, description: 'seconds the tracer may take to attach after the workload started' },
       perfFrequencyHz: { type: 'integer', minimum: 1, maximum: 100000, default: 999, description: 'perf cpu-clock sampling frequency (fallback method)' },
-      ftraceBufferKb: { type: 'integer', minimum: 1024, maximum: 4194304, default: 131072, description: 'ftrace ring buffer per cpu, KiB (exact method)' },
+      ftraceBufferKb: { type: 'integer', minimum: 1024, maximum: 4194304, default: 131072, description: 'ftrace ring buffer per cpu, KiB (exact method; at most 4194304 = 4 GiB per cpu)' },
       sysbenchThreads: { type: 'integer', minimum: 1, maximum: 4096, default: 1, description: 'sysbench cpu threads of the fixed workload' },
       fileMiB: { type: 'integer', minimum: 1, maximum: 65536, default: 16, description: 'MiB written with fsync and read back per loop round' },
     },

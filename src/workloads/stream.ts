@@ -75,7 +75,7 @@ export const stream: Workload = {
         minimum: 1000,
         maximum: 4000000000,
         default: 100000000,
-        description: 'elements per array (three arrays of 8-byte doubles); STREAM wants each array at least 4x the last-level cache',
+        description: 'elements per array (three arrays of 8-byte doubles, so at most 4e9 elements = 96 GB); STREAM wants each array at least 4x the last-level cache',
       },
       ntimes: { type: 'integer', minimum: 2, maximum: 200, default: 10, description: 'passes over the four kernels; the first is not counted' },
     },

@@ -47,10 +47,10 @@ export const sysbenchMemory: Workload = {
     additionalProperties: false,
     properties: {
       accessMode: { enum: ['rnd', 'seq'], default: 'rnd', description: '--memory-access-mode (the paper: rnd)' },
-      blockSize: { type: 'string', pattern: '^[0-9]+[KMG]?$', default: '1K', description: '--memory-block-size' },
+      blockSize: { type: 'string', pattern: '^([0-9]{1,7}K?|[0-9]{1,4}M|1G)$', default: '1K', description: '--memory-block-size, allocated per thread; at most 1G' },
       totalSize: {
         type: 'string',
-        pattern: '^[0-9]+[KMGT]?$',
+        pattern: '^[0-9]{1,6}[KMGT]?$',
         default: '100G',
         description: '--memory-total-size (sysbench default 100G; the run ends at whichever of this and time comes first)',
       },
