@@ -78,7 +78,7 @@ export const dockerGvisor = enginePlatform({
   id,
   family: 'secure-container',
   description: 'Docker with gVisor runsc (ptrace platform) as its runtime; image imported from the benchmark rootfs',
-  packages: ['docker.io', 'runsc'],
+  packages: ['docker.io', 'iptables', 'runsc'],
   cli: 'docker',
   networks: ['none', 'host'],
   networkNote: "runsc's own sandbox network does not start on this kind of host, so Docker's bridge cannot be used",

@@ -16,6 +16,7 @@ import { podmanCrun } from '../../src/platforms/podman-crun.ts';
 import { snapshotNetfilter } from '../../src/platforms/netfilter.ts';
 import { cgroupsPresent } from '../../src/platforms/cgroups.ts';
 import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
+import { skip } from '../helpers/skip.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-docker-podman-'));
 let rootfs: Rootfs;
@@ -84,7 +85,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
   test(`${p.id}: echo, exit code and /data through docker, then no container, image, daemon or runsc process left`, async () => {
     const d = await p.detect();
     if (!d.available) {
-      console.log(`skip: ${p.id}: ${d.reason}`);
+      skip(`${p.id}: ${d.reason}`, [p.id]);
       return;
     }
     const daemonBefore = (await dockerdStatus()).running;
@@ -148,7 +149,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
 test('docker-gvisor: a start that fails inside runsc is an error naming the cause, and leaves no shim, sandbox or gofer', async () => {
   const d = await dockerGvisor.detect();
   if (!d.available) {
-    console.log(`skip: docker-gvisor: ${d.reason}`);
+    skip(`docker-gvisor: ${d.reason}`, ['docker-gvisor']);
     return;
   }
   // a rootfs without /bin/sleep: the keep-alive init cannot start, so runsc fails after creating the sandbox
@@ -176,7 +177,7 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
   const p = podmanCrun;
   const d = await p.detect();
   if (!d.available) {
-    console.log(`skip: ${p.id}: ${d.reason}`);
+    skip(`${p.id}: ${d.reason}`, [p.id]);
     return;
   }
   const tag = imageTag(rootfs.hash);

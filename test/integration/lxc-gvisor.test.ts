@@ -10,6 +10,7 @@ import { lxc } from '../../src/platforms/lxc.ts';
 import { which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
 import { useTempData } from '../helpers/temp-data.ts';
+import { skip } from '../helpers/skip.ts';
 
 const test = suite('lxc-gvisor');
 const data = useTempData(test, 'isobench-lxc-gvisor-test');
@@ -65,8 +66,8 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.platform.id}: exec, exit codes, /data(), limits, and nothing left after stop`, async () => {
-    if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.tool]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const detected = await c.platform.detect();
     assert.ok(detected.available, detected.reason);
 
@@ -127,8 +128,8 @@ for (const c of cases) {
 
 for (const c of cases) {
   test(`${c.platform.id}: a one-shot instance runs its command as init and leaves nothing; reap removes an abandoned one`, async () => {
-    if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.tool]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const fs = await buildRootfs(['sysbench']);
     const base = `isobench-it-${c.platform.id}-${process.pid}`;
     const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs') });
@@ -158,7 +159,7 @@ for (const c of cases) {
 
 for (const c of cases) {
   test(`${c.platform.id}: options.network 'host' shares the host's interfaces at 127.0.0.1`, async () => {
-    if (!which(c.tool) || !which('sysbench')) return console.log(`skip: ${c.tool} or sysbench not installed`);
+    if (!which(c.tool) || !which('sysbench')) return skip(`${c.tool} or sysbench not installed`, ['sysbench', c.tool]);
     const fs = await buildRootfs(['sysbench']);
     const name = `isobench-it-${c.platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
@@ -176,9 +177,9 @@ for (const c of cases) {
 }
 
 test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc process', async () => {
-  if (!which('runsc')) return console.log('skip: runsc not installed (apt-get install runsc)');
+  if (!which('runsc')) return skip('runsc not installed (apt-get install runsc)', ['runsc']);
   const detected = await gvisorKvm.detect();
-  if (!detected.available) return console.log(`skip: gvisor-kvm: ${detected.reason}`);
+  if (!detected.available) return skip(`gvisor-kvm: ${detected.reason}`, ['gvisor-kvm']);
   const fs = await buildRootfs(['sysbench']);
   const name = `isobench-it-gvisor-kvm-${process.pid}`;
   const t0 = Date.now();

@@ -9,11 +9,12 @@ import { gvisorKvm } from '../../src/platforms/gvisor.ts';
 import { run } from '../../src/proc.ts';
 import { START_FAILURES_BEFORE_SKIP } from '../../src/run/scheduler.ts';
 import type { Sample } from '../../src/types.ts';
+import { skip } from '../helpers/skip.ts';
 
 test('after repeated failed starts the rest of the platform is skipped with the reason, and nothing is left running', async () => {
   const d = await gvisorKvm.detect();
   if (!d.available) {
-    console.log(`skip: gvisor-kvm not available here (${d.reason})`);
+    skip(`gvisor-kvm not available here (${d.reason})`);
     return;
   }
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-breaker-'));

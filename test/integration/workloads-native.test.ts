@@ -12,6 +12,7 @@ import { iperf3 } from '../../src/workloads/iperf3.ts';
 import { stream } from '../../src/workloads/stream.ts';
 import { buildStreamKernels } from '../../src/workloads/stream/build.ts';
 import { sysbenchMemory } from '../../src/workloads/sysbench-memory.ts';
+import { skip } from '../helpers/skip.ts';
 
 const test = suite('workloads-native');
 let scratch = '';
@@ -51,14 +52,14 @@ function iperf3ServersOn(port: number): string[] {
 }
 
 test('sysbench-memory: 1 s of random 1 KiB writes gives MiB/s', async () => {
-  if (missing('sysbench', 'taskset').length) return console.log(`skip: ${missing('sysbench', 'taskset').join(', ')} not installed`);
+  if (missing('sysbench', 'taskset').length) return skip(`${missing('sysbench', 'taskset').join(', ')} not installed`, ['sysbench', 'taskset']);
   const m = await sysbenchMemory.run(await nativeInstance(), { accessMode: 'rnd', blockSize: '1K', totalSize: '100G', time: 1, threads: 1 }, { cpus: 1 });
   assert.equal(m.map((x) => [x.name, x.unit, x.better]), [['throughput', 'MiB/s', 'higher']]);
   assert.ok(m[0].value > 10, `throughput ${m[0].value}`);
 });
 
 test('stream: the compiled kernels give four best rates', async () => {
-  if (missing('gcc', 'taskset').length) return console.log(`skip: ${missing('gcc', 'taskset').join(', ')} not installed`);
+  if (missing('gcc', 'taskset').length) return skip(`${missing('gcc', 'taskset').join(', ')} not installed`, ['gcc', 'taskset']);
   const bin = path.join(scratch, 'bin');
   await buildStreamKernels(bin);
   process.env.PATH = `${bin}:${savedPath}`; // native runs host binaries by name
@@ -68,7 +69,7 @@ test('stream: the compiled kernels give four best rates', async () => {
 });
 
 test('fio: four 1 s jobs on an 8 MiB file in a data directory on real disk', async () => {
-  if (missing('fio', 'stat', 'taskset').length) return console.log(`skip: ${missing('fio', 'stat', 'taskset').join(', ')} not installed`);
+  if (missing('fio', 'stat', 'taskset').length) return skip(`${missing('fio', 'stat', 'taskset').join(', ')} not installed`, ['fio', 'stat', 'taskset']);
   const dataDir = path.join(scratch, 'data');
   mkdirSync(dataDir);
   const params = { jobs: ['write', 'read', 'randwrite', 'randread'], size: '8M', rampTime: 0, runtime: 1, ioengine: 'libaio', direct: true };
@@ -82,11 +83,11 @@ test('fio: four 1 s jobs on an 8 MiB file in a data directory on real disk', asy
 });
 
 test('fio: a data directory on tmpfs is refused before fio runs', async () => {
-  if (missing('fio', 'stat', 'taskset').length) return console.log('skip: fio, stat or taskset not installed');
+  if (missing('fio', 'stat', 'taskset').length) return skip('fio, stat or taskset not installed', ['fio', 'stat', 'taskset']);
   const shm = mkdtempSync(path.join('/dev/shm', 'isobench-fio-test-'));
   if ((await run(['stat', '-f', '-c', '%T', shm])).stdout.trim() !== 'tmpfs') {
     rmSync(shm, { recursive: true, force: true });
-    return console.log('skip: /dev/shm is not tmpfs here');
+    return skip('/dev/shm is not tmpfs here');
   }
   try {
     await fio.run(await nativeInstance(shm), { jobs: ['randread'], size: '8M', rampTime: 0, runtime: 1, ioengine: 'libaio', direct: true }, { cpus: 1 });
@@ -103,7 +104,7 @@ test('fio: a data directory on tmpfs is refused before fio runs', async () => {
 const port = () => 20000 + Math.floor(Math.random() * 20000);
 
 test('iperf3: 1 s host->instance over loopback, and the one-off server is gone after', async () => {
-  if (missing('iperf3', 'taskset').length) return console.log('skip: iperf3 or taskset not installed');
+  if (missing('iperf3', 'taskset').length) return skip('iperf3 or taskset not installed', ['iperf3', 'taskset']);
   const p = { time: 1, port: port(), serverWait: 10 };
   const m = byName(await iperf3.run(await nativeInstance(), p, { cpus: 1 }));
   assert.ok(m.throughput_gbps > 0.01, `throughput ${m.throughput_gbps} Gbit/s`);
@@ -112,7 +113,7 @@ test('iperf3: 1 s host->instance over loopback, and the one-off server is gone a
 });
 
 test('iperf3: a server that never listens -> WorkloadError "unable to connect", within the wait', async () => {
-  if (missing('iperf3', 'taskset').length) return console.log('skip: iperf3 or taskset not installed');
+  if (missing('iperf3', 'taskset').length) return skip('iperf3 or taskset not installed', ['iperf3', 'taskset']);
   const real = await nativeInstance();
   // the instance runs something else instead of the server, as a guest without iperf3 would
   const inst: Instance = { ...real, exec: (argv, opts) => real.exec(argv[0] === 'iperf3' ? ['sleep', '0'] : argv, opts) };

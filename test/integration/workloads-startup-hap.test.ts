@@ -15,6 +15,7 @@ import { hap } from '../../src/workloads/hap.ts';
 import { latencyRr } from '../../src/workloads/latency-rr.ts';
 import { startup } from '../../src/workloads/startup.ts';
 import { useTempData } from '../helpers/temp-data.ts';
+import { skip } from '../helpers/skip.ts';
 
 const test = suite('workloads-startup-hap');
 const data = useTempData(test, 'isobench-workloads-test');
@@ -55,7 +56,7 @@ const available = (p: Platform) => (p.id === 'native' ? true : !!which(p.id));
 
 for (const platform of [native, runc] as Platform[]) {
   test(`startup on ${platform.id}: fresh instances, first output before exit, nothing left behind`, async () => {
-    if (!available(platform)) return console.log(`skip: ${platform.id} not installed (apt-get install ${platform.id})`);
+    if (!available(platform)) return skip(`${platform.id} not installed (apt-get install ${platform.id})`, [platform.id]);
     const spec = await specFor(platform, ['sysbench']);
     await withInstance(platform, spec, async (instance, ctx) => {
       for (let i = 0; i < 3; i++) {
@@ -76,9 +77,9 @@ for (const platform of [native, runc] as Platform[]) {
   });
 
   test(`hap on ${platform.id}: host pids found, kernel functions counted, the method recorded on every metric`, async () => {
-    if (!available(platform)) return console.log(`skip: ${platform.id} not installed`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
-    if (!which('perf')) return console.log('skip: perf not installed (apt-get install linux-perf)');
+    if (!available(platform)) return skip(`${platform.id} not installed`, [platform.id]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
+    if (!which('perf')) return skip('perf not installed (apt-get install linux-perf)', ['perf']);
     const spec = await specFor(platform, ['sysbench']);
     await withInstance(platform, spec, async (instance, ctx, logged) => {
       const pids = await instance.hostPids!();
@@ -104,13 +105,13 @@ for (const platform of [native, runc] as Platform[]) {
 }
 
 test('hap: tracefs mounted for the probe is unmounted by undoHostChanges', async () => {
-  if (!which('perf')) return console.log('skip: perf not installed');
+  if (!which('perf')) return skip('perf not installed', ['perf']);
   await undoHostChanges();
   assert.is(readFileSync('/proc/mounts', 'utf8').includes(' tracefs '), tracefsMountedBefore);
 });
 
 test('ffmpeg on native: a deterministic clip on the data disk, an H.265 encode timed by ffmpeg, the output removed', async () => {
-  if (!which('ffmpeg')) return console.log('skip: ffmpeg not installed (apt-get install ffmpeg)');
+  if (!which('ffmpeg')) return skip('ffmpeg not installed (apt-get install ffmpeg)', ['ffmpeg']);
   const spec = await specFor(native, ['ffmpeg']);
   const dir = spec().dataDir!;
   const params = { durationS: 1, fps: 10, sourceMbit: 2, preset: 'ultrafast', threads: 'cpus', timeoutS: 300 };
@@ -129,8 +130,8 @@ test('ffmpeg on native: a deterministic clip on the data disk, an H.265 encode t
 
 for (const [platform, options] of [[native, {}], [runc, { network: 'host' }]] as [Platform, Record<string, unknown>][]) {
   test(`latency-rr on ${platform.id}: TCP and UDP percentiles, and the server gone afterwards`, async () => {
-    if (!available(platform)) return console.log(`skip: ${platform.id} not installed`);
-    if (!which('sockperf')) return console.log('skip: sockperf not installed (apt-get install sockperf)');
+    if (!available(platform)) return skip(`${platform.id} not installed`, [platform.id]);
+    if (!which('sockperf')) return skip('sockperf not installed (apt-get install sockperf)', ['sockperf']);
     const spec = await specFor(platform, ['sockperf'], options);
     const port = 12000 + (process.pid % 1000) + seq;
     await withInstance(platform, spec, async (instance, ctx) => {
