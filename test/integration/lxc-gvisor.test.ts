@@ -66,7 +66,7 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.platform.id}: exec, exit codes, /data(), limits, and nothing left after stop`, async () => {
-    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.tool]);
+    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.platform.id]);
     if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const detected = await c.platform.detect();
     assert.ok(detected.available, detected.reason);
@@ -128,7 +128,7 @@ for (const c of cases) {
 
 for (const c of cases) {
   test(`${c.platform.id}: a one-shot instance runs its command as init and leaves nothing; reap removes an abandoned one`, async () => {
-    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.tool]);
+    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.platform.id]);
     if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const fs = await buildRootfs(['sysbench']);
     const base = `isobench-it-${c.platform.id}-${process.pid}`;
@@ -159,7 +159,7 @@ for (const c of cases) {
 
 for (const c of cases) {
   test(`${c.platform.id}: options.network 'host' shares the host's interfaces at 127.0.0.1`, async () => {
-    if (!which(c.tool) || !which('sysbench')) return skip(`${c.tool} or sysbench not installed`, ['sysbench', c.tool]);
+    if (!which(c.tool) || !which('sysbench')) return skip(`${c.tool} or sysbench not installed`, ['sysbench', c.platform.id]);
     const fs = await buildRootfs(['sysbench']);
     const name = `isobench-it-${c.platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
