@@ -1,6 +1,8 @@
 // The seams between stages: plain data records and the two interfaces (Platform, Workload).
 
 export type Family = 'native' | 'container' | 'secure-container' | 'hypervisor' | 'unikernel';
+/** What isolates a platform's guest: hardware virtualisation (KVM), software emulation (QEMU TCG), or none (namespaces, a user-space kernel on ptrace). */
+export type Virtualization = 'hardware' | 'emulated' | 'none';
 export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user';
 
 export interface Detection {
@@ -70,8 +72,10 @@ export interface Platform {
   family: Family;
   /** one line: what this platform is, for doctor and the report */
   description: string;
-  /** true when the platform runs under software emulation (labelled everywhere) */
-  emulated?: boolean;
+  /** 'emulated' is labelled everywhere and never stands in for a platform the paper ran on KVM ('hardware') */
+  virtualization: Virtualization;
+  /** one of the platforms the paper measured (claims and architecture notes may name only these) */
+  inPaper?: boolean;
   /** JSON Schema of `options` in the experiment file */
   optionsSchema?: object;
   /** Debian/Ubuntu packages that provide it (installed by `isobench setup` when missing) */
@@ -109,6 +113,11 @@ export interface MetricSpec {
 
 export type Params = Record<string, unknown>;
 
+export interface ClaimMeasures {
+  jobs: string[];
+  metrics: string[];
+}
+
 export interface WorkloadContext {
   /** cpus of the instance, for workloads whose thread count follows it */
   cpus: number;
@@ -133,6 +142,8 @@ export interface Workload {
   /** compile tools isobench ships as source into dir (paths.builtTools()); called once per run before the image is built */
   buildTools?(dir: string): Promise<void>;
   metrics: MetricSpec[];
+  /** what a claim (data/paper/claims.yaml) may name of this workload: its jobs ('default' unless it has jobs) and metrics */
+  claimMeasures: ClaimMeasures;
   /** JSON Schema of `params`; defaults are filled in by the loader */
   paramsSchema: object;
   /** argv arrays only, never a shell string */

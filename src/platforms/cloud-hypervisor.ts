@@ -84,6 +84,8 @@ async function probeCloudHypervisor(bin: string, kernel: GuestKernel, version: s
 export const cloudHypervisor: Platform = {
   id: 'cloud-hypervisor',
   family: 'hypervisor',
+  virtualization: 'hardware',
+  inPaper: true,
   description: 'Cloud Hypervisor from generated arguments: Linux guest via PVH, virtio-pci block and TAP network, agent on vsock',
   optionsSchema: cloudHypervisorOptionsSchema,
   packages: ['socat', 'e2fsprogs', 'busybox-static', 'iproute2'], // the VMM itself is not packaged in Debian (see detect())

@@ -241,6 +241,8 @@ export function enginePlatform(def: EngineDef): Platform {
   return {
     id: def.id,
     family: def.family,
+    virtualization: 'none',
+    inPaper: true,
     description: def.description,
     packages: def.packages,
     optionsSchema: engineOptionsSchema(def),

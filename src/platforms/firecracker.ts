@@ -52,6 +52,8 @@ async function probeFirecracker(bin: string, kernel: GuestKernel, version: strin
 export const firecracker: Platform = {
   id: 'firecracker',
   family: 'hypervisor',
+  virtualization: 'hardware',
+  inPaper: true,
   description: 'Firecracker microVM from a generated config file: Linux guest, virtio-mmio block and TAP network, agent on vsock',
   optionsSchema: firecrackerOptionsSchema,
   packages: ['socat', 'e2fsprogs', 'busybox-static', 'iproute2'], // the VMM itself is not packaged in Debian (see detect())

@@ -207,6 +207,8 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
   return {
     id,
     family: 'container',
+    virtualization: 'none',
+    inPaper: true,
     description: cfg.description,
     packages: [cfg.aptPackage],
     optionsSchema: ociOptionsSchema,

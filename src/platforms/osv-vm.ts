@@ -82,6 +82,8 @@ export function osvPlatform(v: OsvVmm): Platform {
   return {
     id: v.id,
     family: 'unikernel',
+    virtualization: 'hardware',
+    inPaper: true,
     description: v.description,
     optionsSchema: osvOptionsSchema,
 

@@ -203,7 +203,8 @@ export function qemuPlatform(v: QemuVariant): Platform {
     id: v.id,
     family: v.family ?? 'hypervisor',
     description: v.description,
-    emulated,
+    virtualization: emulated ? 'emulated' : 'hardware',
+    inPaper: !emulated, // the paper ran QEMU on KVM only
     optionsSchema: qemuOptionsSchema,
     packages: ['qemu-system-x86', 'e2fsprogs', 'busybox-static'],
 

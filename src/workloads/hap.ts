@@ -95,6 +95,7 @@ export const hap: Workload = {
     { name: 'functions', unit: 'functions', better: 'lower', description: 'distinct host kernel functions executed (interrupt work left out)' },
     { name: 'method_exact', unit: 'flag', better: 'higher', description: '1: ftrace function tracer (the paper\'s method); 0: sampled approximation with perf' },
   ],
+  claimMeasures: { jobs: ['default'], metrics: ['functions'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -1,5 +1,5 @@
 // The workload registry: one line per workload file.
-import type { Workload } from '../types.ts';
+import type { ClaimMeasures, Workload } from '../types.ts';
 import { sysbenchCpu } from './sysbench-cpu.ts';
 import { sysbenchMemory } from './sysbench-memory.ts';
 import { stream } from './stream.ts';
@@ -24,4 +24,14 @@ export const workloads: Workload[] = [
 
 export function workloadById(id: string): Workload | undefined {
   return workloads.find((w) => w.id === id);
+}
+
+/** Workloads the paper's claims name that isobench does not implement yet: their claims stay 'not run'. Delete an entry when its workload lands. */
+export const plannedWorkloads: { id: string; claimMeasures: ClaimMeasures; why: string }[] = [
+  { id: 'mysql', claimMeasures: { jobs: ['default'], metrics: ['tps'] }, why: 'no MySQL workload yet' },
+];
+
+/** What a claim may name, per workload id: each registered workload's declaration, and the planned ones'. */
+export function claimMeasuresById(): Record<string, ClaimMeasures> {
+  return Object.fromEntries([...workloads, ...plannedWorkloads].map((w) => [w.id, w.claimMeasures]));
 }
