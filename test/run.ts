@@ -39,6 +39,7 @@ for (const [index, s] of suites.entries()) {
 for (const group of queue) {
   const [name, ...runners] = group as [string, ...SuiteRunner[]];
   process.stdout.write(`${name}\n`);
+  const t0 = Date.now();
   for (const runSuite of runners) {
     const wholeSkips = () => skipped().filter((r) => !r.partial).length;
     const before = wholeSkips();
@@ -49,6 +50,7 @@ for (const group of queue) {
     failed += total - ran;
     if (errors !== true) failures.push(errors);
   }
+  if (Date.now() - t0 >= 1000) process.stdout.write(`  (${((Date.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
 
 if (failures.length > 0) process.stdout.write(`\n${failures.join('\n')}\n`);

@@ -63,9 +63,9 @@ function fakeInstance(name: string, log: FakeLog): Instance {
       return new Promise((resolve) => waiting.push(resolve)); // 'late': answers only when the instance is stopped
     },
     async stop() {
-      if (!stopped) log.events.push(`stop ${name}`);
+      log.events.push(`stop ${name}`);
+      if (!log.stops.includes(name)) log.stops.push(name); // stop() may be called again (the Ctrl-C cleanup): it must be harmless
       stopped = true;
-      log.stops.push(name);
       for (const w of waiting.splice(0)) w(result('', null, 'SIGKILL'));
     },
   };
