@@ -31,6 +31,13 @@ export interface InstanceSpec {
   options: Record<string, unknown>;
   /** directory for this instance's logs */
   logDir: string;
+  /** the run's host-change log, for what a start changes on the host (the TAP bridge, a daemon) */
+  hostChanges: HostChanges;
+}
+
+/** Where a platform or workload records a change it made to the host (a daemon started, a cgroup mounted, a bridge created): the run undoes each at its end, also on error and Ctrl-C, and lists them in environment.json. */
+export interface HostChanges {
+  record(by: string, what: string, undo: () => Promise<void>): void;
 }
 
 export interface ExecOptions {
@@ -81,8 +88,8 @@ export interface Platform {
   /** Debian/Ubuntu packages that provide it (installed by `isobench setup` when missing) */
   packages?: string[];
   detect(): Promise<Detection>;
-  /** once per run before the first instance (start a daemon, apply a host fix); record changes in src/run/host-changes.ts */
-  prepare?(): Promise<void>;
+  /** once per run before the first instance (start a daemon, apply a host fix), recording each change in `host` */
+  prepare?(host: HostChanges): Promise<void>;
   start(spec: InstanceSpec): Promise<Instance>;
   /**
    * Create a fresh instance that runs argv as its workload and is gone when argv exits (`docker run --rm`, `runc run`,
@@ -128,6 +135,8 @@ export interface WorkloadContext {
   oneShot?: (argv: string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
   /** append text to this instance's log file (what a workload measured on the host side, e.g. HAP's function list) */
   log?: (text: string) => void;
+  /** the run's host-change log, for what the workload changes on the host (HAP mounts tracefs) */
+  hostChanges: HostChanges;
 }
 
 export interface Workload {

@@ -120,7 +120,7 @@ export const cloudHypervisor: Platform = {
       let address: string | undefined;
       let ip: { address?: string; gateway?: string } = {};
       if ((o.network ?? 'tap') === 'tap') {
-        const t = await createTap('cloud-hypervisor', spec.name);
+        const t = await createTap('cloud-hypervisor', spec.name, spec.hostChanges);
         cleanup.push(() => removeTap(t.name));
         tap = { name: t.name, mac: t.mac };
         address = t.guestAddress;

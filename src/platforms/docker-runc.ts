@@ -39,6 +39,6 @@ export const dockerRunc = enginePlatform({
   cli: 'docker',
   networks: ['bridge', 'host', 'none'],
   detect: async () => (await detectDocker()).detection,
-  prepare: () => ensureDockerd(id),
+  prepare: (host) => ensureDockerd(id, host),
   release: stopOurDockerd,
 });

@@ -91,7 +91,7 @@ export const firecracker: Platform = {
       let address: string | undefined;
       let ip: { address?: string; gateway?: string } = {};
       if ((o.network ?? 'tap') === 'tap') {
-        const tap = await createTap('firecracker', spec.name);
+        const tap = await createTap('firecracker', spec.name, spec.hostChanges);
         cleanup.push(() => removeTap(tap.name));
         input.tap = { name: tap.name, mac: tap.mac };
         address = tap.guestAddress;

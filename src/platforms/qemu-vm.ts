@@ -258,7 +258,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
           ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));
           ip = { address: '10.0.2.15/24', gateway: '10.0.2.2' }; // QEMU's user-mode network defaults
         } else if (mode === 'tap') {
-          const tap = await createTap(v.id, spec.name);
+          const tap = await createTap(v.id, spec.name, spec.hostChanges);
           cleanup.push(() => removeTap(tap.name));
           net = { mode: 'tap', ifname: tap.name, mac: tap.mac, vhost: v.accel === 'kvm' && existsSync('/dev/vhost-net') };
           address = tap.guestAddress;

@@ -13,7 +13,7 @@ import { workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from './durable.ts';
 import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
-import { hostChanges, undoHostChanges } from './host-changes.ts';
+import { hostChangeLog, type HostChangeLog } from './host-changes.ts';
 import { instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
 import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
@@ -88,6 +88,8 @@ interface Session {
   env?: Environment;
   /** host changes recorded by earlier sessions of this run */
   earlierHostChanges: HostChange[];
+  /** what this session changes on the host, undone when it ends */
+  host: HostChangeLog;
   resume?: ResumeRecord;
   store?: SampleStore;
   current?: { stop: () => Promise<void> };
@@ -100,7 +102,7 @@ interface Session {
 
 function openSession(runId: string, runDir: string, lock: RunLock, deps: RunDeps): { session: Session; removeInterrupt: () => void } {
   const session: Session = {
-    deps, runId, runDir, files: runFiles(runDir), lock, earlierHostChanges: [], prepared: new Map(), instancesRun: 0, stopping: false,
+    deps, runId, runDir, files: runFiles(runDir), lock, earlierHostChanges: [], host: hostChangeLog(), prepared: new Map(), instancesRun: 0, stopping: false,
   };
   markSession(runId);
   const removeInterrupt = deps.onInterrupt(async (signal) => {
@@ -139,11 +141,11 @@ function finishSession(s: Session): Promise<void> {
       if (stopped) clearInFlight(s.files.inFlight);
     }
     for (const p of s.prepared.values()) await p.teardown?.().catch((e: Error) => log.warn(`${p.id} teardown: ${e.message}`));
-    await undoHostChanges();
+    await s.host.undo();
     if (s.env) {
       const now = new Date().toISOString();
       s.env.endedAt = now;
-      s.env.hostChanges = [...s.earlierHostChanges, ...hostChanges()];
+      s.env.hostChanges = [...s.earlierHostChanges, ...s.host.list()];
       if (s.resume) Object.assign(s.resume, { endedAt: now, instancesRun: s.instancesRun });
       try {
         writeJsonAtomic(s.files.environment, s.env);
@@ -318,7 +320,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   for (const r of records.filter((x) => x.available)) {
     const p = s.deps.platformById(r.id)!;
     try {
-      await p.prepare?.();
+      await p.prepare?.(s.host);
       s.prepared.set(r.id, p);
     } catch (e) {
       r.available = false;
@@ -391,6 +393,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       experiment: exp,
       rootfs,
       runDir: s.runDir,
+      hostChanges: s.host,
       base,
       onStarted: (inst) => { s.current = inst; },
       onSample: store1,

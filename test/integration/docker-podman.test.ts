@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { buildRootfs, type Rootfs } from '../../src/images/rootfs.ts';
 import { paths } from '../../src/paths.ts';
 import { run } from '../../src/proc.ts';
-import { hostChanges, undoHostChanges } from '../../src/run/host-changes.ts';
+import { testHost } from '../helpers/host-changes.ts';
 import { imagesCreated, imageTag, type EngineCli } from '../../src/platforms/docker-cli.ts';
 import { dockerGvisor, listProcesses } from '../../src/platforms/docker-gvisor.ts';
 import { dockerRunc } from '../../src/platforms/docker-runc.ts';
@@ -37,6 +37,7 @@ function spec(p: Platform, suffix: string, extra: Partial<InstanceSpec> = {}): I
     dataDir,
     options: {},
     logDir: tmp,
+    hostChanges: testHost,
     ...extra,
   };
 }
@@ -93,7 +94,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
     const tag = imageTag(rootfs.hash);
     const imageBefore = daemonBefore && (await imageExists('docker', tag));
 
-    await p.prepare!();
+    await p.prepare!(testHost);
     const s = spec(p, 'a');
     const inst = await p.start(s);
     try {
@@ -135,7 +136,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
       assert.equal(daemonsNamed('dockerd'), [], 'the dockerd the test started must be gone');
       assert.equal(await dockerHostState(), hostBefore, 'docker0, /var/run/docker, the docker cgroups and DOCKER chains as before');
       // look at the images with a fresh daemon, then stop it again
-      await ensureDockerd('test-check');
+      await ensureDockerd('test-check', testHost);
       try {
         assert.not.ok(await imageExists('docker', tag), `image ${tag} imported by the test is still there`);
       } finally {
@@ -159,7 +160,7 @@ test('docker-gvisor: a start that fails inside runsc is an error naming the caus
   symlinkSync('busybox', path.join(dir, 'bin', 'sh'));
   const hash = `nosleep${process.pid}`;
   const daemonBefore = (await dockerdStatus()).running;
-  await dockerGvisor.prepare!();
+  await dockerGvisor.prepare!(testHost);
   try {
     await dockerGvisor.start(spec(dockerGvisor, 'f', { rootfs: dir, rootfsHash: hash }));
     assert.unreachable('start without /bin/sleep should fail');
@@ -183,7 +184,7 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
   const tag = imageTag(rootfs.hash);
   const imageBefore = await imageExists('podman', tag);
   const cgroupBefore = cgroupsPresent('libpod_parent');
-  await p.prepare!();
+  await p.prepare!(testHost);
   const s = spec(p, 'a');
   const inst = await p.start(s);
   try {
@@ -202,8 +203,8 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
 });
 
 test('every host change the platforms made is undone', async () => {
-  await undoHostChanges();
-  const ours = hostChanges().filter((c) => ['docker-runc', 'docker-gvisor', 'podman-crun', 'test-check'].includes(c.by));
+  await testHost.undo();
+  const ours = testHost.list().filter((c) => ['docker-runc', 'docker-gvisor', 'podman-crun', 'test-check'].includes(c.by));
   assert.ok(ours.every((c) => c.undone), JSON.stringify(ours));
   await fsp.rm(tmp, { recursive: true, force: true });
 });

@@ -11,6 +11,7 @@ import { which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
 import { useTempData } from '../helpers/temp-data.ts';
 import { skip } from '../helpers/skip.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const test = suite('lxc-gvisor');
 const data = useTempData(test, 'isobench-lxc-gvisor-test');
@@ -79,7 +80,7 @@ for (const c of cases) {
     let instance: Instance | undefined;
     try {
       instance = await c.platform.start({
-        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data(), 'logs'),
+        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost,
       });
       assert.is(instance.dataPath, '/data');
       assert.is(instance.network, 'none');
@@ -132,7 +133,7 @@ for (const c of cases) {
     if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const fs = await buildRootfs(['sysbench']);
     const base = `isobench-it-${c.platform.id}-${process.pid}`;
-    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs') });
+    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost });
     const pivotBefore = cgroupsNamed('lxc.pivot');
 
     const echo = await c.platform.oneShot!(spec(`${base}-s0`), ['/bin/echo', 'isobench-marker'], { timeoutMs: 30_000 });
@@ -164,7 +165,7 @@ for (const c of cases) {
     const name = `isobench-it-${c.platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
     try {
-      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data(), 'logs') });
+      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data(), 'logs'), hostChanges: testHost });
       assert.is(instance.network, 'host');
       assert.is(instance.address, '127.0.0.1');
       const net = await instance.exec(['ls', '/sys/class/net'], { timeoutMs: 20_000 });
@@ -187,7 +188,7 @@ test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc pro
   let outcome = '';
   try {
     instance = await gvisorKvm.start({
-      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data(), 'logs'),
+      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data(), 'logs'), hostChanges: testHost,
     });
     const r = await instance.exec(['true'], { timeoutMs: 20_000 });
     outcome = r.timedOut ? 'exec timed out' : `exec exit ${r.code}`; // a host with working KVM gets here

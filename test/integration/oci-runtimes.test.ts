@@ -10,6 +10,7 @@ import { run, which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
 import { useTempData } from '../helpers/temp-data.ts';
 import { skip } from '../helpers/skip.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const test = suite('oci-runtimes');
 const data = useTempData(test, 'isobench-oci-test');
@@ -42,7 +43,7 @@ for (const platform of [runc, crun] as Platform[]) {
     const detected = await platform.detect();
     assert.ok(detected.available, detected.reason);
     assert.match(detected.version ?? '', /^\d+\.\d+/);
-    await platform.prepare?.();
+    await platform.prepare?.(testHost);
 
     const fs = await buildRootfs(['sysbench']);
     const dataDir = path.join(data(), 'scratch', binary);
@@ -53,7 +54,7 @@ for (const platform of [runc, crun] as Platform[]) {
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir,
-        options: {}, logDir: path.join(data(), 'logs'),
+        options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost,
       });
       assert.is(instance.dataPath, '/data');
       assert.is(instance.network, 'none');
@@ -100,14 +101,14 @@ for (const platform of [runc, crun] as Platform[]) {
 for (const platform of [runc, crun] as Platform[]) {
   test(`${platform.id}: options.network 'host' shares the host's interfaces`, async () => {
     if (!which(platform.id) || !which('sysbench')) return skip(`${platform.id} or sysbench not installed`, ['sysbench', platform.id]);
-    await platform.prepare?.();
+    await platform.prepare?.(testHost);
     const fs = await buildRootfs(['sysbench']);
     const name = `isobench-it-${platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash,
-        options: { network: 'host' }, logDir: path.join(data(), 'logs'),
+        options: { network: 'host' }, logDir: path.join(data(), 'logs'), hostChanges: testHost,
       });
       assert.is(instance.network, 'host');
       assert.is(instance.address, '127.0.0.1');

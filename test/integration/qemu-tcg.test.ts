@@ -10,7 +10,7 @@ import { qemuTcg } from '../../src/platforms/qemu-tcg.ts';
 import { qemuTcgMicrovm } from '../../src/platforms/qemu-tcg-microvm.ts';
 import { BRIDGE, HOST_ADDRESS, tapUnavailable } from '../../src/platforms/tap-network.ts';
 import { PROBE_MARKER, probeInitramfs } from '../../src/platforms/vm-probe.ts';
-import { undoHostChanges } from '../../src/run/host-changes.ts';
+import { testHost } from '../helpers/host-changes.ts';
 import { run, which } from '../../src/proc.ts';
 import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
 import { skip } from '../helpers/skip.ts';
@@ -40,7 +40,7 @@ function spec(name: string, options: Record<string, unknown> = { network: 'user'
   const logDir = path.join(tmp, 'logs');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir, ports: [5201] };
+  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir, ports: [5201], hostChanges: testHost };
 }
 
 test.before(async () => {
@@ -52,7 +52,7 @@ test.before(async () => {
   rootfs = await buildRootfs(['sysbench']);
 });
 test.after(async () => {
-  await undoHostChanges();
+  await testHost.undo();
   if (saved === undefined) delete process.env.ISOBENCH_DATA;
   else process.env.ISOBENCH_DATA = saved;
   rmSync(tmp, { recursive: true, force: true });
@@ -123,7 +123,7 @@ test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio), from the 
   const why = tapUnavailable();
   if (why) console.log(`note: TAP networking unavailable here (${why}); microvm runs with user-mode networking`);
   await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm', { network: why ? 'user' : 'tap', root: 'disk' });
-  await undoHostChanges();
+  await testHost.undo();
   const links = (await run(['ip', '-o', 'link', 'show'], { timeoutMs: 10_000 })).stdout;
   assert.not.match(links, new RegExp(`\\b${BRIDGE}\\b`), 'the bridge is removed when host changes are undone');
 });

@@ -8,7 +8,7 @@ import { buildRootfs } from '../../src/images/rootfs.ts';
 import { native } from '../../src/platforms/native.ts';
 import { runc } from '../../src/platforms/runc.ts';
 import { run, which } from '../../src/proc.ts';
-import { undoHostChanges } from '../../src/run/host-changes.ts';
+import { testHost } from '../helpers/host-changes.ts';
 import type { Instance, InstanceSpec, Metric, Platform, WorkloadContext } from '../../src/types.ts';
 import { clipName, ffmpeg, sourceClipArgv } from '../../src/workloads/ffmpeg.ts';
 import { hap } from '../../src/workloads/hap.ts';
@@ -29,18 +29,19 @@ async function specFor(platform: Platform, tools: string[], options: Record<stri
   mkdirSync(dataDir, { recursive: true });
   const base = `isobench-it-wl-${platform.id}-${process.pid}-${seq}`;
   return (suffix = '') => ({
-    name: `${base}${suffix}`, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options, logDir: path.join(data(), 'logs'),
+    name: `${base}${suffix}`, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options, logDir: path.join(data(), 'logs'), hostChanges: testHost,
   });
 }
 
 /** start, hand the workload an instance and a context like the scheduler's, stop always */
 async function withInstance(platform: Platform, spec: (s?: string) => InstanceSpec, use: (i: Instance, ctx: WorkloadContext, logged: string[]) => Promise<void>) {
-  await platform.prepare?.();
+  await platform.prepare?.(testHost);
   const instance = await platform.start(spec());
   let shots = 0;
   const logged: string[] = [];
   const ctx: WorkloadContext = {
     cpus: 1,
+    hostChanges: testHost,
     oneShot: platform.oneShot ? (argv, opts) => platform.oneShot!(spec(`-s${shots++}`), argv, opts) : undefined,
     log: (t) => logged.push(t),
   };
@@ -104,9 +105,9 @@ for (const platform of [native, runc] as Platform[]) {
   });
 }
 
-test('hap: tracefs mounted for the probe is unmounted by undoHostChanges', async () => {
+test('hap: tracefs mounted for the probe is unmounted by testHost.undo', async () => {
   if (!which('perf')) return skip('perf not installed', ['perf']);
-  await undoHostChanges();
+  await testHost.undo();
   assert.is(readFileSync('/proc/mounts', 'utf8').includes(' tracefs '), tracefsMountedBefore);
 });
 
