@@ -167,7 +167,7 @@ async function walkFiles(dir: string): Promise<string[]> {
 }
 
 /** Everything the rootfs for these tools holds, as plain entries (no I/O into the image yet). */
-export async function planRootfs(tools: string[]): Promise<RootfsEntry[]> {
+export async function planRootfs(tools: string[], packageOf?: (tool: string) => string | undefined): Promise<RootfsEntry[]> {
   const entries = new Map<string, RootfsEntry>();
   const links = topLevelLinks();
   const addDir = (dest: string, mode = 0o755) => {
@@ -191,7 +191,7 @@ export async function planRootfs(tools: string[]): Promise<RootfsEntry[]> {
   for (const tool of [...new Set(tools)].sort()) {
     if (tool === 'busybox') continue; // always included below
     const bin = which(tool);
-    if (!bin) throw missingTool(tool);
+    if (!bin) throw missingTool(tool, packageOf?.(tool));
     addHostFile(bin);
     for (const lib of await lddOf(bin, `tool '${tool}'`)) addHostFile(lib);
     for (const extra of TOOL_EXTRAS[tool] ?? []) {
@@ -264,8 +264,9 @@ function summary(dir: string, hash: string, entries: RootfsEntry[]): Rootfs {
 }
 
 /** Build (or reuse) the rootfs holding these tools; built beside the cache and renamed in, so a crash never leaves a half image. */
-export async function buildRootfs(tools: string[]): Promise<Rootfs> {
-  const entries = await planRootfs(tools);
+/** packageOf: the package a missing tool comes from, for the error (the workloads declare it: packageOfTool in src/workloads/index.ts) */
+export async function buildRootfs(tools: string[], packageOf?: (tool: string) => string | undefined): Promise<Rootfs> {
+  const entries = await planRootfs(tools, packageOf);
   const hash = rootfsHash(entries);
   const dir = paths.rootfs(hash);
   if (existsSync(dir)) {

@@ -9,7 +9,7 @@ import { paths, runFiles } from '../paths.ts';
 import { platformById } from '../platforms/index.ts';
 import { which } from '../proc.ts';
 import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan, Platform, PlatformRecord, ResumeRecord, Sample, Workload } from '../types.ts';
-import { workloadById } from '../workloads/index.ts';
+import { packageOfTool, workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from './durable.ts';
 import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
@@ -314,7 +314,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   let rootfs = { dir: '', hash: 'host' };
   if (needsImage) {
     log.step(`building the benchmark root filesystem (${['busybox', ...rootfsTools].join(', ')})`);
-    rootfs = await buildRootfs(rootfsTools);
+    rootfs = await buildRootfs(rootfsTools, packageOfTool);
     log.info(`  rootfs ${rootfs.hash.slice(0, 12)} at ${rootfs.dir}`);
   }
   for (const r of records.filter((x) => x.available)) {

@@ -26,6 +26,15 @@ export function workloadById(id: string): Workload | undefined {
   return workloads.find((w) => w.id === id);
 }
 
+/** The packages of the workloads that need a tool, for an error naming what to install ('fio coreutils'); undefined when none declares it. */
+export function packageOfTool(tool: string): string | undefined {
+  const lists = workloads.filter((w) => w.tools.includes(tool)).map((w) => w.packages ?? []);
+  // what every workload using the tool installs holds it (sysbench, not hap's linux-perf)
+  const common = lists.length ? lists.reduce((a, l) => a.filter((p) => l.includes(p))) : [];
+  const pkgs = common.length ? common : [...new Set(lists.flat())];
+  return pkgs.length ? pkgs.join(' ') : undefined;
+}
+
 /** Workloads the paper's claims name that isobench does not implement yet: their claims stay 'not run'. Delete an entry when its workload lands. */
 export const plannedWorkloads: { id: string; claimMeasures: ClaimMeasures; why: string }[] = [
   { id: 'mysql', claimMeasures: { jobs: ['default'], metrics: ['tps'] }, why: 'no MySQL workload yet' },

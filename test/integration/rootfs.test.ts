@@ -8,6 +8,7 @@ import { paths } from '../../src/paths.ts';
 import { run, which } from '../../src/proc.ts';
 import { useTempData } from '../helpers/temp-data.ts';
 import { skip } from '../helpers/skip.ts';
+import { packageOfTool } from '../../src/workloads/index.ts';
 
 const test = suite('rootfs');
 const data = useTempData(test, 'isobench-rootfs-test');
@@ -52,8 +53,8 @@ test('a missing tool is named with its apt package', async () => {
   const savedPath = process.env.PATH;
   process.env.PATH = data(); // nothing executable here; sysbench lives in /usr/bin
   try {
-    await buildRootfs(['sysbench']).then(() => assert.unreachable('built without sysbench on PATH'), (e: Error) => {
-      assert.match(e.message, /tool 'sysbench' not found on PATH \(install it: apt-get install sysbench\)/);
+    await buildRootfs(['sysbench'], packageOfTool).then(() => assert.unreachable('built without sysbench on PATH'), (e: Error) => {
+      assert.match(e.message, /tool 'sysbench' not found on PATH \(apt-get install sysbench\)/);
     });
   } finally {
     process.env.PATH = savedPath;
