@@ -40,6 +40,12 @@ export interface HostChanges {
   record(by: string, what: string, undo: () => Promise<void>): void;
 }
 
+/** What a platform's provision step builds for: the run's benchmark rootfs and the option sets its cells use. */
+export interface ProvisionContext {
+  rootfs: { dir: string; hash: string };
+  options: Record<string, unknown>[];
+}
+
 export interface ExecOptions {
   timeoutMs?: number;
   env?: Record<string, string>;
@@ -88,6 +94,12 @@ export interface Platform {
   /** Debian/Ubuntu packages that provide it (installed by `isobench setup` when missing) */
   packages?: string[];
   detect(): Promise<Detection>;
+  /**
+   * Once per run, before any instance starts: build what instances with these option sets need (guest kernel, initramfs,
+   * root disk, VM probe verdicts), so that start() finds it cached and no build time lands in a start timeout or a
+   * measured window. Returns one line per thing built or found, recorded in environment.json (`provisioned`).
+   */
+  provision?(ctx: ProvisionContext): Promise<string[]>;
   /** once per run before the first instance (start a daemon, apply a host fix), recording each change in `host` */
   prepare?(host: HostChanges): Promise<void>;
   start(spec: InstanceSpec): Promise<Instance>;
@@ -486,6 +498,8 @@ export interface Environment {
   tools: Record<string, string>; // tool -> version line
   platforms: PlatformRecord[];
   hostChanges: HostChange[];
+  /** what the provision step built before any instance started, per platform (absent in runs before it existed) */
+  provisioned?: { platform: string; what: string[]; ms: number }[];
   isobench: { version: string; commit: string; dirty: boolean };
   experiment: { file: string; sha256: string };
   node: string;

@@ -8,7 +8,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const CLOUD_HYPERVISOR_INSTALL_HINT =
@@ -98,6 +98,12 @@ export const cloudHypervisor: Platform = {
     });
   },
 
+  provision(ctx) {
+    return provisionGuests(ctx, (options) => {
+      const o = options as { kernel?: string; modules?: string; root?: GuestRoot };
+      return { kernel: o.kernel ?? 'package', modules: o.modules, extraTools: ['socat'], root: o.root ?? 'initramfs' };
+    });
+  },
   async start(spec: InstanceSpec): Promise<Instance> {
     const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; direct?: boolean; bootTimeout?: number; root?: GuestRoot };
     const bin = which('cloud-hypervisor');

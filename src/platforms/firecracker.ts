@@ -10,7 +10,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const FIRECRACKER_INSTALL_HINT =
@@ -66,6 +66,12 @@ export const firecracker: Platform = {
     });
   },
 
+  provision(ctx) {
+    return provisionGuests(ctx, (options) => {
+      const o = options as { kernel?: string; modules?: string; root?: GuestRoot };
+      return { kernel: o.kernel ?? 'package', modules: o.modules, extraTools: ['socat'], root: o.root ?? 'initramfs' };
+    }, async (guest) => { await guestVmlinux(guest.kernel); });
+  },
   async start(spec: InstanceSpec): Promise<Instance> {
     const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; driveCache?: 'Unsafe' | 'Writeback'; ioEngine?: 'Sync' | 'Async'; bootTimeout?: number; root?: GuestRoot };
     const bin = which('firecracker');

@@ -7,7 +7,7 @@ import { defaultGuestKernel, type GuestKernel } from '../images/guest-kernel.ts'
 import { run, which } from '../proc.ts';
 import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
-import { freePort, guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { freePort, guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -230,6 +230,13 @@ export function qemuPlatform(v: QemuVariant): Platform {
       };
       if (!probe.ok) return { available: false, version: `QEMU ${version}`, reason: probeReason(v.accel, probe), details };
       return { available: true, version: `QEMU ${version} (${emulated ? 'TCG' : 'KVM'}), guest ${kernel.release}`, details };
+    },
+
+    provision(ctx) {
+      return provisionGuests(ctx, (options) => {
+        const o = qemuOptions(options);
+        return { kernel: o.kernel, modules: o.modules, extraTools: [], root: o.root };
+      }, async (guest) => { await tcgClockArgs(v, guest.kernel); }); // microvm under TCG needs the probe guest's TSC frequency
     },
 
     async start(spec: InstanceSpec): Promise<Instance> {

@@ -317,6 +317,25 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     rootfs = await buildRootfs(rootfsTools, packageOfTool);
     log.info(`  rootfs ${rootfs.hash.slice(0, 12)} at ${rootfs.dir}`);
   }
+  // provisioning: everything an instance needs is built now, before any instance starts (never inside a start timeout)
+  const provisioned: NonNullable<Environment['provisioned']> = [];
+  for (const r of records.filter((x) => x.available)) {
+    const p = s.deps.platformById(r.id)!;
+    if (!p.provision) continue;
+    const options = [...new Map(plan.cells.filter((c) => c.platform === r.id).map((c) => [JSON.stringify(c.platformOptions), c.platformOptions])).values()];
+    const t0 = Date.now();
+    log.step(`provisioning ${r.id}`);
+    try {
+      const what = await p.provision({ rootfs, options });
+      provisioned.push({ platform: r.id, what, ms: Date.now() - t0 });
+      for (const w of what) log.info(`  ${w}`);
+    } catch (e) {
+      r.available = false;
+      r.reason = `provisioning failed: ${(e as Error).message}`;
+      log.warn(`${r.id}: ${r.reason}`);
+    }
+  }
+  if (provisioned.length > 0) s.env!.provisioned = [...(s.env!.provisioned ?? []), ...provisioned];
   for (const r of records.filter((x) => x.available)) {
     const p = s.deps.platformById(r.id)!;
     try {

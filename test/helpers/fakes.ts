@@ -22,7 +22,7 @@ export interface FakePlatform extends Platform {
 }
 
 /** A platform whose starts follow `starts` (the last entry repeats); 'late' resolves after `lateMs`, past any start timeout the test sets. */
-export function fakePlatform(id: string, starts: StartScript[] = ['ok'], opts: { lateMs?: number; family?: Platform['family'] } = {}): FakePlatform {
+export function fakePlatform(id: string, starts: StartScript[] = ['ok'], opts: { lateMs?: number; family?: Platform['family']; provision?: 'ok' | 'fail' } = {}): FakePlatform {
   const log: FakeLog = { starts: [], stops: [], events: [] };
   let n = 0;
   return {
@@ -32,6 +32,13 @@ export function fakePlatform(id: string, starts: StartScript[] = ['ok'], opts: {
     virtualization: 'none',
     log,
     async detect() { return { available: true, version: 'fake 1' }; },
+    ...(opts.provision ? {
+      async provision(ctx: { options: Record<string, unknown>[] }) {
+        log.events.push(`provision ${ctx.options.length}`);
+        if (opts.provision === 'fail') throw new Error('scripted provisioning failure');
+        return [`fake image for ${ctx.options.length} option set(s)`];
+      },
+    } : {}),
     async start(spec) {
       const how = starts[Math.min(n++, starts.length - 1)];
       log.events.push(`start ${spec.name} ${how}`);

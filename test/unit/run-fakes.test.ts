@@ -131,6 +131,19 @@ test('Ctrl-C: the instance in flight is stopped, nothing more is stored, environ
   assert.not.ok(existsSync(runFiles(r.runDir).inFlight), 'no instance left in flight');
 });
 
+test('provisioning runs once per platform before any instance starts and is recorded; a failed one leaves the platform out', async () => {
+  const built = fakePlatform('fake-built', ['ok'], { provision: 'ok' });
+  const broken = fakePlatform('fake-unbuildable', ['ok'], { provision: 'fail' });
+  const loaded = fakeExperiment(['fake-built', 'fake-unbuildable'], ['fake-bench'], { name: name('provision') });
+  const r = await runExperiment(loaded, fakeDeps([built, broken], [fakeWorkload('fake-bench')]));
+  assert.is(built.log.events[0], 'provision 1', 'provisioned before its first start');
+  assert.is(built.log.events.filter((e) => e.startsWith('provision')).length, 1);
+  assert.is(broken.log.starts.length, 0, 'a platform whose provisioning failed is never started');
+  const env = JSON.parse(readFileSync(runFiles(r.runDir).environment, 'utf8')) as Environment;
+  assert.equal(env.provisioned!.map((p) => [p.platform, p.what]), [['fake-built', ['fake image for 1 option set(s)']]]);
+  assert.match(env.platforms.find((p) => p.id === 'fake-unbuildable')!.reason!, /provisioning failed: scripted provisioning failure/);
+});
+
 test('adaptive repetitions: a cell whose values agree stops at minInstances; the rest are markers with no samples', async () => {
   const p = fakePlatform('fake-p');
   const loaded = fakeExperiment(['fake-p'], ['fake-bench'], {
