@@ -1,6 +1,8 @@
 // The seams between stages: plain data records and the two interfaces (Platform, Workload).
 
 export type Family = 'native' | 'container' | 'secure-container' | 'hypervisor' | 'unikernel';
+/** What isolates a platform's guest: hardware virtualisation (KVM), software emulation (QEMU TCG), or none (namespaces, a user-space kernel on ptrace). */
+export type Virtualization = 'hardware' | 'emulated' | 'none';
 export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user';
 
 export interface Detection {
@@ -29,6 +31,19 @@ export interface InstanceSpec {
   options: Record<string, unknown>;
   /** directory for this instance's logs */
   logDir: string;
+  /** the run's host-change log, for what a start changes on the host (the TAP bridge, a daemon) */
+  hostChanges: HostChanges;
+}
+
+/** Where a platform or workload records a change it made to the host (a daemon started, a cgroup mounted, a bridge created): the run undoes each at its end, also on error and Ctrl-C, and lists them in environment.json. */
+export interface HostChanges {
+  record(by: string, what: string, undo: () => Promise<void>): void;
+}
+
+/** What a platform's provision step builds for: the run's benchmark rootfs and the option sets its cells use. */
+export interface ProvisionContext {
+  rootfs: { dir: string; hash: string };
+  options: Record<string, unknown>[];
 }
 
 export interface ExecOptions {
@@ -70,15 +85,23 @@ export interface Platform {
   family: Family;
   /** one line: what this platform is, for doctor and the report */
   description: string;
-  /** true when the platform runs under software emulation (labelled everywhere) */
-  emulated?: boolean;
+  /** 'emulated' is labelled everywhere and never stands in for a platform the paper ran on KVM ('hardware') */
+  virtualization: Virtualization;
+  /** one of the platforms the paper measured (claims and architecture notes may name only these) */
+  inPaper?: boolean;
   /** JSON Schema of `options` in the experiment file */
   optionsSchema?: object;
   /** Debian/Ubuntu packages that provide it (installed by `isobench setup` when missing) */
   packages?: string[];
   detect(): Promise<Detection>;
-  /** once per run before the first instance (start a daemon, apply a host fix); record changes in src/run/host-changes.ts */
-  prepare?(): Promise<void>;
+  /**
+   * Once per run, before any instance starts: build what instances with these option sets need (guest kernel, initramfs,
+   * root disk, VM probe verdicts), so that start() finds it cached and no build time lands in a start timeout or a
+   * measured window. Returns one line per thing built or found, recorded in environment.json (`provisioned`).
+   */
+  provision?(ctx: ProvisionContext): Promise<string[]>;
+  /** once per run before the first instance (start a daemon, apply a host fix), recording each change in `host` */
+  prepare?(host: HostChanges): Promise<void>;
   start(spec: InstanceSpec): Promise<Instance>;
   /**
    * Create a fresh instance that runs argv as its workload and is gone when argv exits (`docker run --rm`, `runc run`,
@@ -109,6 +132,11 @@ export interface MetricSpec {
 
 export type Params = Record<string, unknown>;
 
+export interface ClaimMeasures {
+  jobs: string[];
+  metrics: string[];
+}
+
 export interface WorkloadContext {
   /** cpus of the instance, for workloads whose thread count follows it */
   cpus: number;
@@ -119,6 +147,8 @@ export interface WorkloadContext {
   oneShot?: (argv: string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
   /** append text to this instance's log file (what a workload measured on the host side, e.g. HAP's function list) */
   log?: (text: string) => void;
+  /** the run's host-change log, for what the workload changes on the host (HAP mounts tracefs) */
+  hostChanges: HostChanges;
 }
 
 export interface Workload {
@@ -133,6 +163,8 @@ export interface Workload {
   /** compile tools isobench ships as source into dir (paths.builtTools()); called once per run before the image is built */
   buildTools?(dir: string): Promise<void>;
   metrics: MetricSpec[];
+  /** what a claim (data/paper/claims.yaml) may name of this workload: its jobs ('default' unless it has jobs) and metrics */
+  claimMeasures: ClaimMeasures;
   /** JSON Schema of `params`; defaults are filled in by the loader */
   paramsSchema: object;
   /** argv arrays only, never a shell string */
@@ -466,6 +498,8 @@ export interface Environment {
   tools: Record<string, string>; // tool -> version line
   platforms: PlatformRecord[];
   hostChanges: HostChange[];
+  /** what the provision step built before any instance started, per platform (absent in runs before it existed) */
+  provisioned?: { platform: string; what: string[]; ms: number }[];
   isobench: { version: string; commit: string; dirty: boolean };
   experiment: { file: string; sha256: string };
   node: string;

@@ -1,4 +1,5 @@
 // The paper's claims against one run's analysis: comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
+import { platforms } from '../platforms/index.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
   Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, Environment, MetricSummary, NotRun, PlatformRecord,
@@ -12,9 +13,7 @@ export const CLAIMS_ALPHA = 0.05;
 export const TEST_METHOD = 'Welch t-tests on the log ratio of the means of instance means (delta method), one-sided at α/2 per bound so that they agree with the 95% intervals';
 
 // the paper ran these on KVM: software emulation (qemu-tcg) never stands in for them
-const KVM_PLATFORMS = new Set([
-  'gvisor-kvm', 'kata-9p', 'kata-virtiofs', 'qemu-kvm', 'qemu-kvm-microvm', 'firecracker', 'cloud-hypervisor', 'osv-qemu', 'osv-firecracker',
-]);
+const KVM_PLATFORMS = new Set(platforms.filter((p) => p.virtualization === 'hardware').map((p) => p.id));
 
 type Bounds = { low?: number; high?: number };
 type Check = { support: number; refute: number };

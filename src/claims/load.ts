@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { formatSchemaError, makeValidator, suggest } from '../experiment/validate.ts';
 import { paths } from '../paths.ts';
 import type { ClaimArea, ClaimProvenance, PaperValue } from '../types.ts';
+import { claimMeasuresById } from '../workloads/index.ts';
 
 export interface Measure {
   workload: string;
@@ -50,23 +51,8 @@ export interface LoadedClaims {
   claims: Claim[];
 }
 
-const fioMetrics = ['write', 'read', 'randwrite', 'randread']
-  .flatMap((job) => ['bw_mbps', 'iops', 'clat_mean_us', 'clat_p50_us', 'clat_p99_us'].map((m) => `${job}_${m}`));
-
-/** The measures a claim may name: the contract between claims.yaml and the workloads (test/unit/claims.test.ts checks it against the registry). */
-export const claimMeasures: Record<string, { jobs: string[]; metrics: string[] }> = {
-  'sysbench-cpu': { jobs: ['default'], metrics: ['events_per_s'] },
-  ffmpeg: { jobs: ['default'], metrics: ['wall_ms'] },
-  stream: { jobs: ['default'], metrics: ['copy_mbps', 'scale_mbps', 'add_mbps', 'triad_mbps'] },
-  'sysbench-memory': { jobs: ['default'], metrics: ['throughput'] },
-  fio: { jobs: ['default'], metrics: fioMetrics },
-  iperf3: { jobs: ['default'], metrics: ['throughput_gbps', 'retransmits'] },
-  'latency-rr': { jobs: ['tcp', 'udp'], metrics: ['p50_us', 'p90_us', 'p99_us'] },
-  startup: { jobs: ['default'], metrics: ['first_output_ms', 'exit_ms'] },
-  hap: { jobs: ['default'], metrics: ['functions'] },
-  // no MySQL workload exists yet; this is the name it must use
-  mysql: { jobs: ['default'], metrics: ['tps'] },
-};
+/** The measures a claim may name: the workloads' own declarations (src/workloads/index.ts). */
+export const claimMeasures = claimMeasuresById();
 
 /** A claims file that cannot be used; the message names the file, the place in it and the fix. */
 export class ClaimsError extends Error {

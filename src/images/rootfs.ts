@@ -9,20 +9,6 @@ import { run, runOk, which } from '../proc.ts';
 /** bump when the layout changes in a way the entries do not show (so old caches are not reused) */
 export const LAYOUT_VERSION = 'isobench-rootfs/1';
 
-/** Debian package that provides a tool, for the error hint */
-export const TOOL_PACKAGES: Record<string, string> = {
-  sysbench: 'sysbench',
-  fio: 'fio',
-  iperf3: 'iperf3',
-  'stress-ng': 'stress-ng',
-  busybox: 'busybox-static',
-  sockperf: 'sockperf',
-  ffmpeg: 'ffmpeg',
-  qperf: 'qperf',
-  mbw: 'mbw',
-  memcached: 'memcached',
-};
-
 /** data a tool reads at run time that ldd cannot see (sysbench's OLTP Lua scripts) */
 const TOOL_EXTRAS: Record<string, string[]> = {
   sysbench: ['/usr/share/sysbench'],
@@ -157,18 +143,16 @@ async function lddOf(binary: string, what: string): Promise<string[]> {
   return parsed.libs;
 }
 
-function missingTool(tool: string): Error {
-  const pkg = TOOL_PACKAGES[tool];
-  return new Error(
-    `rootfs: tool '${tool}' not found on PATH${pkg ? ` (install it: apt-get install ${pkg})` : ' (install the package that provides it)'}`,
-  );
+// which package holds a tool is declared by the workload that needs it (Workload.packages), and `isobench setup` installs those
+function missingTool(tool: string, pkg?: string): Error {
+  return new Error(`rootfs: tool '${tool}' not found on PATH (${pkg ? `apt-get install ${pkg}` : "'isobench setup' installs the packages the experiment's workloads declare"})`);
 }
 
 function findBusybox(): string {
   // busybox-static's /bin/busybox first: no libraries, so it works in any rootfs and initramfs
   if (existsSync('/bin/busybox')) return '/bin/busybox';
   const b = which('busybox');
-  if (!b) throw missingTool('busybox');
+  if (!b) throw missingTool('busybox', 'busybox-static');
   return b;
 }
 
@@ -183,7 +167,7 @@ async function walkFiles(dir: string): Promise<string[]> {
 }
 
 /** Everything the rootfs for these tools holds, as plain entries (no I/O into the image yet). */
-export async function planRootfs(tools: string[]): Promise<RootfsEntry[]> {
+export async function planRootfs(tools: string[], packageOf?: (tool: string) => string | undefined): Promise<RootfsEntry[]> {
   const entries = new Map<string, RootfsEntry>();
   const links = topLevelLinks();
   const addDir = (dest: string, mode = 0o755) => {
@@ -207,7 +191,7 @@ export async function planRootfs(tools: string[]): Promise<RootfsEntry[]> {
   for (const tool of [...new Set(tools)].sort()) {
     if (tool === 'busybox') continue; // always included below
     const bin = which(tool);
-    if (!bin) throw missingTool(tool);
+    if (!bin) throw missingTool(tool, packageOf?.(tool));
     addHostFile(bin);
     for (const lib of await lddOf(bin, `tool '${tool}'`)) addHostFile(lib);
     for (const extra of TOOL_EXTRAS[tool] ?? []) {
@@ -280,8 +264,9 @@ function summary(dir: string, hash: string, entries: RootfsEntry[]): Rootfs {
 }
 
 /** Build (or reuse) the rootfs holding these tools; built beside the cache and renamed in, so a crash never leaves a half image. */
-export async function buildRootfs(tools: string[]): Promise<Rootfs> {
-  const entries = await planRootfs(tools);
+/** packageOf: the package a missing tool comes from, for the error (the workloads declare it: packageOfTool in src/workloads/index.ts) */
+export async function buildRootfs(tools: string[], packageOf?: (tool: string) => string | undefined): Promise<Rootfs> {
+  const entries = await planRootfs(tools, packageOf);
   const hash = rootfsHash(entries);
   const dir = paths.rootfs(hash);
   if (existsSync(dir)) {

@@ -2,7 +2,7 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { runOk } from '../proc.ts';
-import { recordHostChange } from '../run/host-changes.ts';
+import type { HostChanges } from '../types.ts';
 
 export interface CgroupMounts {
   /** where cgroup2 is mounted, if it is */
@@ -54,14 +54,14 @@ export async function hybridCgroupFixPlan(): Promise<{ controller: string; dir: 
 let inFlight: Promise<void> | null = null;
 
 /** Apply the fix where needed (idempotent, also across platforms); each mount is recorded as a host change whose undo unmounts it. */
-export function ensureHybridCgroupFix(by: string): Promise<void> {
+export function ensureHybridCgroupFix(by: string, host: HostChanges): Promise<void> {
   const previous = inFlight ?? Promise.resolve();
   // serialised, and the plan is re-read each time, so a fix already in place (by anyone) is never applied twice
-  inFlight = previous.catch(() => {}).then(() => applyPlan(by));
+  inFlight = previous.catch(() => {}).then(() => applyPlan(by, host));
   return inFlight;
 }
 
-async function applyPlan(by: string): Promise<void> {
+async function applyPlan(by: string, host: HostChanges): Promise<void> {
   for (const { controller, dir } of await hybridCgroupFixPlan()) {
     const created = !existsSync(dir);
     if (created) await fsp.mkdir(dir);
@@ -72,7 +72,7 @@ async function applyPlan(by: string): Promise<void> {
       throw new Error(`${by}: crun refuses hybrid cgroups while cgroup2 holds '${controller}', and binding it to a v1 hierarchy failed ` +
         `(${(e as Error).message}); fix by hand: mkdir -p ${dir} && mount -t cgroup -o ${controller} cgroup ${dir}`);
     }
-    recordHostChange(by, `mounted ${controller} cgroup v1 hierarchy at ${dir} (crun refuses hybrid cgroups while cgroup2 holds ${controller})`, async () => {
+    host.record(by, `mounted ${controller} cgroup v1 hierarchy at ${dir} (crun refuses hybrid cgroups while cgroup2 holds ${controller})`, async () => {
       await runOk(['umount', dir], { timeoutMs: 20_000 });
       if (created) await fsp.rmdir(dir);
     });

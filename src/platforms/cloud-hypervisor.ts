@@ -8,7 +8,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const CLOUD_HYPERVISOR_INSTALL_HINT =
@@ -84,6 +84,8 @@ async function probeCloudHypervisor(bin: string, kernel: GuestKernel, version: s
 export const cloudHypervisor: Platform = {
   id: 'cloud-hypervisor',
   family: 'hypervisor',
+  virtualization: 'hardware',
+  inPaper: true,
   description: 'Cloud Hypervisor from generated arguments: Linux guest via PVH, virtio-pci block and TAP network, agent on vsock',
   optionsSchema: cloudHypervisorOptionsSchema,
   packages: ['socat', 'e2fsprogs', 'busybox-static', 'iproute2'], // the VMM itself is not packaged in Debian (see detect())
@@ -96,6 +98,12 @@ export const cloudHypervisor: Platform = {
     });
   },
 
+  provision(ctx) {
+    return provisionGuests(ctx, (options) => {
+      const o = options as { kernel?: string; modules?: string; root?: GuestRoot };
+      return { kernel: o.kernel ?? 'package', modules: o.modules, extraTools: ['socat'], root: o.root ?? 'initramfs' };
+    });
+  },
   async start(spec: InstanceSpec): Promise<Instance> {
     const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; direct?: boolean; bootTimeout?: number; root?: GuestRoot };
     const bin = which('cloud-hypervisor');
@@ -118,7 +126,7 @@ export const cloudHypervisor: Platform = {
       let address: string | undefined;
       let ip: { address?: string; gateway?: string } = {};
       if ((o.network ?? 'tap') === 'tap') {
-        const t = await createTap('cloud-hypervisor', spec.name);
+        const t = await createTap('cloud-hypervisor', spec.name, spec.hostChanges);
         cleanup.push(() => removeTap(t.name));
         tap = { name: t.name, mac: t.mac };
         address = t.guestAddress;

@@ -7,7 +7,7 @@ export const crun = ociRuntimePlatform({
   binary: 'crun',
   aptPackage: 'crun',
   description: 'crun (the C OCI runtime behind Podman) called directly on an OCI bundle, no daemon',
-  prepare: () => ensureHybridCgroupFix('crun'),
+  prepare: (host) => ensureHybridCgroupFix('crun', host),
   async details() {
     const plan = await hybridCgroupFixPlan().catch(() => []);
     return plan.length ? { hostFix: `prepare() mounts ${plan.map((p) => `${p.controller} at ${p.dir}`).join(', ')} (cgroup v1)` } : undefined;

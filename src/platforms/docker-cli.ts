@@ -6,7 +6,7 @@ import { log } from '../log.ts';
 import { formatArgv, run, runOk } from '../proc.ts';
 import { rootfsTarball } from '../images/rootfs.ts';
 import { parentOf, readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
-import type { Detection, ExecOptions, ExecResult, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
+import type { Detection, ExecOptions, ExecResult, Family, HostChanges, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 
 export type EngineCli = 'docker' | 'podman';
 export type EngineNetwork = 'bridge' | 'host' | 'none';
@@ -174,7 +174,7 @@ export interface EngineDef {
   extraRunArgs?: () => string[];
   detect(): Promise<Detection>;
   /** once per run: start the daemon, apply a host fix */
-  prepare(): Promise<void>;
+  prepare(host: HostChanges): Promise<void>;
   /** after the last platform of this engine tore down and its images are gone: stop a daemon we started */
   release(): Promise<void>;
   /** after `rm -f`: find and stop what the engine may leak for this container id */
@@ -230,8 +230,8 @@ export function enginePlatform(def: EngineDef): Platform {
   });
 
   let prepared: Promise<void> | null = null;
-  const prepareOnce = () => {
-    prepared ??= def.prepare().catch((e) => {
+  const prepareOnce = (host: HostChanges) => {
+    prepared ??= def.prepare(host).catch((e) => {
       prepared = null;
       throw e;
     });
@@ -241,17 +241,19 @@ export function enginePlatform(def: EngineDef): Platform {
   return {
     id: def.id,
     family: def.family,
+    virtualization: 'none',
+    inPaper: true,
     description: def.description,
     packages: def.packages,
     optionsSchema: engineOptionsSchema(def),
     detect: def.detect,
-    async prepare() {
+    async prepare(host) {
       users[def.cli].add(def.id);
-      await prepareOnce();
+      await prepareOnce(host);
     },
     async start(spec: InstanceSpec): Promise<Instance> {
       const network = engineNetwork(def, spec);
-      await prepareOnce(); // start() also works without a prepare() (tests, one-off use)
+      await prepareOnce(spec.hostChanges); // start() also works without a prepare() (tests, one-off use)
       const image = await ensureImage(def.cli, spec.rootfs, spec.rootfsHash);
       const argv = containerRunArgv(runSpec(spec, network, image));
       const started = await run(argv, { timeoutMs: START_TIMEOUT_MS });
@@ -293,7 +295,7 @@ export function enginePlatform(def: EngineDef): Platform {
     /** `run --rm` in the foreground; the image is imported before the clock starts, leftovers are removed after it stops. */
     async oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
       const network = engineNetwork(def, spec);
-      await prepareOnce();
+      await prepareOnce(spec.hostChanges);
       const image = await ensureImage(def.cli, spec.rootfs, spec.rootfsHash);
       const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${def.id}-cid-`));
       const cidFile = path.join(dir, 'cid'); // must not exist yet: the engine refuses an existing cidfile

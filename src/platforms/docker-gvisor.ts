@@ -3,8 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { run, terminate, which } from '../proc.ts';
-import { recordHostChange } from '../run/host-changes.ts';
-import type { Detection } from '../types.ts';
+import type { Detection, HostChanges } from '../types.ts';
 import { enginePlatform, type EngineNetwork } from './docker-cli.ts';
 import { detectDocker } from './docker-runc.ts';
 import { ensureCpusetParent, removeCgroupTree } from './cgroups.ts';
@@ -78,7 +77,7 @@ export const dockerGvisor = enginePlatform({
   id,
   family: 'secure-container',
   description: 'Docker with gVisor runsc (ptrace platform) as its runtime; image imported from the benchmark rootfs',
-  packages: ['docker.io', 'runsc'],
+  packages: ['docker.io', 'iptables', 'runsc'],
   cli: 'docker',
   networks: ['none', 'host'],
   networkNote: "runsc's own sandbox network does not start on this kind of host, so Docker's bridge cannot be used",
@@ -102,10 +101,10 @@ export const dockerGvisor = enginePlatform({
       details: { ...detection.details, docker: detection.version ?? '?', gvisorPlatform: 'ptrace', runtimes: Object.values(GVISOR_RUNTIMES).map((r) => r.name).join(', ') },
     };
   },
-  async prepare() {
-    await ensureDockerd(id);
+  async prepare(host: HostChanges) {
+    await ensureDockerd(id, host);
     if (await ensureCpusetParent(CGROUP_PARENT)) {
-      recordHostChange(id, `created the cgroup v1 cpuset '${CGROUP_PARENT}' with the host's cpus and mems (runsc leaves it empty and --cpuset-cpus then fails)`, async () => {
+      host.record(id, `created the cgroup v1 cpuset '${CGROUP_PARENT}' with the host's cpus and mems (runsc leaves it empty and --cpuset-cpus then fails)`, async () => {
         const stuck = await removeCgroupTree(CGROUP_PARENT);
         if (stuck.length) throw new Error(`cgroups still hold tasks: ${stuck.join(', ')}`);
       });

@@ -35,10 +35,10 @@ export const dockerRunc = enginePlatform({
   id,
   family: 'container',
   description: 'Docker (dockerd + containerd) with its default runtime runc; image imported from the benchmark rootfs',
-  packages: ['docker.io'],
+  packages: ['docker.io', 'iptables'],
   cli: 'docker',
   networks: ['bridge', 'host', 'none'],
   detect: async () => (await detectDocker()).detection,
-  prepare: () => ensureDockerd(id),
+  prepare: (host) => ensureDockerd(id, host),
   release: stopOurDockerd,
 });

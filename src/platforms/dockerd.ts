@@ -4,7 +4,7 @@ import path from 'node:path';
 import { log } from '../log.ts';
 import { paths } from '../paths.ts';
 import { run, spawnDaemon, terminate, which } from '../proc.ts';
-import { recordHostChange } from '../run/host-changes.ts';
+import type { HostChanges } from '../types.ts';
 import { cgroupsPresent, removeCgroupTree } from './cgroups.ts';
 import { removeNetfilterLeftovers, snapshotNetfilter, type NetfilterTable } from './netfilter.ts';
 
@@ -109,13 +109,13 @@ function tail(file: string, lines = 8): string {
 let starting: Promise<void> | null = null;
 
 /** Use the running dockerd, or start one and wait until it answers (60 s); the start is recorded as a host change. */
-export function ensureDockerd(by: string, timeoutMs = 60_000): Promise<void> {
+export function ensureDockerd(by: string, host: HostChanges, timeoutMs = 60_000): Promise<void> {
   // two platforms preparing at once share one start
-  starting ??= startDockerd(by, timeoutMs).finally(() => { starting = null; });
+  starting ??= startDockerd(by, host, timeoutMs).finally(() => { starting = null; });
   return starting;
 }
 
-async function startDockerd(by: string, timeoutMs: number): Promise<void> {
+async function startDockerd(by: string, host: HostChanges, timeoutMs: number): Promise<void> {
   if (ours && !ours.stopped) return;
   if ((await dockerdStatus()).running) return; // someone else's daemon: use it, change nothing
   if (!which('dockerd') || !which('docker')) throw new Error(`${by}: docker.io not installed: apt-get install docker.io`);
@@ -148,7 +148,7 @@ async function startDockerd(by: string, timeoutMs: number): Promise<void> {
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  recordHostChange(by, `started dockerd (pid ${daemon.pid}, config ${configFile}, log ${logFile})`, stopOurDockerd);
+  host.record(by, `started dockerd (pid ${daemon.pid}, config ${configFile}, log ${logFile})`, stopOurDockerd);
 }
 
 /** Stop the dockerd this process started and remove what it left (pidfile, exec root, docker0, iptables, cgroups); idempotent, never throws. */

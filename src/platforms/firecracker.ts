@@ -10,7 +10,7 @@ import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
 import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const FIRECRACKER_INSTALL_HINT =
@@ -52,6 +52,8 @@ async function probeFirecracker(bin: string, kernel: GuestKernel, version: strin
 export const firecracker: Platform = {
   id: 'firecracker',
   family: 'hypervisor',
+  virtualization: 'hardware',
+  inPaper: true,
   description: 'Firecracker microVM from a generated config file: Linux guest, virtio-mmio block and TAP network, agent on vsock',
   optionsSchema: firecrackerOptionsSchema,
   packages: ['socat', 'e2fsprogs', 'busybox-static', 'iproute2'], // the VMM itself is not packaged in Debian (see detect())
@@ -64,6 +66,12 @@ export const firecracker: Platform = {
     });
   },
 
+  provision(ctx) {
+    return provisionGuests(ctx, (options) => {
+      const o = options as { kernel?: string; modules?: string; root?: GuestRoot };
+      return { kernel: o.kernel ?? 'package', modules: o.modules, extraTools: ['socat'], root: o.root ?? 'initramfs' };
+    }, async (guest) => { await guestVmlinux(guest.kernel); });
+  },
   async start(spec: InstanceSpec): Promise<Instance> {
     const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; diskMiB?: number; driveCache?: 'Unsafe' | 'Writeback'; ioEngine?: 'Sync' | 'Async'; bootTimeout?: number; root?: GuestRoot };
     const bin = which('firecracker');
@@ -89,7 +97,7 @@ export const firecracker: Platform = {
       let address: string | undefined;
       let ip: { address?: string; gateway?: string } = {};
       if ((o.network ?? 'tap') === 'tap') {
-        const tap = await createTap('firecracker', spec.name);
+        const tap = await createTap('firecracker', spec.name, spec.hostChanges);
         cleanup.push(() => removeTap(tap.name));
         input.tap = { name: tap.name, mac: tap.mac };
         address = tap.guestAddress;

@@ -287,6 +287,8 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
   return {
     id,
     family: 'secure-container',
+    virtualization: platform === 'kvm' ? 'hardware' : 'none', // runsc's kvm platform runs the Sentry in a KVM guest
+    inPaper: platform !== 'systrap', // the paper ran ptrace and kvm; systrap came later
     description: `gVisor runsc (${platform} platform) called directly on an OCI bundle; /data is a bind mount served by the Gofer`,
     optionsSchema: gvisorOptionsSchema,
     packages: ['runsc'],

@@ -215,6 +215,8 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
   return {
     id,
     family: 'secure-container',
+    virtualization: 'hardware',
+    inPaper: true,
     description: `Kata Containers: a QEMU/KVM VM per container via containerd's shim v2 (ctr), rootfs and /data shared over ${via}`,
     optionsSchema: kataOptionsSchema,
     async detect(): Promise<Detection> {

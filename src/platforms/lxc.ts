@@ -312,6 +312,8 @@ async function reap(namePrefix: string): Promise<string[]> {
 export const lxc: Platform = {
   id: 'lxc',
   family: 'container',
+  virtualization: 'none',
+  inPaper: true,
   description: 'LXC (lxc-start with a sleeping init, lxc-attach per command) over the shared benchmark rootfs, private lxcpath',
   optionsSchema: lxcOptionsSchema,
   packages: ['lxc'],

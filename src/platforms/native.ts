@@ -17,6 +17,8 @@ const pinArgv = (cpus: number) => ['taskset', '-c', cpuList(cpus)];
 export const native: Platform = {
   id: 'native',
   family: 'native',
+  virtualization: 'none',
+  inPaper: true,
   description: 'the host itself, pinned with taskset (the baseline)',
   packages: ['util-linux'],
   async detect() {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { log } from '../log.ts';
 import { formatArgv, run, which } from '../proc.ts';
 import { INSTANCE_PREFIX } from '../rundir/names.ts';
-import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
+import type { Detection, ExecOptions, ExecResult, HostChanges, Instance, InstanceSpec, Platform } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { ociConfigForSpec, writeOciBundle } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
@@ -19,7 +19,7 @@ export interface OciRuntimeConfig {
   aptPackage: string;
   description: string;
   /** host fix applied once per run (recorded in src/run/host-changes.ts) */
-  prepare?: () => Promise<void>;
+  prepare?: (host: HostChanges) => Promise<void>;
   /** extra facts for doctor and environment.json (e.g. a host fix that prepare() will apply) */
   details?: () => Promise<Record<string, string> | undefined>;
 }
@@ -208,6 +208,8 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
   return {
     id,
     family: 'container',
+    virtualization: 'none',
+    inPaper: true,
     description: cfg.description,
     packages: [cfg.aptPackage],
     optionsSchema: ociOptionsSchema,

@@ -82,6 +82,8 @@ export function osvPlatform(v: OsvVmm): Platform {
   return {
     id: v.id,
     family: 'unikernel',
+    virtualization: 'hardware',
+    inPaper: true,
     description: v.description,
     optionsSchema: osvOptionsSchema,
 
@@ -104,7 +106,7 @@ export function osvPlatform(v: OsvVmm): Platform {
       for (const [what, f] of [['image', o.image], ['kernel', o.kernel]]) {
         if (!existsSync(f)) throw new Error(`${v.id}: options.${what}: ${f} does not exist (docs/platforms-vm.md, "OSv")`);
       }
-      const tap = o.network === 'tap' ? await createTap(v.id, spec.name) : undefined;
+      const tap = o.network === 'tap' ? await createTap(v.id, spec.name, spec.hostChanges) : undefined;
       const workDir = vmWorkDir();
       let n = 0;
       return {

@@ -41,9 +41,9 @@ export const podmanCrun = enginePlatform({
     if (fix.length) details.hostFix = `prepare() mounts ${fix.map((p) => `${p.controller} at ${p.dir}`).join(', ')} (cgroup v1; crun refuses hybrid mode otherwise), undone at the end`;
     return { available: true, version: podman.stdout.trim(), details };
   },
-  async prepare() {
+  async prepare(host) {
     parentBefore ??= cgroupsPresent(CGROUP_PARENT).length > 0;
-    await ensureHybridCgroupFix(id);
+    await ensureHybridCgroupFix(id, host);
   },
   // no daemon to stop; the cgroup fix is undone with the run's host changes
   async release() {

@@ -7,7 +7,7 @@ import { defaultGuestKernel, type GuestKernel } from '../images/guest-kernel.ts'
 import { run, which } from '../proc.ts';
 import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
-import { freePort, guestRootSchema, launchVm, oneShotByBoot, prepareGuest, startVm, type GuestRoot } from './vm-instance.ts';
+import { freePort, guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -203,7 +203,8 @@ export function qemuPlatform(v: QemuVariant): Platform {
     id: v.id,
     family: v.family ?? 'hypervisor',
     description: v.description,
-    emulated,
+    virtualization: emulated ? 'emulated' : 'hardware',
+    inPaper: !emulated, // the paper ran QEMU on KVM only
     optionsSchema: qemuOptionsSchema,
     packages: ['qemu-system-x86', 'e2fsprogs', 'busybox-static'],
 
@@ -229,6 +230,13 @@ export function qemuPlatform(v: QemuVariant): Platform {
       };
       if (!probe.ok) return { available: false, version: `QEMU ${version}`, reason: probeReason(v.accel, probe), details };
       return { available: true, version: `QEMU ${version} (${emulated ? 'TCG' : 'KVM'}), guest ${kernel.release}`, details };
+    },
+
+    provision(ctx) {
+      return provisionGuests(ctx, (options) => {
+        const o = qemuOptions(options);
+        return { kernel: o.kernel, modules: o.modules, extraTools: [], root: o.root };
+      }, async (guest) => { await tcgClockArgs(v, guest.kernel); }); // microvm under TCG needs the probe guest's TSC frequency
     },
 
     async start(spec: InstanceSpec): Promise<Instance> {
@@ -257,7 +265,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
           ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));
           ip = { address: '10.0.2.15/24', gateway: '10.0.2.2' }; // QEMU's user-mode network defaults
         } else if (mode === 'tap') {
-          const tap = await createTap(v.id, spec.name);
+          const tap = await createTap(v.id, spec.name, spec.hostChanges);
           cleanup.push(() => removeTap(tap.name));
           net = { mode: 'tap', ifname: tap.name, mac: tap.mac, vhost: v.accel === 'kvm' && existsSync('/dev/vhost-net') };
           address = tap.guestAddress;

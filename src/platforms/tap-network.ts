@@ -2,7 +2,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { run, runOk, which } from '../proc.ts';
-import { recordHostChange } from '../run/host-changes.ts';
+import type { HostChanges } from '../types.ts';
 
 /** the bridge and its private /24; the host is .1, guests get .2 to .254 */
 export const BRIDGE = 'isobr0';
@@ -36,12 +36,12 @@ export function macFor(name: string): string {
 let bridgeReady = false;
 let nextGuest = 0;
 
-async function ensureBridge(by: string): Promise<void> {
+async function ensureBridge(by: string, host: HostChanges): Promise<void> {
   if (bridgeReady) return;
   const exists = await run(['ip', 'link', 'show', BRIDGE], { timeoutMs: 10_000 });
   if (exists.code !== 0) {
     await runOk(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'], { timeoutMs: 10_000 });
-    recordHostChange(by, `created bridge ${BRIDGE} with ${HOST_ADDRESS}/24 for TAP networking`, async () => {
+    host.record(by, `created bridge ${BRIDGE} with ${HOST_ADDRESS}/24 for TAP networking`, async () => {
       await runOk(['ip', 'link', 'del', BRIDGE], { timeoutMs: 10_000 });
       bridgeReady = false;
     });
@@ -52,10 +52,10 @@ async function ensureBridge(by: string): Promise<void> {
 }
 
 /** Create a TAP on the bridge for one VM; remove it with removeTap. */
-export async function createTap(by: string, instanceName: string): Promise<Tap> {
+export async function createTap(by: string, instanceName: string, host: HostChanges): Promise<Tap> {
   const why = tapUnavailable();
   if (why) throw new Error(`TAP networking: ${why}`);
-  await ensureBridge(by);
+  await ensureBridge(by, host);
   const name = `ibt${randomBytes(5).toString('hex')}`;
   await runOk(['ip', 'tuntap', 'add', 'dev', name, 'mode', 'tap'], { timeoutMs: 10_000 });
   try {

@@ -12,7 +12,7 @@ import { buildRootDisk, type RootDisk } from '../images/root-disk.ts';
 import { planRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
 import { formatArgv, processAlive, spawnDaemon, terminate } from '../proc.ts';
-import type { ExecResult, Instance, InstanceSpec, NetworkMode } from '../types.ts';
+import type { ExecResult, Instance, InstanceSpec, NetworkMode, ProvisionContext } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { guestChannel, type ChannelOptions } from './guest-channel.ts';
 import { staticBusybox } from './vm-probe.ts';
@@ -41,8 +41,23 @@ async function hostToolsOverlay(tools: string[]): Promise<CpioEntry[]> {
         : { path: e.dest, kind: 'file', mode: e.mode, source: e.source! }));
 }
 
+/** A VM platform's provision step: the guest of each option set built (all cached by content), one line each. */
+export async function provisionGuests(
+  ctx: ProvisionContext, guestOf: (options: Record<string, unknown>) => { kernel: KernelChoice; modules?: string; extraTools: string[]; root: GuestRoot },
+  more?: (guest: VmGuest, options: Record<string, unknown>) => Promise<void>,
+): Promise<string[]> {
+  const lines: string[] = [];
+  for (const options of ctx.options) {
+    const g = guestOf(options);
+    const guest = await prepareGuest({ rootfs: ctx.rootfs.dir, rootfsHash: ctx.rootfs.hash }, g.kernel, g.modules, g.extraTools, g.root);
+    await more?.(guest, options);
+    lines.push(`guest kernel ${guest.kernel.release} (${guest.kernel.source}), ${g.root === 'disk' ? `root disk ${guest.rootDisk?.hash.slice(0, 12)} + stage-1 initramfs` : 'initramfs'} ${guest.initramfs.hash.slice(0, 12)}`);
+  }
+  return [...new Set(lines)];
+}
+
 /** The kernel and the guest image (rootfs + init + agent + modules [+ extra host tools]) for an instance; all cached. */
-export async function prepareGuest(spec: InstanceSpec, kernelChoice: KernelChoice, modulesDir?: string, extraTools: string[] = [], root: GuestRoot = 'initramfs'): Promise<VmGuest> {
+export async function prepareGuest(spec: Pick<InstanceSpec, 'rootfs' | 'rootfsHash'>, kernelChoice: KernelChoice, modulesDir?: string, extraTools: string[] = [], root: GuestRoot = 'initramfs'): Promise<VmGuest> {
   if (!spec.rootfs) throw new Error('VM guest: the instance spec has no rootfs directory (the scheduler builds it with src/images/rootfs.ts)');
   const kernel = await guestKernel(kernelChoice, modulesDir);
   const modules = await guestModules(kernel.modulesDir);

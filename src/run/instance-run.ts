@@ -2,7 +2,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { killGroup, liveProcessGroups, formatArgv } from '../proc.ts';
-import type { Cell, ExecResult, Experiment, Instance, Platform, Sample, Workload, WorkloadContext } from '../types.ts';
+import type { Cell, ExecResult, Experiment, HostChanges, Instance, Platform, Sample, Workload, WorkloadContext } from '../types.ts';
 import { WorkloadError } from '../types.ts';
 import { appendNoFollow } from '../rundir/write.ts';
 
@@ -14,6 +14,7 @@ export interface MeasureArgs {
   experiment: Experiment;
   rootfs: { dir: string; hash: string };
   runDir: string;
+  hostChanges: HostChanges;
   base: Omit<Sample, 'iteration' | 'metric' | 'value' | 'unit' | 'better' | 'status' | 'startedAt' | 'endedAt'>;
   onStarted?: (instance: Instance) => void;
   /** stores the sample; a throw (the store cannot be written) stops the measurement and is rethrown after the instance stopped */
@@ -107,10 +108,10 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   const spec = (instanceName: string) => ({
     name: instanceName, cpus: exp.resources.cpus, memoryMiB: exp.resources.memoryMiB, rootfs: a.rootfs.dir, rootfsHash: a.rootfs.hash,
     dataDir, options: cell.platformOptions, logDir: path.dirname(logFile),
-    ports: a.workload.guestPorts?.(cell.params),
+    ports: a.workload.guestPorts?.(cell.params), hostChanges: a.hostChanges,
   });
   let oneShots = 0;
-  const ctx: WorkloadContext = { cpus: exp.resources.cpus, log: (text) => appendNoFollow(logFile, text.endsWith('\n') ? text : `${text}\n`) };
+  const ctx: WorkloadContext = { cpus: exp.resources.cpus, hostChanges: a.hostChanges, log: (text) => appendNoFollow(logFile, text.endsWith('\n') ? text : `${text}\n`) };
   if (a.platform.oneShot) {
     const oneShot = a.platform.oneShot.bind(a.platform);
     ctx.oneShot = async (argv, opts) => {

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { platformById } from '../platforms/index.ts';
+import type { Platform } from '../types.ts';
 import { processAlive, terminate } from '../proc.ts';
 import { instancePrefix, readInFlightRecord, type InFlight } from '../rundir/index.ts';
 import { writeJsonAtomic } from '../rundir/write.ts';
@@ -64,8 +65,8 @@ export function readInFlight(file: string): InFlight | undefined {
 }
 
 /** Remove the instance an in-flight record names, through its platform; returns the names removed. */
-export async function reapInFlight(r: InFlight): Promise<string[]> {
-  const platform = platformById(r.platform);
+export async function reapInFlight(r: InFlight, lookup: (id: string) => Platform | undefined = platformById): Promise<string[]> {
+  const platform = lookup(r.platform);
   if (!platform?.reap) return []; // such a platform's instances are processes: the session marker finds them
   try {
     return await platform.reap(instancePrefix(r.namePrefix, `in-flight record of ${r.session}`));
@@ -80,11 +81,11 @@ export async function reapInFlight(r: InFlight): Promise<string[]> {
  * reap), and processes carrying a dead session's marker. A live session's processes are never touched.
  * Returns one line per thing removed.
  */
-export async function reapLeftovers(runId: string, inFlightFile: string): Promise<string[]> {
+export async function reapLeftovers(runId: string, inFlightFile: string, lookup: (id: string) => Platform | undefined = platformById): Promise<string[]> {
   const removed: string[] = [];
   const r = readInFlight(inFlightFile);
   if (r && sessionAlive(r.pid) && r.pid !== process.pid) throw new Error(`${inFlightFile}: isobench pid ${r.pid} is still measuring run ${runId}; stop it first`);
-  if (r) for (const name of await reapInFlight(r)) removed.push(`${r.platform} instance ${name}`);
+  if (r) for (const name of await reapInFlight(r, lookup)) removed.push(`${r.platform} instance ${name}`);
   clearInFlight(inFlightFile);
   for (const p of sessionProcesses(runId)) {
     if (sessionAlive(sessionPid(p.session))) continue; // a live session owns it

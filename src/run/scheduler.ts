@@ -8,22 +8,34 @@ import { log } from '../log.ts';
 import { paths, runFiles } from '../paths.ts';
 import { platformById } from '../platforms/index.ts';
 import { which } from '../proc.ts';
-import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan, Platform, PlatformRecord, ResumeRecord, Sample } from '../types.ts';
-import { workloadById } from '../workloads/index.ts';
+import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan, Platform, PlatformRecord, ResumeRecord, Sample, Workload } from '../types.ts';
+import { packageOfTool, workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from '../rundir/write.ts';
 import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
-import { hostChanges, undoHostChanges } from './host-changes.ts';
+import { hostChangeLog, type HostChangeLog } from './host-changes.ts';
 import { instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
 import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { formatProgress } from './progress.ts';
 import { checkSameHost, currentHost, pendingInstances, readStoredRun, repairStore, type PendingInstance } from './resume.ts';
 import { onInterrupt } from './signals.ts';
-import { openSampleStore, StoreError, type SampleStore } from './store.ts';
+import { nodeIo, openSampleStore, StoreError, type SampleStore, type StoreIo } from './store.ts';
 
 /** A platform whose starts keep failing (a hanging hypervisor) is not started again for every remaining instance. */
 export const START_FAILURES_BEFORE_SKIP = 2;
+
+/** What the run stage is wired to; tests pass fakes (test/helpers/fakes.ts) so every branch runs in milliseconds. */
+export interface RunDeps {
+  platformById: (id: string) => Platform | undefined;
+  workloadById: (id: string) => Workload | undefined;
+  /** the file operations of the sample store (a test's simulate a full disk) */
+  storeIo: StoreIo;
+  /** installs the Ctrl-C / SIGTERM handler (a test's calls the cleanup itself instead of signalling the process) */
+  onInterrupt: typeof onInterrupt;
+}
+
+export const realDeps: RunDeps = { platformById, workloadById, storeIo: nodeIo, onInterrupt };
 
 export interface RunResult {
   runDir: string;
@@ -51,23 +63,24 @@ export function resumeCommand(runDir: string): string {
 }
 
 /** Which requested platforms can run here, with the reason for each that cannot. */
-export async function detectPlatforms(ids: string[]): Promise<PlatformRecord[]> {
+export async function detectPlatforms(ids: string[], lookup: (id: string) => Platform | undefined = platformById): Promise<PlatformRecord[]> {
   const records: PlatformRecord[] = [];
   for (const id of ids) {
-    const p = platformById(id)!;
+    const p = lookup(id)!;
     let d;
     try {
       d = await p.detect();
     } catch (e) {
       d = { available: false, reason: `detection failed: ${(e as Error).message}` };
     }
-    records.push({ id, family: p.family, description: p.description, emulated: p.emulated, requested: true, ...d });
+    records.push({ id, family: p.family, description: p.description, emulated: p.virtualization === 'emulated', requested: true, ...d });
   }
   return records;
 }
 
 /** What one session (a run, or a resume of one) holds while it measures, and undoes when it ends. */
 interface Session {
+  deps: RunDeps;
   runId: string;
   runDir: string;
   files: ReturnType<typeof runFiles>;
@@ -75,6 +88,8 @@ interface Session {
   env?: Environment;
   /** host changes recorded by earlier sessions of this run */
   earlierHostChanges: HostChange[];
+  /** what this session changes on the host, undone when it ends */
+  host: HostChangeLog;
   resume?: ResumeRecord;
   store?: SampleStore;
   current?: { stop: () => Promise<void> };
@@ -85,12 +100,12 @@ interface Session {
   finished?: Promise<void>;
 }
 
-function openSession(runId: string, runDir: string, lock: RunLock): { session: Session; removeInterrupt: () => void } {
+function openSession(runId: string, runDir: string, lock: RunLock, deps: RunDeps): { session: Session; removeInterrupt: () => void } {
   const session: Session = {
-    runId, runDir, files: runFiles(runDir), lock, earlierHostChanges: [], prepared: new Map(), instancesRun: 0, stopping: false,
+    deps, runId, runDir, files: runFiles(runDir), lock, earlierHostChanges: [], host: hostChangeLog(), prepared: new Map(), instancesRun: 0, stopping: false,
   };
   markSession(runId);
-  const removeInterrupt = onInterrupt(async (signal) => {
+  const removeInterrupt = deps.onInterrupt(async (signal) => {
     session.stopping = true;
     log.warn(`interrupted (${signal}): stopping the instance in flight and cleaning up (press Ctrl-C again to force)`);
     await finishSession(session);
@@ -122,15 +137,15 @@ function finishSession(s: Session): Promise<void> {
     }
     // also what the instance object does not cover: one that was still starting, one-shot siblings
     if (inFlight && inFlight.pid === process.pid) {
-      for (const name of await reapInFlight(inFlight)) log.debug(`removed ${inFlight.platform} instance ${name}`);
+      for (const name of await reapInFlight(inFlight, s.deps.platformById)) log.debug(`removed ${inFlight.platform} instance ${name}`);
       if (stopped) clearInFlight(s.files.inFlight);
     }
     for (const p of s.prepared.values()) await p.teardown?.().catch((e: Error) => log.warn(`${p.id} teardown: ${e.message}`));
-    await undoHostChanges();
+    await s.host.undo();
     if (s.env) {
       const now = new Date().toISOString();
       s.env.endedAt = now;
-      s.env.hostChanges = [...s.earlierHostChanges, ...hostChanges()];
+      s.env.hostChanges = [...s.earlierHostChanges, ...s.host.list()];
       if (s.resume) Object.assign(s.resume, { endedAt: now, instancesRun: s.instancesRun });
       try {
         writeJsonAtomic(s.files.environment, s.env);
@@ -147,7 +162,7 @@ function finishSession(s: Session): Promise<void> {
 }
 
 /** Start a new run of an experiment. */
-export async function runExperiment(loaded: LoadedExperiment): Promise<RunResult> {
+export async function runExperiment(loaded: LoadedExperiment, deps: RunDeps = realDeps): Promise<RunResult> {
   const exp = loaded.experiment;
   const startedAt = new Date();
   const runId = newRunId(exp.name, startedAt);
@@ -156,22 +171,22 @@ export async function runExperiment(loaded: LoadedExperiment): Promise<RunResult
   const plan = makePlan(exp, path.basename(loaded.file));
   checkWritable(paths.runs());
   const lock = acquireRunLock(runId);
-  const { session, removeInterrupt } = openSession(runId, runDir, lock);
+  const { session, removeInterrupt } = openSession(runId, runDir, lock, deps);
   try {
     await reapTakenOver(lock, runId);
     mkdirSync(files.logs, { recursive: true });
     writeFileAtomic(files.experiment, loaded.text);
     writeJsonAtomic(files.plan, plan);
-    const records = await detectAndReport(exp);
+    const records = await detectAndReport(exp, deps);
     session.env = await collectEnvironment({
       run: runId,
       startedAt: startedAt.toISOString(),
-      tools: toolsOf(plan),
+      tools: toolsOf(plan, deps),
       platforms: records,
       experiment: { file: loaded.file, sha256: loaded.sha256 },
     });
     writeJsonAtomic(files.environment, session.env);
-    session.store = openSampleStore(files);
+    session.store = openSampleStore(files, deps.storeIo);
     const { pending } = pendingInstances(plan, [], false);
     return await measurePending(session, exp, plan, records, pending);
   } catch (e) {
@@ -185,19 +200,19 @@ export async function runExperiment(loaded: LoadedExperiment): Promise<RunResult
 }
 
 /** Continue an interrupted run with its stored experiment, plan and seed (see docs/ARCHITECTURE.md, run-stage guarantees). */
-export async function resumeRun(runDir: string, opts: ResumeOptions = {}): Promise<RunResult> {
+export async function resumeRun(runDir: string, opts: ResumeOptions = {}, deps: RunDeps = realDeps): Promise<RunResult> {
   const stored = await readStoredRun(runDir);
   const host = currentHost();
   const forced = checkSameHost(stored.env, host, opts.force === true);
   if (forced) log.warn(`resuming run ${stored.runId} on ${host.hostname} although it was measured on ${stored.env.host.hostname} (--force)`);
   checkWritable(runDir);
   const lock = acquireRunLock(stored.runId);
-  const { session, removeInterrupt } = openSession(stored.runId, runDir, lock);
+  const { session, removeInterrupt } = openSession(stored.runId, runDir, lock, deps);
   const files = session.files;
   const startedAt = new Date().toISOString();
   try {
     await reapTakenOver(lock, stored.runId);
-    for (const what of await reapLeftovers(stored.runId, files.inFlight)) log.warn(`removed what the interrupted session left behind: ${what}`);
+    for (const what of await reapLeftovers(stored.runId, files.inFlight, deps.platformById)) log.warn(`removed what the interrupted session left behind: ${what}`);
     const repair = repairStore(runDir, startedAt.replace(/[-:.]/g, ''));
     if (repair.halfWrittenLine) log.warn(`${files.samples}:${repair.halfWrittenLine}: removed a half-written last line (the run was interrupted while writing it)`);
     if (repair.halfWrittenCompletion) log.warn(`${files.completed}:${repair.halfWrittenCompletion}: removed a half-written last line`);
@@ -226,9 +241,9 @@ export async function resumeRun(runDir: string, opts: ResumeOptions = {}): Promi
       log.info(`  nothing left to run${opts.retryFailed ? '' : ' (add --retry-failed to measure failed instances again)'}`);
       return { runDir, runId: stored.runId, samples: 0, failed: 0 };
     }
-    const records = await detectAndReport(exp);
+    const records = await detectAndReport(exp, deps);
     env.platforms = mergePlatformRecords(env.platforms, records);
-    session.store = openSampleStore(files);
+    session.store = openSampleStore(files, deps.storeIo);
     // an adaptive cell's precision so far comes from the instances earlier sessions completed
     return await measurePending(session, exp, stored.plan, records, pending, repair.samples);
   } catch (e) {
@@ -259,14 +274,14 @@ function fatal(e: unknown, s: Session): Error {
   return out;
 }
 
-function toolsOf(plan: Plan): string[] {
-  return [...new Set(plan.cells.map((c) => workloadById(c.workload)!).flatMap((w) => w.tools))];
+function toolsOf(plan: Plan, deps: RunDeps): string[] {
+  return [...new Set(plan.cells.map((c) => deps.workloadById(c.workload)!).flatMap((w) => w.tools))];
 }
 
-async function detectAndReport(exp: Experiment): Promise<PlatformRecord[]> {
+async function detectAndReport(exp: Experiment, deps: RunDeps): Promise<PlatformRecord[]> {
   const ids = [...new Set(exp.platforms.map((p) => p.id))];
   log.step(`detecting ${ids.length} platforms`);
-  const records = await detectPlatforms(ids);
+  const records = await detectPlatforms(ids, deps.platformById);
   for (const r of records) {
     log.info(`  ${r.available ? 'run ' : 'skip'} ${r.id}${r.available ? ` (${r.version ?? 'version unknown'})` : `: ${r.reason}`}`);
   }
@@ -290,8 +305,8 @@ function mergePlatformRecords(before: PlatformRecord[], now: PlatformRecord[]): 
 async function measurePending(s: Session, exp: Experiment, plan: Plan, records: PlatformRecord[], pending: PendingInstance[], prior: Sample[] = []): Promise<RunResult> {
   const files = s.files;
   const store = s.store!;
-  const toolsUsed = toolsOf(plan);
-  await provideBuiltTools([...new Set(plan.cells.map((c) => c.workload))].map((id) => workloadById(id)!));
+  const toolsUsed = toolsOf(plan, s.deps);
+  await provideBuiltTools([...new Set(plan.cells.map((c) => c.workload))].map((id) => s.deps.workloadById(id)!));
   const missingTools = toolsUsed.filter((t) => !which(t));
   if (missingTools.length > 0) log.warn(`not installed on this host, cells that need them are skipped: ${missingTools.join(', ')} (run 'isobench setup')`);
   const rootfsTools = toolsUsed.filter((t) => which(t));
@@ -299,13 +314,32 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   let rootfs = { dir: '', hash: 'host' };
   if (needsImage) {
     log.step(`building the benchmark root filesystem (${['busybox', ...rootfsTools].join(', ')})`);
-    rootfs = await buildRootfs(rootfsTools);
+    rootfs = await buildRootfs(rootfsTools, packageOfTool);
     log.info(`  rootfs ${rootfs.hash.slice(0, 12)} at ${rootfs.dir}`);
   }
+  // provisioning: everything an instance needs is built now, before any instance starts (never inside a start timeout)
+  const provisioned: NonNullable<Environment['provisioned']> = [];
   for (const r of records.filter((x) => x.available)) {
-    const p = platformById(r.id)!;
+    const p = s.deps.platformById(r.id)!;
+    if (!p.provision) continue;
+    const options = [...new Map(plan.cells.filter((c) => c.platform === r.id).map((c) => [JSON.stringify(c.platformOptions), c.platformOptions])).values()];
+    const t0 = Date.now();
+    log.step(`provisioning ${r.id}`);
     try {
-      await p.prepare?.();
+      const what = await p.provision({ rootfs, options });
+      provisioned.push({ platform: r.id, what, ms: Date.now() - t0 });
+      for (const w of what) log.info(`  ${w}`);
+    } catch (e) {
+      r.available = false;
+      r.reason = `provisioning failed: ${(e as Error).message}`;
+      log.warn(`${r.id}: ${r.reason}`);
+    }
+  }
+  if (provisioned.length > 0) s.env!.provisioned = [...(s.env!.provisioned ?? []), ...provisioned];
+  for (const r of records.filter((x) => x.available)) {
+    const p = s.deps.platformById(r.id)!;
+    try {
+      await p.prepare?.(s.host);
       s.prepared.set(r.id, p);
     } catch (e) {
       r.available = false;
@@ -336,7 +370,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   for (let k = 0; k < runnable.length && !s.stopping; k++) {
     const planned = runnable[k];
     const cell = cellsById.get(planned.cell)!;
-    const workload = workloadById(cell.workload)!;
+    const workload = s.deps.workloadById(cell.workload)!;
     log.status(formatProgress({ done: k, total: runnable.length, platform: cell.platform, workload: cell.workload, job: cell.job, instance: planned.instance, elapsedMs: Date.now() - t0 }));
     const lacking = workload.tools.filter((t) => missingTools.includes(t));
     const base = {
@@ -378,6 +412,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       experiment: exp,
       rootfs,
       runDir: s.runDir,
+      hostChanges: s.host,
       base,
       onStarted: (inst) => { s.current = inst; },
       onSample: store1,

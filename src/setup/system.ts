@@ -1,19 +1,28 @@
 // System packages: install what the experiment needs on Debian/Ubuntu as root; otherwise print the exact command.
 import { existsSync } from 'node:fs';
 import { log } from '../log.ts';
-import { platformById } from '../platforms/index.ts';
+import { platformById, platforms } from '../platforms/index.ts';
 import { run, which } from '../proc.ts';
 import type { Experiment } from '../types.ts';
-import { workloadById } from '../workloads/index.ts';
+import { workloadById, workloads } from '../workloads/index.ts';
 
 /** Always needed: busybox for the image's shell, tar for images, Chromium for the PDF, pdftotext for checks. */
-export const CORE_PACKAGES = ['busybox-static', 'tar', 'chromium', 'fonts-liberation', 'poppler-utils', 'util-linux'];
+export const CORE_PACKAGES = ['busybox-static', 'tar', 'chromium', 'fonts-liberation', 'fonts-dejavu-core', 'poppler-utils', 'util-linux'];
 
 export function packagesFor(exp: Experiment): { pkg: string; why: string }[] {
   const want = new Map<string, string>();
   for (const p of CORE_PACKAGES) want.set(p, 'isobench itself (image shell, PDF)');
   for (const w of exp.workloads) for (const p of workloadById(w.id)?.packages ?? []) if (!want.has(p)) want.set(p, `workload ${w.id}`);
   for (const e of exp.platforms) for (const p of platformById(e.id)?.packages ?? []) if (!want.has(p)) want.set(p, `platform ${e.id}`);
+  return [...want].map(([pkg, why]) => ({ pkg, why }));
+}
+
+/** Every package a registered platform or workload declares, plus the core: what a test or CI host installs. */
+export function packagesForAll(): { pkg: string; why: string }[] {
+  const want = new Map<string, string>();
+  for (const p of CORE_PACKAGES) want.set(p, 'isobench itself (image shell, PDF)');
+  for (const w of workloads) for (const p of w.packages ?? []) if (!want.has(p)) want.set(p, `workload ${w.id}`);
+  for (const e of platforms) for (const p of e.packages ?? []) if (!want.has(p)) want.set(p, `platform ${e.id}`);
   return [...want].map(([pkg, why]) => ({ pkg, why }));
 }
 

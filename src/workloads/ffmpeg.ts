@@ -91,6 +91,7 @@ export const ffmpeg: Workload = {
   tools: ['ffmpeg'],
   packages: ['ffmpeg'],
   metrics: [{ name: 'wall_ms', unit: 'ms', better: 'lower', description: "wall time of the H.264 to H.265 encode as ffmpeg -benchmark reports it (rtime)" }],
+  claimMeasures: { jobs: ['default'], metrics: ['wall_ms'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

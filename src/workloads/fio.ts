@@ -164,6 +164,7 @@ export const fio: Workload = {
   tools: ['fio', 'stat'],
   packages: ['fio', 'coreutils'],
   metrics: JOB_ORDER.flatMap(fioMetricNames),
+  claimMeasures: { jobs: ['default'], metrics: JOB_ORDER.flatMap((j) => ['bw_mbps', 'iops', 'clat_mean_us', 'clat_p50_us', 'clat_p99_us'].map((m) => `${j}_${m}`)) },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

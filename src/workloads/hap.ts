@@ -1,5 +1,5 @@
 // HAP (Horizontal Attack Profile): distinct host kernel functions the platform's host processes run while a fixed workload runs.
-import type { Instance, Metric, Params, Workload, WorkloadContext } from '../types.ts';
+import type { HostChanges, Instance, Metric, Params, Workload, WorkloadContext } from '../types.ts';
 import { WorkloadError } from '../types.ts';
 import { formatArgv } from '../proc.ts';
 import { ftraceFunctions, ftraceRefusal, perfSampledFunctions } from './kernel-trace.ts';
@@ -57,11 +57,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SETTLE_MS = 1000;
 
 /** Trace the pids with the method the parameters and the kernel allow; the note says which, with its numbers. */
-async function traceKernelFunctions(p: HapParams, pids: () => Promise<number[]>): Promise<HapResult> {
-  const refusal = p.method === 'perf' ? 'not tried' : await ftraceRefusal();
+async function traceKernelFunctions(p: HapParams, pids: () => Promise<number[]>, host: HostChanges): Promise<HapResult> {
+  const refusal = p.method === 'perf' ? 'not tried' : await ftraceRefusal(host);
   if (refusal === undefined) {
     const listed = await pids();
-    const c = await ftraceFunctions(listed, p.durationS, p.ftraceBufferKb);
+    const c = await ftraceFunctions(listed, p.durationS, p.ftraceBufferKb, host);
     const lost = c.lost ? `; ${c.lost} entries lost to ring-buffer overwrite, so the count is a lower bound` : '';
     const unflagged = c.unflagged ? `; ${c.unflagged} entries without irq flags counted` : '';
     return {
@@ -95,6 +95,7 @@ export const hap: Workload = {
     { name: 'functions', unit: 'functions', better: 'lower', description: 'distinct host kernel functions executed (interrupt work left out)' },
     { name: 'method_exact', unit: 'flag', better: 'higher', description: '1: ftrace function tracer (the paper\'s method); 0: sampled approximation with perf' },
   ],
+  claimMeasures: { jobs: ['default'], metrics: ['functions'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,
@@ -131,7 +132,7 @@ export const hap: Workload = {
     }
     let result: HapResult;
     try {
-      result = await traceKernelFunctions(p, hostPids);
+      result = await traceKernelFunctions(p, hostPids, ctx.hostChanges);
     } catch (e) {
       await work.catch(() => undefined); // the next iteration must not overlap this one's workload
       throw e;

@@ -1,5 +1,5 @@
 // The workload registry: one line per workload file.
-import type { Workload } from '../types.ts';
+import type { ClaimMeasures, Workload } from '../types.ts';
 import { sysbenchCpu } from './sysbench-cpu.ts';
 import { sysbenchMemory } from './sysbench-memory.ts';
 import { stream } from './stream.ts';
@@ -24,4 +24,23 @@ export const workloads: Workload[] = [
 
 export function workloadById(id: string): Workload | undefined {
   return workloads.find((w) => w.id === id);
+}
+
+/** The packages of the workloads that need a tool, for an error naming what to install ('fio coreutils'); undefined when none declares it. */
+export function packageOfTool(tool: string): string | undefined {
+  const lists = workloads.filter((w) => w.tools.includes(tool)).map((w) => w.packages ?? []);
+  // what every workload using the tool installs holds it (sysbench, not hap's linux-perf)
+  const common = lists.length ? lists.reduce((a, l) => a.filter((p) => l.includes(p))) : [];
+  const pkgs = common.length ? common : [...new Set(lists.flat())];
+  return pkgs.length ? pkgs.join(' ') : undefined;
+}
+
+/** Workloads the paper's claims name that isobench does not implement yet: their claims stay 'not run'. Delete an entry when its workload lands. */
+export const plannedWorkloads: { id: string; claimMeasures: ClaimMeasures; why: string }[] = [
+  { id: 'mysql', claimMeasures: { jobs: ['default'], metrics: ['tps'] }, why: 'no MySQL workload yet' },
+];
+
+/** What a claim may name, per workload id: each registered workload's declaration, and the planned ones'. */
+export function claimMeasuresById(): Record<string, ClaimMeasures> {
+  return Object.fromEntries([...workloads, ...plannedWorkloads].map((w) => [w.id, w.claimMeasures]));
 }

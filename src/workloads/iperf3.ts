@@ -136,6 +136,7 @@ export const iperf3: Workload = {
     { name: 'throughput_gbps', unit: 'Gbit/s', better: 'higher', description: 'received TCP throughput host→guest' },
     { name: 'retransmits', unit: 'segments', better: 'lower', description: 'TCP retransmissions by the sender (host)' },
   ],
+  claimMeasures: { jobs: ['default'], metrics: ['throughput_gbps', 'retransmits'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

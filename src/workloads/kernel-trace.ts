@@ -4,8 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { formatArgv, processAlive, run, runOk, which } from '../proc.ts';
-import { recordHostChange } from '../run/host-changes.ts';
-import { WorkloadError } from '../types.ts';
+import { WorkloadError, type HostChanges } from '../types.ts';
 
 // ---------------------------------------------------------------- interrupts
 
@@ -187,13 +186,14 @@ export function tracefsMountPoint(mounts: string): string | undefined {
 let mounting: Promise<string> | undefined;
 
 /** tracefs, mounted (and recorded as a host change, undone at the end of the run) when it is not. */
-function tracefs(): Promise<string> {
+function tracefs(host: HostChanges): Promise<string> {
   mounting ??= (async () => {
     const mounted = tracefsMountPoint(readFileSync('/proc/mounts', 'utf8'));
     if (mounted) return mounted;
     await runOk(['mount', '-t', 'tracefs', 'nodev', TRACEFS_DEFAULT], { timeoutMs: 20_000 });
-    recordHostChange('hap', `mounted tracefs at ${TRACEFS_DEFAULT}`, async () => {
+    host.record('hap', `mounted tracefs at ${TRACEFS_DEFAULT}`, async () => {
       await runOk(['umount', TRACEFS_DEFAULT], { timeoutMs: 20_000 });
+      mounting = undefined; // the next run mounts it again
     });
     return TRACEFS_DEFAULT;
   })().catch((e) => { mounting = undefined; throw e; });
@@ -203,8 +203,8 @@ function tracefs(): Promise<string> {
 let instanceCounter = 0;
 
 /** A private ftrace instance (own ring buffer and tracer), so the global tracer and other users are left alone. */
-async function withTraceInstance<T>(use: (dir: string) => Promise<T>): Promise<T> {
-  const root = await tracefs();
+async function withTraceInstance<T>(host: HostChanges, use: (dir: string) => Promise<T>): Promise<T> {
+  const root = await tracefs(host);
   const dir = path.join(root, 'instances', `isobench-${process.pid}-${instanceCounter++}`);
   await fsp.mkdir(dir);
   try {
@@ -229,10 +229,10 @@ let probed: Promise<string | undefined> | undefined;
  * Whether this kernel lets us run the function tracer on chosen pids: undefined when it does, else why not (kernel
  * lockdown refuses set_ftrace_pid with EPERM). Probed once per process, on our own pid, in a private instance.
  */
-export function ftraceRefusal(): Promise<string | undefined> {
+export function ftraceRefusal(host: HostChanges): Promise<string | undefined> {
   probed ??= (async () => {
     try {
-      await withTraceInstance(async (dir) => {
+      await withTraceInstance(host, async (dir) => {
         for (const [file, value] of [['set_ftrace_pid', String(process.pid)], ['current_tracer', 'function']] as const) {
           try {
             await fsp.writeFile(path.join(dir, file), value);
@@ -261,8 +261,8 @@ export function threadIds(pids: number[]): number[] {
 }
 
 /** The paper's method: the function tracer on these tasks (and what they fork) for durationS, counted from the buffer. */
-export async function ftraceFunctions(pids: number[], durationS: number, bufferKb: number): Promise<FtraceCount> {
-  return withTraceInstance(async (dir) => {
+export async function ftraceFunctions(pids: number[], durationS: number, bufferKb: number, host: HostChanges): Promise<FtraceCount> {
+  return withTraceInstance(host, async (dir) => {
     const write = async (file: string, value: string) => {
       try {
         await fsp.writeFile(path.join(dir, file), value);

@@ -81,6 +81,7 @@ export const latencyRr: Workload = {
     { name: 'p90_us', unit: 'µs', better: 'lower', description: '90th percentile round-trip time (the paper compares P90)' },
     { name: 'p99_us', unit: 'µs', better: 'lower', description: '99th percentile round-trip time' },
   ],
+  claimMeasures: { jobs: ['tcp', 'udp'], metrics: ['p50_us', 'p90_us', 'p99_us'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -44,6 +44,7 @@ export const startup: Workload = {
     { name: 'first_output_ms', unit: 'ms', better: 'lower', description: 'instance creation to the first byte of the marker on the host' },
     { name: 'exit_ms', unit: 'ms', better: 'lower', description: 'instance creation to its exit' },
   ],
+  claimMeasures: { jobs: ['default'], metrics: ['first_output_ms', 'exit_ms'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

@@ -66,6 +66,7 @@ export const stream: Workload = {
     await buildStreamKernels(dir);
   },
   metrics: STREAM_KERNELS.map((k) => ({ name: `${k}_mbps`, unit: 'MB/s', better: 'higher' as const, description: `${k} kernel: best rate (10^6 bytes/s)` })),
+  claimMeasures: { jobs: ['default'], metrics: ['copy_mbps', 'scale_mbps', 'add_mbps', 'triad_mbps'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

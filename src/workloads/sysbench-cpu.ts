@@ -32,6 +32,7 @@ export const sysbenchCpu: Workload = {
   tools: ['sysbench'],
   packages: ['sysbench'],
   metrics: [{ name: 'events_per_s', unit: 'events/s', better: 'higher', description: 'prime verification events per second' }],
+  claimMeasures: { jobs: ['default'], metrics: ['events_per_s'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

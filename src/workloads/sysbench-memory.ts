@@ -42,6 +42,7 @@ export const sysbenchMemory: Workload = {
   tools: ['sysbench'],
   packages: ['sysbench'],
   metrics: [{ name: 'throughput', unit: 'MiB/s', better: 'higher', description: 'memory written per second' }],
+  claimMeasures: { jobs: ['default'], metrics: ['throughput'] },
   paramsSchema: {
     type: 'object',
     additionalProperties: false,

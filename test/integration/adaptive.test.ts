@@ -8,6 +8,7 @@ import { paths, runFiles } from '../../src/paths.ts';
 import { run, which } from '../../src/proc.ts';
 import { parseCompletions } from '../../src/rundir/index.ts';
 import type { Analysis, Sample } from '../../src/types.ts';
+import { skip } from '../helpers/skip.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-adaptive-'));
 const env = { ISOBENCH_DATA: path.join(tmp, 'data'), ISOBENCH_REPORT: path.join(tmp, 'report'), ISOBENCH_QUIET: '1' };
@@ -16,7 +17,7 @@ const MAX = 10;
 
 test('a precise cell stops before maxInstances; skipped instances are markers only; analysis reports the target reached', async () => {
   if (!which('sysbench')) {
-    console.log('skip: sysbench is not installed (apt-get install sysbench)');
+    skip('sysbench is not installed (apt-get install sysbench)', ['sysbench']);
     return;
   }
   const file = path.join(tmp, 'adaptive.yaml');

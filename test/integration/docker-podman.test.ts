@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { buildRootfs, type Rootfs } from '../../src/images/rootfs.ts';
 import { paths } from '../../src/paths.ts';
 import { run } from '../../src/proc.ts';
-import { hostChanges, undoHostChanges } from '../../src/run/host-changes.ts';
+import { testHost } from '../helpers/host-changes.ts';
 import { imagesCreated, imageTag, type EngineCli } from '../../src/platforms/docker-cli.ts';
 import { dockerGvisor, listProcesses } from '../../src/platforms/docker-gvisor.ts';
 import { dockerRunc } from '../../src/platforms/docker-runc.ts';
@@ -16,6 +16,7 @@ import { podmanCrun } from '../../src/platforms/podman-crun.ts';
 import { snapshotNetfilter } from '../../src/platforms/netfilter.ts';
 import { cgroupsPresent } from '../../src/platforms/cgroups.ts';
 import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
+import { skip } from '../helpers/skip.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-docker-podman-'));
 let rootfs: Rootfs;
@@ -36,6 +37,7 @@ function spec(p: Platform, suffix: string, extra: Partial<InstanceSpec> = {}): I
     dataDir,
     options: {},
     logDir: tmp,
+    hostChanges: testHost,
     ...extra,
   };
 }
@@ -84,7 +86,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
   test(`${p.id}: echo, exit code and /data through docker, then no container, image, daemon or runsc process left`, async () => {
     const d = await p.detect();
     if (!d.available) {
-      console.log(`skip: ${p.id}: ${d.reason}`);
+      skip(`${p.id}: ${d.reason}`, [p.id]);
       return;
     }
     const daemonBefore = (await dockerdStatus()).running;
@@ -92,7 +94,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
     const tag = imageTag(rootfs.hash);
     const imageBefore = daemonBefore && (await imageExists('docker', tag));
 
-    await p.prepare!();
+    await p.prepare!(testHost);
     const s = spec(p, 'a');
     const inst = await p.start(s);
     try {
@@ -134,7 +136,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
       assert.equal(daemonsNamed('dockerd'), [], 'the dockerd the test started must be gone');
       assert.equal(await dockerHostState(), hostBefore, 'docker0, /var/run/docker, the docker cgroups and DOCKER chains as before');
       // look at the images with a fresh daemon, then stop it again
-      await ensureDockerd('test-check');
+      await ensureDockerd('test-check', testHost);
       try {
         assert.not.ok(await imageExists('docker', tag), `image ${tag} imported by the test is still there`);
       } finally {
@@ -148,7 +150,7 @@ for (const p of [dockerRunc, dockerGvisor]) {
 test('docker-gvisor: a start that fails inside runsc is an error naming the cause, and leaves no shim, sandbox or gofer', async () => {
   const d = await dockerGvisor.detect();
   if (!d.available) {
-    console.log(`skip: docker-gvisor: ${d.reason}`);
+    skip(`docker-gvisor: ${d.reason}`, ['docker-gvisor']);
     return;
   }
   // a rootfs without /bin/sleep: the keep-alive init cannot start, so runsc fails after creating the sandbox
@@ -158,7 +160,7 @@ test('docker-gvisor: a start that fails inside runsc is an error naming the caus
   symlinkSync('busybox', path.join(dir, 'bin', 'sh'));
   const hash = `nosleep${process.pid}`;
   const daemonBefore = (await dockerdStatus()).running;
-  await dockerGvisor.prepare!();
+  await dockerGvisor.prepare!(testHost);
   try {
     await dockerGvisor.start(spec(dockerGvisor, 'f', { rootfs: dir, rootfsHash: hash }));
     assert.unreachable('start without /bin/sleep should fail');
@@ -176,13 +178,13 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
   const p = podmanCrun;
   const d = await p.detect();
   if (!d.available) {
-    console.log(`skip: ${p.id}: ${d.reason}`);
+    skip(`${p.id}: ${d.reason}`, [p.id]);
     return;
   }
   const tag = imageTag(rootfs.hash);
   const imageBefore = await imageExists('podman', tag);
   const cgroupBefore = cgroupsPresent('libpod_parent');
-  await p.prepare!();
+  await p.prepare!(testHost);
   const s = spec(p, 'a');
   const inst = await p.start(s);
   try {
@@ -201,8 +203,8 @@ test('podman-crun: echo, exit code and /data through podman, then no container o
 });
 
 test('every host change the platforms made is undone', async () => {
-  await undoHostChanges();
-  const ours = hostChanges().filter((c) => ['docker-runc', 'docker-gvisor', 'podman-crun', 'test-check'].includes(c.by));
+  await testHost.undo();
+  const ours = testHost.list().filter((c) => ['docker-runc', 'docker-gvisor', 'podman-crun', 'test-check'].includes(c.by));
   assert.ok(ours.every((c) => c.undone), JSON.stringify(ours));
   await fsp.rm(tmp, { recursive: true, force: true });
 });

@@ -11,6 +11,7 @@ import { sessionProcesses } from '../../src/run/leftovers.ts';
 import { latestAttempts } from '../../src/stats/analyze.ts';
 import { parseCompletions, parseSamples } from '../../src/rundir/index.ts';
 import type { Analysis, Environment, Plan, Sample } from '../../src/types.ts';
+import { skip, skipPart } from '../helpers/skip.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-faults-'));
 const bin = path.join(paths.root, 'bin', 'isobench.mjs');
@@ -146,9 +147,9 @@ async function assertNothingLeft(data: string, runDir: string | undefined, runne
 }
 
 test('kill -9 mid-instance, a torn last line, then --resume: nothing lost, nothing twice, nothing left behind', async () => {
-  if (!haveSysbench) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+  if (!haveSysbench) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
   const platforms = haveRunc ? ['native', 'runc'] : ['native'];
-  if (!haveRunc) console.log('skip (partly): runc not installed or not root; native only');
+  if (!haveRunc) skipPart('runc not installed or not root; native only', ['runc']);
   const data = dataDir();
   const { daemon } = startRun(data, 'run', '--experiment', experiment('kill9', platforms, { instances: 2, iterations: 2, time: 1 }));
   // wait for an instance that has stored its first iteration but not its second: the kill lands inside an instance
@@ -193,8 +194,8 @@ test('kill -9 mid-instance, a torn last line, then --resume: nothing lost, nothi
 });
 
 test('a container killed under its workload gives a failed sample, the run goes on; --retry-failed measures it again', async () => {
-  if (!haveSysbench) return console.log('skip: sysbench not installed (apt-get install sysbench)');
-  if (!haveRunc) return console.log('skip: runc not installed or not root (apt-get install runc; run as root)');
+  if (!haveSysbench) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
+  if (!haveRunc) return skip('runc not installed or not root (apt-get install runc; run as root)', ['runc']);
   const data = dataDir();
   const { daemon, log } = startRun(data, 'run', '--experiment', experiment('killcontainer', ['runc'], { instances: 2, iterations: 1, time: 3 }));
   const runDir = await waitFor('the run directory', () => theRunDir(data) && existsSync(runFiles(theRunDir(data)!).plan) && theRunDir(data));
@@ -237,7 +238,7 @@ test('a container killed under its workload gives a failed sample, the run goes 
 });
 
 test('Ctrl-C: exit 130, the message names the resume command, nothing left; the resume completes the run', async () => {
-  if (!haveSysbench) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+  if (!haveSysbench) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
   const platforms = haveRunc ? ['native', 'runc'] : ['native'];
   const data = dataDir();
   const { daemon, log } = startRun(data, 'run', '--experiment', experiment('sigint', platforms, { instances: 2, iterations: 2, time: 1 }));
@@ -268,7 +269,7 @@ test('Ctrl-C: exit 130, the message names the resume command, nothing left; the 
 });
 
 test('two runs at once: the second is refused, naming the first, and writes nothing', async () => {
-  if (!haveSysbench) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+  if (!haveSysbench) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
   const data = dataDir();
   const { daemon } = startRun(data, 'run', '--experiment', experiment('first', ['native'], { instances: 4, iterations: 1, time: 3 }));
   const first = await waitFor('the first run to hold the lock and store a sample', () => {
@@ -293,7 +294,7 @@ test('two runs at once: the second is refused, naming the first, and writes noth
 });
 
 test('a read-only output directory: one clear error, exit 1, nothing written', async () => {
-  if (!isRoot) return console.log('skip: needs root to mount a read-only bind mount (root ignores permission bits)');
+  if (!isRoot) return skip('needs root to mount a read-only bind mount (root ignores permission bits)');
   const data = dataDir();
   mkdirSync(path.join(data, 'runs'));
   const mounted = await run(['mount', '--bind', data, data], { timeoutMs: 10_000 });
@@ -313,8 +314,8 @@ test('a read-only output directory: one clear error, exit 1, nothing written', a
 });
 
 test('the disk fills up mid-run: a clear error naming the resume command, a parseable store; after freeing space the resume completes', async () => {
-  if (!isRoot) return console.log('skip: needs root to mount a small tmpfs');
-  if (!haveSysbench) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+  if (!isRoot) return skip('needs root to mount a small tmpfs');
+  if (!haveSysbench) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
   const data = dataDir();
   const mounted = await run(['mount', '-t', 'tmpfs', '-o', 'size=2m', 'isobench-test-full', data], { timeoutMs: 10_000 });
   assert.is(mounted.code, 0, mounted.stderr);

@@ -10,6 +10,8 @@ import { lxc } from '../../src/platforms/lxc.ts';
 import { which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
 import { useTempData } from '../helpers/temp-data.ts';
+import { skip } from '../helpers/skip.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const test = suite('lxc-gvisor');
 const data = useTempData(test, 'isobench-lxc-gvisor-test');
@@ -65,8 +67,8 @@ const cases: Case[] = [
 
 for (const c of cases) {
   test(`${c.platform.id}: exec, exit codes, /data(), limits, and nothing left after stop`, async () => {
-    if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.platform.id]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const detected = await c.platform.detect();
     assert.ok(detected.available, detected.reason);
 
@@ -78,7 +80,7 @@ for (const c of cases) {
     let instance: Instance | undefined;
     try {
       instance = await c.platform.start({
-        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data(), 'logs'),
+        name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost,
       });
       assert.is(instance.dataPath, '/data');
       assert.is(instance.network, 'none');
@@ -127,11 +129,11 @@ for (const c of cases) {
 
 for (const c of cases) {
   test(`${c.platform.id}: a one-shot instance runs its command as init and leaves nothing; reap removes an abandoned one`, async () => {
-    if (!which(c.tool)) return console.log(`skip: ${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    if (!which(c.tool)) return skip(`${c.tool} not installed (apt-get install ${c.platform.packages?.join(' ')})`, [c.platform.id]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const fs = await buildRootfs(['sysbench']);
     const base = `isobench-it-${c.platform.id}-${process.pid}`;
-    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs') });
+    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost });
     const pivotBefore = cgroupsNamed('lxc.pivot');
 
     const echo = await c.platform.oneShot!(spec(`${base}-s0`), ['/bin/echo', 'isobench-marker'], { timeoutMs: 30_000 });
@@ -158,12 +160,12 @@ for (const c of cases) {
 
 for (const c of cases) {
   test(`${c.platform.id}: options.network 'host' shares the host's interfaces at 127.0.0.1`, async () => {
-    if (!which(c.tool) || !which('sysbench')) return console.log(`skip: ${c.tool} or sysbench not installed`);
+    if (!which(c.tool) || !which('sysbench')) return skip(`${c.tool} or sysbench not installed`, ['sysbench', c.platform.id]);
     const fs = await buildRootfs(['sysbench']);
     const name = `isobench-it-${c.platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
     try {
-      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data(), 'logs') });
+      instance = await c.platform.start({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir: path.join(data(), 'logs'), hostChanges: testHost });
       assert.is(instance.network, 'host');
       assert.is(instance.address, '127.0.0.1');
       const net = await instance.exec(['ls', '/sys/class/net'], { timeoutMs: 20_000 });
@@ -176,9 +178,9 @@ for (const c of cases) {
 }
 
 test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc process', async () => {
-  if (!which('runsc')) return console.log('skip: runsc not installed (apt-get install runsc)');
+  if (!which('runsc')) return skip('runsc not installed (apt-get install runsc)', ['runsc']);
   const detected = await gvisorKvm.detect();
-  if (!detected.available) return console.log(`skip: gvisor-kvm: ${detected.reason}`);
+  if (!detected.available) return skip(`gvisor-kvm: ${detected.reason}`, ['gvisor-kvm']);
   const fs = await buildRootfs(['sysbench']);
   const name = `isobench-it-gvisor-kvm-${process.pid}`;
   const t0 = Date.now();
@@ -186,7 +188,7 @@ test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc pro
   let outcome = '';
   try {
     instance = await gvisorKvm.start({
-      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data(), 'logs'),
+      name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, options: { startTimeoutS: 12 }, logDir: path.join(data(), 'logs'), hostChanges: testHost,
     });
     const r = await instance.exec(['true'], { timeoutMs: 20_000 });
     outcome = r.timedOut ? 'exec timed out' : `exec exit ${r.code}`; // a host with working KVM gets here

@@ -9,6 +9,8 @@ import { runc } from '../../src/platforms/runc.ts';
 import { run, which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
 import { useTempData } from '../helpers/temp-data.ts';
+import { skip } from '../helpers/skip.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const test = suite('oci-runtimes');
 const data = useTempData(test, 'isobench-oci-test');
@@ -36,12 +38,12 @@ function cgroupValue(name: string, v1: string, v2: string): string {
 for (const platform of [runc, crun] as Platform[]) {
   test(`${platform.id}: exec, exit codes, /data(), limits, isolation, and nothing left after stop`, async () => {
     const binary = platform.id;
-    if (!which(binary)) return console.log(`skip: ${binary} not installed (apt-get install ${binary})`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+    if (!which(binary)) return skip(`${binary} not installed (apt-get install ${binary})`, [binary]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
     const detected = await platform.detect();
     assert.ok(detected.available, detected.reason);
     assert.match(detected.version ?? '', /^\d+\.\d+/);
-    await platform.prepare?.();
+    await platform.prepare?.(testHost);
 
     const fs = await buildRootfs(['sysbench']);
     const dataDir = path.join(data(), 'scratch', binary);
@@ -52,7 +54,7 @@ for (const platform of [runc, crun] as Platform[]) {
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir,
-        options: {}, logDir: path.join(data(), 'logs'),
+        options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost,
       });
       assert.is(instance.dataPath, '/data');
       assert.is(instance.network, 'none');
@@ -98,15 +100,15 @@ for (const platform of [runc, crun] as Platform[]) {
 
 for (const platform of [runc, crun] as Platform[]) {
   test(`${platform.id}: options.network 'host' shares the host's interfaces`, async () => {
-    if (!which(platform.id) || !which('sysbench')) return console.log(`skip: ${platform.id} or sysbench not installed`);
-    await platform.prepare?.();
+    if (!which(platform.id) || !which('sysbench')) return skip(`${platform.id} or sysbench not installed`, ['sysbench', platform.id]);
+    await platform.prepare?.(testHost);
     const fs = await buildRootfs(['sysbench']);
     const name = `isobench-it-${platform.id}-host-${process.pid}`;
     let instance: Instance | undefined;
     try {
       instance = await platform.start({
         name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash,
-        options: { network: 'host' }, logDir: path.join(data(), 'logs'),
+        options: { network: 'host' }, logDir: path.join(data(), 'logs'), hostChanges: testHost,
       });
       assert.is(instance.network, 'host');
       assert.is(instance.address, '127.0.0.1');

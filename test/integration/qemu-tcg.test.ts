@@ -10,15 +10,16 @@ import { qemuTcg } from '../../src/platforms/qemu-tcg.ts';
 import { qemuTcgMicrovm } from '../../src/platforms/qemu-tcg-microvm.ts';
 import { BRIDGE, HOST_ADDRESS, tapUnavailable } from '../../src/platforms/tap-network.ts';
 import { PROBE_MARKER, probeInitramfs } from '../../src/platforms/vm-probe.ts';
-import { undoHostChanges } from '../../src/run/host-changes.ts';
+import { testHost } from '../helpers/host-changes.ts';
 import { run, which } from '../../src/proc.ts';
 import type { Instance, InstanceSpec, Platform } from '../../src/types.ts';
+import { skip } from '../helpers/skip.ts';
 
 const test = suite('qemu-tcg');
 const saved = process.env.ISOBENCH_DATA;
 let tmp = '';
 let rootfs = { dir: '', hash: '' };
-let skip = '';
+let unavailable: { reason: string; needs: string[] } | undefined;
 
 /** pids of processes whose command line names this instance (qemu runs with -name <name>) */
 function processesOf(name: string): number[] {
@@ -39,19 +40,19 @@ function spec(name: string, options: Record<string, unknown> = { network: 'user'
   const logDir = path.join(tmp, 'logs');
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir, ports: [5201] };
+  return { name, cpus: 1, memoryMiB: 512, rootfs: rootfs.dir, rootfsHash: rootfs.hash, dataDir, options, logDir, ports: [5201], hostChanges: testHost };
 }
 
 test.before(async () => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-qemu-test-'));
   process.env.ISOBENCH_DATA = path.join(tmp, 'data');
-  if (!which('qemu-system-x86_64')) { skip = 'qemu-system-x86_64 not installed (apt-get install qemu-system-x86)'; return; }
-  if (!which('sysbench')) { skip = 'sysbench not installed'; return; }
-  if (!which('apt-get')) { skip = 'no apt-get to fetch the guest kernel package'; return; }
+  if (!which('qemu-system-x86_64')) { unavailable = { reason: 'qemu-system-x86_64 not installed (apt-get install qemu-system-x86)', needs: ['qemu-tcg'] }; return; }
+  if (!which('sysbench')) { unavailable = { reason: 'sysbench not installed (apt-get install sysbench)', needs: ['sysbench'] }; return; }
+  if (!which('apt-get')) { unavailable = { reason: 'no apt-get to fetch the guest kernel package', needs: ['qemu-tcg'] }; return; }
   rootfs = await buildRootfs(['sysbench']);
 });
 test.after(async () => {
-  await undoHostChanges();
+  await testHost.undo();
   if (saved === undefined) delete process.env.ISOBENCH_DATA;
   else process.env.ISOBENCH_DATA = saved;
   rmSync(tmp, { recursive: true, force: true });
@@ -105,7 +106,7 @@ async function lifecycle(platform: Platform, name: string, options: Record<strin
 }
 
 test('qemu-tcg (pc): boot, run commands with their exit codes, write to the data disk, time out a command, stop leaving nothing', async () => {
-  if (skip) { console.log(`skip: ${skip}`); return; }
+  if (unavailable) return skip(unavailable.reason, unavailable.needs);
   const ms = await lifecycle(qemuTcg, 'isobench-test-pc', { network: 'user' }, async (inst) => {
     // a command past its timeout is killed in the guest, and the instance stays usable
     const r = await inst.exec(['sleep', '30'], { timeoutMs: 1_000 });
@@ -118,17 +119,17 @@ test('qemu-tcg (pc): boot, run commands with their exit codes, write to the data
 });
 
 test('qemu-tcg-microvm: the same on the microvm machine (virtio-mmio), from the ext4 root disk, with TAP + bridge where the host allows', async () => {
-  if (skip) { console.log(`skip: ${skip}`); return; }
+  if (unavailable) return skip(unavailable.reason, unavailable.needs);
   const why = tapUnavailable();
   if (why) console.log(`note: TAP networking unavailable here (${why}); microvm runs with user-mode networking`);
   await lifecycle(qemuTcgMicrovm, 'isobench-test-microvm', { network: why ? 'user' : 'tap', root: 'disk' });
-  await undoHostChanges();
+  await testHost.undo();
   const links = (await run(['ip', '-o', 'link', 'show'], { timeoutMs: 10_000 })).stdout;
   assert.not.match(links, new RegExp(`\\b${BRIDGE}\\b`), 'the bridge is removed when host changes are undone');
 });
 
 test('a guest that does not come up in time is killed; the error carries the console; nothing is left', async () => {
-  if (skip) { console.log(`skip: ${skip}`); return; }
+  if (unavailable) return skip(unavailable.reason, unavailable.needs);
   const before = vmDirs();
   const s = spec('isobench-test-hang', { bootTimeout: 1, network: 'user' }); // below the ~2-3 s a TCG boot takes
   try {
@@ -143,7 +144,7 @@ test('a guest that does not come up in time is killed; the error carries the con
 });
 
 test('one-shot start (startup): a fresh guest runs the command and powers off; the VMM is a host pid while it runs; nothing is left', async () => {
-  if (skip) { console.log(`skip: ${skip}`); return; }
+  if (unavailable) return skip(unavailable.reason, unavailable.needs);
   const before = vmDirs();
   const s = spec('isobench-test-oneshot');
   const r = await qemuTcg.oneShot!(s, ['/bin/echo', 'isobench-ready'], { timeoutMs: 30_000 });
@@ -162,7 +163,7 @@ test('one-shot start (startup): a fresh guest runs the command and powers off; t
 });
 
 test('the vmlinux extracted from the bzImage (what Firecracker and Cloud Hypervisor load) boots', async () => {
-  if (skip) { console.log(`skip: ${skip}`); return; }
+  if (unavailable) return skip(unavailable.reason, unavailable.needs);
   const kernel = await guestKernel('package');
   const vmlinux = await guestVmlinux(kernel);
   assert.is(readFileSync(vmlinux).subarray(0, 4).toString('latin1'), '\x7fELF');

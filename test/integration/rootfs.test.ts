@@ -7,13 +7,15 @@ import { buildRootfs, rootfsTarball } from '../../src/images/rootfs.ts';
 import { paths } from '../../src/paths.ts';
 import { run, which } from '../../src/proc.ts';
 import { useTempData } from '../helpers/temp-data.ts';
+import { skip } from '../helpers/skip.ts';
+import { packageOfTool } from '../../src/workloads/index.ts';
 
 const test = suite('rootfs');
 const data = useTempData(test, 'isobench-rootfs-test');
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 test('a rootfs for sysbench runs sysbench and a busybox shell under chroot; a second build is a cache hit', async () => {
-  if (!which('sysbench') || !which('chroot')) return console.log('skip: sysbench or chroot not installed (apt-get install sysbench coreutils)');
+  if (!which('sysbench') || !which('chroot')) return skip('sysbench or chroot not installed (apt-get install sysbench coreutils)', ['sysbench', 'chroot']);
   const first = await buildRootfs(['sysbench']);
   assert.is(first.dir, paths.rootfs(first.hash));
   assert.ok(first.dir.startsWith(data()));
@@ -36,7 +38,7 @@ test('a rootfs for sysbench runs sysbench and a busybox shell under chroot; a se
 });
 
 test('the rootfs tarball is deterministic', async () => {
-  if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
+  if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
   const fs = await buildRootfs(['sysbench']);
   const tar = await rootfsTarball(fs.dir, fs.hash);
   assert.is(tar, paths.rootfsTar(fs.hash));
@@ -51,8 +53,8 @@ test('a missing tool is named with its apt package', async () => {
   const savedPath = process.env.PATH;
   process.env.PATH = data(); // nothing executable here; sysbench lives in /usr/bin
   try {
-    await buildRootfs(['sysbench']).then(() => assert.unreachable('built without sysbench on PATH'), (e: Error) => {
-      assert.match(e.message, /tool 'sysbench' not found on PATH \(install it: apt-get install sysbench\)/);
+    await buildRootfs(['sysbench'], packageOfTool).then(() => assert.unreachable('built without sysbench on PATH'), (e: Error) => {
+      assert.match(e.message, /tool 'sysbench' not found on PATH \(apt-get install sysbench\)/);
     });
   } finally {
     process.env.PATH = savedPath;

@@ -8,13 +8,14 @@ import { buildRootfs } from '../../src/images/rootfs.ts';
 import { native } from '../../src/platforms/native.ts';
 import { runc } from '../../src/platforms/runc.ts';
 import { run, which } from '../../src/proc.ts';
-import { undoHostChanges } from '../../src/run/host-changes.ts';
+import { testHost } from '../helpers/host-changes.ts';
 import type { Instance, InstanceSpec, Metric, Platform, WorkloadContext } from '../../src/types.ts';
 import { clipName, ffmpeg, sourceClipArgv } from '../../src/workloads/ffmpeg.ts';
 import { hap } from '../../src/workloads/hap.ts';
 import { latencyRr } from '../../src/workloads/latency-rr.ts';
 import { startup } from '../../src/workloads/startup.ts';
 import { useTempData } from '../helpers/temp-data.ts';
+import { skip } from '../helpers/skip.ts';
 
 const test = suite('workloads-startup-hap');
 const data = useTempData(test, 'isobench-workloads-test');
@@ -28,18 +29,19 @@ async function specFor(platform: Platform, tools: string[], options: Record<stri
   mkdirSync(dataDir, { recursive: true });
   const base = `isobench-it-wl-${platform.id}-${process.pid}-${seq}`;
   return (suffix = '') => ({
-    name: `${base}${suffix}`, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options, logDir: path.join(data(), 'logs'),
+    name: `${base}${suffix}`, cpus: 1, memoryMiB: 512, rootfs: fs.dir, rootfsHash: fs.hash, dataDir, options, logDir: path.join(data(), 'logs'), hostChanges: testHost,
   });
 }
 
 /** start, hand the workload an instance and a context like the scheduler's, stop always */
 async function withInstance(platform: Platform, spec: (s?: string) => InstanceSpec, use: (i: Instance, ctx: WorkloadContext, logged: string[]) => Promise<void>) {
-  await platform.prepare?.();
+  await platform.prepare?.(testHost);
   const instance = await platform.start(spec());
   let shots = 0;
   const logged: string[] = [];
   const ctx: WorkloadContext = {
     cpus: 1,
+    hostChanges: testHost,
     oneShot: platform.oneShot ? (argv, opts) => platform.oneShot!(spec(`-s${shots++}`), argv, opts) : undefined,
     log: (t) => logged.push(t),
   };
@@ -55,7 +57,7 @@ const available = (p: Platform) => (p.id === 'native' ? true : !!which(p.id));
 
 for (const platform of [native, runc] as Platform[]) {
   test(`startup on ${platform.id}: fresh instances, first output before exit, nothing left behind`, async () => {
-    if (!available(platform)) return console.log(`skip: ${platform.id} not installed (apt-get install ${platform.id})`);
+    if (!available(platform)) return skip(`${platform.id} not installed (apt-get install ${platform.id})`, [platform.id]);
     const spec = await specFor(platform, ['sysbench']);
     await withInstance(platform, spec, async (instance, ctx) => {
       for (let i = 0; i < 3; i++) {
@@ -76,9 +78,9 @@ for (const platform of [native, runc] as Platform[]) {
   });
 
   test(`hap on ${platform.id}: host pids found, kernel functions counted, the method recorded on every metric`, async () => {
-    if (!available(platform)) return console.log(`skip: ${platform.id} not installed`);
-    if (!which('sysbench')) return console.log('skip: sysbench not installed (apt-get install sysbench)');
-    if (!which('perf')) return console.log('skip: perf not installed (apt-get install linux-perf)');
+    if (!available(platform)) return skip(`${platform.id} not installed`, [platform.id]);
+    if (!which('sysbench')) return skip('sysbench not installed (apt-get install sysbench)', ['sysbench']);
+    if (!which('perf')) return skip('perf not installed (apt-get install linux-perf)', ['perf']);
     const spec = await specFor(platform, ['sysbench']);
     await withInstance(platform, spec, async (instance, ctx, logged) => {
       const pids = await instance.hostPids!();
@@ -103,14 +105,14 @@ for (const platform of [native, runc] as Platform[]) {
   });
 }
 
-test('hap: tracefs mounted for the probe is unmounted by undoHostChanges', async () => {
-  if (!which('perf')) return console.log('skip: perf not installed');
-  await undoHostChanges();
+test('hap: tracefs mounted for the probe is unmounted by testHost.undo', async () => {
+  if (!which('perf')) return skip('perf not installed', ['perf']);
+  await testHost.undo();
   assert.is(readFileSync('/proc/mounts', 'utf8').includes(' tracefs '), tracefsMountedBefore);
 });
 
 test('ffmpeg on native: a deterministic clip on the data disk, an H.265 encode timed by ffmpeg, the output removed', async () => {
-  if (!which('ffmpeg')) return console.log('skip: ffmpeg not installed (apt-get install ffmpeg)');
+  if (!which('ffmpeg')) return skip('ffmpeg not installed (apt-get install ffmpeg)', ['ffmpeg']);
   const spec = await specFor(native, ['ffmpeg']);
   const dir = spec().dataDir!;
   const params = { durationS: 1, fps: 10, sourceMbit: 2, preset: 'ultrafast', threads: 'cpus', timeoutS: 300 };
@@ -129,8 +131,8 @@ test('ffmpeg on native: a deterministic clip on the data disk, an H.265 encode t
 
 for (const [platform, options] of [[native, {}], [runc, { network: 'host' }]] as [Platform, Record<string, unknown>][]) {
   test(`latency-rr on ${platform.id}: TCP and UDP percentiles, and the server gone afterwards`, async () => {
-    if (!available(platform)) return console.log(`skip: ${platform.id} not installed`);
-    if (!which('sockperf')) return console.log('skip: sockperf not installed (apt-get install sockperf)');
+    if (!available(platform)) return skip(`${platform.id} not installed`, [platform.id]);
+    if (!which('sockperf')) return skip('sockperf not installed (apt-get install sockperf)', ['sockperf']);
     const spec = await specFor(platform, ['sockperf'], options);
     const port = 12000 + (process.pid % 1000) + seq;
     await withInstance(platform, spec, async (instance, ctx) => {

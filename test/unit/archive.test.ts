@@ -12,6 +12,7 @@ import { verifyArtifact } from '../../src/archive/verify.ts';
 import { run, which } from '../../src/proc.ts';
 import { RefusedInput } from '../../src/rundir/index.ts';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { skip } from '../helpers/skip.ts';
 
 const startedAt = '2026-03-04T05:06:07.890Z';
 const top = 'isobench-r1';
@@ -83,7 +84,7 @@ test('archiving the same run twice gives identical bytes; gzip header has no mti
 }));
 
 test('tar lists sorted entries owned by 0/0 with fixed modes and the run start time', () => withTemp(async (dir) => {
-  if (!which('tar')) { console.log('skip: tar not installed'); return; }
+  if (!which('tar')) { skip('tar not installed', ['tar']); return; }
   const { runDir, reportDir } = await fakeRun(dir);
   const out = await archiveRun(runDir, reportDir);
   const names = (await run(['tar', '-tzf', out])).stdout.trim().split('\n');
@@ -105,7 +106,7 @@ test('tar lists sorted entries owned by 0/0 with fixed modes and the run start t
 }));
 
 test('extracted artifact passes sha256sum -c MANIFEST.sha256', () => withTemp(async (dir) => {
-  if (!which('tar') || !which('sha256sum')) { console.log('skip: tar or sha256sum not installed'); return; }
+  if (!which('tar') || !which('sha256sum')) { skip('tar or sha256sum not installed', ['tar', 'sha256sum']); return; }
   const { runDir, reportDir } = await fakeRun(dir);
   const out = await archiveRun(runDir, reportDir);
   const dest = path.join(dir, 'extracted');

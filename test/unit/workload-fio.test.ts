@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { root } from '../../src/paths.ts';
 import { WorkloadError, type Instance } from '../../src/types.ts';
 import { fio, fioArgv, fioSizeBytes, fsTypeArgv, parseFio, type FioJobName } from '../../src/workloads/fio.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const fixture = (name: string) => readFileSync(path.join(root, 'test', 'fixtures', 'fio', name), 'utf8');
 const cuts = (text: string) => [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97].map((f) => Math.floor(text.length * f)).concat([text.length - 3]);
@@ -104,7 +105,7 @@ const fakeInstance = (fsType: string, dataPath?: string): Instance & { argvs: st
 test('run: no data disk -> WorkloadError before anything runs', async () => {
   const inst = fakeInstance('ext2/ext3');
   try {
-    await fio.run(inst, params, { cpus: 1 });
+    await fio.run(inst, params, { cpus: 1, hostChanges: testHost });
     assert.unreachable();
   } catch (e) {
     assert.ok(e instanceof WorkloadError);
@@ -116,7 +117,7 @@ test('run: no data disk -> WorkloadError before anything runs', async () => {
 test('run: a data directory on tmpfs is refused, fio never runs', async () => {
   const inst = fakeInstance('tmpfs', '/data');
   try {
-    await fio.run(inst, params, { cpus: 1 });
+    await fio.run(inst, params, { cpus: 1, hostChanges: testHost });
     assert.unreachable();
   } catch (e) {
     assert.ok(e instanceof WorkloadError);
@@ -127,7 +128,7 @@ test('run: a data directory on tmpfs is refused, fio never runs', async () => {
 
 test('run: the test file is inside the data directory', async () => {
   const inst = fakeInstance('ext2/ext3', '/data');
-  const m = await fio.run(inst, params, { cpus: 1 });
+  const m = await fio.run(inst, params, { cpus: 1, hostChanges: testHost });
   assert.is(m.length, 20);
   assert.ok(inst.argvs[1].includes('--filename=/data/isobench-fio.testfile'));
 });

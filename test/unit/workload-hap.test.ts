@@ -10,6 +10,7 @@ import {
   ftraceCounter, inInterruptContext, parseFtraceLine, parseFtracePrefix, parsePerfRecord, parsePerfScript, perfRecordArgv,
   taskContextFrames, tracefsMountPoint,
 } from '../../src/workloads/kernel-trace.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const isWorkloadError = (e: Error) => e instanceof WorkloadError;
 
@@ -147,7 +148,7 @@ test('tracefs mount point from /proc/mounts', () => {
 test('a platform without host PIDs cannot be profiled: a WorkloadError before anything runs', async () => {
   const instance = { exec: async () => { throw new Error('not expected'); }, stop: async () => {} } as unknown as Instance;
   try {
-    await hap.run(instance, { method: 'perf', durationS: 1, attachS: 2, perfFrequencyHz: 99, ftraceBufferKb: 1024, sysbenchThreads: 1, fileMiB: 1 }, { cpus: 1 });
+    await hap.run(instance, { method: 'perf', durationS: 1, attachS: 2, perfFrequencyHz: 99, ftraceBufferKb: 1024, sysbenchThreads: 1, fileMiB: 1 }, { cpus: 1, hostChanges: testHost });
     assert.unreachable();
   } catch (e) {
     assert.ok(e instanceof WorkloadError, String(e));

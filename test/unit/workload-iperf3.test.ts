@@ -6,6 +6,7 @@ import { root } from '../../src/paths.ts';
 import { WorkloadError, type Instance } from '../../src/types.ts';
 import { serverEndpoint } from '../../src/workloads/exec.ts';
 import { iperf3, iperf3ClientArgv, iperf3ServerArgv, parseIperf3, serverNotReady } from '../../src/workloads/iperf3.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const fixture = (name: string) => readFileSync(path.join(root, 'test', 'fixtures', 'iperf3', name), 'utf8');
 const cuts = (text: string) => [0, 0.1, 0.3, 0.5, 0.7, 0.9, 0.97].map((f) => Math.floor(text.length * f)).concat([text.length - 3]);
@@ -74,7 +75,7 @@ test('run: no network path -> WorkloadError, nothing started', async () => {
   let execs = 0;
   const inst: Instance = { async exec() { execs++; throw new Error('not reached'); }, async stop() {} };
   try {
-    await iperf3.run(inst, p, { cpus: 1 });
+    await iperf3.run(inst, p, { cpus: 1, hostChanges: testHost });
     assert.unreachable();
   } catch (e) {
     assert.ok(e instanceof WorkloadError);

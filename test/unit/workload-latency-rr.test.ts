@@ -6,6 +6,7 @@ import { root } from '../../src/paths.ts';
 import { WorkloadError, type Instance } from '../../src/types.ts';
 import { workloadById } from '../../src/workloads/index.ts';
 import { clientArgv, latencyRr, parseSockperf, serverScript } from '../../src/workloads/latency-rr.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const isWorkloadError = (e: Error) => e instanceof WorkloadError;
 
@@ -48,7 +49,7 @@ test('an instance the host cannot reach is refused before anything starts', asyn
   let execs = 0;
   const instance = { network: 'none', exec: async () => { execs++; throw new Error('not expected'); }, stop: async () => {} } as unknown as Instance;
   try {
-    await latencyRr.run(instance, { protocol: 'tcp', durationS: 1, msgSize: 100, port: 11111, serverWaitS: 1 }, { cpus: 1 });
+    await latencyRr.run(instance, { protocol: 'tcp', durationS: 1, msgSize: 100, port: 11111, serverWaitS: 1 }, { cpus: 1, hostChanges: testHost });
     assert.unreachable('should have thrown');
   } catch (e) {
     assert.ok(e instanceof WorkloadError, String(e));

@@ -20,6 +20,7 @@ import { parseStartup } from '../../src/workloads/startup.ts';
 import { parseStream } from '../../src/workloads/stream.ts';
 import { parseSysbenchCpu } from '../../src/workloads/sysbench-cpu.ts';
 import { parseSysbenchMemory } from '../../src/workloads/sysbench-memory.ts';
+import { skip, skipPart } from '../helpers/skip.ts';
 
 /**
  * One parser and its fixtures. A workload file may export `parsers: ParserCase[]` itself (then no entry here is
@@ -153,13 +154,13 @@ async function casesOf(id: string): Promise<{ cases: ParserCase[]; why?: string 
 for (const w of workloads) {
   test(`${w.id}: parsers refuse truncated and garbled output, and never return NaN or negative numbers`, async () => {
     const { cases, why } = await casesOf(w.id);
-    if (cases.length === 0) return console.log(`skip: ${w.id}: ${why ?? 'no parser cases'}`);
+    if (cases.length === 0) return skip(`${w.id}: ${why ?? 'no parser cases'}`);
     for (const c of cases) {
       const dir = path.join(paths.root, 'test', 'fixtures', c.dir ?? w.id);
       const names = existsSync(dir) ? readdirSync(dir).sort() : [];
       const good = names.filter((n) => c.good.test(n));
       if (good.length === 0) {
-        console.log(`skip: ${w.id}/${c.parser}: no good fixture matching ${c.good} in test/fixtures/${c.dir ?? w.id}/ yet`);
+        skipPart(`${w.id}/${c.parser}: no good fixture matching ${c.good} in test/fixtures/${c.dir ?? w.id}/ yet`);
         continue;
       }
       const open = (text: string) => (c.open ? c.open(text) : { output: text, parse: c.parse! });

@@ -6,6 +6,7 @@ import { root } from '../../src/paths.ts';
 import { WorkloadError, type ExecResult, type Instance } from '../../src/types.ts';
 import { workloadById } from '../../src/workloads/index.ts';
 import { parseStartup, startup, startupArgv } from '../../src/workloads/startup.ts';
+import { testHost } from '../helpers/host-changes.ts';
 
 const isWorkloadError = (e: Error) => e instanceof WorkloadError;
 
@@ -37,7 +38,7 @@ test('another output than the marker, or a first-output time after the exit, is 
 
 test('no one-shot start on the platform: a WorkloadError that says so', async () => {
   try {
-    await startup.run(idle, { marker: MARKER, timeoutS: 5 }, { cpus: 1 });
+    await startup.run(idle, { marker: MARKER, timeoutS: 5 }, { cpus: 1, hostChanges: testHost });
     assert.unreachable();
   } catch (e) {
     assert.ok(e instanceof WorkloadError, String(e));
@@ -49,6 +50,7 @@ test('run: one fresh instance per iteration, with the timeout, two metrics', asy
   const calls: { argv: string[]; timeoutMs?: number }[] = [];
   const metrics = await startup.run(idle, { marker: MARKER, timeoutS: 7 }, {
     cpus: 1,
+    hostChanges: testHost,
     oneShot: async (argv, opts) => { calls.push({ argv, timeoutMs: opts?.timeoutMs }); return fixture('runc-echo.json'); },
   });
   assert.equal(calls, [{ argv: ['/bin/echo', MARKER], timeoutMs: 7000 }]);
