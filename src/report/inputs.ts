@@ -28,7 +28,7 @@ export function readRunInputs(runDir: string): ReportInputs {
   const environment = readJson(files.environment, 'the run stage writes it; re-run the experiment') as Environment;
   const plan = readJson(files.plan, 'the run stage writes it; re-run the experiment') as Plan;
   const experimentText = readText(files.experiment, 'the run stage copies the experiment file there; re-run the experiment');
-  checkShape(files.analysis, analysis, { schema: 'schema1', run: 'string', summaries: 'array', notRun: 'array', failures: 'array', experiment: 'object', repetitions: 'object', bootstrap: 'object' });
+  checkShape(files.analysis, analysis, { schema: 'schema1', run: 'string', summaries: 'array', notRun: 'array', failures: 'array', experiment: 'object', repetitions: 'object' });
   checkShape(files.environment, environment, { schema: 'schema1', run: 'string', startedAt: 'string', host: 'object', platforms: 'array', tools: 'object', noise: 'object', isobench: 'object' });
   checkShape(files.plan, plan, { schema: 'schema1', cells: 'array', order: 'array' });
   if (environment.run !== analysis.run) {

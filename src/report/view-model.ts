@@ -439,7 +439,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const statistics = [
     `The unit of replication is a fresh platform instance: each instance's iterations are averaged first, and n counts the instances that produced a value.`,
     `Mean, median and standard deviation are taken over the instance means; the 95 % confidence interval of the mean uses Student's t with n − 1 degrees of freedom (no interval when n < 2).`,
-    ...ratioMethods.map((m) => `Ratio to native in the charts and tables: the platform's mean divided by native's mean; its 95 % interval: ${m} (${analysis.bootstrap.resamples} resamples, seed ${analysis.bootstrap.seed}).`),
+    ...ratioMethods.map((m) => `Ratio to native in the charts and tables: the platform's mean divided by native's mean; its 95 % interval: ${m}${analysis.bootstrap ? ` (${analysis.bootstrap.resamples} resamples, seed ${analysis.bootstrap.seed})` : ''}. The claims' verdicts use the same interval.`),
     `Architecture callouts: ${areaResult.evidenceMethod}.`,
   ];
   const claimsMethods = claims
@@ -487,8 +487,10 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
       claims: claimsMethods,
       seeds: [
         { key: 'Experiment seed (run order)', value: String(analysis.experiment.seed) },
-        { key: 'Bootstrap seed', value: String(analysis.bootstrap.seed) },
-        { key: 'Bootstrap resamples', value: String(analysis.bootstrap.resamples) },
+        ...(analysis.bootstrap ? [
+          { key: 'Bootstrap seed', value: String(analysis.bootstrap.seed) },
+          { key: 'Bootstrap resamples', value: String(analysis.bootstrap.resamples) },
+        ] : []),
       ],
       commands: commandGroups,
       software: { table: softwareTable, rows: softwareRows },
