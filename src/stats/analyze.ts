@@ -71,7 +71,7 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
 
   const groups = new Map<string, Group>();
   // cell + host -> instance -> the status of its first non-ok sample (failed, timeout, skipped)
-  const lostInstances = new Map<string, Map<number, SampleStatus>>();
+  const lostInstances = new Map<string, Map<number, { iteration: number; status: SampleStatus }>>();
   const cellOnHost = (cell: string, host: string | undefined) => `${cell}\u0000${host ?? ''}`;
   const failures: Failure[] = [];
   let duplicates = 0;
@@ -84,7 +84,9 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
       });
       const key = cellOnHost(s.cell, s.host);
       if (!lostInstances.has(key)) lostInstances.set(key, new Map());
-      if (!lostInstances.get(key)!.has(s.instance)) lostInstances.get(key)!.set(s.instance, s.status);
+      const prev = lostInstances.get(key)!.get(s.instance);
+      // the earliest iteration's status names the loss (line order must not matter)
+      if (!prev || s.iteration < prev.iteration || (s.iteration === prev.iteration && s.status < prev.status)) lostInstances.get(key)!.set(s.instance, { iteration: s.iteration, status: s.status });
       continue;
     }
     const metric = s.metric!;
@@ -159,10 +161,10 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     }
 
     // an instance that gave a value counts once, in n, even when a later iteration failed (it is 'partial', not lost)
-    const lostHere = [...(lostInstances.get(cellOnHost(g.cell, g.host)) ?? new Map<number, SampleStatus>())]
+    const lostHere = [...(lostInstances.get(cellOnHost(g.cell, g.host)) ?? new Map<number, { iteration: number; status: SampleStatus }>())]
       .filter(([i]) => !g.values.has(i)).sort((a, b) => a[0] - b[0]);
     const lost = { failed: [] as number[], timeout: [] as number[], skipped: [] as number[] };
-    for (const [i, status] of lostHere) if (status !== 'ok') lost[status].push(i);
+    for (const [i, { status }] of lostHere) if (status !== 'ok') lost[status].push(i);
     const partial = instances.filter((i) => lostInstances.get(cellOnHost(g.cell, g.host))?.has(i));
 
     const summary: MetricSummary = {
