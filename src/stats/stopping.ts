@@ -4,13 +4,14 @@ import { meanInterval } from './interval.ts';
 
 /**
  * Half-width of the 95% Student-t interval divided by |mean|; null when n < 2 (no interval yet).
- * Identical values give 0; a zero mean with spread gives Infinity (never precise).
+ * Identical values give null (zero spread is not precision: nothing says how far the next instance may lie); a zero
+ * mean with spread gives Infinity (never precise).
  */
 export function relativeHalfWidth(instanceMeans: readonly number[], level = 0.95): number | null {
   const ci = meanInterval(instanceMeans, level);
   if (!ci) return null;
   const half = (ci.high - ci.low) / 2;
-  if (half === 0) return 0;
+  if (half === 0) return null;
   const m = Math.abs(mean(instanceMeans));
   return m === 0 ? Infinity : half / m;
 }
