@@ -172,7 +172,7 @@ export interface WorkloadEntry {
   repetitions?: { instances?: number; iterations?: number };
 }
 
-/** Adaptive repetitions: a cell stops once its 95% interval is narrow enough, after minInstances, by maxInstances, or when the budget is spent. */
+/** Adaptive repetitions: a two-stage plan; the first minInstances fix how many instances (up to maxInstances) the cell needs for the target, or the budget ends it. */
 export interface AdaptiveRepetitions {
   /** relative half-width (halfWidth / |mean|) of the 95% Student-t interval of the instance means */
   targetHalfWidth: number;
@@ -184,8 +184,12 @@ export interface AdaptiveRepetitions {
   metric?: string;
 }
 
-/** Why an adaptive cell stopped: precise enough, its maxInstances run, or the run's time budget spent first. */
-export type AdaptiveReason = 'precise' | 'max' | 'budget';
+/**
+ * Why an adaptive cell stopped: 'planned' (it has the instances its two-stage plan set after the first stage), its
+ * maxInstances run, or the run's time budget spent first. 'precise' is read in logs written before issue 12 (stopped at
+ * the first narrow interval, a rule that does not keep its coverage).
+ */
+export type AdaptiveReason = 'planned' | 'precise' | 'max' | 'budget';
 
 export interface Experiment {
   name: string;
@@ -318,7 +322,7 @@ export interface MetricSummary {
   emulated?: boolean;
   network?: NetworkMode;
   /** adaptive cells only (logs/adaptive.jsonl): the target relative half-width, whether the cell reached it, and why it stopped */
-  adaptive?: { target: number; reached: boolean; reason: string };
+  adaptive?: { target: number; reached: boolean; reason: string; planned?: number };
 }
 
 export interface NotRun {

@@ -22,7 +22,7 @@ export interface AnalysisMeta {
   description?: string;
   repetitions?: { instances: number; iterations: number };
   /** adaptive cells' decisions (logs/adaptive.jsonl): cell -> target and why it stopped */
-  adaptive?: Map<string, { target: number; reason: string }>;
+  adaptive?: Map<string, { target: number; reason: string; planned?: number }>;
 }
 
 /** One cell x metric: the ok values, per instance, per iteration. */
@@ -199,7 +199,7 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     if (commands && commands.length > 0) summary.command = commands[commands.length - 1];
     if (g.first.network) summary.network = g.first.network;
     const decision = g.host ? undefined : meta.adaptive?.get(g.cell);
-    if (decision) summary.adaptive = { target: decision.target, reached: decision.reason === 'precise', reason: decision.reason };
+    if (decision) summary.adaptive = { target: decision.target, reached: decision.reason === 'planned' || decision.reason === 'precise', reason: decision.reason, ...(decision.planned !== undefined ? { planned: decision.planned } : {}) };
     return summary;
   });
 

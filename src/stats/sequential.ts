@@ -17,6 +17,9 @@ export interface SequentialDecision {
   why: string;
 }
 
+/** the plan sizes the second stage on this lower chi-square quantile, i.e. an upper 90% bound of the spread */
+export const SPREAD_QUANTILE = 0.1;
+
 // ---- Stein's two-stage plan: the number of instances is fixed after the first stage, never by a lucky narrow interval ----
 
 export interface TwoStagePlan {
@@ -44,7 +47,7 @@ export function twoStageN(firstStage: readonly number[], plan: TwoStagePlan): { 
   if (s0 === 0) return { n: plan.maxInstances, why: `the first ${n0} instances show no spread and the metric has no known resolution: measuring up to ${plan.maxInstances}` };
   if (mean === 0) return { n: plan.maxInstances, why: 'the first stage has mean 0: no relative precision exists; measuring up to the maximum' };
   // plan on an upper 90% bound of the spread, so that a first stage that happens to miss the slow instances does not plan too few
-  const sUpper = s0 * Math.sqrt((n0 - 1) / chiSquareQuantile(0.1, n0 - 1));
+  const sUpper = s0 * Math.sqrt((n0 - 1) / chiSquareQuantile(SPREAD_QUANTILE, n0 - 1));
   const need = Math.ceil(((tQuantile(0.975, n0 - 1) * sUpper) / (plan.target * Math.abs(mean))) ** 2);
   const n = Math.min(plan.maxInstances, Math.max(n0, need));
   return { n, why: `two-stage plan: s = ${Number(s0.toPrecision(3))} over ${n0} instances needs ${need} for ±${plan.target * 100}%${need > plan.maxInstances ? `, capped at ${plan.maxInstances}` : ''}` };
