@@ -446,7 +446,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
     ? [
       `Each claim of ${claims.file} (sha256 ${claims.sha256}) is tested on ratios measured in this run; docs/CLAIMS.md gives each test kind.`,
       `Multiple comparisons: ${claims.correction}.`,
-      `A claim is reproduced when its Holm-adjusted support p is ≤ ${claims.alpha}, not reproduced when its Holm-adjusted refutation p is ≤ ${claims.alpha}, and inconclusive otherwise; 'not run' when nothing it names ran here; caveats are printed, not tested.`,
+      `A claim is reproduced when every clause (condition, link of a chain, stated cause) was tested on the platforms it is about and its Holm-adjusted support p is ≤ ${claims.alpha}, not reproduced when its Holm-adjusted refutation p is ≤ ${claims.alpha}, and inconclusive otherwise; 'partly tested' when a clause was not tested on its subject (never counted as reproduced); 'not run' when nothing it names ran here; caveats are printed, not tested.`,
     ]
     : ['This analysis holds no claim verdicts; run the analyze stage again to evaluate the claims.'];
 
