@@ -1,5 +1,6 @@
 // Threats to validity from what the run recorded, and the appendix that links every figure to its samples.
 import { RATIO_COVERAGE } from '../stats/coverage.ts';
+import { hostKind } from './host-kind.ts';
 import type { MetricSummary } from '../types.ts';
 import { formatFixed, formatMiB } from './format.ts';
 import { hapMethod } from './areas.ts';
@@ -28,12 +29,23 @@ export function buildThreats(ctx: ThreatsContext): ThreatsView {
   const h = env.host;
   const table = ctx.number.table('ratio-coverage', 'Coverage of the nominal 95 % interval of a ratio (the one the charts, tables and verdicts draw) when both platforms have the same distribution, by instances per platform: normal instances, and in brackets skewed ones (one in seven 1.6× slower); a seeded simulation (src/stats/coverage.ts). The marked row applies to this run\'s smallest n.');
   const items: { title: string; text: string }[] = [];
-  items.push(h.virtualization
+  const kind = hostKind(h.virtualization);
+  items.push(kind?.kind === 'container'
+    ? {
+      title: 'A host inside a container',
+      text: `isobench ran inside a container (${h.virtualization}), not on bare metal: every platform shared that container's kernel, cgroups and seccomp profile with the host's other tenants, and a container or VM platform started inside it is nested in a container the paper did not have.`,
+    }
+    : kind
     ? {
       title: 'A shared, virtualised host',
       text: `The host is itself a virtual machine (${h.virtualization}). Every platform ran inside it: containers share virtual CPUs whose physical cores other tenants may use, and hypervisor platforms ran nested or under software emulation. The cost of a nested hypervisor is not the cost of the paper's bare-metal KVM, and noise from neighbours enters the intervals only as far as it varied during the run.`,
     }
     : { title: 'The host', text: 'No virtualization was detected: the host is taken to be bare metal, like the paper\'s.' });
+  const versions = env.platforms.filter((p) => p.requested && p.available && /gvisor|kata/.test(p.id)).map((p) => `${p.id} ${p.version ?? '(version not recorded)'}`).sort();
+  items.push({
+    title: 'Versions since 2021',
+    text: `The paper measured gVisor and Kata Containers as they were in 2020–21; both have changed how they work since. gVisor replaced 9P between the Sentry and the Gofer with LISAFS, then let the Sentry open files itself (directfs), which takes the Gofer off most of the file path the paper blamed for gVisor's I/O loss; and it added the systrap platform, which replaced ptrace as the default. Kata Containers 3.x added a runtime written in Rust (runtime-rs) beside the Go runtime, and 3.x and 4.x use virtio-fs rather than 9p by default. A verdict about these platforms is about the version that ran here${versions.length ? ` (${versions.join('; ')})` : ' (none of them ran)'}, and the architecture notes say which mechanism applies to it.`,
+  });
   const res = ctx.resources;
   items.push({
     title: 'A smaller host than the paper\'s',

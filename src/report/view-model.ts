@@ -1,4 +1,5 @@
 // Analysis + Environment + Plan (+ the paper's facts and callouts) -> the plain, ordered, pre-formatted data that the templates and charts show.
+import { hostKind } from './host-kind.ts';
 import { parse as parseYaml } from 'yaml';
 import { formatArgv } from '../proc.ts';
 import type { MetricSummary } from '../types.ts';
@@ -277,7 +278,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   });
   const overridesText = overrides.length ? `; per workload: ${overrides.join(', ')}` : '';
   const h = environment.host;
-  const hostLine = `${h.cpuModel}, ${h.cores} cores, ${formatMiB(h.memoryMiB)}, ${h.kernel}${h.virtualization ? `, itself virtualised (${h.virtualization})` : ''}`;
+  const hostLine = `${h.cpuModel}, ${h.cores} cores, ${formatMiB(h.memoryMiB)}, ${h.kernel}${hostKind(h.virtualization) ? `, ${hostKind(h.virtualization)!.words}` : ''}`;
   const emulatedRan = ran.filter(emulated);
 
   // Sections are numbered in document order: summary, host, one per area, then the rest.
