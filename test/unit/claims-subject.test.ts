@@ -197,4 +197,24 @@ test('a claims file without a subject, or with a subject the test never names, i
   assert.throws(() => craftedClaim('      kind: ratio-range\n      low: 1\n      platforms: [runc]\n      measures: [{ workload: ffmpeg, metric: wall_ms }]\n', '[lxc]'), /platform 'lxc' is in the subject but the test never names it/);
 });
 
+test('gVisor network claims rest on netstack cells: a sandbox cell decides, a hostinet cell never does; the netstack contrast isolates the cause', () => {
+  const loaded = loadClaims();
+  const tail = { ...loaded, claims: loaded.claims.filter((c) => c.id === 'net-gvisor-tail') };
+  const env = environment(['native', 'gvisor-ptrace']);
+  const cells = (platform: string, f: number, options: Record<string, unknown>) => ['tcp', 'udp'].map((job) => summary(platform, 'latency-rr', 'p90_us', noisy(100 * f), { job, better: 'lower', options }));
+  const hostOnly = evaluateClaims(analysis([...cells('native', 1, {}), ...cells('gvisor-ptrace', 1.6, { network: 'host' })]), env, tail).verdicts[0];
+  assert.is(hostOnly.verdict, 'not run', hostOnly.reason);
+  const both = evaluateClaims(analysis([...cells('native', 1, {}), ...cells('gvisor-ptrace', 3.5, { network: 'sandbox' }), ...cells('gvisor-ptrace', 1.2, { network: 'host' })]), env, tail).verdicts[0];
+  assert.is(both.verdict, 'reproduced', both.reason);
+  assert.ok(both.comparisons.filter((c) => !c.contrast && c.reference === 'native').every((c) => (c.platformOptions as { network: string }).network === 'sandbox'));
+  assert.equal(both.clauses!.map((c) => [c.kind, c.outcome]), [['condition', 'held'], ['cause', 'held']]);
+});
+
+test('a native mean near zero gives no ratio interval, with the reason', () => {
+  const claims = craftedClaim('      kind: ratio-range\n      high: 0.9\n      platforms: [runc]\n      measures: [{ workload: iperf3, metric: retransmits }]\n');
+  const ev = evaluateClaims(analysis([summary('runc', 'iperf3', 'retransmits', [3, 5, 4]), summary('native', 'iperf3', 'retransmits', [0.1, 2.5, 0.2])]), environment(['native', 'runc']), claims);
+  assert.is(ev.verdicts[0].verdict, 'inconclusive');
+  assert.match(ev.verdicts[0].reason, /not distinguishable from 0/);
+});
+
 test.run();
