@@ -197,6 +197,23 @@ test('a claims file without a subject, or with a subject the test never names, i
   assert.throws(() => craftedClaim('      kind: ratio-range\n      low: 1\n      platforms: [runc]\n      measures: [{ workload: ffmpeg, metric: wall_ms }]\n', '[lxc]'), /platform 'lxc' is in the subject but the test never names it/);
 });
 
+test('mem-rust-vmm without Firecracker and io-kata-9p without QEMU are partly tested, the missing clause named', () => {
+  const env = environment(['native', 'runc', 'cloud-hypervisor', 'kata-9p', 'kata-virtiofs']);
+  const cells = [
+    ...['native', 'runc'].map((p) => summary(p, 'stream', 'triad_mbps', noisy(1000))),
+    summary('cloud-hypervisor', 'stream', 'triad_mbps', noisy(700)),
+    ...['write_bw_mbps', 'read_bw_mbps'].flatMap((m) => [summary('native', 'fio', m, noisy(1000)), summary('kata-9p', 'fio', m, noisy(300)), summary('kata-virtiofs', 'fio', m, noisy(800))]),
+  ];
+  const byId = new Map(evaluateClaims(analysis(cells), env, loadClaims()).verdicts.map((v) => [v.id, v]));
+  const mem = byId.get('mem-rust-vmm')!;
+  assert.is(mem.verdict, 'partly tested', mem.reason);
+  assert.equal(mem.clauses!.map((c) => [c.kind, c.outcome]), [['link', 'held'], ['link', 'not run'], ['cause', 'not run']]);
+  const kata = byId.get('io-kata-9p')!;
+  assert.is(kata.verdict, 'partly tested', kata.reason);
+  assert.equal(kata.clauses!.map((c) => c.outcome), ['held', 'not run']);
+  assert.match(kata.reason, /\[not run\] virtio-fs about QEMU's level/);
+});
+
 test('gVisor network claims rest on netstack cells: a sandbox cell decides, a hostinet cell never does; the netstack contrast isolates the cause', () => {
   const loaded = loadClaims();
   const tail = { ...loaded, claims: loaded.claims.filter((c) => c.id === 'net-gvisor-tail') };
