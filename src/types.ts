@@ -121,6 +121,8 @@ export interface Metric {
   better: 'higher' | 'lower';
   /** how this value was obtained when it varies by host (HAP: "exact: ftrace function tracer" vs "sampled approximation: …"); copied to the Sample */
   note?: string;
+  /** the smallest step the value can change by (1 for a count), when the workload knows it; copied to the Sample (src/stats/resolution.ts) */
+  resolution?: number;
 }
 
 export interface MetricSpec {
@@ -202,7 +204,7 @@ export interface WorkloadEntry {
   repetitions?: { instances?: number; iterations?: number };
 }
 
-/** Adaptive repetitions: a cell stops once its 95% interval is narrow enough, after minInstances, by maxInstances, or when the budget is spent. */
+/** Adaptive repetitions: a two-stage plan; the first minInstances fix how many instances (up to maxInstances) the cell needs for the target, or the budget ends it. */
 export interface AdaptiveRepetitions {
   /** relative half-width (halfWidth / |mean|) of the 95% Student-t interval of the instance means */
   targetHalfWidth: number;
@@ -214,8 +216,12 @@ export interface AdaptiveRepetitions {
   metric?: string;
 }
 
-/** Why an adaptive cell stopped: precise enough, its maxInstances run, or the run's time budget spent first. */
-export type AdaptiveReason = 'precise' | 'max' | 'budget';
+/**
+ * Why an adaptive cell stopped: 'planned' (it has the instances its two-stage plan set after the first stage), its
+ * maxInstances run, or the run's time budget spent first. 'precise' is read in logs written before issue 12 (stopped at
+ * the first narrow interval, a rule that does not keep its coverage).
+ */
+export type AdaptiveReason = 'planned' | 'precise' | 'max' | 'budget';
 
 export interface Experiment {
   name: string;
@@ -285,6 +291,8 @@ export interface Sample {
   error?: string;
   /** Metric.note: how the value was obtained, when the method varies (HAP exact vs sampled) */
   note?: string;
+  /** Metric.resolution: the value's smallest step, when the workload declares it */
+  resolution?: number;
   network?: NetworkMode;
   /** the commands that produced this sample (host argv) */
   commands?: string[][];
@@ -316,7 +324,14 @@ export interface MetricSummary {
   /** instances that produced a value (the n of the interval) */
   n: number;
   iterations: number; // total iteration values
-  failed: number; // failed/timeout instances in this cell
+  /** instances of this cell that failed or timed out without giving a value for this metric (lost.failed + lost.timeout) */
+  failed: number;
+  /** instances of this cell with no value for this metric, by the status of their first non-ok sample; an instance with a value is never here */
+  lost?: { failed: number[]; timeout: number[]; skipped: number[] };
+  /** instances that gave a value and also a failed, timed-out or skipped sample: counted once, in n */
+  partial?: number[];
+  /** the metric's resolution: the floor of each mean's standard error in every ratio (src/stats/resolution.ts) */
+  resolution?: { value: number | null; source: 'declared' | 'inferred from the values' | 'none' };
   mean: number;
   median: number;
   sd: number;
@@ -332,13 +347,14 @@ export interface MetricSummary {
   cell: string;
   params: Params;
   platformOptions: Record<string, unknown>;
-  ratioToNative: { value: number; ci: Interval | null; method: string } | null;
+  /** the same interval the claims use (src/stats/ratio.ts); ci null with a problem when it cannot be tested */
+  ratioToNative: { value: number; ci: Interval | null; method: string; problem?: string } | null;
   /** the command of the first sample, for the methods section */
   command?: string[];
   emulated?: boolean;
   network?: NetworkMode;
   /** adaptive cells only (logs/adaptive.jsonl): the target relative half-width, whether the cell reached it, and why it stopped */
-  adaptive?: { target: number; reached: boolean; reason: string };
+  adaptive?: { target: number; reached: boolean; reason: string; planned?: number };
 }
 
 export interface NotRun {
@@ -351,8 +367,10 @@ export interface Analysis {
   run: string;
   experiment: { name: string; description: string; file: string; sha256: string; seed: number };
   repetitions: { instances: number; iterations: number };
-  /** each ratio draws from its own stream: seed = deriveSeed(seed, '<cell>/<native cell>/<metric>') in src/stats/random.ts ('<host>/<cell>/...' in a merged run) */
-  bootstrap: { resamples: number; seed: number };
+  /** how every ratio's interval is computed (src/stats/ratio.ts); absent in analyses made before issue 12 */
+  ratioMethod?: string;
+  /** analyses made before issue 12 only: the two-level bootstrap's resamples and seed */
+  bootstrap?: { resamples: number; seed: number };
   summaries: MetricSummary[];
   notRun: NotRun[];
   failures: Failure[];
@@ -362,7 +380,22 @@ export interface Analysis {
 
 // ---- claims ----
 
-export type ClaimVerdictKind = 'reproduced' | 'not reproduced' | 'inconclusive' | 'not run' | 'caveat';
+export type ClaimVerdictKind = 'reproduced' | 'partly tested' | 'not reproduced' | 'inconclusive' | 'not run' | 'caveat';
+
+/** One clause of a claim (a condition, a link of a chain, the cause) and what this run found for it. */
+export interface ClauseOutcome {
+  label: string;
+  kind: 'condition' | 'link' | 'cause';
+  /** a contrast's architectural component */
+  isolates?: string;
+  outcome: 'held' | 'did not hold' | 'inconclusive' | 'not run';
+  /** why, in one sentence: the deciding interval, or what did not run and why */
+  why: string;
+  comparisons: number;
+  /** subject entries tested in this clause, and those not */
+  subjectTested: string[];
+  subjectMissing: string[];
+}
 export type ClaimArea = 'cpu' | 'memory' | 'disk' | 'network' | 'startup' | 'isolation' | 'application';
 export type ClaimTestKind = 'ratio-range' | 'equivalence' | 'ordering' | 'relation' | 'caveat';
 
@@ -392,8 +425,8 @@ export interface ClaimComparison {
   params?: Params;
   platform: string;
   reference: string;
-  platformStats: { mean: number; sd: number; n: number };
-  referenceStats: { mean: number; sd: number; n: number };
+  platformStats: { mean: number; sd: number; n: number; resolution?: number };
+  referenceStats: { mean: number; sd: number; n: number; resolution?: number };
   /** platform mean / reference mean; null when the reference mean is 0 */
   ratio: number | null;
   /** 95% interval of the ratio (Welch t on the log ratio, delta method); null when untestable */
@@ -411,6 +444,10 @@ export interface ClaimComparison {
   ratioToNative?: MetricSummary['ratioToNative'];
   /** why it is untestable */
   problem?: string;
+  /** the compared cell's platform options, when it has any (gVisor's network) */
+  platformOptions?: Record<string, unknown>;
+  /** a cause's contrast: the sides of platform[with] / platform[without] (each over its reference in a ratio of ratios) */
+  contrast?: { role: string; platform: string; cell: string; mean: number; sd: number; n: number; resolution?: number }[];
 }
 
 export interface ClaimVerdict {
@@ -425,6 +462,10 @@ export interface ClaimVerdict {
   reason: string;
   /** partial: some platforms or measures that the claim names did not run here */
   coverage?: 'full' | 'partial';
+  /** the platforms the claim is about (an entry: one platform of the paper, 'a or b' for its alternatives) and how many must hold */
+  subject?: { platforms: string[]; quantifier: 'all' | 'most'; share?: number };
+  /** each clause with its outcome; 'reproduced' and 'not reproduced' need every clause tested on the subject */
+  clauses?: ClauseOutcome[];
   comparisons: ClaimComparison[];
   /** what the claim names that gave no value here, and why */
   missing: {

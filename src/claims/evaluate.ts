@@ -1,16 +1,19 @@
-// The paper's claims against one run's analysis: comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
+// The paper's claims against one run's analysis: clauses, comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
 import { platforms } from '../platforms/index.ts';
+import { boundTest, logContrast, logRatio, ratioInterval, untestable, contrastProblem, type Side, type Term } from '../stats/ratio.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
-  Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, Environment, MetricSummary, NotRun, PlatformRecord,
+  Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, ClauseOutcome, Environment, MetricSummary, NotRun, PlatformRecord,
 } from '../types.ts';
 import { holmAdjust } from './holm.ts';
-import type { Claim, ClaimTest, LoadedClaims, Measure, RatioCondition } from './load.ts';
-import { boundTest, logRatio, ratioInterval, untestable } from './log-ratio.ts';
+import type { Claim, ClaimTest, Contrast, LoadedClaims, Measure, RatioCondition, Selector } from './load.ts';
 
 export const CLAIMS_ALPHA = 0.05;
 
-export const TEST_METHOD = 'Welch t-tests on the log ratio of the means of instance means (delta method), one-sided at α/2 per bound so that they agree with the 95% intervals';
+/** a cell that lost more than this share of its instances (failed, timed out, skipped) cannot support 'reproduced' */
+export const MAX_LOST_SHARE = 1 / 5;
+
+export const TEST_METHOD = 'Welch t-tests on the log ratio of the means of instance means (delta method; each mean\'s standard error at least the metric\'s resolution), one-sided at α/2 per bound so that they agree with the 95% intervals';
 
 // the paper ran these on KVM: software emulation (qemu-tcg) never stands in for them
 const KVM_PLATFORMS = new Set(platforms.filter((p) => p.virtualization === 'hardware').map((p) => p.id));
@@ -24,17 +27,32 @@ interface Context {
   notRun: Map<string, string>;
   /** workloads that appear in the run at all (values or failures) */
   workloads: Set<string>;
+  paramDefaults: Record<string, Record<string, unknown>>;
+}
+
+/** One clause examined: its comparisons and the checks (bound tests) behind them. */
+interface Clause {
+  label: string;
+  kind: ClauseOutcome['kind'];
+  isolates?: string;
+  comparisons: ClaimComparison[];
+  checks: Check[];
+  /** per comparison, its checks (same order as comparisons) */
+  perComparison: Check[][];
+  platforms: string[];
+  /** why the clause cannot be tested at all (a cause without a contrast) */
+  absent?: string;
 }
 
 /** One claim examined, before the family-wide correction. */
 interface Examined {
   claim: Claim;
   description: string;
+  clauses: Clause[];
   comparisons: ClaimComparison[];
-  checks: Check[];
   missing: ClaimVerdict['missing'];
-  namedPlatforms: number;
-  measures: number;
+  /** the summaries the comparisons rest on */
+  cells: MetricSummary[];
 }
 
 export function evaluateClaims(analysis: Analysis, env: Environment, loaded: LoadedClaims, alpha = CLAIMS_ALPHA): ClaimEvaluation {
@@ -43,11 +61,12 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
     records: new Map(env.platforms.map((p) => [p.id, p])),
     notRun: new Map(analysis.notRun.map((n) => [n.platform, n.reason])),
     workloads: new Set([...analysis.summaries.map((s) => s.workload), ...analysis.failures.map((f) => f.workload)]),
+    paramDefaults: loaded.paramDefaults ?? {},
   };
   const examined = loaded.claims.map((c) => examine(c, ctx));
 
-  // the family: every claim that compared something (caveats and claims that did not run are not tested)
-  const tested = examined.map((e, i) => (e.comparisons.length > 0 ? i : -1)).filter((i) => i >= 0);
+  // the family: every claim with at least one testable comparison (caveats, claims that did not run and untestable ones are out)
+  const tested = examined.map((e, i) => (e.comparisons.some((c) => c.holds !== 'untestable') ? i : -1)).filter((i) => i >= 0);
   const support = tested.map((i) => claimSupport(examined[i]));
   const refute = tested.map((i) => claimRefute(examined[i]));
   const supportHolm = holmAdjust(support);
@@ -59,25 +78,25 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
     alpha,
     file: loaded.file,
     sha256: loaded.sha256,
-    verdicts: examined.map((e, i) => decide(e, p.get(i), alpha, tested.length)),
+    verdicts: examined.map((e, i) => decide(e, p.get(i), alpha, tested.length, ctx)),
   };
 }
 
 export function correctionText(m: number, alpha: number): string {
-  if (m === 0) return `Holm step-down at α = ${alpha}: no claim was tested in this run, so there is nothing to correct`;
-  return `Holm step-down over the ${m} tested claim${m === 1 ? '' : 's'} at α = ${alpha} (family-wise error rate), applied to the support and to the refutation p-values; `
-    + `p-values from ${TEST_METHOD}; within a claim, support is the largest p of its bound checks (intersection-union) `
-    + `and refutation the smallest p times the number of checks (Bonferroni)`;
+  if (m === 0) return `Holm step-down at α = ${alpha}: no claim had a testable comparison in this run, so there is nothing to correct`;
+  return `Holm step-down over the ${m} claim${m === 1 ? '' : 's'} with a testable comparison at α = ${alpha} (family-wise error rate), applied to the support and to the refutation p-values; `
+    + `p-values from ${TEST_METHOD}; within a claim, support is the largest p of its bound checks (intersection-union; for 'most', the partial-conjunction p) `
+    + `and refutation the smallest clause p times the number of clauses (Bonferroni)`;
 }
 
 // ---- examining one claim ----
 
 function examine(claim: Claim, ctx: Context): Examined {
-  const comparisons: ClaimComparison[] = [];
-  const checks: Check[] = [];
+  const clauses: Clause[] = [];
+  const t = claim.test;
+  const measures: Measure[] = [];
   const named: string[] = [];
   const networkOf = new Map<string, string>();
-  const measures: Measure[] = [];
   const name = (ps: readonly string[], network?: string) => {
     for (const p of ps) {
       if (!named.includes(p)) named.push(p);
@@ -87,49 +106,72 @@ function examine(claim: Claim, ctx: Context): Examined {
   const measure = (ms: readonly Measure[]) => {
     for (const m of ms) if (!measures.some((x) => sameMeasure(x, m))) measures.push(m);
   };
-  const add = (r: { comparison: ClaimComparison; checks: Check[] }) => {
-    comparisons.push(r.comparison);
-    checks.push(...r.checks);
-  };
+  const cells: MetricSummary[] = [];
+  const rest = (...ss: MetricSummary[]) => { for (const s of ss) if (!cells.includes(s)) cells.push(s); };
 
-  const t = claim.test;
   for (const c of conditionsOf(t)) {
     name(c.platforms, c.network);
     name(c.reference);
     measure(c.measures);
+    const clause = newClause(c.label, 'condition', [...c.platforms, ...c.reference], c.isolates);
     for (const m of c.measures) {
       for (const platform of c.platforms) {
-        for (const s of usable(ctx, platform, m, c.network)) {
+        for (const s of usable(ctx, platform, m, c, c.network)) {
           for (const ref of c.reference) {
             if (ref === platform) continue;
-            for (const r of usable(ctx, ref, m)) {
+            for (const r of usable(ctx, ref, m, c)) {
               // a merged run: compare only within one host, never across
-              if (paramsKey(r) === paramsKey(s) && r.host === s.host) add(compare(s, r, { low: c.low, high: c.high }, c.label));
+              if (paramsKey(r) === paramsKey(s) && r.host === s.host) {
+                addTo(clause, compare(s, r, { low: c.low, high: c.high }, c.label));
+                rest(s, r);
+              }
             }
           }
         }
       }
     }
+    clauses.push(clause);
   }
   if (t.kind === 'ordering') {
     for (const g of t.chain) name(g);
     measure(t.measures);
-    for (const m of t.measures) {
-      // only neighbours in the chain are compared: a missing group is not skipped over, because the claim is about it
-      // (Docker < Firecracker < LXC says nothing testable about Firecracker when Firecracker did not run)
-      const groups = t.chain.map((g) => g.flatMap((p) => usable(ctx, p, m)));
-      for (let i = 0; i + 1 < groups.length; i++) {
-        for (const a of groups[i]) {
-          for (const b of groups[i + 1]) {
+    // only neighbours in the chain are compared: a missing group is not skipped over, because the claim is about it
+    for (let i = 0; i + 1 < t.chain.length; i++) {
+      const label = `${t.chain[i].join(' | ')} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${t.chain[i + 1].join(' | ')}`;
+      const clause = newClause(label, 'link', [...t.chain[i], ...t.chain[i + 1]]);
+      for (const m of t.measures) {
+        const upper = t.chain[i].flatMap((p) => usable(ctx, p, m, t));
+        const lower = t.chain[i + 1].flatMap((p) => usable(ctx, p, m, t));
+        for (const a of upper) {
+          for (const b of lower) {
             if (paramsKey(a) !== paramsKey(b) || a.host !== b.host) continue;
             const bounds = a.better === 'higher' ? { low: t.factor } : { high: 1 / t.factor };
-            add(compare(a, b, bounds, `${a.platform} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${b.platform}`));
+            addTo(clause, compare(a, b, bounds, `${a.platform} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${b.platform}`));
+            rest(a, b);
           }
         }
       }
+      clauses.push(clause);
     }
   }
+  if (claim.cause) {
+    const k = claim.cause.contrast;
+    const clause = newClause(claim.cause.label, 'cause', k ? [...k.platforms, ...(k.reference ?? [])] : [], claim.cause.isolates);
+    if (k) {
+      name(k.platforms);
+      name(k.reference ?? []);
+      measure(k.measures);
+      for (const r of contrasts(ctx, k, claim.cause.label)) {
+        addTo(clause, r.result);
+        rest(...r.cells);
+      }
+    } else {
+      clause.absent = `no experiment in isobench isolates ${claim.cause.isolates}`;
+    }
+    clauses.push(clause);
+  }
 
+  const comparisons = clauses.flatMap((c) => c.comparisons);
   const missingMeasures = measures
     .filter((m) => !present(ctx, m))
     .map((m) => ({ ...m, reason: ctx.workloads.has(m.workload) ? `no '${m.metric}' value in this run${m.job === 'default' ? '' : ` (job ${m.job})`}` : 'not in this experiment' }));
@@ -137,17 +179,26 @@ function examine(claim: Claim, ctx: Context): Examined {
   const used = new Set(comparisons.flatMap((c) => [c.platform, c.reference]));
   const missingPlatforms: NotRun[] = presentMeasures.length === 0 ? [] : named
     .filter((p) => !used.has(p))
-    .map((p) => ({ platform: p, reason: absenceReason(ctx, p, presentMeasures, networkOf.get(p)) }));
+    .map((p) => ({ platform: p, reason: absenceReason(ctx, p, presentMeasures, networkOf.get(p), selectorFor(claim, p)) }));
 
   return {
     claim,
-    description: describeTest(t),
+    description: describeClaim(claim),
+    clauses,
     comparisons,
-    checks,
     missing: { platforms: missingPlatforms, measures: missingMeasures },
-    namedPlatforms: named.length,
-    measures: measures.length,
+    cells,
   };
+}
+
+function newClause(label: string, kind: ClauseOutcome['kind'], platforms: string[], isolates?: string): Clause {
+  return { label, kind, ...(isolates ? { isolates } : {}), comparisons: [], checks: [], perComparison: [], platforms };
+}
+
+function addTo(clause: Clause, r: { comparison: ClaimComparison; checks: Check[] }): void {
+  clause.comparisons.push(r.comparison);
+  clause.checks.push(...r.checks);
+  clause.perComparison.push(r.checks);
 }
 
 /** ratio-range, equivalence and relation as ratio conditions (an ordering is handled on its own) */
@@ -166,9 +217,32 @@ function conditionsOf(t: ClaimTest): RatioCondition[] {
   }
 }
 
-/** the summaries that may stand for `platform` on `m`: never an emulated one, and only with the required network */
-function usable(ctx: Context, platform: string, m: Measure, network?: string): MetricSummary[] {
-  return ctx.analysis.summaries.filter((s) => s.platform === platform && matches(s, m) && !emulated(ctx, s) && (!network || s.network === network));
+/** the selector that applies to a platform in a claim (for the reason a platform's cells did not count) */
+function selectorFor(claim: Claim, platform: string): Selector | undefined {
+  const t = claim.test;
+  const sels: Selector[] = t.kind === 'relation' ? t.conditions : t.kind === 'caveat' ? [] : [t];
+  return sels.find((s) => s.options?.[platform] || s.params);
+}
+
+/**
+ * The summaries that may stand for `platform` on `m`: never an emulated one, only with the required network,
+ * and only cells whose parameters and platform options match the selector.
+ */
+function usable(ctx: Context, platform: string, m: Measure, sel: Selector = {}, network?: string): MetricSummary[] {
+  return ctx.analysis.summaries.filter((s) => s.platform === platform && matches(s, m) && !emulated(ctx, s)
+    && (!network || s.network === network) && selected(ctx, s, sel));
+}
+
+function selected(ctx: Context, s: MetricSummary, sel: Selector): boolean {
+  const defaults = ctx.paramDefaults[s.workload] ?? {};
+  for (const [k, v] of Object.entries(sel.params ?? {})) {
+    const have = s.params && k in s.params ? s.params[k] : defaults[k];
+    if (have !== v) return false;
+  }
+  for (const [k, v] of Object.entries(sel.options?.[s.platform] ?? {})) {
+    if ((s.platformOptions ?? {})[k] !== v) return false;
+  }
+  return true;
 }
 
 function emulated(ctx: Context, s: MetricSummary): boolean {
@@ -179,10 +253,15 @@ const matches = (s: MetricSummary, m: Measure) => s.workload === m.workload && s
 const sameMeasure = (a: Measure, b: Measure) => a.workload === b.workload && a.job === b.job && a.metric === b.metric;
 const present = (ctx: Context, m: Measure) => ctx.analysis.summaries.some((s) => matches(s, m));
 const paramsKey = (s: MetricSummary) => stableStringify(s.params ?? {}, 0);
+/** the parameters without the ones a selector fixes: the two sides of a contrast differ in exactly those */
+const paramsKeyWithout = (s: MetricSummary, keys: string[]) => stableStringify(Object.fromEntries(Object.entries(s.params ?? {}).filter(([k]) => !keys.includes(k))), 0);
+
+const sideOf = (s: MetricSummary): Side => ({ mean: s.mean, sd: s.sd, n: s.n, resolution: s.resolution?.value ?? null });
+const stats = (s: MetricSummary) => ({ mean: s.mean, sd: s.sd, n: s.n, ...(s.resolution?.value ? { resolution: s.resolution.value } : {}) });
 
 function compare(s: MetricSummary, r: MetricSummary, bounds: Bounds, condition: string): { comparison: ClaimComparison; checks: Check[] } {
-  const a = { mean: s.mean, sd: s.sd, n: s.n };
-  const b = { mean: r.mean, sd: r.sd, n: r.n };
+  const a = sideOf(s);
+  const b = sideOf(r);
   const ratio = s.mean / r.mean;
   const base = {
     condition,
@@ -194,8 +273,9 @@ function compare(s: MetricSummary, r: MetricSummary, bounds: Bounds, condition: 
     ...(s.params && Object.keys(s.params).length > 0 ? { params: s.params } : {}),
     platform: s.platform,
     reference: r.platform,
-    platformStats: a,
-    referenceStats: b,
+    ...(Object.keys(s.platformOptions ?? {}).length > 0 ? { platformOptions: s.platformOptions } : {}),
+    platformStats: stats(s),
+    referenceStats: stats(r),
     ratio: Number.isFinite(ratio) ? ratio : null,
     bounds: { ...(bounds.low !== undefined ? { low: bounds.low } : {}), ...(bounds.high !== undefined ? { high: bounds.high } : {}) },
     ...(r.platform === 'native' && s.ratioToNative ? { ratioToNative: s.ratioToNative } : {}),
@@ -204,7 +284,10 @@ function compare(s: MetricSummary, r: MetricSummary, bounds: Bounds, condition: 
   if (problem) {
     return { comparison: { ...base, interval: null, df: null, holds: 'untestable', pSupport: 1, pRefute: 1, problem }, checks: [] };
   }
-  const lr = logRatio(a, b);
+  return judged(base, logRatio(a, b), bounds);
+}
+
+function judged<T extends object>(base: T, lr: ReturnType<typeof logRatio>, bounds: Bounds): { comparison: T & Omit<ClaimComparison, keyof T>; checks: Check[] } {
   const interval = ratioInterval(lr);
   const checks: Check[] = [];
   if (bounds.low !== undefined) checks.push(boundTest(lr, bounds.low, 'low'));
@@ -219,30 +302,188 @@ function compare(s: MetricSummary, r: MetricSummary, bounds: Bounds, condition: 
       holds: inside ? 'inside' : outside ? 'outside' : 'straddles',
       pSupport: Math.max(...checks.map((c) => c.support)),
       pRefute: Math.min(1, checks.length * Math.min(...checks.map((c) => c.refute))),
-    },
+    } as T & Omit<ClaimComparison, keyof T>,
     checks,
   };
 }
 
-/** p against "the claim is false": every check must hold, so the largest p (an untestable comparison gives no support) */
+/** A cause's contrast: platform[with] / platform[without], or with a reference the ratio of the two ratios to it. */
+function contrasts(ctx: Context, k: Contrast, label: string): { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[] {
+  const out: { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[] = [];
+  const fixed = [...new Set([...Object.keys(k.with.params ?? {}), ...Object.keys(k.without.params ?? {})])];
+  const same = (a: MetricSummary, b: MetricSummary) => a.host === b.host && paramsKeyWithout(a, fixed) === paramsKeyWithout(b, fixed);
+  const bounds = { low: k.low, high: k.high };
+  for (const m of k.measures) {
+    for (const platform of k.platforms) {
+      for (const w of usable(ctx, platform, m, k.with)) {
+        for (const wo of usable(ctx, platform, m, k.without).filter((x) => x !== w && same(w, x))) {
+          const refs = k.reference ?? [];
+          if (refs.length === 0) {
+            const terms: Term[] = [{ side: sideOf(w), sign: 1 }, { side: sideOf(wo), sign: -1 }];
+            out.push({ result: contrastResult(label, w, wo, null, null, terms, ['with', 'without'], bounds), cells: [w, wo] });
+            continue;
+          }
+          for (const ref of refs) {
+            for (const rw of usable(ctx, ref, m, k.with).filter((x) => same(w, x) && paramsKey(x) === paramsKey(w))) {
+              for (const rwo of usable(ctx, ref, m, k.without).filter((x) => same(w, x) && paramsKey(x) === paramsKey(wo))) {
+                const terms: Term[] = [{ side: sideOf(w), sign: 1 }, { side: sideOf(rw), sign: -1 }, { side: sideOf(wo), sign: -1 }, { side: sideOf(rwo), sign: 1 }];
+                out.push({ result: contrastResult(label, w, wo, rw, rwo, terms, ['with', 'reference with', 'without', 'reference without'], bounds), cells: [w, rw, wo, rwo] });
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+function contrastResult(label: string, w: MetricSummary, wo: MetricSummary, rw: MetricSummary | null, rwo: MetricSummary | null, terms: Term[], roles: string[], bounds: Bounds): { comparison: ClaimComparison; checks: Check[] } {
+  const cellText = (s: MetricSummary) => `${s.platform}${describeSelection(s)}`;
+  const sides = [w, rw, wo, rwo].filter((s): s is MetricSummary => s !== null);
+  const ratio = rw && rwo ? (w.mean / rw.mean) / (wo.mean / rwo.mean) : w.mean / wo.mean;
+  const base = {
+    condition: label,
+    workload: w.workload,
+    job: w.job,
+    metric: w.metric,
+    unit: w.unit,
+    better: w.better,
+    ...(w.params && Object.keys(w.params).length > 0 ? { params: w.params } : {}),
+    platform: cellText(w),
+    reference: rw && rwo ? `${cellText(wo)}, each / ${rw.platform}` : cellText(wo),
+    platformStats: stats(w),
+    referenceStats: stats(wo),
+    contrast: sides.map((s, i) => ({ role: roles[i], platform: s.platform, cell: s.cell, ...stats(s) })),
+    ratio: Number.isFinite(ratio) ? ratio : null,
+    bounds: { ...(bounds.low !== undefined ? { low: bounds.low } : {}), ...(bounds.high !== undefined ? { high: bounds.high } : {}) },
+  };
+  const problem = contrastProblem(terms, roles);
+  if (problem) return { comparison: { ...base, interval: null, df: null, holds: 'untestable', pSupport: 1, pRefute: 1, problem }, checks: [] };
+  return judged(base, logContrast(terms), bounds);
+}
+
+/** ' {fileSystem: memory}, network sandbox': what selects a cell, in words */
+function describeSelection(s: MetricSummary): string {
+  const opts = Object.entries(s.platformOptions ?? {}).filter(([k]) => k === 'network').map(([k, v]) => `${k} ${String(v)}`);
+  const params = Object.entries(s.params ?? {}).filter(([k]) => k === 'fileSystem').map(([k, v]) => `${k} ${String(v)}`);
+  const all = [...params, ...opts];
+  return all.length ? ` (${all.join(', ')})` : '';
+}
+
+// ---- clauses and the subject ----
+
+/** the subject entries a clause names (an entry is one platform of the paper with its alternatives) */
+function entriesOf(e: Examined, clause: Clause): string[][] {
+  return (e.claim.subject?.entries ?? []).filter((entry) => entry.some((p) => clause.platforms.includes(p)));
+}
+
+const entryName = (entry: string[]) => (entry.length === 1 ? entry[0] : entry.join(' or '));
+
+/** the clause's outcome on the subject, from its 95% intervals; complete: the subject was covered as the quantifier needs */
+function clauseOutcome(e: Examined, clause: Clause): ClauseOutcome & { complete: boolean; supportP: number; refuteP: number } {
+  const testable = clause.comparisons.map((c, i) => ({ c, checks: clause.perComparison[i] })).filter((x) => x.c.holds !== 'untestable');
+  const entries = entriesOf(e, clause);
+  const involves = (c: ClaimComparison, entry: string[]) => entry.some((p) => c.platform === p || c.reference === p || (c.contrast ?? []).some((s) => s.platform === p));
+  const perEntry = entries.map((entry) => {
+    const mine = testable.filter((x) => involves(x.c, entry));
+    const checks = mine.flatMap((x) => x.checks);
+    return {
+      entry,
+      tested: mine.length > 0,
+      holds: mine.length > 0 && mine.every((x) => x.c.holds === 'inside'),
+      fails: mine.some((x) => x.c.holds === 'outside'),
+      support: mine.length > 0 ? Math.max(...checks.map((c) => c.support)) : 1,
+      refute: checks.length > 0 ? Math.min(1, checks.length * Math.min(...checks.map((c) => c.refute))) : 1,
+    };
+  });
+  const testedOn = perEntry.filter((x) => x.tested).map((x) => x.entry.filter((p) => testable.some((t) => involves(t.c, [p]))).join(', '));
+  const notTested = perEntry.filter((x) => !x.tested).map((x) => x.entry);
+  const base = {
+    label: clause.label,
+    kind: clause.kind,
+    ...(clause.isolates ? { isolates: clause.isolates } : {}),
+    comparisons: clause.comparisons.length,
+    subjectTested: testedOn,
+    subjectMissing: notTested.map(entryName),
+  };
+  const missingWhy = (entries: string[][]) => entries.map((entry) => `${entryName(entry)}: ${entryAbsence(e, entry)}`).join('; ');
+  const allChecks = testable.flatMap((x) => x.checks);
+  const iutSupport = allChecks.length > 0 && testable.length === clause.comparisons.length ? Math.max(...allChecks.map((c) => c.support)) : 1;
+  const bonfRefute = allChecks.length > 0 ? Math.min(1, allChecks.length * Math.min(...allChecks.map((c) => c.refute))) : 1;
+
+  if (testedOn.length === 0) {
+    const untestable = clause.comparisons.find((c) => c.holds === 'untestable');
+    if (untestable) return { ...base, outcome: 'inconclusive', why: `${comparisonText(untestable)}: ${untestable.problem}`, complete: false, supportP: 1, refuteP: 1 };
+    const why = clause.absent ?? (notTested.length ? missingWhy(notTested) : 'nothing it names ran here');
+    return { ...base, outcome: 'not run', why, complete: false, supportP: 1, refuteP: 1 };
+  }
+
+  const subject = e.claim.subject!;
+  if (subject.quantifier === 'most') {
+    const n = perEntry.length;
+    const need = Math.floor(subject.share * n) + 1;
+    const held = perEntry.filter((x) => x.holds).length;
+    const failed = perEntry.filter((x) => x.fails).length;
+    // partial conjunction (Benjamini & Heller): 'at least `need` of n hold' is as supported as the need-th smallest p times (n - need + 1)
+    const sup = perEntry.map((x) => x.support).sort((a, b) => a - b);
+    const ref = perEntry.map((x) => x.refute).sort((a, b) => a - b);
+    const supportP = Math.min(1, (n - need + 1) * sup[need - 1]);
+    const refuteP = Math.min(1, need * ref[n - need]);
+    const share = `${held} of the ${n} subject platforms held, ${failed} did not; 'most' needs more than ${subject.share * 100}% (${need})`;
+    if (held >= need) return { ...base, outcome: 'held', why: share, complete: true, supportP, refuteP };
+    if (failed > n - need) return { ...base, outcome: 'did not hold', why: share, complete: true, supportP, refuteP };
+    const complete = notTested.length === 0 || held + notTested.length < need;
+    return { ...base, outcome: 'inconclusive', why: `${share}${notTested.length ? `; not run: ${missingWhy(notTested)}` : ''}`, complete, supportP, refuteP };
+  }
+
+  const outside = testable.filter((x) => x.c.holds === 'outside').sort((a, b) => a.c.pRefute - b.c.pRefute)[0]?.c;
+  const straddles = testable.filter((x) => x.c.holds === 'straddles').sort((a, b) => b.c.pSupport - a.c.pSupport)[0]?.c;
+  const untested = clause.comparisons.find((c) => c.holds === 'untestable');
+  const gap = notTested.length ? `; not run on ${missingWhy(notTested)}` : '';
+  // 'all': one counterexample is enough against the clause, but holding needs every subject entry it names
+  if (outside) return { ...base, outcome: 'did not hold', why: `${comparisonText(outside)}: ${intervalWords(outside)} is outside ${boundsText(outside.bounds)}${gap}`, complete: true, supportP: iutSupport, refuteP: bonfRefute };
+  const complete = notTested.length === 0;
+  if (straddles) return { ...base, outcome: 'inconclusive', why: `${comparisonText(straddles)}: ${intervalWords(straddles)} straddles ${boundsText(straddles.bounds)}${gap}`, complete, supportP: iutSupport, refuteP: bonfRefute };
+  if (untested) return { ...base, outcome: 'inconclusive', why: `${comparisonText(untested)}: ${untested.problem}${gap}`, complete, supportP: 1, refuteP: bonfRefute };
+  return { ...base, outcome: 'held', why: `every 95% interval (${testable.length}) inside the bounds, on ${testedOn.join(', ')}${gap}`, complete, supportP: iutSupport, refuteP: bonfRefute };
+}
+
+/** why no member of a subject entry was tested: the reason of its first named member */
+function entryAbsence(e: Examined, entry: string[]): string {
+  const reasons = [...new Set(entry.map((p) => e.missing.platforms.find((m) => m.platform === p)?.reason).filter((r): r is string => !!r))];
+  if (reasons.length > 0) return reasons.join('; ');
+  if (e.missing.measures.length > 0) return e.missing.measures.map((m) => `${measureText(m)}: ${m.reason}`).join('; ');
+  return 'ran, but gave nothing this clause can compare';
+}
+
+/** the clauses with a testable comparison: a partly tested claim's p-values are about what was tested (it is never 'reproduced') */
+const testedClauses = (e: Examined) => e.clauses.filter((c) => c.comparisons.some((x) => x.holds !== 'untestable'));
+
+/** p against "the claim is false": every clause must hold, so the largest clause p (intersection-union) */
 function claimSupport(e: Examined): number {
-  if (e.comparisons.some((c) => c.holds === 'untestable')) return 1;
-  return Math.max(...e.checks.map((c) => c.support));
+  return Math.max(...testedClauses(e).map((c) => clauseOutcome(e, c).supportP));
 }
 
-/** p against "the claim is true": one failed check refutes it, so the smallest p, Bonferroni over the checks */
+/** p against "the claim is true": one failed clause refutes it, so the smallest clause p, Bonferroni over the clauses */
 function claimRefute(e: Examined): number {
-  if (e.checks.length === 0) return 1;
-  return Math.min(1, e.checks.length * Math.min(...e.checks.map((c) => c.refute)));
+  const ps = testedClauses(e).map((c) => clauseOutcome(e, c).refuteP);
+  return Math.min(1, ps.length * Math.min(...ps));
 }
 
-/** why a platform the claim names gave nothing to compare, in words a reader can act on */
-function absenceReason(ctx: Context, platform: string, measures: Measure[], network?: string): string {
+/** why no platform the claim names gave something to compare, in words a reader can act on */
+function absenceReason(ctx: Context, platform: string, measures: Measure[], network?: string, selector?: Selector): string {
   const mine = ctx.analysis.summaries.filter((s) => s.platform === platform && measures.some((m) => matches(s, m)));
   const real = mine.filter((s) => !emulated(ctx, s));
   if (mine.length > 0 && real.length === 0) return `emulated (software emulation): cannot stand in for the paper's ${platform}`;
   if (real.length > 0) {
     if (network && real.every((s) => s.network !== network)) return `ran with network '${real[0].network ?? 'unrecorded'}'; the claim needs '${network}'`;
+    if (selector && real.every((s) => !selected(ctx, s, selector))) {
+      const want = { ...(selector.params ?? {}), ...(selector.options?.[platform] ?? {}) };
+      const keys = Object.keys(want);
+      const had = real.map((s) => stableStringify(Object.fromEntries(keys.map((k) => [k, { ...s.params, ...s.platformOptions }[k] ?? null])), 0));
+      return `ran only as ${[...new Set(had)].join(', ')}; the claim rests on ${stableStringify(want, 0)} only (those cells are shown, never decide it)`;
+    }
     return 'ran, but nothing to compare it with ran here';
   }
   const notRun = ctx.notRun.get(platform);
@@ -266,8 +507,9 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
 
 // ---- the verdict ----
 
-function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number): ClaimVerdict {
+function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number, ctx: Context): ClaimVerdict {
   const { claim } = e;
+  const outcomes = e.clauses.map((c) => clauseOutcome(e, c));
   const verdict: ClaimVerdict = {
     id: claim.id,
     claim: claim.claim,
@@ -276,6 +518,8 @@ function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number
     test: { kind: claim.test.kind, description: e.description },
     verdict: 'not run',
     reason: '',
+    ...(claim.subject ? { subject: { platforms: claim.subject.entries.map(entryName), quantifier: claim.subject.quantifier, ...(claim.subject.quantifier === 'most' ? { share: claim.subject.share } : {}) } } : {}),
+    clauses: outcomes.map(({ complete: _c, supportP: _s, refuteP: _r, ...o }) => o),
     comparisons: e.comparisons,
     missing: e.missing,
     ...(claim.note ? { note: claim.note } : {}),
@@ -284,38 +528,79 @@ function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number
   if (claim.test.kind === 'caveat') {
     return { ...verdict, verdict: 'caveat', reason: 'a caveat of the paper, printed with the results and not tested' };
   }
-  if (!p) return { ...verdict, reason: notRunReason(e) };
+  if (e.comparisons.length === 0 || outcomes.every((o) => o.outcome === 'not run')) return { ...verdict, verdict: 'not run', reason: notRunReason(e) };
+  const lost = lostText(e.cells);
+  if (!p) {
+    const why = outcomes.find((o) => o.outcome === 'inconclusive')?.why ?? notRunReason(e);
+    return { ...verdict, verdict: 'inconclusive', reason: `no testable comparison: ${why}${lost.text}`, coverage: 'partial' };
+  }
 
   const coverage = e.missing.platforms.length > 0 || e.missing.measures.length > 0 ? 'partial' : 'full';
-  const partial = coverage === 'partial' ? `; partial: ${partialText(e)}` : '';
-  const holm = `Holm-adjusted over ${family} tested claim${family === 1 ? '' : 's'}`;
+  const holm = `Holm-adjusted over ${family} claim${family === 1 ? '' : 's'} with a testable comparison`;
+  const incomplete = outcomes.filter((o) => !o.complete);
+  if (incomplete.length > 0) {
+    const effects = outcomes.filter((o) => o.kind !== 'cause');
+    const onlyCause = incomplete.every((o) => o.kind === 'cause') && effects.every((o) => o.complete);
+    let lead = `${incomplete.length} of ${outcomes.length} clause${outcomes.length === 1 ? '' : 's'} not tested on the claim's subject`;
+    if (onlyCause) {
+      const effect = effects.every((o) => o.outcome === 'held') && p.supportHolm <= alpha ? 'effect reproduced'
+        : effects.some((o) => o.outcome === 'did not hold') ? 'effect not reproduced' : 'effect inconclusive';
+      lead = `${effect}, cause not tested (nothing in this run isolates ${incomplete[0].isolates ?? 'the cause'})`;
+    }
+    return { ...verdict, verdict: 'partly tested', reason: `${lead}: ${clausesText(outcomes)}${lost.text}`, coverage: 'partial', p };
+  }
+
   if (p.supportHolm <= alpha) {
-    const reason = `supported by every comparison (${e.comparisons.length}): p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} <= ${alpha}${partial}`;
+    if (lost.tooMany) {
+      return { ...verdict, verdict: 'inconclusive', reason: `every interval agrees with the claim (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)}), but ${lost.tooMany}, so it cannot support 'reproduced'${lost.text}`, coverage, p };
+    }
+    const reason = `supported by every comparison (${e.comparisons.length}): p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} <= ${alpha}; ${clausesText(outcomes)}${lost.text}`;
     return { ...verdict, verdict: 'reproduced', reason, coverage, p };
   }
   if (p.refuteHolm <= alpha) {
-    const worst = [...e.comparisons].filter((c) => c.holds !== 'untestable').sort((a, b) => a.pRefute - b.pRefute)[0];
-    const reason = `${comparisonText(worst)}: ratio ${fmt(worst.ratio!)}, 95% interval ${intervalText(worst)}, where the claim needs a ratio ${boundsText(worst.bounds)}; p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} <= ${alpha}${partial}`;
+    const failed = outcomes.find((o) => o.outcome === 'did not hold');
+    const reason = `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}; p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} <= ${alpha}${lost.text}`;
     return { ...verdict, verdict: 'not reproduced', reason, coverage, p };
   }
-  return { ...verdict, verdict: 'inconclusive', reason: `${inconclusiveText(e, p, alpha, holm)}${partial}`, coverage, p };
+  return { ...verdict, verdict: 'inconclusive', reason: `${inconclusiveText(outcomes, p, alpha, holm)}${lost.text}`, coverage, p };
 }
 
-function inconclusiveText(e: Examined, p: NonNullable<ClaimVerdict['p']>, alpha: number, holm: string): string {
-  const untested = e.comparisons.find((c) => c.holds === 'untestable');
-  if (untested) return `${comparisonText(untested)}: ${untested.problem}`;
-  const straddling = e.comparisons.filter((c) => c.holds === 'straddles').sort((a, b) => b.pSupport - a.pSupport)[0];
-  if (straddling) {
-    const { low, high } = straddling.bounds;
-    const iv = straddling.interval!;
-    const bound = low !== undefined && iv.low < low ? low : high!;
-    return `${comparisonText(straddling)}: ratio ${fmt(straddling.ratio!)}, 95% interval ${intervalText(straddling)} straddles the claim's bound ${fmt(bound)}`;
-  }
-  if (e.comparisons.every((c) => c.holds === 'inside')) {
+function clausesText(outcomes: ClauseOutcome[]): string {
+  return outcomes.map((o) => `[${o.outcome}] ${o.label}${o.isolates ? ` (isolates ${o.isolates})` : ''}: ${o.why}`).join('; ');
+}
+
+function inconclusiveText(outcomes: ClauseOutcome[], p: NonNullable<ClaimVerdict['p']>, alpha: number, holm: string): string {
+  const open = outcomes.find((o) => o.outcome === 'inconclusive');
+  if (open) return `${open.label}: ${open.why}`;
+  if (outcomes.every((o) => o.outcome === 'held')) {
     return `every 95% interval lies inside the claim's bounds, but the support does not survive the correction (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} > ${alpha})`;
   }
-  const outside = e.comparisons.filter((c) => c.holds === 'outside').sort((a, b) => a.pRefute - b.pRefute)[0];
-  return `${comparisonText(outside)}: 95% interval ${intervalText(outside)} is outside the claim's ratio ${boundsText(outside.bounds)}, but the refutation does not survive the correction (p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} > ${alpha})`;
+  const failed = outcomes.find((o) => o.outcome === 'did not hold');
+  return `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}, but the refutation does not survive the correction (p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} > ${alpha})`;
+}
+
+/** the failed, timed-out and skipped instances of the cells a verdict rests on, and whether one lost more than a fifth */
+function lostText(cells: MetricSummary[]): { text: string; tooMany: string | null } {
+  const seen = new Set<string>();
+  const parts: string[] = [];
+  let tooMany: string | null = null;
+  for (const s of cells) {
+    const key = `${s.host ?? ''}/${s.cell}`;
+    if (seen.has(key) || !s.lost) continue;
+    seen.add(key);
+    const { failed, timeout, skipped } = s.lost;
+    const lost = failed.length + timeout.length + skipped.length;
+    if (lost === 0) continue;
+    const what = [
+      failed.length ? `failed ${failed.join(', ')}` : '',
+      timeout.length ? `timed out ${timeout.join(', ')}` : '',
+      skipped.length ? `skipped ${skipped.join(', ')}` : '',
+    ].filter(Boolean).join('; ');
+    const cell = `${s.platform} ${s.workload}${s.job === 'default' ? '' : `/${s.job}`}${s.host ? ` @ ${s.host}` : ''}`;
+    parts.push(`${cell}: instances ${what}`);
+    if (!tooMany && lost / (lost + s.n) > MAX_LOST_SHARE) tooMany = `${cell} lost ${lost} of its ${lost + s.n} instances (more than a fifth)`;
+  }
+  return { text: parts.length ? `; lost instances: ${parts.join('; ')}` : '', tooMany };
 }
 
 function notRunReason(e: Examined): string {
@@ -326,17 +611,21 @@ function notRunReason(e: Examined): string {
   }
   const byReason = new Map<string, string[]>();
   for (const m of e.missing.platforms) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.platform]);
-  return `nothing to compare here: ${[...byReason].map(([reason, ps]) => `${ps.join(', ')}: ${reason}`).join('; ')}`;
-}
-
-function partialText(e: Examined): string {
-  const parts: string[] = [];
-  if (e.missing.platforms.length > 0) parts.push(`${e.missing.platforms.length} of the ${e.namedPlatforms} platforms the test names`);
-  if (e.missing.measures.length > 0) parts.push(`${e.missing.measures.length} of its ${e.measures} measures`);
-  return `${parts.join(' and ')} did not run here`;
+  const subject = e.claim.subject ? `the claim is about ${e.claim.subject.entries.map(entryName).join(', ')}; ` : '';
+  return `${subject}nothing to compare here: ${[...byReason].map(([reason, ps]) => `${ps.join(', ')}: ${reason}`).join('; ')}`;
 }
 
 // ---- words ----
+
+function describeClaim(c: Claim): string {
+  const test = describeTest(c.test);
+  if (!c.cause) return test;
+  const k = c.cause.contrast;
+  if (!k) return `${test}; the cause (${c.cause.label}) is not tested: no experiment isolates ${c.cause.isolates}`;
+  const sel = (s: Selector) => stableStringify({ ...(s.params ?? {}), ...Object.assign({}, ...Object.values(s.options ?? {})) }, 0);
+  const ratio = k.reference ? `(${k.platforms.join(' | ')} / ${k.reference.join(' | ')}) on ${sel(k.with)} divided by the same on ${sel(k.without)}` : `${k.platforms.join(' | ')} on ${sel(k.with)} / on ${sel(k.without)}`;
+  return `${test}; and the cause (${c.cause.label}; isolates ${c.cause.isolates}): ${ratio} ${boundsText(k)} on ${measuresText(k.measures)}`;
+}
 
 function describeTest(t: ClaimTest): string {
   switch (t.kind) {
@@ -346,15 +635,22 @@ function describeTest(t: ClaimTest): string {
     case 'relation':
       return t.conditions.map((c) => `${c.label}: ${conditionText(c, c.platforms)}`).join('; and ');
     case 'ordering':
-      return `${t.chain.map((g) => g.join(' | ')).join(', then ')} (best first${t.factor > 1 ? `, each by at least ${t.factor}x` : ''}; better follows each metric's direction) on ${measuresText(t.measures)}`;
+      return `${t.chain.map((g) => g.join(' | ')).join(', then ')} (best first${t.factor > 1 ? `, each by at least ${t.factor}x` : ''}; better follows each metric's direction) on ${measuresText(t.measures)}${selectionText(t)}`;
     case 'caveat':
       return 'printed, not tested';
   }
 }
 
+function selectionText(s: Selector): string {
+  const parts: string[] = [];
+  if (s.params && Object.keys(s.params).length) parts.push(`cells with ${stableStringify(s.params, 0)}`);
+  for (const [p, o] of Object.entries(s.options ?? {})) parts.push(`${p} with ${stableStringify(o, 0)}`);
+  return parts.length ? ` (only ${parts.join(', ')})` : '';
+}
+
 function conditionText(c: RatioCondition, platforms: string[]): string {
   const network = c.network ? ` (instances on network '${c.network}' only)` : '';
-  return `${platforms.join(', ')}${network}: ratio to ${c.reference.join(' or ')} ${boundsText(c)} on ${measuresText(c.measures)}`;
+  return `${platforms.join(', ')}${network}: ratio to ${c.reference.join(' or ')} ${boundsText(c)} on ${measuresText(c.measures)}${selectionText(c)}`;
 }
 
 function boundsText(b: Bounds): string {
@@ -371,9 +667,9 @@ function comparisonText(c: ClaimComparison): string {
   return `${c.platform} / ${c.reference} on ${measureText(c)}${params}`;
 }
 
-const intervalText = (c: ClaimComparison) => `[${fmt(c.interval!.low)}, ${fmt(c.interval!.high)}]`;
+const intervalWords = (c: ClaimComparison) => `ratio ${fmt(c.ratio!)}, 95% interval [${fmt(c.interval!.low)}, ${fmt(c.interval!.high)}]`;
 
 /** three significant digits, the same on every machine */
 const fmt = (x: number) => String(Number(x.toPrecision(3)));
 
-const fmtP = (p: number) => (p === 0 ? '0' : p < 0.001 ? p.toExponential(1) : fmt(p));
+const fmtP = (p: number) => (p < 0.001 ? p.toExponential(1) : fmt(p));

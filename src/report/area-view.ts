@@ -175,7 +175,7 @@ function workloadBlock(workload: string, job: string, ctx: AreaContext): Workloa
       name,
       number: num,
       id: `figure-${num}-${name}`,
-      caption: `${title}${chunks.length > 1 ? ` (part ${k + 1} of ${chunks.length})` : ''}, normalised to native: each platform's mean divided by native's mean${several ? `, one panel per metric (${chunk.map((p) => p.metric).join(', ')})` : ` (${chunk[0].metric})`}; 1 = same as native. Bar: 95 % interval of the ratio (bootstrap); the axes do not start at 0.${missingNoteText}${emulationNote}`,
+      caption: `${title}${chunks.length > 1 ? ` (part ${k + 1} of ${chunks.length})` : ''}, normalised to native: each platform's mean divided by native's mean${several ? `, one panel per metric (${chunk.map((p) => p.metric).join(', ')})` : ` (${chunk[0].metric})`}; 1 = same as native. Bar: 95 % interval of the ratio (Welch t on the log ratio, as in the verdicts); the axes do not start at 0.${missingNoteText}${emulationNote}`,
       alt: `Dot plot of the ratio to native for ${title}: ${chunk.map(({ metric }) => `${metric}: ${drawn.filter((s) => s.metric === metric).map((s) => `${ctx.names.of(s)} ${formatRatio(s.ratioToNative!.value)}${s.ratioToNative!.ci ? ` (interval ${formatRatio(s.ratioToNative!.ci.low)} to ${formatRatio(s.ratioToNative!.ci.high)})` : ' (no interval)'}`).join('; ')}`).join('. ')}. Reference line at 1, native.`,
       panels,
       sources: sourcesOf([...nativeRows, ...drawn], ctx.names),

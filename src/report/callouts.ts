@@ -1,5 +1,5 @@
 // The architecture callouts with this run's evidence: the ratio of two platforms' means and its 95 % interval, or "not measured here".
-import { logRatio, ratioInterval, untestable } from '../claims/log-ratio.ts';
+import { logRatio, ratioInterval, untestable } from '../stats/ratio.ts';
 import type { Interval, MetricSummary, PlatformRecord } from '../types.ts';
 import { formatNumber } from './format.ts';
 import type { Callout, CalloutEvidenceSpec } from './sources.ts';
@@ -103,8 +103,8 @@ function evidenceFor(callout: string, e: CalloutEvidenceSpec, ctx: EvidenceConte
 }
 
 function compare(base: Omit<EvidenceRecord, 'platform' | 'reference' | 'ratio' | 'interval' | 'platformStats' | 'referenceStats'>, a: MetricSummary, b: MetricSummary, network?: string): { row: EvidenceRow; record: EvidenceRecord } {
-  const sa = { mean: a.mean, sd: a.sd, n: a.n };
-  const sb = { mean: b.mean, sd: b.sd, n: b.n };
+  const sa = { mean: a.mean, sd: a.sd, n: a.n, resolution: a.resolution?.value };
+  const sb = { mean: b.mean, sd: b.sd, n: b.n, resolution: b.resolution?.value };
   const problem = untestable(sa, sb);
   const ratio = b.mean !== 0 ? a.mean / b.mean : null;
   const interval = problem ? null : ratioInterval(logRatio(sa, sb));

@@ -20,7 +20,7 @@ export interface ClaimCard {
   provenanceKind: string;
   provenance: string;
   verdict: ClaimVerdictKind;
-  /** CSS class: reproduced, not-reproduced, inconclusive, not-run, caveat */
+  /** CSS class: reproduced, partly-tested, not-reproduced, inconclusive, not-run, caveat */
   verdictClass: string;
   reason: string;
   partial: boolean;
@@ -38,7 +38,7 @@ export interface ClaimCard {
 
 export interface VerdictCount { verdict: ClaimVerdictKind; verdictClass: string; count: number }
 
-export const VERDICT_ORDER: ClaimVerdictKind[] = ['reproduced', 'not reproduced', 'inconclusive', 'not run', 'caveat'];
+export const VERDICT_ORDER: ClaimVerdictKind[] = ['reproduced', 'partly tested', 'not reproduced', 'inconclusive', 'not run', 'caveat'];
 
 export const verdictClass = (v: ClaimVerdictKind): string => v.replace(/ /g, '-');
 
@@ -106,7 +106,7 @@ export function verdictSentence(claims: ClaimEvaluation | undefined): string {
   const testable = claims.verdicts.length - count('caveat');
   const partial = claims.verdicts.filter((v) => v.coverage === 'partial' && (v.verdict === 'reproduced' || v.verdict === 'not reproduced')).length;
   const caveats = count('caveat');
-  return `${count('reproduced')} of ${testable} claims reproduced, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, ${count('not run')} not run here`
+  return `${count('reproduced')} of ${testable} claims reproduced, ${count('partly tested')} partly tested, ${count('not reproduced')} not reproduced, ${count('inconclusive')} inconclusive, ${count('not run')} not run here`
     + `${partial ? ` (${partial} of the decided verdicts rest on only some of the platforms the claim names)` : ''}.`
     + `${caveats ? ` ${caveats} caveat${caveats === 1 ? '' : 's'} of the paper ${caveats === 1 ? 'is' : 'are'} printed, not tested.` : ''}`;
 }

@@ -1,4 +1,5 @@
 // Analysis + Environment + Plan (+ the paper's facts and callouts) -> the plain, ordered, pre-formatted data that the templates and charts show.
+import { hostKind } from './host-kind.ts';
 import { parse as parseYaml } from 'yaml';
 import { formatArgv } from '../proc.ts';
 import type { MetricSummary } from '../types.ts';
@@ -277,7 +278,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   });
   const overridesText = overrides.length ? `; per workload: ${overrides.join(', ')}` : '';
   const h = environment.host;
-  const hostLine = `${h.cpuModel}, ${h.cores} cores, ${formatMiB(h.memoryMiB)}, ${h.kernel}${h.virtualization ? `, itself virtualised (${h.virtualization})` : ''}`;
+  const hostLine = `${h.cpuModel}, ${h.cores} cores, ${formatMiB(h.memoryMiB)}, ${h.kernel}${hostKind(h.virtualization) ? `, ${hostKind(h.virtualization)!.words}` : ''}`;
   const emulatedRan = ran.filter(emulated);
 
   // Sections are numbered in document order: summary, host, one per area, then the rest.
@@ -439,14 +440,14 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const statistics = [
     `The unit of replication is a fresh platform instance: each instance's iterations are averaged first, and n counts the instances that produced a value.`,
     `Mean, median and standard deviation are taken over the instance means; the 95 % confidence interval of the mean uses Student's t with n − 1 degrees of freedom (no interval when n < 2).`,
-    ...ratioMethods.map((m) => `Ratio to native in the charts and tables: the platform's mean divided by native's mean; its 95 % interval: ${m} (${analysis.bootstrap.resamples} resamples, seed ${analysis.bootstrap.seed}).`),
+    ...ratioMethods.map((m) => `Ratio to native in the charts and tables: the platform's mean divided by native's mean; its 95 % interval: ${m}${analysis.bootstrap ? ` (${analysis.bootstrap.resamples} resamples, seed ${analysis.bootstrap.seed})` : ''}. The claims' verdicts use the same interval.`),
     `Architecture callouts: ${areaResult.evidenceMethod}.`,
   ];
   const claimsMethods = claims
     ? [
       `Each claim of ${claims.file} (sha256 ${claims.sha256}) is tested on ratios measured in this run; docs/CLAIMS.md gives each test kind.`,
       `Multiple comparisons: ${claims.correction}.`,
-      `A claim is reproduced when its Holm-adjusted support p is ≤ ${claims.alpha}, not reproduced when its Holm-adjusted refutation p is ≤ ${claims.alpha}, and inconclusive otherwise; 'not run' when nothing it names ran here; caveats are printed, not tested.`,
+      `A claim is reproduced when every clause (condition, link of a chain, stated cause) was tested on the platforms it is about and its Holm-adjusted support p is ≤ ${claims.alpha}, not reproduced when its Holm-adjusted refutation p is ≤ ${claims.alpha}, and inconclusive otherwise; 'partly tested' when a clause was not tested on its subject (never counted as reproduced); 'not run' when nothing it names ran here; caveats are printed, not tested.`,
     ]
     : ['This analysis holds no claim verdicts; run the analyze stage again to evaluate the claims.'];
 
@@ -487,8 +488,10 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
       claims: claimsMethods,
       seeds: [
         { key: 'Experiment seed (run order)', value: String(analysis.experiment.seed) },
-        { key: 'Bootstrap seed', value: String(analysis.bootstrap.seed) },
-        { key: 'Bootstrap resamples', value: String(analysis.bootstrap.resamples) },
+        ...(analysis.bootstrap ? [
+          { key: 'Bootstrap seed', value: String(analysis.bootstrap.seed) },
+          { key: 'Bootstrap resamples', value: String(analysis.bootstrap.resamples) },
+        ] : []),
       ],
       commands: commandGroups,
       software: { table: softwareTable, rows: softwareRows },

@@ -1,6 +1,6 @@
 // Adaptive repetitions in the run stage: follow each adaptive cell's instance means and record why it stopped.
 import { isAdaptiveCell } from '../experiment/plan.ts';
-import { cellPrecise, type CellPrecision } from '../stats/stopping.ts';
+import { cellPlan, cellPrecise, type CellPrecision } from '../stats/stopping.ts';
 import type { AdaptiveDecision } from '../rundir/index.ts';
 import { appendNoFollow } from '../rundir/write.ts';
 import type { AdaptiveReason, Cell, Experiment, Sample } from '../types.ts';
@@ -17,7 +17,7 @@ export interface AdaptiveTracker {
   isAdaptive(cell: string): boolean;
   /** every sample of an adaptive cell, earlier sessions' first (a resume), in store order */
   observe(sample: Sample): void;
-  /** this session's decision for the cell, deciding 'precise' now if its interval is narrow enough */
+  /** this session's decision for the cell, deciding 'planned' now if it has the instances its two-stage plan needs */
   check(cell: string): AdaptiveReason | undefined;
   /** record a decision (once per cell and session) in logs/adaptive.jsonl */
   decide(cell: string, reason: AdaptiveReason): AdaptiveReason;
@@ -33,14 +33,16 @@ export function adaptiveTracker(exp: Experiment, cells: Cell[], file: string, on
   const states = new Map<string, CellState>();
   for (const c of cells) if (rule && isAdaptiveCell(exp, c)) states.set(c.id, { instances: new Map() });
 
-  const precision = (cell: string): CellPrecision => {
+  const meansOf = (cell: string): Record<string, number[]> => {
     const st = states.get(cell)!;
     const means: Record<string, number[]> = {};
     for (const i of [...st.instances.keys()].sort((a, b) => a - b)) {
       for (const [metric, xs] of st.instances.get(i)!.values) (means[metric] ??= []).push(xs.reduce((a, b) => a + b, 0) / xs.length);
     }
-    return cellPrecise(means, { target: rule!.targetHalfWidth, minInstances: rule!.minInstances, metric: rule!.metric });
+    return means;
   };
+  const ruleOf = () => ({ target: rule!.targetHalfWidth, minInstances: rule!.minInstances, maxInstances: rule!.maxInstances, metric: rule!.metric });
+  const precision = (cell: string): CellPrecision => cellPrecise(meansOf(cell), ruleOf());
 
   const tracker: AdaptiveTracker = {
     isAdaptive: (cell) => states.has(cell),
@@ -59,7 +61,7 @@ export function adaptiveTracker(exp: Experiment, cells: Cell[], file: string, on
       const st = states.get(cell);
       if (!st) return undefined;
       if (st.decision) return st.decision;
-      return precision(cell).precise ? tracker.decide(cell, 'precise') : undefined;
+      return cellPlan(meansOf(cell), ruleOf()).done ? tracker.decide(cell, 'planned') : undefined;
     },
     decide(cell, reason) {
       const st = states.get(cell)!;
@@ -67,10 +69,11 @@ export function adaptiveTracker(exp: Experiment, cells: Cell[], file: string, on
       st.decision = reason;
       const c = byId.get(cell)!;
       const p = precision(cell);
+      const plan = cellPlan(meansOf(cell), ruleOf());
       const d: AdaptiveDecision = {
         schema: 1, cell, platform: c.platform, workload: c.workload, job: c.job, reason, instances: st.instances.size,
         metric: p.metric, relHalfWidth: p.relHalfWidth !== null && Number.isFinite(p.relHalfWidth) ? p.relHalfWidth : null,
-        target: rule!.targetHalfWidth, at: new Date().toISOString(),
+        target: rule!.targetHalfWidth, ...(plan.plannedN !== null ? { planned: plan.plannedN } : {}), plan: plan.why, at: new Date().toISOString(),
       };
       appendNoFollow(file, `${JSON.stringify(d)}\n`);
       onDecision(d);

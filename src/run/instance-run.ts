@@ -149,7 +149,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
         const endedAt = new Date().toISOString();
         if (abandoned) return;
         for (const m of metrics) {
-          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}),
+          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}), ...(m.resolution ? { resolution: m.resolution } : {}),
             network: instance!.network, commands, log: logRel, startedAt, endedAt });
         }
       } catch (e) {

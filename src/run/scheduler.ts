@@ -361,7 +361,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     : `${exp.repetitions.instances} instances`;
   log.step(`running ${rule ? 'up to ' : ''}${runnable.length} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
   const adaptive = adaptiveTracker(exp, plan.cells, files.adaptive, (d) => log.info(`  ${d.platform} · ${d.workload}/${d.job}: stopped after ${d.instances} instance(s), ` +
-    `${d.relHalfWidth === null ? 'no interval' : `±${(d.relHalfWidth * 100).toFixed(2)}%`} (${d.reason === 'precise' ? 'precise enough' : d.reason === 'max' ? 'maxInstances reached' : 'time budget spent'})`));
+    `${d.relHalfWidth === null ? 'no interval' : `±${(d.relHalfWidth * 100).toFixed(2)}%`} (${d.reason === 'planned' ? `two-stage plan: ${d.planned} instance(s)` : d.reason === 'precise' ? 'precise enough' : d.reason === 'max' ? 'maxInstances reached' : 'time budget spent'})`));
   for (const smp of prior) adaptive.observe(smp);
   const budgetMs = (rule?.budgetS ?? Infinity) * 1000;
   const t0 = Date.now();
@@ -381,7 +381,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     if (adaptive.isAdaptive(cell.id)) {
       // precise enough, or the budget spent: the instance is not measured, only marked so a resume does not run it
       const why = adaptive.check(cell.id) ?? (Date.now() - t0 >= budgetMs ? adaptive.decide(cell.id, 'budget') : undefined);
-      if (why === 'precise' || why === 'budget') {
+      if (why === 'planned' || why === 'precise' || why === 'budget') {
         if (!s.stopping) store.skipInstance(cell.id, planned.instance, planned.attempt, why);
         continue;
       }

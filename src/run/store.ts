@@ -37,7 +37,7 @@ export interface SampleStore {
   /** after the last sample of an attempt: the marker that makes its samples count as complete */
   completeInstance(cell: string, instance: number, attempt: number): Completion;
   /** an instance an adaptive cell does not need: a 'skipped' marker with no samples, so resume counts it as done */
-  skipInstance(cell: string, instance: number, attempt: number, why: 'precise' | 'budget'): Completion;
+  skipInstance(cell: string, instance: number, attempt: number, why: 'planned' | 'precise' | 'budget'): Completion;
   close(): void;
   /** samples appended in this session */
   readonly count: number;

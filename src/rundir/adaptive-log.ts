@@ -11,8 +11,8 @@ export function parseAdaptiveLog(text: string, file: string): Map<string, Adapti
   const out = new Map<string, AdaptiveDecision>();
   // a half-written last line: that decision is made again by a resume
   for (const { index, value: d } of parseJournal(text, file).lines) {
-    if (!isRecord(d) || typeof d.cell !== 'string' || !PLAIN_NAME.test(d.cell) || !['precise', 'max', 'budget'].includes(d.reason as string) || typeof d.target !== 'number') {
-      throw new RefusedInput(`${file}:${index + 1}: not an adaptive decision (needs cell (a plain name), reason precise|max|budget, target)`);
+    if (!isRecord(d) || typeof d.cell !== 'string' || !PLAIN_NAME.test(d.cell) || !['planned', 'precise', 'max', 'budget'].includes(d.reason as string) || typeof d.target !== 'number') {
+      throw new RefusedInput(`${file}:${index + 1}: not an adaptive decision (needs cell (a plain name), reason planned|max|budget, target)`);
     }
     out.set(d.cell, d as unknown as AdaptiveDecision);
   }

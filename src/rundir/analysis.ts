@@ -17,7 +17,9 @@ const SUMMARY_NUMBERS = ['n', 'mean'] as const;
  * charts are checked to be plain strings and numbers here, so an object never reaches Vega.
  */
 export function validateAnalysis(value: Record<string, unknown>, file: string): Analysis {
-  checkShape(file, value, { run: 'string', summaries: 'array', notRun: 'array', failures: 'array', experiment: 'object', repetitions: 'object', bootstrap: 'object' });
+  checkShape(file, value, { run: 'string', summaries: 'array', notRun: 'array', failures: 'array', experiment: 'object', repetitions: 'object' });
+  if (value.ratioMethod !== undefined && typeof value.ratioMethod !== 'string') throw new RefusedInput(`${file}: ratioMethod: expected a string, found ${JSON.stringify(value.ratioMethod)?.slice(0, 60)}`);
+  if (value.bootstrap !== undefined && !isRecord(value.bootstrap)) throw new RefusedInput(`${file}: bootstrap: expected an object (analyses before issue 12)`);
   (value.summaries as unknown[]).forEach((s, i) => {
     const at = `${file}: summaries[${i}]`;
     if (!isRecord(s)) throw new RefusedInput(`${at}: expected an object`);

@@ -51,7 +51,7 @@ export interface Completion {
   /** how many lines of samples.jsonl this attempt wrote */
   samples: number;
   /** an adaptive cell stopped before this instance (status 'skipped', samples 0): a decision, never retried */
-  adaptive?: 'precise' | 'budget';
+  adaptive?: 'planned' | 'precise' | 'budget';
   endedAt: string;
 }
 
@@ -62,13 +62,17 @@ export interface AdaptiveDecision {
   platform: string;
   workload: string;
   job: string;
-  reason: 'precise' | 'max' | 'budget';
+  reason: 'planned' | 'precise' | 'max' | 'budget';
   /** instances of the cell that were measured (with any sample, ok or not) */
   instances: number;
   /** the least precise considered metric and its relative half-width (halfWidth / |mean|; null: no interval) */
   metric: string | null;
   relHalfWidth: number | null;
   target: number;
+  /** the instances the two-stage plan set after the first stage (absent before the first stage was in, and in old logs) */
+  planned?: number;
+  /** how the plan was set */
+  plan?: string;
   at: string;
 }
 

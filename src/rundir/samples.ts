@@ -37,6 +37,7 @@ export function sampleProblem(s: unknown): string | null {
     if (typeof s.value !== 'number' || !Number.isFinite(s.value)) return `an ok sample needs a finite numeric value (got ${JSON.stringify(s.value)})`;
     if (typeof s.unit !== 'string') return `an ok sample needs a unit`;
     if (s.better !== 'higher' && s.better !== 'lower') return `field 'better' must be 'higher' or 'lower'`;
+    if (s.resolution !== undefined && !(typeof s.resolution === 'number' && s.resolution > 0 && Number.isFinite(s.resolution))) return `field 'resolution' must be a number > 0 when present`;
   }
   return null;
 }

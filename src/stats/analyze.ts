@@ -5,12 +5,12 @@ import { loadClaims, type LoadedClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
 import { readAdaptiveLog, readEnvironment, readExperimentMeta, readPlan, readSamples, writeFileAtomic } from '../rundir/index.ts';
-import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample } from '../types.ts';
-import { DEFAULT_RESAMPLES, RATIO_METHOD, ratioOfMeans } from './bootstrap.ts';
+import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample, SampleStatus } from '../types.ts';
 import { describe } from './descriptive.ts';
 import { meanInterval } from './interval.ts';
 import { flagOutliers } from './outliers.ts';
-import { deriveSeed } from './random.ts';
+import { RATIO_METHOD, ratioEstimate } from './ratio.ts';
+import { resolutionOf } from './resolution.ts';
 import { stableStringify } from './stable-json.ts';
 
 /** What the three input files do not hold: the experiment file's description and repetitions. */
@@ -18,9 +18,8 @@ export interface AnalysisMeta {
   run?: string;
   description?: string;
   repetitions?: { instances: number; iterations: number };
-  resamples?: number;
   /** adaptive cells' decisions (logs/adaptive.jsonl): cell -> target and why it stopped */
-  adaptive?: Map<string, { target: number; reason: string }>;
+  adaptive?: Map<string, { target: number; reason: string; planned?: number }>;
 }
 
 /** One cell x metric: the ok values, per instance, per iteration. */
@@ -38,6 +37,8 @@ interface Group {
   better: 'higher' | 'lower';
   /** instance -> iteration -> value */
   values: Map<number, Map<number, number>>;
+  /** resolutions the samples declare */
+  declared: number[];
   first: Sample;
 }
 
@@ -61,13 +62,13 @@ export function latestAttempts(samples: readonly Sample[]): Sample[] {
 
 export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: Environment, meta: AnalysisMeta = {}): Analysis {
   const samples = latestAttempts(allSamples);
-  const resamples = meta.resamples ?? DEFAULT_RESAMPLES;
   const platformRecords = new Map(env.platforms.map((p) => [p.id, p]));
   const isNative = (platform: string) => (platformRecords.get(platform)?.family ?? (platform === 'native' ? 'native' : '')) === 'native';
   const cellOptions = new Map(plan.cells.map((c) => [c.id, c.platformOptions ?? {}]));
 
   const groups = new Map<string, Group>();
-  const failedInstances = new Map<string, Set<number>>(); // cell + host -> instances with a failed or timed-out sample
+  // cell + host -> instance -> the status of its first non-ok sample (failed, timeout, skipped)
+  const lostInstances = new Map<string, Map<number, { iteration: number; status: SampleStatus }>>();
   const cellOnHost = (cell: string, host: string | undefined) => `${cell}\u0000${host ?? ''}`;
   const failures: Failure[] = [];
   let duplicates = 0;
@@ -78,11 +79,11 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
         error: s.error ?? '(no error recorded)', cell: s.cell, params: s.params, iteration: s.iteration,
         ...(s.host !== undefined ? { host: s.host } : {}),
       });
-      if (s.status === 'failed' || s.status === 'timeout') {
-        const key = cellOnHost(s.cell, s.host);
-        if (!failedInstances.has(key)) failedInstances.set(key, new Set());
-        failedInstances.get(key)!.add(s.instance);
-      }
+      const key = cellOnHost(s.cell, s.host);
+      if (!lostInstances.has(key)) lostInstances.set(key, new Map());
+      const prev = lostInstances.get(key)!.get(s.instance);
+      // the earliest iteration's status names the loss (line order must not matter)
+      if (!prev || s.iteration < prev.iteration || (s.iteration === prev.iteration && s.status < prev.status)) lostInstances.get(key)!.set(s.instance, { iteration: s.iteration, status: s.status });
       continue;
     }
     const metric = s.metric!;
@@ -91,7 +92,7 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     if (!g) {
       g = {
         cell: s.cell, host: s.host ?? '', platform: s.platform, workload: s.workload, job: s.job, params: s.params,
-        paramsKey: stableStringify(s.params, 0), metric, unit: s.unit!, better: s.better!, values: new Map(), first: s,
+        paramsKey: stableStringify(s.params, 0), metric, unit: s.unit!, better: s.better!, values: new Map(), declared: [], first: s,
       };
       groups.set(key, g);
     } else if (g.unit !== s.unit || g.better !== s.better) {
@@ -103,6 +104,7 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     // a resumed run may measure an iteration again; the later line is the one that completed last
     if (iterations.has(s.iteration)) duplicates++;
     iterations.set(s.iteration, s.value!);
+    if (typeof s.resolution === 'number') g.declared.push(s.resolution);
   }
   if (duplicates > 0) log.warn(`samples: ${duplicates} value(s) measured twice for the same cell, instance, iteration and metric; the later line was used`);
 
@@ -128,6 +130,13 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
   const baselines = new Map<string, Group>();
   for (const g of sorted) if (isNative(g.platform) && !baselines.has(comparable(g))) baselines.set(comparable(g), g);
 
+  const baselineSides = new Map<Group, { mean: number; sd: number; n: number; resolution: number | null }>();
+  for (const g of baselines.values()) {
+    const { values } = instanceValues(g);
+    const d = describe(values.map((its) => its.reduce((a, b) => a + b, 0) / its.length));
+    baselineSides.set(g, { mean: d.mean, sd: d.sd, n: d.n, resolution: resolutionOf(values.flat(), g.declared).value });
+  }
+
   const summaries: MetricSummary[] = sorted.map((g) => {
     const { instances, values } = instanceValues(g);
     const instanceMeans = values.map((its) => its.reduce((a, b) => a + b, 0) / its.length);
@@ -136,17 +145,24 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     const record = platformRecords.get(g.platform);
     const commands = g.first.commands;
 
+    const resolution = resolutionOf(values.flat(), g.declared);
+    const side = { mean: d.mean, sd: d.sd, n: d.n, resolution: resolution.value };
     let ratioToNative: MetricSummary['ratioToNative'] = null;
     const baseline = baselines.get(comparable(g));
     if (baseline === g) {
       ratioToNative = { value: 1, ci: null, method: 'native baseline' };
     } else if (baseline) {
-      const r = ratioOfMeans(values, instanceValues(baseline).values, {
-        seed: deriveSeed(plan.seed, `${g.host ? `${g.host}/` : ''}${g.cell}/${baseline.cell}/${g.metric}`),
-        resamples,
-      });
-      if (r) ratioToNative = { value: r.value, ci: r.ci, method: RATIO_METHOD };
+      const b = baselineSides.get(baseline)!;
+      const r = ratioEstimate(side, b);
+      if (r.value !== null) ratioToNative = { value: r.value, ci: r.ci, method: RATIO_METHOD, ...(r.problem ? { problem: r.problem } : {}) };
     }
+
+    // an instance that gave a value counts once, in n, even when a later iteration failed (it is 'partial', not lost)
+    const lostHere = [...(lostInstances.get(cellOnHost(g.cell, g.host)) ?? new Map<number, { iteration: number; status: SampleStatus }>())]
+      .filter(([i]) => !g.values.has(i)).sort((a, b) => a[0] - b[0]);
+    const lost = { failed: [] as number[], timeout: [] as number[], skipped: [] as number[] };
+    for (const [i, { status }] of lostHere) if (status !== 'ok') lost[status].push(i);
+    const partial = instances.filter((i) => lostInstances.get(cellOnHost(g.cell, g.host))?.has(i));
 
     const summary: MetricSummary = {
       platform: g.platform,
@@ -158,7 +174,10 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
       better: g.better,
       n: d.n,
       iterations: values.reduce((a, its) => a + its.length, 0),
-      failed: failedInstances.get(cellOnHost(g.cell, g.host))?.size ?? 0,
+      failed: lost.failed.length + lost.timeout.length,
+      lost,
+      ...(partial.length > 0 ? { partial } : {}),
+      resolution,
       mean: d.mean,
       median: d.median,
       sd: d.sd,
@@ -177,7 +196,7 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     if (commands && commands.length > 0) summary.command = commands[commands.length - 1];
     if (g.first.network) summary.network = g.first.network;
     const decision = g.host ? undefined : meta.adaptive?.get(g.cell);
-    if (decision) summary.adaptive = { target: decision.target, reached: decision.reason === 'precise', reason: decision.reason };
+    if (decision) summary.adaptive = { target: decision.target, reached: decision.reason === 'planned' || decision.reason === 'precise', reason: decision.reason, ...(decision.planned !== undefined ? { planned: decision.planned } : {}) };
     return summary;
   });
 
@@ -203,7 +222,7 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
       seed: plan.seed,
     },
     repetitions: meta.repetitions ?? repetitionsFrom(plan, samples),
-    bootstrap: { resamples, seed: plan.seed },
+    ratioMethod: RATIO_METHOD,
     summaries,
     notRun,
     failures,

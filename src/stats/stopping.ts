@@ -1,16 +1,19 @@
-// The stopping rule of adaptive repetitions: is a cell's 95% interval of instance means narrow enough to stop measuring?
+// The stopping rule of adaptive repetitions: Stein's two-stage plan (src/stats/sequential.ts) over a cell's instance means.
 import { mean } from './descriptive.ts';
 import { meanInterval } from './interval.ts';
+import { inferResolution } from './resolution.ts';
+import { twoStageN } from './sequential.ts';
 
 /**
  * Half-width of the 95% Student-t interval divided by |mean|; null when n < 2 (no interval yet).
- * Identical values give 0; a zero mean with spread gives Infinity (never precise).
+ * Identical values give null (zero spread is not precision: nothing says how far the next instance may lie); a zero
+ * mean with spread gives Infinity (never precise).
  */
 export function relativeHalfWidth(instanceMeans: readonly number[], level = 0.95): number | null {
   const ci = meanInterval(instanceMeans, level);
   if (!ci) return null;
   const half = (ci.high - ci.low) / 2;
-  if (half === 0) return 0;
+  if (half === 0) return null;
   const m = Math.abs(mean(instanceMeans));
   return m === 0 ? Infinity : half / m;
 }
@@ -49,4 +52,44 @@ export function cellPrecise(instanceMeans: Readonly<Record<string, readonly numb
   }
   const precise = n >= rule.minInstances && worst!.rel !== null && worst!.rel <= rule.target;
   return { precise, metric: worst!.metric, relHalfWidth: worst!.rel, n };
+}
+
+export interface CellPlan {
+  /** the cell has as many instances as its plan needs (every considered metric) */
+  done: boolean;
+  /** instances the plan needs: null until the first stage (minInstances) is in */
+  plannedN: number | null;
+  /** the considered metric that needs the most instances, and why */
+  metric: string | null;
+  why: string;
+  /** fewest instance means among the considered metrics */
+  n: number;
+}
+
+/**
+ * The two-stage plan of a cell: after minInstances instances (the first stage), each considered metric fixes how many
+ * instances it needs for the target half-width (from the first stage's spread only, never from a lucky narrow interval
+ * later); the cell is done when it has the most any metric needs. Zero spread never shortens the plan.
+ */
+export function cellPlan(instanceMeans: Readonly<Record<string, readonly number[]>>, rule: StoppingRule & { maxInstances: number }): CellPlan {
+  const names = Object.keys(instanceMeans).sort();
+  const considered = rule.metric !== undefined && names.includes(rule.metric) ? [rule.metric] : names;
+  if (considered.length === 0) return { done: false, plannedN: null, metric: null, why: 'no value yet', n: 0 };
+  let n = Infinity;
+  let worst: { metric: string; planned: number; why: string } | null = null;
+  for (const name of considered) {
+    const xs = instanceMeans[name];
+    n = Math.min(n, xs.length);
+    const first = xs.slice(0, rule.minInstances);
+    const plan = twoStageN(first, { firstStage: rule.minInstances, maxInstances: rule.maxInstances, target: rule.target, resolution: inferResolution(first) });
+    if (!worst || plan.n > worst.planned) worst = { metric: name, planned: plan.n, why: plan.why };
+  }
+  const firstStageIn = n >= rule.minInstances;
+  return {
+    done: firstStageIn && n >= worst!.planned,
+    plannedN: firstStageIn ? worst!.planned : null,
+    metric: worst!.metric,
+    why: worst!.why,
+    n,
+  };
 }

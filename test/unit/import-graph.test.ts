@@ -24,7 +24,7 @@ export const STAGES = [
 ] as const;
 type Stage = (typeof STAGES)[number];
 
-const NUMERICS = ['random', 'descriptive', 'interval', 'bootstrap', 'outliers', 'stopping', 'stable-json', 'coverage'];
+const NUMERICS = ['random', 'descriptive', 'interval', 'bootstrap', 'outliers', 'stopping', 'stable-json', 'coverage', 'ratio', 'resolution', 'sequential', 'simulate'];
 
 /** The stage of a file under src/ ('stats/analyze.ts'), or undefined when no rule places it. */
 export function stageOf(rel: string): Stage | undefined {

@@ -16,11 +16,11 @@ const markType = (layer: any) => (typeof layer.mark === 'string' ? layer.mark : 
 test('the ratio chart has a point per platform with its 95 % interval and the line at 1', () => {
   const spec = chartSpec(quickRatio, quick.platformOrder) as any;
   const errorbar = layers(spec).find((l) => markType(l) === 'errorbar');
-  assert.equal(errorbar.data.values.map((r: any) => [r.platform, r.low, r.high]), [['runc', 0.996513, 0.998407]]);
+  assert.equal(errorbar.data.values.map((r: any) => [r.platform, r.low, r.high]), [['runc', 0.9957037148858874, 0.9992173444164899]]);
   assert.is(errorbar.encoding.x.field, 'low');
   assert.is(errorbar.encoding.x2.field, 'high');
   const points = layers(spec).find((l) => markType(l) === 'point');
-  assert.equal(points.data.values.map((r: any) => [r.platform, r.value]), [['runc', 0.997459]]);
+  assert.equal(points.data.values.map((r: any) => [r.platform, r.value]), [['runc', 0.9974589825220431]]);
   const rule = layers(spec).find((l) => markType(l) === 'rule');
   assert.equal(rule.data.values, [{ value: 1, text: 'native = 1' }]);
 });

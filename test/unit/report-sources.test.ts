@@ -110,7 +110,7 @@ test('p-values and the abstract sentence', () => {
   assert.is(formatP(0.00012), '1.20e-4');
   assert.is(formatP(1e-9), '< 1e-6');
   const claims = { verdicts: [{ verdict: 'reproduced', coverage: 'full' }, { verdict: 'not run' }, { verdict: 'caveat' }] } as unknown as ClaimEvaluation;
-  assert.is(verdictSentence(claims), '1 of 2 claims reproduced, 0 not reproduced, 0 inconclusive, 1 not run here. 1 caveat of the paper is printed, not tested.');
+  assert.is(verdictSentence(claims), '1 of 2 claims reproduced, 0 partly tested, 0 not reproduced, 0 inconclusive, 1 not run here. 1 caveat of the paper is printed, not tested.');
 });
 
 test.run();

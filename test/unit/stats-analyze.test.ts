@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
+import { logRatio, ratioInterval } from '../../src/stats/ratio.ts';
 import * as assert from 'uvu/assert';
 import { runFiles } from '../../src/paths.ts';
 import { analyzeRun, analyzeSamples, formatAnalysis, writeAnalysis } from '../../src/stats/analyze.ts';
@@ -61,7 +62,7 @@ const env: Environment = {
   experiment: { file: 'experiments/unit.yaml', sha256: 'f'.repeat(64) }, node: 'v20',
 };
 
-const meta = { description: 'crafted', repetitions: { instances: 4, iterations: 2 }, resamples: 500 };
+const meta = { description: 'crafted', repetitions: { instances: 4, iterations: 2 } };
 
 test('adaptive decisions (logs/adaptive.jsonl) mark their cell\'s summaries; other cells get none', () => {
   const nativeCell = samples.find((x) => x.platform === 'native')!.cell;
@@ -98,8 +99,12 @@ test('summaries per platform over instance means, native first', () => {
   const ratio = runc.ratioToNative!;
   assert.ok(Math.abs(ratio.value - (151 / 3) / 100) < 1e-12, `ratio ${ratio.value}`);
   assert.ok(ratio.ci!.low <= ratio.value && ratio.value <= ratio.ci!.high);
-  assert.ok(ratio.ci!.low > 0.48 && ratio.ci!.high < 0.53, `interval [${ratio.ci!.low}, ${ratio.ci!.high}]`);
-  assert.match(ratio.method, /two-level bootstrap/);
+  // the one interval of a ratio: the claims' Welch t on the log ratio, from the same instance means
+  const same = ratioInterval(logRatio({ mean: runc.mean, sd: runc.sd, n: runc.n, resolution: runc.resolution!.value }, { mean: native.mean, sd: native.sd, n: native.n, resolution: native.resolution!.value }));
+  assert.equal(ratio.ci, same);
+  assert.ok(ratio.ci!.low > 0.46 && ratio.ci!.high < 0.55, `interval [${ratio.ci!.low}, ${ratio.ci!.high}]`);
+  assert.match(ratio.method, /Welch t on the log ratio/);
+  assert.equal(runc.resolution, { value: 1, source: 'inferred from the values' });
 });
 
 test('failures list every non-ok sample; notRun lists requested platforms that are not available', () => {
@@ -109,14 +114,15 @@ test('failures list every non-ok sample; notRun lists requested platforms that a
   assert.equal(a.notRun, [{ platform: 'gvisor-kvm', reason: 'runsc --platform=kvm hangs here (no working KVM)' }]);
 });
 
-test('header: run, experiment, seed, repetitions, bootstrap', () => {
+test('header: run, experiment, seed, repetitions, the ratio method', () => {
   const a = analyzeSamples(samples, plan, env, meta);
   assert.is(a.run, 'r1');
   assert.equal(a.experiment, { name: 'unit', description: 'crafted', file: 'experiments/unit.yaml', sha256: 'f'.repeat(64), seed: 1234 });
   assert.equal(a.repetitions, { instances: 4, iterations: 2 });
-  assert.equal(a.bootstrap, { resamples: 500, seed: 1234 });
+  assert.match(a.ratioMethod!, /Welch t/);
+  assert.is(a.bootstrap, undefined);
   // without the experiment file, repetitions come from the plan and the samples
-  assert.equal(analyzeSamples(samples, plan, env, { resamples: 10 }).repetitions, { instances: 4, iterations: 2 });
+  assert.equal(analyzeSamples(samples, plan, env, {}).repetitions, { instances: 4, iterations: 2 });
 });
 
 test('no native values: no ratio', () => {
@@ -133,7 +139,7 @@ test('an outlying instance is flagged and still counted', () => {
   assert.is(native.n, 7);
 });
 
-test('deterministic: same input, same JSON; line order does not matter; the seed does', () => {
+test('deterministic: same input, same JSON; line order does not matter; no randomness in the intervals', () => {
   const once = formatAnalysis(analyzeSamples(samples, plan, env, meta));
   const twice = formatAnalysis(analyzeSamples(samples, plan, env, meta));
   assert.is(once, twice);
@@ -141,7 +147,7 @@ test('deterministic: same input, same JSON; line order does not matter; the seed
   assert.is(formatAnalysis(analyzeSamples(shuffled, plan, env, meta)), once);
   const ratioCi = (seed: number) => analyzeSamples(samples, { ...plan, seed }, env, meta).summaries[1].ratioToNative!.ci;
   assert.equal(ratioCi(1234), ratioCi(1234));
-  assert.not.equal(ratioCi(99), ratioCi(1234), 'the bootstrap follows the experiment seed');
+  assert.equal(ratioCi(99), ratioCi(1234), 'the interval needs no seed');
   assert.ok(once.endsWith('}\n'));
 });
 
@@ -177,7 +183,7 @@ test('writeAnalysis: reads a run directory and writes the same bytes twice', asy
     assert.match(warnings, /samples\.jsonl:15: dropping a half-written last line/);
     assert.is(analysis.experiment.description, 'from yaml');
     assert.is(analysis.summaries.length, 2);
-    assert.is(analysis.bootstrap.resamples, 2000);
+    assert.match(analysis.ratioMethod!, /Welch t/);
     assert.equal(JSON.parse(first), JSON.parse(formatAnalysis(analysis)));
   } finally {
     await rm(dir, { recursive: true, force: true });

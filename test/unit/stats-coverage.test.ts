@@ -1,20 +1,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BOOTSTRAP_COVERAGE } from '../../src/report/threats-appendix.ts';
-import { COVERAGE_SIMULATION, ratioCoverage } from '../../src/stats/coverage.ts';
+import { COVERAGE_SIMULATION, coverageModel, RATIO_COVERAGE, ratioCoverage } from '../../src/stats/coverage.ts';
 
 test('the coverage table the report prints is what the seeded simulation gives', () => {
-  assert.equal(BOOTSTRAP_COVERAGE.map((c) => c.instances), COVERAGE_SIMULATION.instances);
-  for (const row of BOOTSTRAP_COVERAGE) {
-    assert.is(ratioCoverage(row.instances, COVERAGE_SIMULATION.pairs, COVERAGE_SIMULATION.seed), row.coverage, `${row.instances} instances`);
+  assert.equal(RATIO_COVERAGE.map((c) => c.instances), COVERAGE_SIMULATION.instances);
+  for (const row of RATIO_COVERAGE) {
+    assert.is(ratioCoverage(row.instances, COVERAGE_SIMULATION.pairs, COVERAGE_SIMULATION.seed, coverageModel('normal', 1)), row.normal, `${row.instances} instances, normal`);
+    assert.is(ratioCoverage(row.instances, COVERAGE_SIMULATION.pairs, COVERAGE_SIMULATION.seed, coverageModel('skewed', 1)), row.skewed, `${row.instances} instances, skewed`);
   }
 });
 
-test('coverage is below 95 % at small n and rises with n; deterministic for a seed', () => {
-  const small = ratioCoverage(3, 300, 7);
-  assert.is(ratioCoverage(3, 300, 7), small);
-  assert.ok(small < 0.95, `3 instances: ${small}`);
-  assert.ok(ratioCoverage(8, 300, 7) > small);
+test('the ratio interval covers 93-97% at n = 3, 5 and 10, with 1 and with 10 iterations per instance', () => {
+  for (const n of [3, 5, 10]) {
+    for (const iterations of [1, 10]) {
+      const c = ratioCoverage(n, 2000, 11, coverageModel('normal', iterations));
+      assert.ok(c >= 0.93 && c <= 0.97, `n = ${n}, ${iterations} iterations: coverage ${c}`);
+    }
+  }
+});
+
+test('coverage is deterministic for a seed', () => {
+  assert.is(ratioCoverage(3, 200, 7), ratioCoverage(3, 200, 7));
 });
 
 test.run();

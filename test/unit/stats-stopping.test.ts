@@ -17,7 +17,7 @@ test('relative half-width: [100, 101, 99, 100, 100] -> 2.776445 * sqrt(0.5) / sq
 
 test('relative half-width edge cases: one value, identical values, zero mean, negative mean', () => {
   assert.is(relativeHalfWidth([5]), null);
-  assert.is(relativeHalfWidth([10, 10, 10]), 0);
+  assert.is(relativeHalfWidth([10, 10, 10]), null, 'zero spread never counts as precise');
   assert.is(relativeHalfWidth([-1, 1]), Infinity);
   close(relativeHalfWidth([-100, -102, -98]), 0.0496828, 1e-6);
 });
@@ -44,9 +44,11 @@ test('cellPrecise: a named metric decides alone; an unknown one falls back to al
 
 test('cellPrecise: no metrics, or a metric without an interval, is not precise', () => {
   assert.equal(cellPrecise({}, { target: 0.5, minInstances: 1 }), { precise: false, metric: null, relHalfWidth: null, n: 0 });
-  const r = cellPrecise({ a: [100, 100, 100], b: [7] }, { target: 0.5, minInstances: 1 });
+  const r = cellPrecise({ a: [100, 101, 100], b: [7] }, { target: 0.5, minInstances: 1 });
   assert.is(r.precise, false);
   assert.is(r.metric, 'b');
+  // zero spread is not precise either
+  assert.is(cellPrecise({ a: [100, 100, 100] }, { target: 0.5, minInstances: 1 }).precise, false);
   assert.is(r.relHalfWidth, null);
 });
 
