@@ -5,7 +5,7 @@ import * as caption from './captions.ts';
 import { boundsText } from './claims-view.ts';
 import { NATIVE, unique, type ReportContext } from './context.ts';
 import type { EvidenceRecord } from './callouts.ts';
-import { formatEstimate, slug } from './format.ts';
+import { formatEstimate, shorten, slug } from './format.ts';
 import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView } from './view-types.ts';
 
 /** A figure stacks panels; beyond this many rows (metrics × platforms) it is split, so that a figure fits a page. */
@@ -285,7 +285,7 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
         emulated: false,
         log: false,
         points: comparisons.map((c) => {
-          const label = `${c.platform} / ${c.reference} · ${metricName(c.workload, c.metric)}${c.job === 'default' ? '' : ` (${c.job})`}`;
+          const label = `${c.platform} / ${c.reference} · ${shorten(metricName(c.workload, c.metric), 30)}${c.job === 'default' ? '' : ` (${c.job})`}`;
           const text = formatEstimate(c.ratio!, c.interval);
           return {
             platform: c.platform, label, emulated: false, value: c.ratio!, low: c.interval?.low ?? null, high: c.interval?.high ?? null,

@@ -29,7 +29,9 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
   const areas: AreaView[] = [];
   const unmeasured: AreaDef[] = [];
   for (const def of ctx.areas) {
-    const jobs = def.workloads.flatMap((w) => unique(ctx.summaries.filter((s) => s.workload === w).map((s) => s.job)).map((job) => ({ workload: w, job })));
+    // in the experiment's order
+    const jobs = def.workloads.flatMap((w) => unique(ctx.summaries.filter((s) => s.workload === w).map((s) => s.job)).map((job) => ({ workload: w, job })))
+      .sort((a, b) => ctx.order.group(a) - ctx.order.group(b));
     if (jobs.length === 0) {
       unmeasured.push(def);
       continue;
