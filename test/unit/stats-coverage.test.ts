@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BOOTSTRAP_COVERAGE } from '../../src/report/threats-appendix.ts';
+import { BOOTSTRAP_COVERAGE } from '../../src/report/sections/threats.ts';
 import { COVERAGE_SIMULATION, ratioCoverage } from '../../src/stats/coverage.ts';
 
 test('the coverage table the report prints is what the seeded simulation gives', () => {
