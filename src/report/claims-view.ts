@@ -107,7 +107,7 @@ export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
   const c = decidingComparison(v);
   const more = c ? v.comparisons.filter((x) => x.ratio !== null).length - 1 : 0;
   const observed = c
-    ? `${c.platform} / ${c.reference}, ${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}: ${formatEstimate(c.ratio!, c.interval)}, n = ${c.platformStats.n}, ${c.referenceStats.n}${more > 0 ? ` (and ${more} more comparison${more === 1 ? '' : 's'})` : ''}`
+    ? `${c.platform} / ${c.reference}, ${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}: ${formatEstimate(c.ratio!, c.interval)}, n = ${c.platformStats.n}, ${c.referenceStats.n}${more > 0 ? ` (+${more} more)` : ''}`
     : '';
   return {
     id: v.id,
@@ -120,7 +120,7 @@ export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
     verdict: v.verdict,
     verdictClass: verdictClass(v.verdict),
     // one line on page 1; the claim's card and claims.csv hold the whole reason
-    reason: v.verdict === 'reproduced' ? '' : shorten(readableParams(v.reason), 140),
+    reason: v.verdict === 'reproduced' ? '' : shorten(readableParams(v.reason), 110),
     partial: v.coverage === 'partial',
   };
 }
