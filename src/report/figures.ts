@@ -251,7 +251,7 @@ export function differenceFigure(f: FigureInput, what: string, records: Evidence
     number: num,
     id: `figure-${num}-${name}`,
     caption: caption.differenceCaption({ title: f.title, ns: measured.flatMap((r) => [r.platformStats!.n, r.referenceStats!.n]), missing: '', emulated: false }, what, unit,
-      paper ? `Marked: the paper's ${paper.label} on its own host (shown, never compared).` : ''),
+      paper ? `Dotted line: the paper's value, ${paper.label.replace(/^paper: /, '')}, measured on its own host (shown, never compared).` : ''),
     alt: caption.differenceAlt(points.map((p) => ({ label: p.label, value: p.value, low: p.low, high: p.high, unit }))),
     panels: [{ title: null, axisTitle: `added time (${unit})`, reference: { value: 0, label: 'no added time' }, band: null, paper, emulated: false, log: false, points }],
     sources: sourcesOf(rows, f),
