@@ -77,4 +77,6 @@ export const reportFiles = (reportDir: string) => ({
   /** the claims' verdicts with all their evidence, and the callouts' measured evidence */
   verdicts: path.join(reportDir, 'verdicts.json'),
   archive: path.join(reportDir, 'artifact.tar.gz'),
+  /** the page as printed, with the contents' page numbers filled in; removed after printing */
+  printHtml: path.join(reportDir, '.print.html'),
 });

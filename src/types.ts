@@ -171,6 +171,30 @@ export interface Workload {
   paramsSchema: object;
   /** argv arrays only, never a shell string */
   run(instance: Instance, params: Params, ctx: WorkloadContext): Promise<Metric[]>;
+  /** how the report shows it; the report reads only this, never a table of workload names */
+  report: WorkloadReport;
+}
+
+/** How a figure shows a workload's metrics: ratio to native, absolute values, every instance (strip), or the percentile ladder. */
+export type ReportChartKind = 'ratio' | 'value' | 'strip' | 'percentiles';
+
+export interface WorkloadReport {
+  /** the report section (one of the paper's areas) */
+  area: ClaimArea;
+  /** the figures drawn for it, in order */
+  charts: ReportChartKind[];
+  /** metrics its figures draw, in order (absent: every metric that is neither a count nor a flag); the tables show all */
+  charted?: string[];
+  /** metrics of the percentile ladder, in ladder order (charts includes 'percentiles') */
+  percentiles?: { metric: string; label: string }[];
+  /** metrics that count events (retransmits): shown as values, never as a ratio to native */
+  counts?: string[];
+  /** 0/1 metrics (how a value was obtained): shown as how many instances had it, never as a statistic */
+  flags?: string[];
+  /** metrics whose values span orders of magnitude across platforms (startup): drawn on a log axis */
+  logAxis?: boolean;
+  /** metric tables that go to the HTML and CSV only, not to the printed body (fio's P50/P99 repeat its means) */
+  screenOnlyTables?: string[];
 }
 
 /** Thrown by a workload when the tool ran but its output is not a valid result. */
@@ -380,6 +404,7 @@ export interface Analysis {
 
 // ---- claims ----
 
+/** partly tested: some clauses of the claim were tested and held, others could not be tested here; never counted as reproduced */
 export type ClaimVerdictKind = 'reproduced' | 'partly tested' | 'not reproduced' | 'inconclusive' | 'not run' | 'caveat';
 
 /** One clause of a claim (a condition, a link of a chain, the cause) and what this run found for it. */

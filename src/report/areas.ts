@@ -1,74 +1,75 @@
-// The report's areas: which workload belongs to which section, and how each workload is drawn.
-import type { ClaimArea } from '../types.ts';
+// The report's areas, read from the workload registry: each workload declares its area and how it is drawn (Workload.report).
+import type { ClaimArea, MetricSpec, ReportChartKind, WorkloadReport } from '../types.ts';
+import { workloadById, workloads } from '../workloads/index.ts';
 
 export interface AreaDef {
-  id: ClaimArea;
+  id: ClaimArea | 'other';
   title: string;
-  /** the workloads of this area, in the order they are shown */
+  /** the workloads of this area, in registry order */
   workloads: string[];
-  /** one line: what the area measures (shown when nothing ran) */
+  /** one line: what the area measures */
   what: string;
 }
 
-/** Section order follows the paper: CPU, memory, disk, network, startup, isolation, then applications. */
-export const AREAS: AreaDef[] = [
-  { id: 'cpu', title: 'CPU', workloads: ['sysbench-cpu', 'ffmpeg'], what: 'CPU-bound work: sysbench cpu (prime numbers) and an ffmpeg H.264 → H.265 re-encode.' },
-  { id: 'memory', title: 'Memory', workloads: ['stream', 'sysbench-memory'], what: 'memory bandwidth: the STREAM kernels and sysbench memory (random access).' },
-  { id: 'disk', title: 'Disk I/O', workloads: ['fio'], what: "disk I/O with fio: sequential 128k reads and writes at queue depth 128, random 4k reads and writes at queue depth 1, direct I/O." },
-  { id: 'network', title: 'Network', workloads: ['iperf3', 'latency-rr'], what: 'network throughput (iperf3, host to guest, one TCP stream) and request/response latency percentiles (TCP and UDP).' },
-  { id: 'startup', title: 'Startup', workloads: ['startup'], what: 'start-up time, end to end: from process creation to the first output and to the exit of a fresh instance.' },
-  { id: 'isolation', title: 'Isolation (HAP)', workloads: ['hap'], what: 'the Horizontal Attack Profile: distinct host kernel functions that the platform makes the host execute.' },
-  { id: 'application', title: 'Applications', workloads: ['mysql', 'memcached'], what: 'applications: MySQL under sysbench OLTP, memcached under YCSB.' },
+/** Section order and words follow the paper; which workloads belong where is the registry's business. */
+const AREA_TITLES: { id: ClaimArea; title: string; what: string }[] = [
+  { id: 'cpu', title: 'CPU', what: 'CPU-bound work' },
+  { id: 'memory', title: 'Memory', what: 'memory bandwidth' },
+  { id: 'disk', title: 'Disk I/O', what: 'disk I/O, direct, sequential and random' },
+  { id: 'network', title: 'Network', what: 'network throughput and request/response latency' },
+  { id: 'startup', title: 'Startup', what: 'start-up time of a fresh instance, end to end' },
+  { id: 'isolation', title: 'Isolation (HAP)', what: 'the Horizontal Attack Profile: distinct host kernel functions the platform makes the host execute' },
+  { id: 'application', title: 'Applications', what: 'applications under load' },
 ];
 
-export function areaOfWorkload(workload: string): AreaDef | undefined {
-  return AREAS.find((a) => a.workloads.includes(workload));
+/** The paper's areas with the registry's workloads; workloads the registry does not know go to "Other measurements". */
+export function reportAreas(extraWorkloads: string[] = []): AreaDef[] {
+  const areas: AreaDef[] = AREA_TITLES.map((a) => ({ ...a, workloads: workloads.filter((w) => w.report.area === a.id).map((w) => w.id) }));
+  const others = [...new Set(extraWorkloads)].filter((w) => !workloadById(w));
+  if (others.length) areas.push({ id: 'other', title: 'Other measurements', workloads: others, what: "workloads that belong to none of the paper's areas" });
+  return areas;
 }
 
-/**
- * Metrics drawn in a workload's charts; the others are in its tables and summary.csv.
- * fio's P50/P99 latencies repeat what its means show, and would double the chart's height.
- */
-const CHARTED: Record<string, string[]> = {
-  fio: ['write_bw_mbps', 'read_bw_mbps', 'randwrite_iops', 'randread_iops', 'randwrite_clat_mean_us', 'randread_clat_mean_us'],
-  // method_exact is a flag (1: ftrace, 0: sampled), in the table and the HAP note, not a measurement to chart
-  hap: ['functions'],
-};
+export function areaTitle(id: string): string {
+  return AREA_TITLES.find((a) => a.id === id)?.title ?? id;
+}
 
-/** The metrics of a workload that its charts draw, in the order they are drawn (the list's order where there is one). */
+export function areaOfWorkload(workload: string): ClaimArea | undefined {
+  return workloadById(workload)?.report.area;
+}
+
+const NO_REPORT: WorkloadReport = { area: 'cpu', charts: ['ratio'] };
+
+/** A workload's report declaration; one the registry does not know (an old run) is drawn as ratios. */
+export function reportOf(workload: string): WorkloadReport {
+  return workloadById(workload)?.report ?? NO_REPORT;
+}
+
+export function drawsChart(workload: string, kind: ReportChartKind): boolean {
+  return reportOf(workload).charts.includes(kind);
+}
+
+/** The metrics its figures draw, in the declared order; counts and flags are never drawn as ratios. */
 export function chartedMetrics(workload: string, metrics: string[]): string[] {
-  const only = CHARTED[workload];
-  return only ? only.filter((m) => metrics.includes(m)) : metrics;
+  const r = reportOf(workload);
+  if (r.charted) return r.charted.filter((m) => metrics.includes(m));
+  return metrics.filter((m) => !r.flags?.includes(m));
 }
 
-/** Where the spread is the finding, the report draws distributions: every instance's value, or the percentile ladder. */
-export type DistributionKind = 'strip' | 'percentiles';
-const DISTRIBUTIONS: Record<string, DistributionKind> = { startup: 'strip', 'latency-rr': 'percentiles' };
-
-export function distributionOf(workload: string): DistributionKind | undefined {
-  return DISTRIBUTIONS[workload];
+export function isCount(workload: string, metric: string): boolean {
+  return reportOf(workload).counts?.includes(metric) ?? false;
 }
 
-/** Workloads whose absolute values are the finding (a count of kernel functions), drawn as values besides the ratios. */
-const VALUE_CHARTS = new Set(['hap']);
-
-export function wantsValueChart(workload: string): boolean {
-  return VALUE_CHARTS.has(workload);
+export function isFlag(workload: string, metric: string): boolean {
+  return reportOf(workload).flags?.includes(metric) ?? false;
 }
 
-/** latency-rr's percentile metrics, in ladder order */
-export const PERCENTILE_METRICS: { metric: string; label: string }[] = [
-  { metric: 'p50_us', label: 'P50' },
-  { metric: 'p90_us', label: 'P90' },
-  { metric: 'p99_us', label: 'P99' },
-];
+/** The registry's description of a metric, for axis and panel titles. */
+export function metricSpec(workload: string, metric: string): MetricSpec | undefined {
+  return workloadById(workload)?.metrics.find((m) => m.name === metric);
+}
 
-/** How the HAP values of these cells were obtained: from the samples' notes (src/workloads/hap.ts), else the parameters. */
-export function hapMethod(cells: { key: string; params: Record<string, unknown> }[], notes: Record<string, string[]>): { exact: boolean; sampled: boolean; examples: string[] } {
-  const seen = cells.flatMap((c) => notes[c.key] ?? []);
-  const examples = [...new Set(seen.map((n) => n.replace(/;.*$/, '')))].slice(0, 2);
-  const byNote = { exact: seen.some((n) => n.startsWith('exact')), sampled: seen.some((n) => n.startsWith('sampled')) };
-  if (byNote.exact || byNote.sampled) return { ...byNote, examples };
-  const methods = cells.map((c) => String(c.params.method ?? ''));
-  return { exact: methods.includes('ftrace'), sampled: methods.includes('perf'), examples: [...new Set(methods.filter(Boolean).map((m) => `method: ${m}`))] };
+/** A metric as a reader names it: the registry's description ("randwrite: mean completion latency"), else its id. */
+export function metricName(workload: string, metric: string): string {
+  return metricSpec(workload, metric)?.description?.replace(/\s*\([^)]*\)\s*$/, '') ?? metric;
 }

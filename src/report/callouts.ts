@@ -1,10 +1,11 @@
 // The architecture callouts with this run's evidence: the ratio of two platforms' means and its 95 % interval, or "not measured here".
 import { logRatio, ratioInterval, untestable } from '../stats/ratio.ts';
+import { tQuantile } from '../stats/interval.ts';
 import type { Interval, MetricSummary, PlatformRecord } from '../types.ts';
-import { formatNumber } from './format.ts';
+import { formatEstimate, formatNumber } from './format.ts';
 import type { Callout, CalloutEvidenceSpec } from './sources.ts';
 
-export const EVIDENCE_METHOD = "platform mean / reference mean of instance means, with the 95 % interval of a Welch t-test on the log ratio (delta method), the same test the claims use";
+export const EVIDENCE_METHOD = "platform mean / reference mean of instance means, with the 95 % interval of a Welch t-test on the log ratio (delta method), the same test the claims use; an added cost (compare: difference) is platform mean − reference mean with the 95 % Welch t interval of the difference";
 
 export interface EvidenceRow {
   label: string;
@@ -28,8 +29,12 @@ export interface EvidenceRecord {
   metric: string;
   platform: string | null;
   reference: string | null;
+  /** ratio: platform / reference; difference: platform − reference, in the metric's unit */
+  compare: 'ratio' | 'difference';
   ratio: number | null;
   interval: Interval | null;
+  difference?: number | null;
+  unit?: string;
   platformStats: { mean: number; sd: number; n: number } | null;
   referenceStats: { mean: number; sd: number; n: number } | null;
   reason?: string;
@@ -82,14 +87,14 @@ function evidenceFor(callout: string, e: CalloutEvidenceSpec, ctx: EvidenceConte
   const usable = (platform: string, network?: string, host?: string) => ctx.summaries.find((s) =>
     s.platform === platform && s.workload === e.measure.workload && s.job === e.measure.job && s.metric === e.measure.metric
     && s.emulated !== true && ctx.records.get(platform)?.emulated !== true && (!network || s.network === network) && (host === undefined || s.host === host));
-  const base = { callout, label: e.label, workload: e.measure.workload, job: e.measure.job, metric: e.measure.metric };
+  const base = { callout, label: e.label, workload: e.measure.workload, job: e.measure.job, metric: e.measure.metric, compare: e.compare ?? 'ratio' };
   for (const p of e.platforms) {
     const a = usable(p, e.network);
     if (!a) continue;
     for (const r of e.reference) {
       const b = usable(r, undefined, a.host);
       if (!b || b.platform === a.platform) continue;
-      return compare(base, a, b, e.network);
+      return base.compare === 'difference' ? difference(base, a, b) : compare(base, a, b, e.network);
     }
   }
   const platformRan = e.platforms.find((p) => usable(p, e.network));
@@ -102,19 +107,53 @@ function evidenceFor(callout: string, e: CalloutEvidenceSpec, ctx: EvidenceConte
   };
 }
 
-function compare(base: Omit<EvidenceRecord, 'platform' | 'reference' | 'ratio' | 'interval' | 'platformStats' | 'referenceStats'>, a: MetricSummary, b: MetricSummary, network?: string): { row: EvidenceRow; record: EvidenceRecord } {
+type EvidenceBase = Omit<EvidenceRecord, 'platform' | 'reference' | 'ratio' | 'interval' | 'platformStats' | 'referenceStats'>;
+
+/** The 95 % Welch interval of a difference of two means; null when either side has fewer than 2 instances. */
+export function differenceInterval(a: { mean: number; sd: number; n: number }, b: { mean: number; sd: number; n: number }): Interval | null {
+  if (a.n < 2 || b.n < 2) return null;
+  const va = (a.sd * a.sd) / a.n;
+  const vb = (b.sd * b.sd) / b.n;
+  const se = Math.sqrt(va + vb);
+  const d = a.mean - b.mean;
+  if (se === 0) return { low: d, high: d, level: 0.95 };
+  const df = (va + vb) ** 2 / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
+  const half = tQuantile(0.975, df) * se;
+  return { low: d - half, high: d + half, level: 0.95 };
+}
+
+function difference(base: EvidenceBase, a: MetricSummary, b: MetricSummary): { row: EvidenceRow; record: EvidenceRecord } {
+  const sa = { mean: a.mean, sd: a.sd, n: a.n };
+  const sb = { mean: b.mean, sd: b.sd, n: b.n };
+  const d = a.mean - b.mean;
+  const interval = differenceInterval(sa, sb);
+  const row: EvidenceRow = {
+    label: base.label,
+    measured: true,
+    pair: `${a.platform} − ${b.platform}${a.host ? ` @ ${a.host}` : ''}`,
+    ratio: `${d >= 0 ? '+' : ''}${formatEstimate(d, interval)} ${a.unit}`,
+    interval: interval ? '' : 'no interval (n < 2)',
+    means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
+    reason: '',
+  };
+  return {
+    row,
+    record: { ...base, platform: a.platform, reference: b.platform, ratio: b.mean !== 0 ? a.mean / b.mean : null, interval, difference: d, unit: a.unit, platformStats: sa, referenceStats: sb },
+  };
+}
+
+function compare(base: EvidenceBase, a: MetricSummary, b: MetricSummary, network?: string): { row: EvidenceRow; record: EvidenceRecord } {
   const sa = { mean: a.mean, sd: a.sd, n: a.n, resolution: a.resolution?.value };
   const sb = { mean: b.mean, sd: b.sd, n: b.n, resolution: b.resolution?.value };
   const problem = untestable(sa, sb);
   const ratio = b.mean !== 0 ? a.mean / b.mean : null;
   const interval = problem ? null : ratioInterval(logRatio(sa, sb));
-  const digits = 3;
   const row: EvidenceRow = {
     label: base.label,
     measured: ratio !== null,
     pair: `${a.platform}${network ? ` (${network} network)` : ''} / ${b.platform}${a.host ? ` @ ${a.host}` : ''}`,
-    ratio: ratio === null ? '—' : formatNumber(ratio, digits),
-    interval: interval ? `${formatNumber(interval.low, digits)} – ${formatNumber(interval.high, digits)}` : `no interval (${problem})`,
+    ratio: ratio === null ? '—' : formatEstimate(ratio, interval),
+    interval: interval ? '' : `no interval (${problem})`,
     means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
     reason: ratio === null ? 'the reference mean is 0' : '',
   };

@@ -1,6 +1,7 @@
 // Vega-Lite specs for the result charts, compiled and rendered to SVG in Node (no browser, no network).
 import type { TopLevelSpec } from 'vega-lite';
-import type { ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView } from './view-model.ts';
+import { platformStyle } from './platform-style.ts';
+import type { ChartView, DotChartView, DotPanel, PercentileChartView, PercentilePanel, StripChartView, StripPanel } from './view-types.ts';
 
 export interface RenderedChart {
   name: string;
@@ -8,10 +9,6 @@ export interface RenderedChart {
   svg: string;
 }
 
-// Okabe–Ito: distinguishable with colour-vision deficiencies; black first so native is black everywhere.
-const PALETTE = ['#000000', '#E69F00', '#56B4E9', '#009E73', '#D55E00', '#0072B2', '#CC79A7', '#F0E442'];
-// A different shape per platform keeps the charts readable in greyscale (7 shapes x 8 colours never repeat a pair before 56).
-const SHAPES = ['circle', 'square', 'triangle-up', 'diamond', 'triangle-down', 'cross', 'triangle-right'];
 export const FONT = 'Liberation Sans, Arial, Helvetica, sans-serif';
 const WIDTH = 460;
 
@@ -37,27 +34,25 @@ export function textWidth(text: string, fontSize: number): number {
   }
   return (units * fontSize) / 1000;
 }
-const ROW = 36;
+const ROW = 34;
 /** ratio charts draw no instance ticks under the points, so their rows can be tighter */
-const RATIO_ROW = 28;
+const RATIO_ROW = 26;
 const STRIP_ROW = 40;
 
-/** One platform's colour and shape, the same in every chart of a report. */
-export function platformStyle(platform: string, platformOrder: string[]): { color: string; shape: string } {
-  const i = Math.max(0, platformOrder.indexOf(platform));
-  return { color: PALETTE[i % PALETTE.length], shape: SHAPES[i % SHAPES.length] };
-}
+export { platformStyle };
 
-/** The Vega-Lite spec of a chart: dot plot (values or ratios, one panel per metric), strip plot, or percentile ladder. */
+/** The Vega-Lite spec of a chart: dot plot (values, ratios, a claim's band, an added cost), strip plot, or percentile ladder. */
 export function chartSpec(chart: ChartView, platformOrder: string[]): TopLevelSpec {
   switch (chart.kind) {
     case 'value':
     case 'ratio':
+    case 'claim':
+    case 'difference':
       return dotSpec(chart, platformOrder);
     case 'strip':
       return stripSpec(chart, platformOrder);
     case 'percentiles':
-      return percentileSpec(chart);
+      return percentileSpec(chart, platformOrder);
   }
 }
 
@@ -70,15 +65,16 @@ function topLevel(description: string, body: Record<string, unknown>, labelWidth
     ...body,
     config: {
       font: FONT,
-      aria: false,
+      // marks are silent to screen readers (the figure's aria-label has the values) except the points, whose label becomes a hover title
+      mark: { aria: false },
+      axis: { aria: false, labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', gridColor: '#e4e4e4', domainColor: '#888888', tickColor: '#888888', labelColor: '#000000', titleColor: '#000000' },
+      legend: { aria: false, labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal' },
       view: { stroke: '#cccccc' },
-      axis: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', gridColor: '#e4e4e4', domainColor: '#888888', tickColor: '#888888', labelColor: '#000000', titleColor: '#000000' },
       // a fixed label column, so stacked panels line up
       axisY: { labelLimit: 320, grid: false, minExtent: labelWidth, maxExtent: labelWidth },
       axisX: { labelSeparation: 10, tickCount: 6 },
       title: { fontSize: 11, fontWeight: 'bold', anchor: 'start', color: '#000000', offset: 14 },
-      legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal' },
-      concat: { spacing: 16 },
+      concat: { spacing: 18 },
     },
   } as TopLevelSpec;
 }
@@ -87,44 +83,63 @@ function labelColumn(labels: string[]): number {
   return Math.ceil(Math.max(40, ...labels.map((l) => textWidth(l, 11)))) + 8;
 }
 
-/** Point marks: filled for hardware-assisted platforms, open for software emulation (readable in greyscale too). */
-function pointLayers(rows: { platform: string; emulated: boolean }[], y: object, x: object, platformOrder: string[], size: number, extra: Record<string, unknown> = {}, domain?: string[]): object[] {
-  // one domain for every layer and panel of a chart: Vega-Lite merges their colour and shape scales
-  const platforms = domain ?? [...new Set(rows.map((r) => r.platform))];
-  const color = { field: 'platform', type: 'nominal', legend: null, scale: { domain: platforms, range: platforms.map((p) => platformStyle(p, platformOrder).color) } };
-  const shape = { field: 'platform', type: 'nominal', legend: null, scale: { domain: platforms, range: platforms.map((p) => platformStyle(p, platformOrder).shape) } };
+/** [low, high] that holds every value, with room on the right for the value labels; a log domain stays positive. */
+function domainOf(values: number[], log: boolean, labelRoom: number): [number, number] {
+  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
+  let lo = Math.min(...finite);
+  let hi = Math.max(...finite);
+  if (log) return [lo / 1.25, hi * (1.25 + labelRoom * 4)];
+  if (hi === lo) {
+    const d = Math.abs(lo) * 0.05 || 1;
+    lo -= d;
+    hi += d;
+  }
+  const span = hi - lo;
+  return [lo - span * 0.06, hi + span * (0.06 + labelRoom)];
+}
+
+/** Point marks: filled for hardware-assisted platforms, open for software emulation; each carries its hover text. */
+function pointLayers(rows: { platform: string; emulated: boolean; hover?: string }[], y: object, x: object, domain: string[], order: string[], size: number, extra: Record<string, unknown> = {}): object[] {
+  const color = { field: 'platform', type: 'nominal', legend: null, scale: { domain, range: domain.map((p) => platformStyle(p, order).color) } };
+  const shape = { field: 'platform', type: 'nominal', legend: null, scale: { domain, range: domain.map((p) => platformStyle(p, order).shape) } };
   const layers: object[] = [];
   const solid = rows.filter((r) => !r.emulated);
   const open = rows.filter((r) => r.emulated);
-  if (solid.length) layers.push({ data: { values: solid }, mark: { type: 'point', filled: true, size, stroke: '#000000', strokeWidth: 0.8, opacity: 1, ...extra }, encoding: { y, x, color, shape } });
-  if (open.length) layers.push({ data: { values: open }, mark: { type: 'point', filled: false, size, strokeWidth: 2, opacity: 1, ...extra }, encoding: { y, x, color, shape } });
+  const hover = rows.some((r) => r.hover) ? { description: { field: 'hover' } } : {};
+  const aria = rows.some((r) => r.hover) ? { aria: true } : {};
+  if (solid.length) layers.push({ data: { values: solid }, mark: { type: 'point', filled: true, size, stroke: '#000000', strokeWidth: 0.8, opacity: 1, ...aria, ...extra }, encoding: { y, x, color, shape, ...hover } });
+  if (open.length) layers.push({ data: { values: open }, mark: { type: 'point', filled: false, size, strokeWidth: 2, opacity: 1, ...aria, ...extra }, encoding: { y, x, color, shape, ...hover } });
   return layers;
 }
 
-/** Dot plot: mean (or ratio) per platform, 95 % interval as an error bar, instance means as ticks, a dashed reference line. */
-function dotPanelLayers(panel: DotPanel, platformOrder: string[], domain: string[]): object[] {
+/** Dot plot: the estimate per row, its 95 % interval, instance means as ticks, a dashed reference, the claim's band, the paper's value. */
+function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDomain: [number, number]): object[] {
   const labels = panel.points.map((p) => p.label);
-  const rows = panel.points.map((p) => ({
-    platform: p.platform,
-    label: p.label,
-    emulated: p.emulated,
-    value: p.value,
-    low: p.low,
-    high: p.high,
-    labelAt: p.high ?? p.value,
-    valueText: p.valueText,
-  }));
+  const rows = panel.points.map((p) => ({ platform: p.platform, label: p.label, emulated: p.emulated, value: p.value, low: p.low, high: p.high, labelAt: p.high ?? p.value, valueText: p.valueText, hover: p.hover }));
   const ticks = panel.points.flatMap((p) => p.instanceMeans.map((value) => ({ label: p.label, value })));
   const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels }, title: null } as const;
-  // Padding keeps marks off the frame; zero is left out so intervals stay visible (the captions say so).
-  const scale = { zero: false, nice: false, padding: 18 } as const;
+  const scale = { domain: xDomain, nice: false, clamp: true, ...(panel.log ? { type: 'log' } : { zero: false }) };
   const x = { field: 'value', type: 'quantitative', title: panel.axisTitle, scale } as const;
   const layer: object[] = [];
+  if (panel.band) {
+    const band = [{ low: panel.band.low ?? xDomain[0], high: panel.band.high ?? xDomain[1], text: panel.band.label }];
+    layer.push(
+      { data: { values: band }, mark: { type: 'rect', color: '#cfe3f3', opacity: 1 }, encoding: { x: { field: 'low', type: 'quantitative', title: panel.axisTitle, scale }, x2: { field: 'high' } } },
+      { data: { values: band }, mark: { type: 'text', align: 'left', baseline: 'bottom', dy: -4, dx: 2, fontSize: 10, color: '#1f4e79' }, encoding: { x: { field: 'low', type: 'quantitative', scale }, y: { value: 0 }, text: { field: 'text' } } },
+    );
+  }
   if (panel.reference) {
     const ref = { values: [{ value: panel.reference.value, text: panel.reference.label }] };
     layer.push(
       { data: ref, mark: { type: 'rule', strokeDash: [5, 3], color: '#555555', strokeWidth: 1 }, encoding: { x } },
-      { data: ref, mark: { type: 'text', align: 'center', baseline: 'bottom', dy: -4, fontSize: 10, color: '#333333' }, encoding: { x, y: { value: 0 }, text: { field: 'text' } } },
+      ...(panel.band ? [] : [{ data: ref, mark: { type: 'text', align: 'center', baseline: 'bottom', dy: -4, fontSize: 10, color: '#333333' }, encoding: { x, y: { value: 0 }, text: { field: 'text' } } }]),
+    );
+  }
+  if (panel.paper) {
+    const mark = { values: [{ value: panel.paper.value, text: panel.paper.label }] };
+    layer.push(
+      { data: mark, mark: { type: 'rule', strokeDash: [2, 2], color: '#8c2d04', strokeWidth: 1.5 }, encoding: { x } },
+      { data: mark, mark: { type: 'text', align: 'right', baseline: 'bottom', dy: -4, dx: -3, fontSize: 10, color: '#8c2d04' }, encoding: { x, y: { value: 0 }, text: { field: 'text' } } },
     );
   }
   const withInterval = rows.filter((r) => r.low !== null && r.high !== null);
@@ -136,56 +151,56 @@ function dotPanelLayers(panel: DotPanel, platformOrder: string[], domain: string
     });
   }
   if (ticks.length) {
-    layer.push({
-      data: { values: ticks },
-      mark: { type: 'tick', orient: 'vertical', size: 9, thickness: 1.5, color: '#333333', yOffset: 12 },
-      encoding: { y, x },
-    });
+    layer.push({ data: { values: ticks }, mark: { type: 'tick', orient: 'vertical', size: 9, thickness: 1.5, color: '#333333', yOffset: 12 }, encoding: { y, x } });
   }
   layer.push(
-    ...pointLayers(rows, y, x, platformOrder, 110, {}, domain),
-    // The value label twice: a white outline first, so a grid or reference line behind it does not cross the digits.
-    ...['halo', 'label'].map((role) => ({
-      data: { values: rows },
-      mark: {
-        type: 'text', align: 'left', baseline: 'middle', dx: 9, fontSize: 11,
-        ...(role === 'halo' ? { color: '#ffffff', stroke: '#ffffff', strokeWidth: 4, strokeJoin: 'round' } : { color: '#000000' }),
-      },
-      encoding: { y, x: { field: 'labelAt', type: 'quantitative' }, text: { field: 'valueText' } },
-    })),
+    ...pointLayers(rows, y, x, domain, order, 110),
+    // no stroked halo under the labels: stroked text prints as a Type 3 font
+    { data: { values: rows }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 9, fontSize: 11, color: '#000000' }, encoding: { y, x: { field: 'labelAt', type: 'quantitative', scale }, text: { field: 'valueText' } } },
   );
   return layer;
+}
+
+function panelValues(p: DotPanel): number[] {
+  return [
+    ...p.points.flatMap((q) => [q.value, q.low ?? q.value, q.high ?? q.value, ...q.instanceMeans]),
+    ...(p.reference ? [p.reference.value] : []),
+    ...(p.band ? [p.band.low, p.band.high].filter((v): v is number => v !== null) : []),
+    ...(p.paper ? [p.paper.value] : []),
+  ];
 }
 
 function dotSpec(chart: DotChartView, platformOrder: string[]): TopLevelSpec {
   const labelWidth = labelColumn(chart.panels.flatMap((p) => p.points.map((q) => q.label)));
   const domain = [...new Set(chart.panels.flatMap((p) => p.points.map((q) => q.platform)))];
+  // one scale for the panels that compare the same quantity; software emulation keeps its own
+  const shared = domainOf(chart.panels.filter((p) => !p.emulated).flatMap(panelValues), chart.panels.some((p) => p.log), 0.16);
   const panels = chart.panels.map((panel) => ({
     ...(panel.title ? { title: panel.title } : {}),
     width: WIDTH,
-    height: { step: chart.kind === 'ratio' ? RATIO_ROW : ROW },
-    layer: dotPanelLayers(panel, platformOrder, domain),
+    height: { step: chart.kind === 'value' ? ROW : RATIO_ROW },
+    layer: dotPanelLayers(panel, domain, platformOrder, panel.emulated ? domainOf(panelValues(panel), panel.log, 0.16) : shared),
   }));
   if (panels.length === 1) return topLevel(chart.alt, panels[0], labelWidth);
-  return topLevel(chart.alt, { vconcat: panels }, labelWidth);
+  return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);
 }
 
 /** Every instance's value as a dot (deterministic jitter), with a box plot per platform drawn over the dots. */
-function stripSpec(chart: StripChartView, platformOrder: string[]): TopLevelSpec {
-  const labels = chart.rows.map((r) => r.label);
+function stripPanel(chart: StripChartView, panel: StripPanel, domain: string[], order: string[], log: boolean): object {
+  const labels = panel.rows.map((r) => r.label);
   // no band padding: the jitter offsets count from the band's top, so the row's centre is STRIP_ROW / 2
   const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels, paddingInner: 0, paddingOuter: 0 }, title: null } as const;
-  const scale = chart.log ? { type: 'log', nice: false, padding: 14 } : { zero: false, nice: false, padding: 14 };
+  const values = panel.rows.flatMap((r) => r.values);
+  const scale = { domain: domainOf(values, log, 0), nice: false, ...(log ? { type: 'log' } : { zero: false }) };
   const x = { field: 'value', type: 'quantitative', title: chart.axisTitle, scale } as const;
   // golden-ratio spacing: spreads the dots of one platform evenly across the row, the same on every render
-  const dots = chart.rows.flatMap((r) => r.values.map((value, i) => ({ platform: r.platform, label: r.label, emulated: r.emulated, value, jitter: ((i * 0.6180339887) % 1) - 0.5 })));
-  const boxes = chart.rows.filter((r) => r.values.length >= 3).flatMap((r) => r.values.map((value) => ({ label: r.label, value })));
-  // many instances: smaller, lighter dots, so that the box drawn over them stays visible
-  const most = Math.max(...chart.rows.map((r) => r.values.length));
+  const dots = panel.rows.flatMap((r) => r.values.map((value, i) => ({ platform: r.platform, label: r.label, emulated: r.emulated, value, jitter: ((i * 0.6180339887) % 1) - 0.5, hover: `${r.label}, instance ${r.instances[i]}: ${formatHover(value)}` })));
+  const boxes = panel.rows.filter((r) => r.values.length >= 3).flatMap((r) => r.values.map((value) => ({ label: r.label, value })));
+  const most = Math.max(...panel.rows.map((r) => r.values.length));
   const dotSize = most > 30 ? 14 : 26;
   const dotOpacity = most > 30 ? 0.45 : 0.85;
   const layer: object[] = [];
-  layer.push(...pointLayers(dots, y, x, platformOrder, dotSize, { opacity: dotOpacity }).map((l: any) => ({
+  layer.push(...pointLayers(dots, y, x, domain, order, dotSize, { opacity: dotOpacity }).map((l: any) => ({
     ...l,
     encoding: { ...l.encoding, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-0.5, 0.5], range: [STRIP_ROW / 2 - 11, STRIP_ROW / 2 + 11] }, legend: null } },
   })));
@@ -196,31 +211,60 @@ function stripSpec(chart: StripChartView, platformOrder: string[]): TopLevelSpec
       encoding: { y, x },
     });
   }
-  return topLevel(chart.alt, { width: WIDTH, height: { step: STRIP_ROW }, layer }, labelColumn(labels));
+  return { ...(panel.title ? { title: panel.title } : {}), width: WIDTH, height: { step: STRIP_ROW }, layer };
+}
+
+function stripSpec(chart: StripChartView, platformOrder: string[]): TopLevelSpec {
+  const domain = [...new Set(chart.panels.flatMap((p) => p.rows.map((r) => r.platform)))];
+  const labelWidth = labelColumn(chart.panels.flatMap((p) => p.rows.map((r) => r.label)));
+  const panels = chart.panels.map((p) => stripPanel(chart, p, domain, platformOrder, chart.log));
+  if (panels.length === 1) return topLevel(chart.alt, panels[0] as Record<string, unknown>, labelWidth);
+  return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);
 }
 
 const PERCENTILE_SHAPES = ['circle', 'square', 'triangle-up', 'diamond'];
 
-/** P50, P90, P99 per platform on one line, each with its 95 % interval; shapes (with a legend) tell the percentiles apart. */
-function percentileSpec(chart: PercentileChartView): TopLevelSpec {
-  const labels = chart.rows.map((r) => r.label);
+/** P50, P90, P99 per platform on one line, each with its 95 % interval; colour: the platform, shape (with a legend): the percentile. */
+function percentilePanel(chart: PercentileChartView, panel: PercentilePanel, domain: string[], order: string[], first: boolean): object {
+  const labels = panel.rows.map((r) => r.label);
   const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels }, title: null } as const;
-  const scale = chart.log ? { type: 'log', nice: false, padding: 16 } : { zero: false, nice: false, padding: 16 };
+  const marks = panel.rows.flatMap((r) => r.marks.map((m) => ({ platform: r.platform, label: r.label, emulated: r.emulated, percentile: m.percentile, value: m.value, low: m.low, high: m.high, hover: `${r.label}, ${m.percentile}: ${formatHover(m.value)}${m.low !== null && m.high !== null ? ` [${formatHover(m.low)}, ${formatHover(m.high)}]` : ''}` })));
+  const values = marks.flatMap((m) => [m.value, m.low ?? m.value, m.high ?? m.value]);
+  const scale = { domain: domainOf(values, chart.log, 0), nice: false, ...(chart.log ? { type: 'log' } : { zero: false }) };
   const x = { field: 'value', type: 'quantitative', title: chart.axisTitle, scale } as const;
-  const marks = chart.rows.flatMap((r) => r.marks.map((m) => ({ label: r.label, emulated: r.emulated, percentile: m.percentile, value: m.value, low: m.low, high: m.high })));
-  const spans = chart.rows.filter((r) => r.marks.length > 1).map((r) => ({ label: r.label, value: Math.min(...r.marks.map((m) => m.value)), high: Math.max(...r.marks.map((m) => m.value)) }));
+  const spans = panel.rows.filter((r) => r.marks.length > 1).map((r) => ({ label: r.label, value: Math.min(...r.marks.map((m) => m.value)), high: Math.max(...r.marks.map((m) => m.value)) }));
+  const color = { field: 'platform', type: 'nominal', legend: null, scale: { domain, range: domain.map((p) => platformStyle(p, order).color) } };
   const shape = { field: 'percentile', type: 'nominal', scale: { domain: chart.percentiles, range: PERCENTILE_SHAPES.slice(0, chart.percentiles.length) }, legend: { title: null, orient: 'top', direction: 'horizontal' } };
   const layer: object[] = [];
-  if (spans.length) layer.push({ data: { values: spans }, mark: { type: 'rule', color: '#9a9a9a', strokeWidth: 3 }, encoding: { y, x, x2: { field: 'high' } } });
+  if (spans.length) layer.push({ data: { values: spans }, mark: { type: 'rule', color: '#b0b0b0', strokeWidth: 3 }, encoding: { y, x, x2: { field: 'high' } } });
   const withInterval = marks.filter((m) => m.low !== null && m.high !== null);
   if (withInterval.length) {
     layer.push({ data: { values: withInterval }, mark: { type: 'errorbar', ticks: { size: 8 }, thickness: 1.2, color: '#222222' }, encoding: { y, x: { field: 'low', type: 'quantitative', title: chart.axisTitle, scale }, x2: { field: 'high' } } });
   }
   const solid = marks.filter((m) => !m.emulated);
   const open = marks.filter((m) => m.emulated);
-  if (solid.length) layer.push({ data: { values: solid }, mark: { type: 'point', filled: true, size: 90, color: '#000000', opacity: 1 }, encoding: { y, x, shape } });
-  if (open.length) layer.push({ data: { values: open }, mark: { type: 'point', filled: false, size: 90, color: '#000000', strokeWidth: 2, opacity: 1 }, encoding: { y, x, shape } });
-  return topLevel(chart.alt, { width: WIDTH, height: { step: ROW }, layer }, labelColumn(labels));
+  if (solid.length) layer.push({ data: { values: solid }, mark: { type: 'point', filled: true, size: 90, stroke: '#000000', strokeWidth: 0.8, opacity: 1, aria: true }, encoding: { y, x, color, shape, description: { field: 'hover' } } });
+  if (open.length) layer.push({ data: { values: open }, mark: { type: 'point', filled: false, size: 90, strokeWidth: 2, opacity: 1, aria: true }, encoding: { y, x, color, shape, description: { field: 'hover' } } });
+  return { ...(panel.title ? { title: panel.title } : {}), width: WIDTH, height: { step: ROW }, layer };
+}
+
+function percentileSpec(chart: PercentileChartView, platformOrder: string[]): TopLevelSpec {
+  const domain = [...new Set(chart.panels.flatMap((p) => p.rows.map((r) => r.platform)))];
+  const labelWidth = labelColumn(chart.panels.flatMap((p) => p.rows.map((r) => r.label)));
+  const panels = chart.panels.map((p, i) => percentilePanel(chart, p, domain, platformOrder, i === 0));
+  if (panels.length === 1) return topLevel(chart.alt, panels[0] as Record<string, unknown>, labelWidth);
+  return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);
+}
+
+function formatHover(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const magnitude = x === 0 ? 0 : Math.floor(Math.log10(Math.abs(x)));
+  return x.toFixed(Math.min(6, Math.max(0, 3 - magnitude)));
+}
+
+/** Each point's aria-label (its hover text, escaped by vega) becomes an SVG <title>, which browsers show on hover. */
+export function withHoverTitles(svg: string): string {
+  return svg.replace(/<path aria-label="([^"]*)"([^>]*?)\/>/g, '<path aria-label="$1"$2><title>$1</title></path>');
 }
 
 /** Vega-Lite -> Vega -> SVG text, headless (renderer 'none'); deterministic for the same spec. */
@@ -258,7 +302,7 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   const compiled = vl.compile(spec).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return withHoverTitles(await view.toSVG());
   } finally {
     view.finalize();
   }

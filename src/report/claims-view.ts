@@ -1,6 +1,6 @@
 // The paper's claims beside this run's verdicts: cards for the area sections, the abstract's counts, claims.csv.
-import type { ClaimComparison, ClaimEvaluation, ClaimVerdict, ClaimVerdictKind } from '../types.ts';
-import { formatNumber } from './format.ts';
+import type { ClaimComparison, ClaimEvaluation, ClaimVerdict, ClaimVerdictKind, ClauseOutcome } from '../types.ts';
+import { formatEstimate, formatNumber, readableParams, shorten } from './format.ts';
 
 export interface ClaimEvidenceRow {
   condition: string;
@@ -34,11 +34,34 @@ export interface ClaimCard {
   /** a 'not run' verdict's reason already says all of it */
   showMissing: boolean;
   p: string;
+  /** a claim of several clauses: each one's outcome */
+  clauses: { clause: string; outcome: string; outcomeClass: string; reason: string }[];
+}
+
+/** One line of page 1: the claim, what was observed, the band it needs, the verdict, and why when not reproduced. */
+export interface ClaimLine {
+  id: string;
+  anchor: string;
+  claim: string;
+  area: string;
+  areaAnchor: string;
+  /** "gvisor-ptrace / native, latency-rr tcp p90_us: 1.61 [1.57, 1.64], n = 3, 3" or '' */
+  observed: string;
+  /** "0.95–1.05", "≥ 2.5", or '' */
+  band: string;
+  verdict: ClaimVerdictKind;
+  verdictClass: string;
+  /** why, for every verdict but reproduced */
+  reason: string;
+  partial: boolean;
 }
 
 export interface VerdictCount { verdict: ClaimVerdictKind; verdictClass: string; count: number }
 
 export const VERDICT_ORDER: ClaimVerdictKind[] = ['reproduced', 'partly tested', 'not reproduced', 'inconclusive', 'not run', 'caveat'];
+
+/** a clause's outcome drawn in the colour of the verdict it would give on its own */
+const CLAUSE_CLASS: Record<ClauseOutcome['outcome'], string> = { held: 'reproduced', 'did not hold': 'not-reproduced', inconclusive: 'inconclusive', 'not run': 'not-run' };
 
 export const verdictClass = (v: ClaimVerdictKind): string => v.replace(/ /g, '-');
 
@@ -52,7 +75,7 @@ export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
     provenance: v.provenance.where,
     verdict: v.verdict,
     verdictClass: verdictClass(v.verdict),
-    reason: v.reason,
+    reason: readableParams(v.reason),
     partial: v.coverage === 'partial',
     test: v.test.description,
     note: v.note ?? '',
@@ -60,7 +83,48 @@ export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
     evidence: v.comparisons.map(evidenceRow),
     missing: missingLines(v),
     showMissing: v.verdict !== 'not run' && missingLines(v).length > 0,
+    clauses: (v.clauses ?? []).map((c) => ({ clause: `${c.label} (${c.kind})`, outcome: c.outcome, outcomeClass: CLAUSE_CLASS[c.outcome], reason: c.why })),
     p: v.p ? `support p = ${formatP(v.p.support)} (Holm ${formatP(v.p.supportHolm)}), refutation p = ${formatP(v.p.refute)} (Holm ${formatP(v.p.refuteHolm)}); significant at ≤ ${alpha}` : '',
+  };
+}
+
+/** The comparison that decided the verdict: the weakest support of a reproduced claim, the strongest refutation of a refuted one. */
+export function decidingComparison(v: ClaimVerdict): ClaimComparison | null {
+  const tested = v.comparisons.filter((c) => c.ratio !== null);
+  if (tested.length === 0) return null;
+  const by = (score: (c: ClaimComparison) => number) => [...tested].sort((a, b) => score(a) - score(b))[0];
+  if (v.verdict === 'not reproduced') return by((c) => (c.holds === 'outside' ? 0 : 1) + c.pRefute);
+  if (v.verdict === 'inconclusive') return by((c) => (c.holds === 'straddles' || c.holds === 'untestable' ? 0 : 1) - c.pSupport);
+  return by((c) => -c.pSupport);
+}
+
+export function boundsText(bounds: { low?: number; high?: number }): string {
+  const { low, high } = bounds;
+  if (low !== undefined && high !== undefined) return `${formatNumber(low, 3)}–${formatNumber(high, 3)}`;
+  if (low !== undefined) return `≥ ${formatNumber(low, 3)}`;
+  if (high !== undefined) return `≤ ${formatNumber(high, 3)}`;
+  return '';
+}
+
+export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
+  const c = decidingComparison(v);
+  const more = c ? v.comparisons.filter((x) => x.ratio !== null).length - 1 : 0;
+  const observed = c
+    ? `${c.platform} / ${c.reference}, ${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}: ${formatEstimate(c.ratio!, c.interval)}, n = ${c.platformStats.n}, ${c.referenceStats.n}${more > 0 ? ` (+${more} more)` : ''}`
+    : '';
+  return {
+    id: v.id,
+    anchor: `claim-${v.id}`,
+    claim: shorten(v.claim, 75),
+    area: areaTitle,
+    areaAnchor: `area-${v.area}`,
+    observed,
+    band: c ? boundsText(c.bounds) : '',
+    verdict: v.verdict,
+    verdictClass: verdictClass(v.verdict),
+    // one line on page 1; the claim's card and claims.csv hold the whole reason
+    reason: v.verdict === 'reproduced' ? '' : shorten(readableParams(v.reason), 110),
+    partial: v.coverage === 'partial',
   };
 }
 
@@ -70,8 +134,8 @@ function evidenceRow(c: ClaimComparison): ClaimEvidenceRow {
     condition: c.condition,
     pair: `${c.platform} / ${c.reference}`,
     measure: `${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}`,
-    ratio: c.ratio === null ? '—' : formatNumber(c.ratio, 3),
-    interval: c.interval ? `${formatNumber(c.interval.low, 3)} – ${formatNumber(c.interval.high, 3)}` : (c.problem ?? 'no interval'),
+    ratio: c.ratio === null ? '—' : formatEstimate(c.ratio, c.interval),
+    interval: c.interval ? '' : (c.problem ?? 'no interval'),
     bounds: low !== undefined && high !== undefined ? `${formatNumber(low, 3)} to ${formatNumber(high, 3)}` : low !== undefined ? `≥ ${formatNumber(low, 3)}` : high !== undefined ? `≤ ${formatNumber(high, 3)}` : '',
     holds: c.holds,
   };

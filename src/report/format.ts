@@ -47,3 +47,37 @@ export function formatTime(iso: string): string {
   if (Number.isNaN(t.getTime())) return iso;
   return `${t.toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
+
+/** Decimals an interval supports: two significant digits of its half-width (0 to 6). */
+export function decimalsForInterval(low: number, high: number): number {
+  const half = Math.abs(high - low) / 2;
+  if (!Number.isFinite(half) || half === 0) return 3;
+  return Math.min(6, Math.max(0, 1 - Math.floor(Math.log10(half))));
+}
+
+/** "1.61 [1.57, 1.64]": the value rounded to what its interval supports; without one, 3 significant digits. */
+export function formatEstimate(value: number, interval: { low: number; high: number } | null | undefined): string {
+  if (!interval) return formatNumber(value, 3);
+  const d = decimalsForInterval(interval.low, interval.high);
+  return `${formatFixed(value, d)} [${formatFixed(interval.low, d)}, ${formatFixed(interval.high, d)}]`;
+}
+
+/** Parameters that a sentence quotes as raw JSON ({"elements":10000000,"ntimes":10}) in words: (elements=10000000, ntimes=10). */
+export function readableParams(text: string): string {
+  return text.replace(/\s?\{"[^{}]*\}/g, (json) => {
+    try {
+      const obj = JSON.parse(json.trim()) as Record<string, unknown>;
+      return ` (${Object.keys(obj).map((k) => `${k}=${typeof obj[k] === 'string' ? obj[k] : JSON.stringify(obj[k])}`).join(', ')})`;
+    } catch {
+      return json;
+    }
+  });
+}
+
+/** At most `max` characters, cut at a word boundary with an ellipsis. */
+export function shorten(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max - 1);
+  const space = cut.lastIndexOf(' ');
+  return `${(space > max / 2 ? cut.slice(0, space) : cut).replace(/[\s,;:]+$/, '')}…`;
+}

@@ -1,4 +1,4 @@
-// The report stage: run directory -> index.html (self-contained), charts/*.vl.json + *.svg, summary.csv, claims.csv, verdicts.json, report.pdf.
+// The report stage as named passes: inputs -> context and sections (the view) -> charts -> HTML -> PDF, and the files beside them.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../log.ts';
@@ -6,12 +6,15 @@ import { reportFiles } from '../paths.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import { renderCharts } from './charts.ts';
 import { claimsCsv } from './claims-view.ts';
-import { readRunInputs } from './inputs.ts';
+import { orderedSummaries } from './context.ts';
+import { readRunInputs, type ReportInputs } from './inputs.ts';
 import { printPdf } from './pdf.ts';
+import { readOutline, sectionPages } from './pdf-outline.ts';
 import { renderHtml } from './render.ts';
+import { figureValuesCsv } from './sections/appendix.ts';
 import { summaryCsv } from './summary-csv.ts';
-import { allCharts, buildViewModel, orderedSummaries, type ReportView } from './view-model.ts';
-import type { ReportInputs } from './inputs.ts';
+import { allCharts, buildViewModel } from './view-model.ts';
+import type { ReportView } from './view-types.ts';
 
 export interface RenderOptions {
   /** print report.pdf with Chromium (default true) */
@@ -41,6 +44,7 @@ export async function renderReport(runDir: string, outDir: string, opts: RenderO
     writeFileSync(path.join(files.charts, `${c.name}.vl.json`), `${JSON.stringify(c.spec, null, 2)}\n`);
     writeFileSync(path.join(files.charts, `${c.name}.svg`), `${c.svg}\n`);
   }
+  for (const chart of allCharts(view)) writeFileSync(path.join(files.charts, `${chart.name}.csv`), figureValuesCsv(chart));
   writeFileSync(files.summary, summaryCsv(orderedSummaries(inputs)));
   writeFileSync(files.claimsCsv, claimsCsv(inputs.analysis.claims));
   writeFileSync(files.verdicts, verdictsJson(inputs, view));
@@ -50,15 +54,31 @@ export async function renderReport(runDir: string, outDir: string, opts: RenderO
   const ms = { inputs: t1 - t0, charts: t2 - t1, html: t3 - t2 };
 
   if (opts.pdf === false) return { html: files.html, ms };
-  await printPdf(files.html, files.pdf, {
-    title: `${view.title} (run ${view.run})`,
-    subject: `Isolation platform benchmarks, experiment '${view.experiment.name}': ${view.experiment.description}`.trim(),
-    keywords: view.keywords,
-    date: view.runTime,
-    footer: `isobench · ${view.experiment.name} · run ${view.run}`,
-  });
+  // Two passes: print, read where each section landed, print again with the contents' page numbers.
+  let pages: Record<string, number> = {};
+  try {
+    await printPdf(files.html, files.pdf, {
+      title: `${view.title} (run ${view.run})`,
+      subject: `Isolation platform benchmarks, experiment '${view.experiment.name}': ${view.experiment.description}`.trim(),
+      keywords: view.keywords,
+      date: view.runTime,
+    }, async (pdf) => {
+      const found = sectionPages((await readOutline(pdf)).entries, view.toc);
+      if (view.toc.every((s) => pages[s.id] === found[s.id])) return null;
+      pages = found;
+      writeFileSync(files.printHtml, renderHtml(withPageNumbers(view, pages), charts));
+      return files.printHtml;
+    });
+  } finally {
+    rmSync(files.printHtml, { force: true });
+  }
   log.info(`report: ${files.pdf}`);
   return { html: files.html, pdf: files.pdf, ms: { ...ms, pdf: performance.now() - t3 } };
+}
+
+/** The view for print: the contents list each section's page. */
+function withPageNumbers(view: ReportView, pages: Record<string, number>): ReportView {
+  return { ...view, print: true, toc: view.toc.map((s) => ({ ...s, page: pages[s.id] !== undefined ? String(pages[s.id]) : '' })) };
 }
 
 /** The claims' verdicts with their evidence (as analysed) and the callouts' measured evidence, for reuse outside the report. */
@@ -75,10 +95,11 @@ export function verdictsJson(inputs: ReportInputs, view: ReportView): string {
 /** Charts of an earlier render that this one no longer draws must not linger next to the new ones. */
 function removeOldCharts(dir: string): void {
   for (const f of readdirSync(dir)) {
-    if (f.endsWith('.vl.json') || f.endsWith('.svg')) rmSync(path.join(dir, f));
+    if (f.endsWith('.vl.json') || f.endsWith('.svg') || f.endsWith('.csv')) rmSync(path.join(dir, f));
   }
 }
 
-export { allCharts, buildViewModel, orderedSummaries } from './view-model.ts';
-export type { ReportView } from './view-model.ts';
+export { allCharts, buildViewModel } from './view-model.ts';
+export { orderedSummaries } from './context.ts';
+export type { ReportView } from './view-types.ts';
 export { readRunInputs } from './inputs.ts';

@@ -1,7 +1,6 @@
 // report.pdf: Chromium prints the HTML (A4, page numbers), then pdf-lib fixes the metadata so re-printing changes as little as possible.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import Handlebars from 'handlebars';
 import { PDFDocument } from 'pdf-lib';
 import { log } from '../log.ts';
 import { withBrowser } from './browser.ts';
@@ -12,52 +11,58 @@ export interface PdfMeta {
   keywords: string[];
   /** the run's time (ISO 8601), used as creation and modification date */
   date: string;
-  /** shown in every page footer */
-  footer: string;
 }
 
 const PRINT_TIMEOUT_MS = 60_000;
+/** a page reference that moves a heading to another page moves the numbers again at most this often */
+const MAX_PASSES = 3;
 
-export async function printPdf(htmlFile: string, pdfFile: string, meta: PdfMeta): Promise<void> {
+/**
+ * Prints htmlFile; then `repaginate` reads the printed PDF and may name another HTML file to print instead (the same page
+ * with the contents' page numbers filled in), until it returns null. Running headers, footers and page size come from the
+ * page's own CSS (@page margin boxes), so Chromium's header and footer templates are not used.
+ */
+export async function printPdf(htmlFile: string, pdfFile: string, meta: PdfMeta, repaginate?: (pdf: Uint8Array, pass: number) => Promise<string | null>): Promise<void> {
   const printed = await withBrowser(async (browser) => {
     const page = await browser.newPage();
     // The page is inert: no JavaScript runs, and every request but the report file itself is refused (no other
     // file: URL, nothing remote); the HTML's Content-Security-Policy says the same to any other browser.
     await page.setJavaScriptEnabled(false);
-    const own = pathToFileURL(htmlFile).href;
+    // the report file, and the copy with the contents' page numbers filled in that a later pass prints
+    const allowed = new Set([pathToFileURL(htmlFile).href]);
     const refused: string[] = [];
     await page.setRequestInterception(true);
     page.on('request', (req) => {
       const url = req.url();
-      if (url === own || url.startsWith('data:')) void req.continue();
+      if (allowed.has(url) || url.startsWith('data:')) void req.continue();
       else {
         refused.push(url);
         void req.abort('blockedbyclient');
       }
     });
-    await page.goto(own, { waitUntil: 'load', timeout: PRINT_TIMEOUT_MS });
-    for (const url of refused) log.warn(`${htmlFile}: the page asked for ${url.slice(0, 200)}; refused (the PDF is printed from the report file alone)`);
     await page.emulateMediaType('print');
-    return page.pdf({
-      format: 'A4',
-      printBackground: true,
-      displayHeaderFooter: true,
-      headerTemplate: '<span></span>',
-      footerTemplate: footerTemplate(meta.footer),
-      margin: { top: '16mm', bottom: '18mm', left: '16mm', right: '16mm' },
-      tagged: true,
-      outline: true,
-      timeout: PRINT_TIMEOUT_MS,
-    });
+    let file = htmlFile;
+    let pdf: Uint8Array = new Uint8Array();
+    for (let pass = 1; pass <= MAX_PASSES; pass++) {
+      const url = pathToFileURL(file).href;
+      allowed.add(url);
+      await page.goto(url, { waitUntil: 'load', timeout: PRINT_TIMEOUT_MS });
+      for (const r of refused.splice(0)) log.warn(`${file}: the page asked for ${r.slice(0, 200)}; refused (the PDF is printed from the report file alone)`);
+      pdf = await page.pdf({
+        preferCSSPageSize: true,
+        printBackground: true,
+        displayHeaderFooter: false,
+        tagged: true,
+        outline: true,
+        timeout: PRINT_TIMEOUT_MS,
+      });
+      const next = repaginate ? await repaginate(pdf, pass) : null;
+      if (next === null) break;
+      file = next;
+    }
+    return pdf;
   });
   writeFileSync(pdfFile, await withMetadata(printed, meta));
-}
-
-function footerTemplate(text: string): string {
-  // Chromium renders this in its own context: styles must be inline, and the text is escaped here.
-  return `<div style="width:100%;font-family:'Liberation Sans',Arial,sans-serif;font-size:8pt;color:#444;padding:0 16mm;display:flex;justify-content:space-between;">`
-    + `<span>${Handlebars.escapeExpression(text)}</span>`
-    + `<span>page <span class="pageNumber"></span> of <span class="totalPages"></span></span></div>`;
 }
 
 /** Title, author, subject, keywords, and dates fixed to the run's time instead of the print time. */

@@ -1,7 +1,7 @@
 // Each platform's configuration as recorded: detection details (gVisor platform, Kata hypervisor and shared fs, VMM), options, network.
 import type { Cell, MetricSummary, PlatformRecord } from '../types.ts';
 import { byCodeUnit } from './format.ts';
-import type { KeyValue } from './view-model.ts';
+import type { KeyValue } from './view-types.ts';
 
 /** Detection detail keys that platforms record, with the words the report uses; listed first, in this order. */
 const DETAIL_LABELS: [string, string][] = [

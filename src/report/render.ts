@@ -4,7 +4,7 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import { paths } from '../paths.ts';
 import type { RenderedChart } from './charts.ts';
-import type { ReportView } from './view-model.ts';
+import type { ReportView } from './view-types.ts';
 
 /** An open tag with its attributes (quoted values may hold '>'); text between tags is vega's escaped data. */
 const TAG = /<([A-Za-z][^\s/>]*)((?:\s+[^\s=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+))?)*)\s*\/?>/g;
@@ -44,7 +44,30 @@ export function renderHtml(view: ReportView, charts: RenderedChart[], templatesD
     return new hb.SafeString(svg);
   });
 
+  hb.registerHelper('pageRules', () => new hb.SafeString(pageRules(view)));
+
   const templateFile = path.join(templatesDir, 'report.hbs');
   const template = hb.compile(readFileSync(templateFile, 'utf8'), { strict: true, noEscape: false });
   return template(view);
+}
+
+/** A CSS string literal: every character outside a small safe set becomes a hex escape, so text from the data can end neither the string nor the style element. */
+export function cssString(text: string): string {
+  return `"${[...text].map((ch) => (/^[A-Za-z0-9 .,:;()'_\-]$/.test(ch) ? ch : `\\${ch.codePointAt(0)!.toString(16)} `)).join('')}"`;
+}
+
+const MARGIN_FONT = 'font-family: "Liberation Sans", Arial, sans-serif; font-size: 8pt; color: #444;';
+
+/** Print pages: the run in every footer with "page n of m", and each section's number and title as its pages' running header (named pages). */
+export function pageRules(view: ReportView): string {
+  const rules = [
+    `@page { @bottom-left { content: ${cssString(`isobench · ${view.experiment.name} · run ${view.run}`)}; ${MARGIN_FONT} } @bottom-right { content: "page " counter(page) " of " counter(pages); ${MARGIN_FONT} } }`,
+  ];
+  view.toc.forEach((s, i) => {
+    if (!/^[a-z0-9-]+$/.test(s.id)) return;
+    rules.push(`@media print { #${s.id} { page: section-${i}; } }`);
+    // page 1 carries the title itself
+    if (i > 0) rules.push(`@page section-${i} { @top-left { content: ${cssString(`${s.number} ${s.title}`)}; ${MARGIN_FONT} } @top-right { content: ${cssString(view.title)}; ${MARGIN_FONT} } }`);
+  });
+  return rules.join('\n');
 }

@@ -29,6 +29,8 @@ export interface CalloutEvidenceSpec {
   platforms: string[];
   reference: string[];
   network?: NetworkMode;
+  /** ratio (default) or difference: an added cost in the metric's unit */
+  compare?: 'ratio' | 'difference';
   measure: CalloutMeasure;
 }
 

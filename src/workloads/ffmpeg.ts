@@ -90,6 +90,7 @@ export const ffmpeg: Workload = {
     "ffmpeg: re-encode a deterministic 1080p H.264 clip (lavfi testsrc2, libx264) to H.265 with libx265; wall_ms is ffmpeg's own -benchmark rtime of the encode (clip generation and process start are not timed)",
   tools: ['ffmpeg'],
   packages: ['ffmpeg'],
+  report: { area: 'cpu', charts: ['ratio'] },
   metrics: [{ name: 'wall_ms', unit: 'ms', better: 'lower', description: "wall time of the H.264 to H.265 encode as ffmpeg -benchmark reports it (rtime)" }],
   claimMeasures: { jobs: ['default'], metrics: ['wall_ms'] },
   paramsSchema: {

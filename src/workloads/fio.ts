@@ -163,6 +163,13 @@ export const fio: Workload = {
     'one file in the platform data directory on real disk',
   tools: ['fio', 'stat'],
   packages: ['fio', 'coreutils'],
+  report: {
+    area: 'disk',
+    charts: ['ratio'],
+    charted: ['write_bw_mbps', 'read_bw_mbps', 'randwrite_iops', 'randread_iops', 'randwrite_clat_mean_us', 'randread_clat_mean_us'],
+    // the P50/P99 latencies repeat what the means show: HTML and summary.csv only
+    screenOnlyTables: JOB_ORDER.flatMap((job) => [`${job}_clat_p50_us`, `${job}_clat_p99_us`]),
+  },
   metrics: JOB_ORDER.flatMap(fioMetricNames),
   claimMeasures: { jobs: ['default'], metrics: JOB_ORDER.flatMap((j) => ['bw_mbps', 'iops', 'clat_mean_us', 'clat_p50_us', 'clat_p99_us'].map((m) => `${j}_${m}`)) },
   paramsSchema: {

@@ -91,6 +91,8 @@ export const hap: Workload = {
     "HAP (Horizontal Attack Profile): distinct host kernel functions run on behalf of the platform's host processes (Instance.hostPids and their children) while sysbench cpu and an fsync'd file write/read loop run inside; the paper's ftrace function tracer where the kernel allows it, else kernel call chains sampled with perf (a lower-bound approximation) — each sample's note says which",
   tools: ['sysbench'],
   packages: ['sysbench', 'linux-perf'],
+  // a count of kernel functions is the finding itself; method_exact says how it was obtained
+  report: { area: 'isolation', charts: ['value'], counts: ['functions'], flags: ['method_exact'] },
   metrics: [
     { name: 'functions', unit: 'functions', better: 'lower', description: 'distinct host kernel functions executed (interrupt work left out)' },
     { name: 'method_exact', unit: 'flag', better: 'higher', description: '1: ftrace function tracer (the paper\'s method); 0: sampled approximation with perf' },

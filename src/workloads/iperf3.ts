@@ -132,6 +132,7 @@ export const iperf3: Workload = {
   tools: ['iperf3'],
   packages: ['iperf3'],
   guestPorts: (params) => [(params as unknown as Iperf3Params).port],
+  report: { area: 'network', charts: ['ratio', 'value'], counts: ['retransmits'] },
   metrics: [
     { name: 'throughput_gbps', unit: 'Gbit/s', better: 'higher', description: 'received TCP throughput host→guest' },
     { name: 'retransmits', unit: 'segments', better: 'lower', description: 'TCP retransmissions by the sender (host)' },

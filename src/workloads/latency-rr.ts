@@ -76,6 +76,11 @@ export const latencyRr: Workload = {
   tools: ['sockperf'],
   packages: ['sockperf'],
   guestPorts: (params) => [(params as unknown as LatencyRrParams).port],
+  report: {
+    area: 'network',
+    charts: ['percentiles'],
+    percentiles: [{ metric: 'p50_us', label: 'P50' }, { metric: 'p90_us', label: 'P90' }, { metric: 'p99_us', label: 'P99' }],
+  },
   metrics: [
     { name: 'p50_us', unit: 'µs', better: 'lower', description: 'median round-trip time' },
     { name: 'p90_us', unit: 'µs', better: 'lower', description: '90th percentile round-trip time (the paper compares P90)' },

@@ -40,6 +40,7 @@ export const startup: Workload = {
   description:
     "startup: one fresh platform instance per iteration (Platform.oneShot: docker run --rm, runc run, a VM that powers off) whose only process is /bin/echo <marker>; first_output_ms from creating it to the marker's first byte on the host, exit_ms to its exit (the engine's --rm removal included). For the daemon's cost, run the OCI runtime (runc) platform in the same experiment as docker-runc",
   tools: [],
+  report: { area: 'startup', charts: ['strip'], logAxis: true },
   metrics: [
     { name: 'first_output_ms', unit: 'ms', better: 'lower', description: 'instance creation to the first byte of the marker on the host' },
     { name: 'exit_ms', unit: 'ms', better: 'lower', description: 'instance creation to its exit' },

@@ -65,6 +65,7 @@ export const stream: Workload = {
   async buildTools(dir: string) {
     await buildStreamKernels(dir);
   },
+  report: { area: 'memory', charts: ['ratio'] },
   metrics: STREAM_KERNELS.map((k) => ({ name: `${k}_mbps`, unit: 'MB/s', better: 'higher' as const, description: `${k} kernel: best rate (10^6 bytes/s)` })),
   claimMeasures: { jobs: ['default'], metrics: ['copy_mbps', 'scale_mbps', 'add_mbps', 'triad_mbps'] },
   paramsSchema: {

@@ -31,6 +31,7 @@ export const sysbenchCpu: Workload = {
   description: 'sysbench cpu: verify primes up to maxPrime for a fixed time',
   tools: ['sysbench'],
   packages: ['sysbench'],
+  report: { area: 'cpu', charts: ['ratio'] },
   metrics: [{ name: 'events_per_s', unit: 'events/s', better: 'higher', description: 'prime verification events per second' }],
   claimMeasures: { jobs: ['default'], metrics: ['events_per_s'] },
   paramsSchema: {

@@ -41,6 +41,7 @@ export const sysbenchMemory: Workload = {
   description: 'sysbench memory: write 1 KiB blocks at random addresses for a fixed time, one thread',
   tools: ['sysbench'],
   packages: ['sysbench'],
+  report: { area: 'memory', charts: ['ratio'] },
   metrics: [{ name: 'throughput', unit: 'MiB/s', better: 'higher', description: 'memory written per second' }],
   claimMeasures: { jobs: ['default'], metrics: ['throughput'] },
   paramsSchema: {

@@ -90,6 +90,7 @@ export function fakeWorkload(id: string, samples: SampleScript[] = ['ok'], value
     tools: [],
     metrics: [{ name: 'score', unit: 'points', better: 'higher' }],
     claimMeasures: { jobs: ['default'], metrics: ['score'] },
+    report: { area: 'cpu', charts: ['ratio'] },
     paramsSchema: { type: 'object', additionalProperties: false, properties: {} },
     async run(instance) {
       const i = k++;

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,12 +9,16 @@ import { run, which } from '../../src/proc.ts';
 import { findChromium, withBrowser } from '../../src/report/browser.ts';
 import { renderReport } from '../../src/report/index.ts';
 import { readPdfInfo } from '../../src/report/pdf.ts';
+import { readOutline, sectionPages } from '../../src/report/pdf-outline.ts';
+import { buildViewModel, readRunInputs } from '../../src/report/index.ts';
 import { skip, skipPart } from '../helpers/skip.ts';
 
 const quick = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
 const area = fileURLToPath(new URL('../fixtures/runs/area-example', import.meta.url));
-const SECTIONS = ['Summary', 'Host and platforms', 'CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)', 'Applications',
+const SECTIONS = ["Summary: the paper's claims on this host", 'The run', 'Host and platforms', 'CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)',
   'What was not run, and why', 'Threats to validity', 'Methods', 'Appendix: every figure and its samples'];
+const QUICK_SECTIONS = ["Summary: the paper's claims on this host", 'The run', 'Host and platforms', 'CPU', 'What was not run, and why', 'Threats to validity', 'Methods', 'Appendix: every figure and its samples'];
+const AREA_FIGURES = 20;
 
 const profiles = () => readdirSync(os.tmpdir()).filter((f) => f.startsWith('isobench-chromium-'));
 
@@ -83,14 +87,69 @@ async function inspect(browser: Browser, url: string): Promise<PageFacts> {
   return { problems, ...facts };
 }
 
-async function pdfText(pdf: string): Promise<string | null> {
+async function pdfText(pdf: string, page?: number): Promise<string | null> {
   if (!which('pdftotext')) {
     skipPart('PDF text check: pdftotext not found (apt-get install poppler-utils)', ['pdftotext']);
     return null;
   }
-  const r = await run(['pdftotext', '-layout', pdf, '-'], { timeoutMs: 60_000 });
+  const r = await run(['pdftotext', '-layout', ...(page ? ['-f', String(page), '-l', String(page)] : []), pdf, '-'], { timeoutMs: 60_000 });
   assert.is(r.code, 0, r.stderr);
   return r.stdout.replace(/\s+/g, ' ');
+}
+
+/** The lowest text line of each page's body (points from the top), from pdftotext's word boxes; running header and footer left out. */
+async function bodyBottoms(pdf: string): Promise<{ bottom: number; height: number }[] | null> {
+  if (!which('pdftotext')) return null;
+  const r = await run(['pdftotext', '-bbox', pdf, '-'], { timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stderr);
+  return [...r.stdout.matchAll(/<page width="[\d.]+" height="([\d.]+)">([^]*?)<\/page>/g)].map((m) => {
+    const height = Number(m[1]);
+    const ys = [...m[2].matchAll(/yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"/g)].map((w) => [Number(w[1]), Number(w[2])]);
+    // margins are 17 mm (48 pt) on top and 16 mm (45 pt) at the bottom: the running header and footer live there
+    const body = ys.filter(([y0, y1]) => y0 > 48 && y1 < height - 45);
+    return { bottom: body.length ? Math.max(...body.map(([, y1]) => y1)) : 48, height };
+  });
+}
+
+/** What a printer's proof-reader checks: headings not stranded at a page's foot, no near-empty page inside a section, no Type 3 font, a contents list with pages. */
+async function checkPrint(pdfFile: string, runDir: string, name: string): Promise<void> {
+  const pdf = readFileSync(pdfFile);
+  const view = buildViewModel(readRunInputs(runDir));
+  const { entries, pageHeights } = await readOutline(pdf);
+  assert.ok(entries.length > 5, `${name}: the PDF has an outline`);
+  for (const e of entries) {
+    if (e.top === null) continue;
+    assert.ok(e.top < 0.9 * pageHeights[e.page - 1], `${name}: heading '${e.title}' on page ${e.page} sits in the last 10 % of the page (${e.top.toFixed(0)} pt)`);
+  }
+  const starts = sectionPages(entries, view.toc);
+  const printed = view.toc.filter((s) => s.id !== 'appendix');
+  assert.equal(printed.filter((s) => starts[s.id] === undefined).map((s) => s.title), [], `${name}: every printed section is in the outline`);
+  const bottoms = await bodyBottoms(pdfFile);
+  if (bottoms) {
+    const startPages = new Set(Object.values(starts));
+    bottoms.forEach((b, i) => {
+      const page = i + 1;
+      const lastOfSection = page === bottoms.length || startPages.has(page + 1);
+      if (lastOfSection) return;
+      const used = (b.bottom - 48) / (b.height - 48 - 45);
+      assert.ok(used >= 0.2, `${name}: page ${page} is ${(used * 100).toFixed(0)} % used, inside a section`);
+    });
+  }
+  if (which('pdffonts')) {
+    const fonts = await run(['pdffonts', pdfFile], { timeoutMs: 30_000 });
+    assert.is(fonts.code, 0, fonts.stderr);
+    assert.not.match(fonts.stdout, /Type 3/, `${name}: no Type 3 font`);
+    assert.not.match(fonts.stdout, / no  /, `${name}: every font embedded`);
+  } else {
+    skip('PDF font check: pdffonts not found (apt-get install poppler-utils)');
+  }
+  const contents = await pdfText(pdfFile, starts.run);
+  if (contents === null) return;
+  for (const s of printed) assert.ok(contents.includes(`${s.title} ${starts[s.id]}`), `${name}: the contents give '${s.title}' page ${starts[s.id]}`);
+  const first = await pdfText(pdfFile, 1);
+  for (const v of view.summary.claims?.rows ?? []) {
+    assert.ok(first!.includes(v.id), `${name}: page 1 names ${v.id}`);
+  }
 }
 
 if (!findChromium()) {
@@ -116,10 +175,11 @@ if (!findChromium()) {
     assert.is(out.quick.html, path.join(dirs.quick, 'index.html'));
     assert.is(out.quick.pdf, path.join(dirs.quick, 'report.pdf'));
     assert.equal(readdirSync(dirs.quick).sort(), ['charts', 'claims.csv', 'index.html', 'report.pdf', 'summary.csv', 'verdicts.json']);
-    assert.equal(readdirSync(path.join(dirs.quick, 'charts')).sort(), ['sysbench-cpu-default-ratio.svg', 'sysbench-cpu-default-ratio.vl.json']);
+    assert.equal(readdirSync(path.join(dirs.quick, 'charts')).sort(), ['claims-cpu.csv', 'claims-cpu.svg', 'claims-cpu.vl.json', 'sysbench-cpu-default-ratio.csv', 'sysbench-cpu-default-ratio.svg', 'sysbench-cpu-default-ratio.vl.json']);
     const spec = JSON.parse(readFileSync(path.join(dirs.quick, 'charts', 'sysbench-cpu-default-ratio.vl.json'), 'utf8'));
     assert.ok(spec.layer.some((l: any) => l.mark.type === 'errorbar'));
-    assert.is(readdirSync(path.join(dirs.area, 'charts')).filter((f) => f.endsWith('.vl.json')).length, 16);
+    assert.match(readFileSync(path.join(dirs.quick, 'charts', 'sysbench-cpu-default-ratio.csv'), 'utf8'), /^platform,host,workload,job,metric,unit,cell,instance,instance_mean\r\nnative,,sysbench-cpu,default,events_per_s,events\/s,/);
+    assert.is(readdirSync(path.join(dirs.area, 'charts')).filter((f) => f.endsWith('.vl.json')).length, AREA_FIGURES);
     assert.match(readFileSync(path.join(dirs.area, 'claims.csv'), 'utf8'), /^id,area,verdict,/);
     assert.is(JSON.parse(readFileSync(path.join(dirs.area, 'verdicts.json'), 'utf8')).claims.verdicts.length, 20);
   });
@@ -132,10 +192,11 @@ if (!findChromium()) {
 
   test('Chromium shows both reports with no console errors, no requests, every chart drawn, no clashing labels', async () => {
     const [q, a] = await withBrowser(async (b) => [await inspect(b, pathToFileURL(out.quick.html).href), await inspect(b, pathToFileURL(out.area.html).href)]);
+    assert.equal(q.h2.map((h) => h.replace(/^\w+\s*/, '')), QUICK_SECTIONS);
+    assert.equal(a.h2.map((h) => h.replace(/^\w+\s*/, '')), SECTIONS);
     for (const facts of [q, a]) {
       assert.equal(facts.problems, []);
       assert.is(facts.scripts, 0);
-      assert.equal(facts.h2.map((h) => h.replace(/^\w+\s*/, '')), SECTIONS);
       assert.equal(facts.labelClashes, []);
       for (const f of facts.figures) {
         assert.ok(f.label.length > 40, `${f.id} has a text alternative`);
@@ -143,8 +204,8 @@ if (!findChromium()) {
         assert.ok(f.marks > 10, `${f.id} has marks (${f.marks} paths)`);
       }
     }
-    assert.is(q.figures.length, 1);
-    assert.is(a.figures.length, 16);
+    assert.is(q.figures.length, 2);
+    assert.is(a.figures.length, AREA_FIGURES);
   });
 
   test('report.pdf is A4 with page numbers, fixed metadata, the area sections and the verdicts in its text', async () => {
@@ -166,7 +227,35 @@ if (!findChromium()) {
       'The Docker daemon on top of the OCI runtime', 'What the HAP does not measure', '95.1 %', 'Holm step-down over the 10 claims',
     ]) assert.ok(text.includes(s), `PDF text contains '${s}'`);
     const pdfinfo = await run(['pdfinfo', pdf], { timeoutMs: 30_000 });
-    if (pdfinfo.code === 0) assert.match(pdfinfo.stdout, /Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)/);
+    if (pdfinfo.code === 0) assert.match(pdfinfo.stdout, /Page size:\s+59[45]\.\d+ x 841\.\d+ pts \(A4\)/);
+  });
+
+  test('print-grade pages: headings kept with their text, no near-empty page, no Type 3 font, contents with page numbers, every claim on page 1', async () => {
+    await checkPrint(out.quick.pdf!, quick, 'quick');
+    await checkPrint(out.area.pdf!, area, 'area');
+  });
+
+  test('the quick example fits on at most 16 pages', async () => {
+    const { pageHeights } = await readOutline(readFileSync(out.quick.pdf!));
+    assert.ok(pageHeights.length <= 16, `${pageHeights.length} pages`);
+  });
+
+  test('the page checks can fail: a heading at a page\'s foot and a Type 3 font are found', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'isobench-print-check-'));
+    try {
+      const html = path.join(dir, 'bad.html');
+      // a heading pushed to the foot of page 1, and text drawn with a stroke (which Chromium prints as a Type 3 font)
+      writeFileSync(html, '<!DOCTYPE html><html><body style="margin:0"><div style="height:265mm"></div><h2>Stranded</h2><p>text</p><svg width="200" height="40"><text x="5" y="20" stroke="#000" stroke-width="2">stroked</text></svg></body></html>');
+      const { printPdf } = await import('../../src/report/pdf.ts');
+      const pdf = path.join(dir, 'bad.pdf');
+      await printPdf(html, pdf, { title: 't', subject: 's', keywords: [], date: '2026-01-01T00:00:00Z' });
+      const { entries, pageHeights } = await readOutline(readFileSync(pdf));
+      const stranded = entries.find((e) => e.title === 'Stranded')!;
+      assert.ok(stranded.top! >= 0.9 * pageHeights[stranded.page - 1], `found at ${stranded.top}`);
+      if (which('pdffonts')) assert.match((await run(['pdffonts', pdf], { timeoutMs: 30_000 })).stdout, /Type 3/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('rendering the same run twice gives byte-identical HTML, PDF, charts and summaries', () => {

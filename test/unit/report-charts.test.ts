@@ -7,7 +7,7 @@ import { allCharts, buildViewModel, type DotChartView, type PercentileChartView,
 
 const quick = buildViewModel(readRunInputs(fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url))));
 const area = buildViewModel(readRunInputs(fileURLToPath(new URL('../fixtures/runs/area-example', import.meta.url))));
-const quickRatio = allCharts(quick)[0] as DotChartView;
+const quickRatio = allCharts(quick).find((c) => c.kind === 'ratio') as DotChartView;
 const chartOf = (name: string) => allCharts(area).find((c) => c.name === name)!;
 
 const layers = (spec: any): any[] => spec.layer;
@@ -23,12 +23,14 @@ test('the ratio chart has a point per platform with its 95 % interval and the li
   assert.equal(points.data.values.map((r: any) => [r.platform, r.value]), [['runc', 0.9974589825220431]]);
   const rule = layers(spec).find((l) => markType(l) === 'rule');
   assert.equal(rule.data.values, [{ value: 1, text: 'native = 1' }]);
+  // each point carries its hover text
+  assert.match(points.data.values[0].hover, /^runc, ratio to native of prime verification events per second: 0\.99\d+ \[/);
 });
 
 test('a chart of several metrics stacks one panel per metric, the emulated platform on its own panel with open marks', () => {
   const spec = chartSpec(chartOf('sysbench-cpu-default-ratio'), area.platformOrder) as any;
   assert.is(spec.vconcat.length, 2);
-  assert.match(spec.vconcat[1].title, /^Software emulation, on its own scale/);
+  assert.match(spec.vconcat[1].title, /^Software emulation, on its own axis/);
   const open = spec.vconcat[1].layer.find((l: any) => markType(l) === 'point');
   assert.is(open.mark.filled, false);
   assert.equal(open.data.values.map((r: any) => r.label), ['qemu-tcg (software emulation)']);
@@ -36,6 +38,31 @@ test('a chart of several metrics stacks one panel per metric, the emulated platf
   assert.is(solid.mark.filled, true);
   // stacked panels share one label column, so their plots line up
   assert.is(spec.config.axisY.minExtent, spec.config.axisY.maxExtent);
+});
+
+test('panels that compare the same quantity share one scale; emulation keeps its own', () => {
+  const spec = chartSpec(chartOf('fio-default-ratio-1'), area.platformOrder) as any;
+  const domains = spec.vconcat.map((p: any) => JSON.stringify(p.layer.find((l: any) => markType(l) === 'errorbar').encoding.x.scale.domain));
+  const hardware = domains.slice(0, -1);
+  assert.ok(hardware.length >= 2);
+  assert.is(new Set(hardware).size, 1, 'hardware panels share one domain');
+});
+
+test('a claim figure shades the band the claim needs; the added-time figure marks the paper value', () => {
+  const claims = chartSpec(allCharts(area).find((c) => c.kind === 'claim')!, area.platformOrder) as any;
+  const panel = claims.vconcat ? claims.vconcat[0] : claims;
+  assert.ok(panel.layer.some((l: any) => markType(l) === 'rect'), 'a shaded band');
+  const added = chartSpec(allCharts(area).find((c) => c.kind === 'difference')!, area.platformOrder) as any;
+  const paper = added.layer.filter((l: any) => markType(l) === 'rule').map((l: any) => l.data.values[0].text);
+  assert.equal(paper, ['no added time', 'paper: +250 ms']);
+});
+
+test('every platform of the registry gets its own colour and shape pair; only native is black', () => {
+  const ids = ['native', 'runc', 'crun', 'docker-runc', 'docker-gvisor', 'podman-crun', 'lxc', 'gvisor-ptrace', 'gvisor-kvm', 'gvisor-systrap', 'kata-9p', 'kata-virtiofs', 'qemu-kvm', 'qemu-kvm-microvm', 'qemu-tcg', 'qemu-tcg-microvm', 'firecracker', 'cloud-hypervisor', 'osv-qemu', 'osv-firecracker'];
+  const pairs = ids.map((id) => JSON.stringify(platformStyle(id)));
+  assert.is(new Set(pairs).size, ids.length);
+  assert.equal(ids.filter((id) => platformStyle(id).color === '#000000'), ['native']);
+  assert.is(platformStyle('qemu-tcg').color === '#F0E442', false, 'no faint yellow');
 });
 
 test('each platform keeps its colour and shape in every chart (native black circle)', () => {
@@ -55,26 +82,32 @@ test('each platform keeps its colour and shape in every chart (native black circ
 test('the startup strip plot draws every instance over a box plot, on a log axis', () => {
   const chart = chartOf('startup-default-first-output-ms-instances') as StripChartView;
   const spec = chartSpec(chart, area.platformOrder) as any;
-  const box = layers(spec).find((l) => markType(l) === 'boxplot');
-  assert.ok(box, 'a box plot layer');
-  const dots = layers(spec).filter((l) => markType(l) === 'point').flatMap((l) => l.data.values);
-  assert.is(dots.length, chart.rows.reduce((n, r) => n + r.values.length, 0));
-  assert.is(layers(spec).find((l) => markType(l) === 'point').encoding.x.scale.type, 'log');
+  const hardware = chart.panels[0];
+  const panel = spec.vconcat[0];
+  const dots = panel.layer.filter((l: any) => markType(l) === 'point').flatMap((l: any) => l.data.values);
+  assert.ok(panel.layer.find((l: any) => markType(l) === 'boxplot'), 'a box plot layer');
+  assert.is(dots.length, hardware.rows.reduce((n, r) => n + r.values.length, 0));
+  assert.is(panel.layer.find((l: any) => markType(l) === 'point').encoding.x.scale.type, 'log');
 });
 
 test('the latency chart shows P50, P90 and P99 with a legend of shapes', () => {
   const chart = chartOf('latency-rr-tcp-percentiles') as PercentileChartView;
   const spec = chartSpec(chart, area.platformOrder) as any;
-  const points = layers(spec).filter((l) => markType(l) === 'point');
+  const panel = spec.vconcat[0];
+  const points = panel.layer.filter((l: any) => markType(l) === 'point');
   assert.equal(points[0].encoding.shape.scale.domain, ['P50', 'P90', 'P99']);
   assert.is(points[0].encoding.shape.legend.orient, 'top');
-  assert.ok(layers(spec).some((l) => markType(l) === 'errorbar'));
+  // colour tells the platforms apart (the percentile chart once drew them all black)
+  assert.ok(new Set(points[0].encoding.color.scale.range).size > 1);
+  assert.ok(panel.layer.some((l: any) => markType(l) === 'errorbar'));
 });
 
 test('the rendered ratio chart is an SVG naming the platform, its ratio and the reference', async () => {
   const svg = await renderSvg(chartSpec(quickRatio, quick.platformOrder));
   assert.ok(svg.startsWith('<svg'), svg.slice(0, 80));
-  for (const text of ['>runc<', '>0.997<', '>native = 1<', 'ratio to native']) assert.ok(svg.includes(text), `SVG contains ${text}`);
+  for (const text of ['>runc<', '>native = 1<', 'ratio to native']) assert.ok(svg.includes(text), `SVG contains ${text}`);
+  assert.match(svg, />0\.997\d*</);
+  assert.match(svg, /<title>runc, ratio to native of [^<]*<\/title>/, 'hover title on the point');
   assert.ok((svg.match(/<path/g) ?? []).length >= 4, 'marks were drawn');
 });
 
@@ -82,7 +115,7 @@ test('every chart of the area example renders to a non-empty SVG that names each
   for (const chart of allCharts(area)) {
     const svg = await renderSvg(chartSpec(chart, area.platformOrder));
     assert.ok(svg.length > 3000, `${chart.name}: ${svg.length} characters`);
-    const labels = 'panels' in chart ? chart.panels.flatMap((p) => p.points.map((q) => q.label)) : (chart.rows as { label: string }[]).map((r) => r.label);
+    const labels = chart.kind === 'strip' || chart.kind === 'percentiles' ? chart.panels.flatMap((p) => p.rows.map((r) => r.label)) : chart.panels.flatMap((p) => p.points.map((q) => q.label));
     assert.ok(labels.length > 0, `${chart.name} draws something`);
     for (const label of labels) assert.ok(svg.includes(`>${label}<`), `${chart.name} names ${label}`);
   }

@@ -5,7 +5,9 @@ import { areaOfWorkload } from '../../src/report/areas.ts';
 import { calloutView } from '../../src/report/callouts.ts';
 import { formatP, verdictSentence } from '../../src/report/claims-view.ts';
 import { loadReportSources, parseArchitecture, parsePaper } from '../../src/report/sources.ts';
-import { logsText, ranges } from '../../src/report/threats-appendix.ts';
+import { logsText, ranges } from '../../src/report/sections/appendix.ts';
+import { differenceInterval } from '../../src/report/callouts.ts';
+import { formatEstimate, readableParams, shorten } from '../../src/report/format.ts';
 import type { ClaimEvaluation, MetricSummary, PlatformRecord } from '../../src/types.ts';
 
 const sources = loadReportSources();
@@ -72,7 +74,10 @@ test('callout evidence: ratio and Welch interval of the first platform and refer
   };
   const { view, records } = calloutView(kata, ctx, 'fio');
   assert.is(view.measured, true);
-  assert.equal(view.evidence.map((e) => [e.pair, e.ratio]), [['kata-virtiofs / kata-9p', '2.20'], ['', ''], ['kata-9p / native', '0.333']]);
+  assert.equal(view.evidence.map((e) => e.pair), ['kata-virtiofs / kata-9p', '', 'kata-9p / native']);
+  // the ratio with its interval, rounded to what the interval supports
+  assert.match(view.evidence[0].ratio, /^2\.2\d* \[2\.\d+, 2\.\d+\]$/);
+  assert.match(view.evidence[2].ratio, /^0\.33\d* \[0\.\d+, 0\.\d+\]$/);
   assert.match(view.evidence[1].reason, /^not measured here \(kata-virtiofs: no value for this measure\)/);
   assert.ok(records[0].interval!.low < 2.2 && records[0].interval!.high > 2.2);
   assert.match(view.evidence[0].means, /^1100 vs 500\.0 MB\/s, n = 5 and 5$/);
@@ -111,6 +116,36 @@ test('p-values and the abstract sentence', () => {
   assert.is(formatP(1e-9), '< 1e-6');
   const claims = { verdicts: [{ verdict: 'reproduced', coverage: 'full' }, { verdict: 'not run' }, { verdict: 'caveat' }] } as unknown as ClaimEvaluation;
   assert.is(verdictSentence(claims), '1 of 2 claims reproduced, 0 partly tested, 0 not reproduced, 0 inconclusive, 1 not run here. 1 caveat of the paper is printed, not tested.');
+  const partly = { verdicts: [{ verdict: 'partly tested', coverage: 'partial' }, { verdict: 'reproduced' }] } as unknown as ClaimEvaluation;
+  assert.match(verdictSentence(partly), /^1 of 2 claims reproduced, 1 partly tested, /);
+});
+
+test('numbers are rounded to what their interval supports', () => {
+  assert.is(formatEstimate(1.61234, { low: 1.5712, high: 1.6449 }), '1.612 [1.571, 1.645]');
+  assert.is(formatEstimate(24.8601, { low: 20.1, high: 30.2 }), '24.9 [20.1, 30.2]');
+  assert.is(formatEstimate(3.1035, null), '3.10');
+  assert.is(formatEstimate(312.4, { low: 250.2, high: 374.9 }), '312 [250, 375]');
+});
+
+test('raw JSON in a sentence reads as parameters; a long line is cut at a word', () => {
+  assert.is(readableParams('kata-9p / native on stream triad_mbps {"elements":10000000,"ntimes":10}: ratio 0.964'), 'kata-9p / native on stream triad_mbps (elements=10000000, ntimes=10): ratio 0.964');
+  assert.is(shorten('one two three four', 12), 'one two…');
+  assert.is(shorten('short', 12), 'short');
+});
+
+test('the daemon\'s added time: a difference of means with its Welch interval', () => {
+  const daemon = sources.callouts.find((c) => c.id === 'docker-daemon')!;
+  const st = (platform: string, mean: number, sd: number) => summary(platform, 'first_output_ms', mean, { workload: 'startup', unit: 'ms', better: 'lower', sd, n: 20, instanceMeans: [] });
+  const ctx = { summaries: [st('runc', 60, 6), st('docker-runc', 310, 20)], records: new Map<string, PlatformRecord>(), notRun: new Map<string, string>() };
+  const { view, records } = calloutView(daemon, ctx, 'startup');
+  assert.is(records[0].compare, 'difference');
+  assert.is(records[0].difference, 250);
+  assert.match(view.evidence[0].ratio, /^\+250\.0 \[240\.\d, 259\.\d\] ms$/);
+  assert.is(view.evidence[0].pair, 'docker-runc − runc');
+  // Welch: sqrt(400/20 + 36/20) = 4.69, df about 22.4, t about 2.07
+  const i = differenceInterval({ mean: 310, sd: 20, n: 20 }, { mean: 60, sd: 6, n: 20 })!;
+  assert.ok(Math.abs(i.high - 250 - 9.72) < 0.1, String(i.high));
+  assert.is(differenceInterval({ mean: 1, sd: 0, n: 1 }, { mean: 0, sd: 0, n: 5 }), null);
 });
 
 test.run();

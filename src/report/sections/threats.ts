@@ -1,31 +1,16 @@
-// Threats to validity from what the run recorded, and the appendix that links every figure to its samples.
-import { RATIO_COVERAGE } from '../stats/coverage.ts';
-import { hostKind } from './host-kind.ts';
-import type { MetricSummary } from '../types.ts';
-import { formatFixed, formatMiB } from './format.ts';
-import { hapMethod } from './areas.ts';
-import { logKey, type ReportInputs, type SampleLogs } from './inputs.ts';
-import type { PaperFacts } from './sources.ts';
-import type { ChartView, Labeller, Numbering, SectionRef, TableRef } from './view-model.ts';
+// Threats to validity, from what the run recorded.
+import { RATIO_COVERAGE } from '../../stats/coverage.ts';
+import type { ReportContext } from '../context.ts';
+import { formatFixed, formatMiB } from '../format.ts';
+import { hapMethod } from '../hap-method.ts';
+import { hostKind } from '../host-kind.ts';
+import { logKey } from '../inputs.ts';
+import type { ThreatsView } from '../view-types.ts';
 
-export interface ThreatsView {
-  section: SectionRef;
-  items: { title: string; text: string }[];
-  coverage: { table: TableRef; rows: { instances: string; coverage: string; applies: boolean }[]; note: string };
-}
-
-export interface ThreatsContext {
-  inputs: ReportInputs;
-  summaries: MetricSummary[];
-  names: Labeller;
-  number: Numbering;
-  section: SectionRef;
-  paper: PaperFacts;
-  resources: { cpus?: number; memoryMiB?: number };
-}
-
-export function buildThreats(ctx: ThreatsContext): ThreatsView {
+export function buildThreats(ctx: ReportContext, resources: { cpus?: number; memoryMiB?: number }): ThreatsView {
   const { environment: env, analysis } = ctx.inputs;
+  const section = ctx.number.section('threats', 'Threats to validity');
+  const paper = ctx.sources.paper;
   const h = env.host;
   const table = ctx.number.table('ratio-coverage', 'Coverage of the nominal 95 % interval of a ratio (the one the charts, tables and verdicts draw) when both platforms have the same distribution, by instances per platform: normal instances, and in brackets skewed ones (one in seven 1.6× slower); a seeded simulation (src/stats/coverage.ts). The marked row applies to this run\'s smallest n.');
   const items: { title: string; text: string }[] = [];
@@ -46,10 +31,10 @@ export function buildThreats(ctx: ThreatsContext): ThreatsView {
     title: 'Versions since 2021',
     text: `The paper measured gVisor and Kata Containers as they were in 2020–21; both have changed how they work since. gVisor replaced 9P between the Sentry and the Gofer with LISAFS, then let the Sentry open files itself (directfs), which takes the Gofer off most of the file path the paper blamed for gVisor's I/O loss; and it added the systrap platform, which replaced ptrace as the default. Kata Containers 3.x added a runtime written in Rust (runtime-rs) beside the Go runtime, and 3.x and 4.x use virtio-fs rather than 9p by default. A verdict about these platforms is about the version that ran here${versions.length ? ` (${versions.join('; ')})` : ' (none of them ran)'}, and the architecture notes say which mechanism applies to it.`,
   });
-  const res = ctx.resources;
+  const res = resources;
   items.push({
     title: 'A smaller host than the paper\'s',
-    text: `This host has ${h.cores} cores and ${formatMiB(h.memoryMiB)}${res.cpus ? `, and each instance had ${res.cpus} CPU${res.cpus === 1 ? '' : 's'}${res.memoryMiB ? ` and ${formatMiB(res.memoryMiB)}` : ''}` : ''}; the paper's host was a ${ctx.paper.host}, with 16 vCPUs and 32 GiB per guest. Absolute numbers therefore differ and are never compared; the claims are tested on ratios and orderings measured in this run, which assume that the overheads scale with the host.`,
+    text: `This host has ${h.cores} cores and ${formatMiB(h.memoryMiB)}${res.cpus ? `, and each instance had ${res.cpus} CPU${res.cpus === 1 ? '' : 's'}${res.memoryMiB ? ` and ${formatMiB(res.memoryMiB)}` : ''}` : ''}; the paper's host was a ${paper.host}, with 16 vCPUs and 32 GiB per guest. Absolute numbers therefore differ and are never compared; the claims are tested on ratios and orderings measured in this run, which assume that the overheads scale with the host.`,
   });
   const emulated = [...new Set(ctx.summaries.filter((s) => ctx.names.emulated(s.platform)).map((s) => s.platform))];
   items.push(emulated.length
@@ -81,7 +66,7 @@ export function buildThreats(ctx: ThreatsContext): ThreatsView {
     text: `CPU frequency governor ${noise.governor ?? 'not exposed (typical inside a VM)'}, SMT ${noise.smt ?? 'unknown'}, load average ${noise.loadavg.map((x) => formatFixed(x, 2)).join(', ')} at the start. Instances of all cells ran interleaved in a seeded random order, so slow drift of the host spreads over all platforms alike rather than favouring one.`,
   });
   return {
-    section: ctx.section,
+    section,
     items,
     coverage: {
       table,
@@ -91,76 +76,3 @@ export function buildThreats(ctx: ThreatsContext): ThreatsView {
   };
 }
 
-export interface AppendixRow { platform: string; cell: string; metrics: string; instances: string; failed: string; logs: string }
-export interface AppendixEntry { figure: number; figureId: string; anchor: string; title: string; rows: AppendixRow[] }
-export interface AppendixView { section: SectionRef; intro: string; entries: AppendixEntry[] }
-
-export function buildAppendix(charts: ChartView[], inputs: ReportInputs): AppendixView {
-  const failedByCell = new Map<string, Set<number>>();
-  for (const f of inputs.analysis.failures) {
-    if (f.status !== 'failed' && f.status !== 'timeout') continue;
-    // analyses written before failures named their cell: the plan's cell of that platform, workload and job
-    const cell = f.cell ?? inputs.plan.cells.find((c) => c.platform === f.platform && c.workload === f.workload && c.job === f.job)?.id;
-    if (!cell) continue;
-    const key = logKey(cell, f.host);
-    if (!failedByCell.has(key)) failedByCell.set(key, new Set());
-    failedByCell.get(key)!.add(f.instance);
-  }
-  const entries = charts.map((chart) => {
-    const rows: AppendixRow[] = [];
-    for (const src of chart.sources) {
-      const key = logKey(src.cell, src.host);
-      const row = rows.find((r) => r.cell === src.cell && r.platform === src.label);
-      if (row) {
-        if (!row.metrics.split(', ').includes(src.metric)) row.metrics += `, ${src.metric}`;
-        continue;
-      }
-      const failed = [...(failedByCell.get(key) ?? [])].sort((a, b) => a - b);
-      rows.push({
-        platform: src.label,
-        cell: src.cell,
-        metrics: src.metric,
-        instances: `${ranges(src.instances)} (n = ${src.instances.length})`,
-        failed: failed.length ? ranges(failed) : '',
-        logs: logsText(key, [...src.instances, ...failed].sort((a, b) => a - b), inputs.sampleLogs),
-      });
-    }
-    return { figure: chart.number, figureId: chart.id, anchor: `samples-${chart.id}`, title: chart.caption.split('. ')[0], rows };
-  });
-  return {
-    section: { number: 'A', id: 'appendix', title: 'Appendix: every figure and its samples' },
-    intro: 'For each figure: the cells it draws (cell ids as in plan.json and samples.jsonl), the instance numbers with a value (from 0), the instances that failed, and the log files of those instances, relative to the run directory. Every value in samples.jsonl carries its cell and instance, so these select exactly the samples behind a mark.',
-    entries,
-  };
-}
-
-/** [0, 1, 2, 3, 7] -> "0–3, 7" */
-export function ranges(xs: number[]): string {
-  const sorted = [...new Set(xs)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length;) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
-    parts.push(j === i ? String(sorted[i]) : `${sorted[i]}–${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(', ');
-}
-
-/** The log files of a cell's instances (key: logKey(cell, host)); "logs/<cell>/instance-{k}.log, k = 0–4" when they follow one pattern. */
-export function logsText(key: string, instances: number[], sampleLogs: SampleLogs | null): string {
-  if (!sampleLogs) return 'samples.jsonl not found in the run directory';
-  const byInstance = sampleLogs[key] ?? {};
-  const logs = instances.map((i) => byInstance[i] ?? []);
-  if (logs.every((l) => l.length === 0)) return 'no log file recorded';
-  if (instances.length > 1 && logs.every((l) => l.length === 1)) {
-    const first = logs[0][0];
-    const k0 = String(instances[0]);
-    for (let p = first.lastIndexOf(k0); p >= 0; p = p === 0 ? -1 : first.lastIndexOf(k0, p - 1)) {
-      const prefix = first.slice(0, p);
-      const suffix = first.slice(p + k0.length);
-      if (instances.every((k, i) => logs[i][0] === `${prefix}${k}${suffix}`)) return `${prefix}{k}${suffix}, k = ${ranges(instances)}`;
-    }
-  }
-  return [...new Set(logs.flat())].join(', ');
-}

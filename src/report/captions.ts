@@ -1,0 +1,81 @@
+// Every figure's caption and text alternative, in one place: what is drawn, n, and what the interval means.
+import { formatEstimate, formatNumber } from './format.ts';
+
+export const EMULATION_NOTE = 'Open marks: software emulation (no hardware virtualization), on its own axis; never used for a claim.';
+
+/** "n = 5 instances per platform" or "n = 3–5 …" */
+export function nText(ns: number[]): string {
+  if (ns.length === 0) return 'n = 0';
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  return `n = ${lo === hi ? lo : `${lo}–${hi}`} fresh instance${hi === 1 ? '' : 's'} per platform`;
+}
+
+export interface CaptionParts {
+  title: string;
+  ns: number[];
+  /** "Not shown: runc no value (2 failures)." or '' */
+  missing: string;
+  emulated: boolean;
+  part?: { k: number; of: number };
+}
+
+function tail(p: CaptionParts): string {
+  return `${p.missing ? ` Not shown: ${p.missing}.` : ''}${p.emulated ? ` ${EMULATION_NOTE}` : ''}`;
+}
+
+function partText(p: CaptionParts): string {
+  return p.part && p.part.of > 1 ? ` (part ${p.part.k} of ${p.part.of})` : '';
+}
+
+export function ratioCaption(p: CaptionParts, metrics: string[]): string {
+  return `${p.title}${partText(p)}: each platform's mean divided by native's mean (1 = same as native; ${metrics.join('; ')}). Dot: the ratio; bar: its 95 % interval (Welch t on the log ratio, as in the verdicts); ${nText(p.ns)}. All panels share one scale, which does not start at 0.${tail(p)}`;
+}
+
+export function ratioAlt(title: string, rows: { label: string; metric: string; value: number; low: number | null; high: number | null }[]): string {
+  return `Ratio to native for ${title}: ${rows.map((r) => `${r.label}, ${r.metric}: ${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)}`).join('; ')}. Reference line at 1, native.`;
+}
+
+export function valueCaption(p: CaptionParts, metric: string, unit: string, better: string, native: boolean): string {
+  return `${p.title}: ${metric} (${unit}, ${better} is better). Dot: mean over the instances; bar: 95 % confidence interval of the mean (Student t); small ticks: each instance's mean; ${nText(p.ns)}${native ? '; dashed line: native mean' : ''}. The axis does not start at 0.${tail(p)}`;
+}
+
+export function countCaption(p: CaptionParts, metric: string, unit: string, native: boolean): string {
+  return `${p.title}: ${metric}, a count (${unit}). Dot: mean count per instance; bar: 95 % confidence interval (Student t); ticks: each instance; ${nText(p.ns)}${native ? '; dashed line: native' : ''}. A count is shown as it is, never as a ratio to native.${tail(p)}`;
+}
+
+export function valueAlt(title: string, metric: string, unit: string, rows: { label: string; value: number; low: number | null; high: number | null; n: number }[]): string {
+  return `${title}, ${metric} in ${unit}, mean per platform with its 95 % interval: ${rows.map((r) => `${r.label} ${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)}, n = ${r.n}`).join('; ')}.`;
+}
+
+export function stripCaption(p: CaptionParts, metric: string, unit: string, log: boolean): string {
+  return `${p.title}: ${metric} of every fresh instance, in ${unit}${log ? ' on a logarithmic axis' : ''}. Each dot is one instance; the box spans the quartiles with the median as a line, whiskers reach the furthest instance within 1.5 × the interquartile range; ${nText(p.ns)}.${tail(p)}`;
+}
+
+export function stripAlt(title: string, metric: string, unit: string, rows: { label: string; n: number; median: number; min: number; max: number }[]): string {
+  return `Strip plot of ${title}, ${metric} per instance in ${unit}: ${rows.map((r) => `${r.label}, n = ${r.n}, median ${formatNumber(r.median, 3)}, from ${formatNumber(r.min, 3)} to ${formatNumber(r.max, 3)}`).join('; ')}.`;
+}
+
+export function percentileCaption(p: CaptionParts, labels: string[], unit: string, log: boolean): string {
+  return `${p.title}: the latency distribution per platform as its ${labels.join(', ')} (${unit}, lower is better${log ? ', logarithmic axis' : ''}). Shape: the percentile; colour: the platform; each mark is the mean over the instances with its 95 % confidence interval (Student t); the grey line spans the percentiles, so its length shows the tail; ${nText(p.ns)}. The paper compares P90.${tail(p)}`;
+}
+
+export function percentileAlt(title: string, unit: string, rows: { label: string; marks: { percentile: string; value: number }[] }[]): string {
+  return `Latency percentiles of ${title} in ${unit}: ${rows.map((r) => `${r.label} ${r.marks.map((m) => `${m.percentile} ${formatNumber(m.value, 3)}`).join(', ')}`).join('; ')}.`;
+}
+
+export function differenceCaption(p: CaptionParts, what: string, unit: string, paper: string): string {
+  return `${p.title}: ${what}, as an added time in ${unit} (platform mean − reference mean; 0 = no added time). Dot: the difference; bar: its 95 % interval (Welch t); ${nText(p.ns)}.${paper ? ` ${paper}` : ''}${tail(p)}`;
+}
+
+export function differenceAlt(rows: { label: string; value: number; low: number | null; high: number | null; unit: string }[]): string {
+  return `Added time: ${rows.map((r) => `${r.label} ${r.value >= 0 ? '+' : ''}${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)} ${r.unit}`).join('; ')}.`;
+}
+
+export function claimCaption(p: CaptionParts, claims: string[]): string {
+  return `${p.title}${partText(p)}: the ratios each claim was tested on (${claims.join(', ')}), against the range the claim needs (shaded). Dot: platform mean / reference mean; bar: 95 % interval of the ratio (Welch t on the log ratio, the claims' test); ${nText(p.ns)}. The paper gives no ratio of its own for these claims, so none is marked; all panels share one scale.`;
+}
+
+export function claimAlt(rows: { claim: string; label: string; value: number; low: number | null; high: number | null; band: string }[]): string {
+  return `Claims' ratios: ${rows.map((r) => `${r.claim}, ${r.label}: ${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)}, needs ${r.band || 'an ordering'}`).join('; ')}.`;
+}

@@ -1,0 +1,319 @@
+// The figures of a workload (ratio, value, strip, percentiles), of an added cost, and of an area's claims, as chart views.
+import type { ClaimVerdict, MetricSummary } from '../types.ts';
+import { chartedMetrics, isCount, metricName, reportOf } from './areas.ts';
+import * as caption from './captions.ts';
+import { boundsText } from './claims-view.ts';
+import { NATIVE, unique, type ReportContext } from './context.ts';
+import type { EvidenceRecord } from './callouts.ts';
+import { formatEstimate, shorten, slug } from './format.ts';
+import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView } from './view-types.ts';
+
+/** A figure stacks panels; beyond this many rows (metrics × platforms) it is split, so that a figure fits a page. */
+const MAX_CHART_ROWS = 22;
+
+export interface FigureInput {
+  ctx: ReportContext;
+  workload: string;
+  job: string;
+  title: string;
+  base: string;
+  mine: MetricSummary[];
+  /** "runc no value (2 failures); …" */
+  missing: string;
+}
+
+export function workloadFigures(f: FigureInput): ChartView[] {
+  const { ctx, workload, mine } = f;
+  const decl = reportOf(workload);
+  const metrics = unique(mine.map((s) => s.metric));
+  const charted = chartedMetrics(workload, metrics);
+  const out: ChartView[] = [];
+  const hasNative = mine.some((s) => s.platform === NATIVE);
+  const ratioMetrics = decl.charts.includes('ratio') && hasNative ? charted.filter((m) => !isCount(workload, m)) : [];
+  out.push(...ratioFigures(f, ratioMetrics));
+  if (decl.charts.includes('strip')) for (const m of charted) out.push(stripFigure(f, m));
+  if (decl.charts.includes('percentiles')) {
+    const chart = percentileFigure(f);
+    if (chart) out.push(chart);
+  }
+  // absolute values: counts, and every metric no other figure draws (no native to divide by)
+  const distributions = new Set([...(decl.charts.includes('strip') ? charted : []), ...(decl.charts.includes('percentiles') ? (decl.percentiles ?? []).map((p) => p.metric) : [])]);
+  for (const m of charted) if (isCount(workload, m) || (!ratioMetrics.includes(m) && !distributions.has(m))) out.push(valueFigure(f, m));
+  return out;
+}
+
+function hoverOf(label: string, metric: string, text: string, n: number): string {
+  return `${label}, ${metric}: ${text}, n = ${n}`;
+}
+
+function emulatedOnly(f: FigureInput, rows: MetricSummary[]): { hardware: MetricSummary[]; emulated: MetricSummary[] } {
+  return { hardware: rows.filter((s) => !f.ctx.names.emulated(s.platform)), emulated: rows.filter((s) => f.ctx.names.emulated(s.platform)) };
+}
+
+function sourcesOf(rows: MetricSummary[], f: FigureInput): ChartSource[] {
+  return rows.map((s) => ({
+    platform: s.platform, ...(s.host ? { host: s.host } : {}), label: f.ctx.names.of(s), cell: s.cell, workload: s.workload, job: s.job,
+    metric: s.metric, unit: s.unit, instances: [...s.instances], values: [...s.instanceMeans],
+  }));
+}
+
+function betterText(s: MetricSummary): string {
+  return `${s.better} is better`;
+}
+
+function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
+  const { ctx, mine, workload } = f;
+  const panels = metrics
+    .map((metric) => ({ metric, ...emulatedOnly(f, mine.filter((s) => s.metric === metric && s.platform !== NATIVE && s.ratioToNative && s.ratioToNative.method !== 'native baseline')) }))
+    .filter((p) => p.hardware.length + p.emulated.length > 0);
+  const chunks: (typeof panels)[] = [];
+  const height = (ps: typeof panels) => ps.reduce((n, q) => n + q.hardware.length + q.emulated.length + 2, 0);
+  for (const p of panels) {
+    const last = chunks[chunks.length - 1];
+    if (last && height([...last, p]) <= MAX_CHART_ROWS) last.push(p);
+    else chunks.push([p]);
+  }
+  const point = (s: MetricSummary, label: string): ChartPoint => {
+    const r = s.ratioToNative!;
+    const text = formatEstimate(r.value, r.ci);
+    return {
+      platform: s.platform, label, emulated: ctx.names.emulated(s.platform), value: r.value, low: r.ci?.low ?? null, high: r.ci?.high ?? null,
+      n: s.n, instanceMeans: [], valueText: text.replace(/ \[.*$/, ''), hover: hoverOf(label, `ratio to native of ${metricName(workload, s.metric)}`, text, s.n),
+    };
+  };
+  return chunks.map((chunk, k) => {
+    const num = ctx.number.figure();
+    const name = `${f.base}-ratio${chunks.length > 1 ? `-${k + 1}` : ''}`;
+    const several = chunk.length > 1 || metrics.length > 1;
+    const dot: Omit<DotPanel, 'title' | 'points' | 'emulated'> = { axisTitle: '', reference: { value: 1, label: 'native = 1' }, band: null, paper: null, log: false };
+    const out: DotPanel[] = chunk.filter((p) => p.hardware.length > 0).map(({ metric, hardware }) => ({
+      ...dot,
+      title: several ? `${metricName(workload, metric)} (${betterText(hardware[0])})` : null,
+      axisTitle: `ratio to native (${betterText(hardware[0])})`,
+      emulated: false,
+      points: hardware.map((s) => point(s, ctx.names.of(s))),
+    }));
+    const emulatedRows = chunk.flatMap((p) => p.emulated);
+    if (emulatedRows.length) {
+      out.push({
+        ...dot,
+        title: 'Software emulation, on its own axis (not comparable with hardware-assisted platforms)',
+        axisTitle: 'ratio to native',
+        emulated: true,
+        points: emulatedRows.map((s) => point(s, several ? `${ctx.names.of(s)} · ${metricName(workload, s.metric)}` : ctx.names.of(s))),
+      });
+    }
+    const drawn = chunk.flatMap((p) => [...p.hardware, ...p.emulated]);
+    const nativeRows = chunk.flatMap((p) => mine.filter((s) => s.platform === NATIVE && s.metric === p.metric));
+    const names = chunk.map((p) => `${metricName(workload, p.metric)}, ${betterText(mine.find((s) => s.metric === p.metric)!)}`);
+    return {
+      kind: 'ratio',
+      name,
+      number: num,
+      id: `figure-${num}-${name}`,
+      caption: caption.ratioCaption({ title: f.title, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names),
+      alt: caption.ratioAlt(f.title, drawn.map((s) => ({ label: ctx.names.of(s), metric: metricName(workload, s.metric), value: s.ratioToNative!.value, low: s.ratioToNative!.ci?.low ?? null, high: s.ratioToNative!.ci?.high ?? null }))),
+      panels: out,
+      sources: sourcesOf([...nativeRows, ...drawn], f),
+    };
+  });
+}
+
+function valueFigure(f: FigureInput, metric: string): DotChartView {
+  const { ctx, workload } = f;
+  const rows = f.mine.filter((s) => s.metric === metric);
+  const num = ctx.number.figure();
+  const name = `${f.base}-${slug(metric)}`;
+  // several hosts: each has its own native, so there is no single native line
+  const native = new Set(rows.map((s) => s.host)).size > 1 ? undefined : rows.find((s) => s.platform === NATIVE);
+  const human = metricName(workload, metric);
+  const unit = rows[0].unit;
+  const point = (s: MetricSummary): ChartPoint => {
+    const text = formatEstimate(s.mean, s.ci);
+    return {
+      platform: s.platform, label: ctx.names.of(s), emulated: ctx.names.emulated(s.platform), value: s.mean, low: s.ci?.low ?? null, high: s.ci?.high ?? null,
+      n: s.n, instanceMeans: [...s.instanceMeans], valueText: text.replace(/ \[.*$/, ''), hover: hoverOf(ctx.names.of(s), human, `${text} ${unit}`, s.n),
+    };
+  };
+  const { hardware, emulated } = emulatedOnly(f, rows);
+  const axisTitle = `${human} (${unit}, ${betterText(rows[0])})`;
+  const panels: DotPanel[] = [];
+  if (hardware.length) panels.push({ title: emulated.length ? 'Hardware-assisted and native' : null, axisTitle, reference: native ? { value: native.mean, label: 'native' } : null, band: null, paper: null, emulated: false, log: false, points: hardware.map(point) });
+  if (emulated.length) panels.push({ title: 'Software emulation, on its own axis', axisTitle, reference: null, band: null, paper: null, emulated: true, log: false, points: emulated.map(point) });
+  const parts = { title: f.title, ns: rows.map((s) => s.n), missing: f.missing, emulated: emulated.length > 0 };
+  return {
+    kind: 'value',
+    name,
+    number: num,
+    id: `figure-${num}-${name}`,
+    caption: isCount(workload, metric) ? caption.countCaption(parts, human, unit, Boolean(native)) : caption.valueCaption(parts, human, unit, rows[0].better, Boolean(native)),
+    alt: caption.valueAlt(f.title, human, unit, rows.map((s) => ({ label: ctx.names.of(s), value: s.mean, low: s.ci?.low ?? null, high: s.ci?.high ?? null, n: s.n }))),
+    panels,
+    sources: sourcesOf(rows, f),
+  };
+}
+
+function stripFigure(f: FigureInput, metric: string): StripChartView {
+  const { ctx, workload } = f;
+  const rows = f.mine.filter((s) => s.metric === metric);
+  const num = ctx.number.figure();
+  const name = `${f.base}-${slug(metric)}-instances`;
+  const values = rows.flatMap((s) => s.instanceMeans);
+  const log = Boolean(reportOf(workload).logAxis) && values.length > 0 && values.every((v) => v > 0);
+  const human = metricName(workload, metric);
+  const unit = rows[0].unit;
+  const stripRow = (s: MetricSummary) => ({ platform: s.platform, label: ctx.names.of(s), emulated: ctx.names.emulated(s.platform), values: [...s.instanceMeans], instances: [...s.instances], mean: s.mean, n: s.n });
+  const { hardware, emulated } = emulatedOnly(f, rows);
+  const panels = [
+    ...(hardware.length ? [{ title: emulated.length ? 'Hardware-assisted and native' : null, emulated: false, rows: hardware.map(stripRow) }] : []),
+    ...(emulated.length ? [{ title: 'Software emulation, on its own axis', emulated: true, rows: emulated.map(stripRow) }] : []),
+  ];
+  return {
+    kind: 'strip',
+    name,
+    number: num,
+    id: `figure-${num}-${name}`,
+    caption: caption.stripCaption({ title: f.title, ns: rows.map((s) => s.n), missing: f.missing, emulated: emulated.length > 0 }, human, unit, log),
+    alt: caption.stripAlt(f.title, human, unit, rows.map((s) => ({ label: ctx.names.of(s), n: s.n, median: s.median, min: Math.min(...s.instanceMeans), max: Math.max(...s.instanceMeans) }))),
+    axisTitle: `${human} (${unit}${log ? ', log scale' : ''}, ${betterText(rows[0])})`,
+    log,
+    panels,
+    sources: sourcesOf(rows, f),
+  };
+}
+
+function percentileFigure(f: FigureInput): PercentileChartView | null {
+  const { ctx, mine } = f;
+  const ladder = reportOf(f.workload).percentiles ?? [];
+  const present = ladder.filter((p) => mine.some((s) => s.metric === p.metric));
+  if (present.length === 0) return null;
+  const used = mine.filter((s) => present.some((p) => p.metric === s.metric));
+  // one line per platform (and host, in a merged run)
+  const keys = unique(used.map((s) => `${s.platform}\u0000${s.host ?? ''}`));
+  const rows = keys.map((key) => {
+    const [platform, host] = key.split('\u0000');
+    const same = (x: MetricSummary) => x.platform === platform && (x.host ?? '') === host;
+    return {
+      platform,
+      label: ctx.names.label(platform, host || undefined),
+      emulated: ctx.names.emulated(platform),
+      marks: present.flatMap((p) => {
+        const s = used.find((x) => same(x) && x.metric === p.metric);
+        return s ? [{ percentile: p.label, value: s.mean, low: s.ci?.low ?? null, high: s.ci?.high ?? null }] : [];
+      }),
+    };
+  });
+  const values = rows.flatMap((r) => r.marks.map((m) => m.value));
+  const log = values.every((v) => v > 0) && Math.max(...values) / Math.min(...values) > 8;
+  const num = ctx.number.figure();
+  const name = `${f.base}-percentiles`;
+  const unit = used[0].unit;
+  const hardware = rows.filter((r) => !r.emulated);
+  const emulated = rows.filter((r) => r.emulated);
+  return {
+    kind: 'percentiles',
+    name,
+    number: num,
+    id: `figure-${num}-${name}`,
+    caption: caption.percentileCaption({ title: f.title, ns: used.map((s) => s.n), missing: f.missing, emulated: emulated.length > 0 }, present.map((p) => p.label), unit, log),
+    alt: caption.percentileAlt(f.title, unit, rows),
+    axisTitle: `round-trip latency (${unit}, lower is better${log ? ', log scale' : ''})`,
+    log,
+    percentiles: present.map((p) => p.label),
+    panels: [
+      ...(hardware.length ? [{ title: emulated.length ? 'Hardware-assisted and native' : null, emulated: false, rows: hardware }] : []),
+      ...(emulated.length ? [{ title: 'Software emulation, on its own axis', emulated: true, rows: emulated }] : []),
+    ],
+    sources: sourcesOf(used, f),
+  };
+}
+
+/** An added cost (platform − reference) with its interval, from a callout's difference evidence; the paper's value marked. */
+export function differenceFigure(f: FigureInput, what: string, records: EvidenceRecord[], paper: { value: number; label: string } | null): DotChartView | null {
+  const measured = records.filter((r) => r.difference !== undefined && r.difference !== null);
+  if (measured.length === 0) return null;
+  const { ctx } = f;
+  const num = ctx.number.figure();
+  const name = `${f.base}-added-time`;
+  const unit = measured[0].unit ?? '';
+  const points: ChartPoint[] = measured.map((r) => {
+    const label = `${r.label} (${r.platform} − ${r.reference})`;
+    const text = `${r.difference! >= 0 ? '+' : ''}${formatEstimate(r.difference!, r.interval)}`;
+    return {
+      platform: r.platform!, label, emulated: false, value: r.difference!, low: r.interval?.low ?? null, high: r.interval?.high ?? null,
+      n: Math.min(r.platformStats!.n, r.referenceStats!.n), instanceMeans: [], valueText: `${text.replace(/ \[.*$/, '')} ${unit}`, hover: `${label}: ${text} ${unit}, n = ${r.platformStats!.n} and ${r.referenceStats!.n}`,
+    };
+  });
+  const rows = f.mine.filter((s) => measured.some((r) => r.metric === s.metric && (s.platform === r.platform || s.platform === r.reference)));
+  return {
+    kind: 'difference',
+    name,
+    number: num,
+    id: `figure-${num}-${name}`,
+    caption: caption.differenceCaption({ title: f.title, ns: measured.flatMap((r) => [r.platformStats!.n, r.referenceStats!.n]), missing: '', emulated: false }, what, unit,
+      paper ? `Dotted line: the paper's value, ${paper.label.replace(/^paper: /, '')}, measured on its own host (shown, never compared).` : ''),
+    alt: caption.differenceAlt(points.map((p) => ({ label: p.label, value: p.value, low: p.low, high: p.high, unit }))),
+    panels: [{ title: null, axisTitle: `added time (${unit})`, reference: { value: 0, label: 'no added time' }, band: null, paper, emulated: false, log: false, points }],
+    sources: sourcesOf(rows, f),
+  };
+}
+
+/** One figure per area: each tested claim a panel of the ratios it was tested on, with the band it needs shaded. */
+export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: string, verdicts: ClaimVerdict[]): DotChartView[] {
+  const tested = verdicts
+    .map((v) => ({ v, comparisons: v.comparisons.filter((c) => c.ratio !== null && (c.bounds.low !== undefined || c.bounds.high !== undefined)) }))
+    .filter((x) => x.comparisons.length > 0);
+  if (tested.length === 0) return [];
+  const chunks: (typeof tested)[] = [];
+  for (const t of tested) {
+    const last = chunks[chunks.length - 1];
+    const rows = (ts: typeof tested) => ts.reduce((n, x) => n + x.comparisons.length + 2, 0);
+    if (last && rows([...last, t]) <= MAX_CHART_ROWS) last.push(t);
+    else chunks.push([t]);
+  }
+  return chunks.map((chunk, k) => {
+    const num = ctx.number.figure();
+    const name = `claims-${slug(areaId)}${chunks.length > 1 ? `-${k + 1}` : ''}`;
+    const panels: DotPanel[] = chunk.map(({ v, comparisons }) => {
+      const b = comparisons[0].bounds;
+      return {
+        title: `${v.id}: ${v.verdict}`,
+        axisTitle: 'ratio, platform / reference',
+        reference: { value: 1, label: '1' },
+        band: { low: b.low ?? null, high: b.high ?? null, label: `needs ${boundsText(b)}` },
+        paper: null,
+        emulated: false,
+        log: false,
+        points: comparisons.map((c) => {
+          const label = `${c.platform} / ${c.reference} · ${shorten(metricName(c.workload, c.metric), 30)}${c.job === 'default' ? '' : ` (${c.job})`}`;
+          const text = formatEstimate(c.ratio!, c.interval);
+          return {
+            platform: c.platform, label, emulated: false, value: c.ratio!, low: c.interval?.low ?? null, high: c.interval?.high ?? null,
+            n: Math.min(c.platformStats.n, c.referenceStats.n), instanceMeans: [], valueText: text.replace(/ \[.*$/, ''),
+            hover: `${v.id}, ${label}: ${text}, n = ${c.platformStats.n} and ${c.referenceStats.n}; needs ${boundsText(c.bounds)}; ${c.holds}`,
+          };
+        }),
+      };
+    });
+    const all = chunk.flatMap((x) => x.comparisons);
+    const sources: ChartSource[] = [];
+    for (const c of all) {
+      for (const p of [c.platform, c.reference]) {
+        const s = ctx.summaries.find((x) => x.platform === p && x.workload === c.workload && x.job === c.job && x.metric === c.metric);
+        if (s && !sources.some((q) => q.cell === s.cell && q.metric === s.metric)) {
+          sources.push({ platform: s.platform, label: ctx.names.of(s), cell: s.cell, workload: s.workload, job: s.job, metric: s.metric, unit: s.unit, instances: [...s.instances], values: [...s.instanceMeans] });
+        }
+      }
+    }
+    return {
+      kind: 'claim',
+      name,
+      number: num,
+      id: `figure-${num}-${name}`,
+      caption: caption.claimCaption({ title: `${areaTitle}: the claims' tests`, ns: all.flatMap((c) => [c.platformStats.n, c.referenceStats.n]), missing: '', emulated: false, part: { k: k + 1, of: chunks.length } }, chunk.map((x) => x.v.id)),
+      alt: caption.claimAlt(all.map((c) => ({ claim: chunk.find((x) => x.comparisons.includes(c))!.v.id, label: `${c.platform} / ${c.reference} ${c.metric}`, value: c.ratio!, low: c.interval?.low ?? null, high: c.interval?.high ?? null, band: boundsText(c.bounds) }))),
+      panels,
+      sources,
+    };
+  });
+}

@@ -1,0 +1,194 @@
+// One report section per measured area (CPU, memory, disk, network, startup, isolation, applications): figures, tables, notes, claims.
+import type { MetricSummary } from '../../types.ts';
+import type { AreaDef } from '../areas.ts';
+import { isCount, isFlag, metricName, reportOf } from '../areas.ts';
+import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from '../callouts.ts';
+import { DASH, NATIVE, formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
+import { claimFigures, differenceFigure, workloadFigures, type FigureInput } from '../figures.ts';
+import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNumber, slug } from '../format.ts';
+import { hapMethod } from '../hap-method.ts';
+import { logKey } from '../inputs.ts';
+import type { AreaView, ChartView, FigureBlock, MetricTable, ResultRow, WorkloadBlock } from '../view-types.ts';
+
+export interface AreaSections {
+  areas: AreaView[];
+  /** areas with no value in this run */
+  unmeasured: AreaDef[];
+  charts: ChartView[];
+  evidence: EvidenceRecord[];
+  evidenceMethod: string;
+  /** architecture notes none of whose platforms ran here: named in one line */
+  notShown: CalloutView[];
+}
+
+export function buildAreaSections(ctx: ReportContext): AreaSections {
+  const evidenceCtx = { summaries: ctx.summaries, records: ctx.records, notRun: ctx.notRun };
+  const evidence: EvidenceRecord[] = [];
+  const charts: ChartView[] = [];
+  const placed = new Set<string>();
+  const areas: AreaView[] = [];
+  const unmeasured: AreaDef[] = [];
+  for (const def of ctx.areas) {
+    // in the experiment's order
+    const jobs = def.workloads.flatMap((w) => unique(ctx.summaries.filter((s) => s.workload === w).map((s) => s.job)).map((job) => ({ workload: w, job })))
+      .sort((a, b) => ctx.order.group(a) - ctx.order.group(b));
+    if (jobs.length === 0) {
+      unmeasured.push(def);
+      continue;
+    }
+    const section = ctx.number.section(`area-${def.id}`, def.title);
+    const verdicts = (ctx.inputs.analysis.claims?.verdicts ?? []).filter((v) => v.area === def.id && v.verdict !== 'not run' && v.verdict !== 'caveat');
+    const claimCharts = claimFigures(ctx, def.id, def.title, verdicts);
+    const blocks = jobs.map(({ workload, job }) => workloadBlock(workload, job, ctx));
+    // Each callout stands next to the first figure of the first anchor that ran, when any of its platforms ran.
+    for (const block of blocks) {
+      for (const c of ctx.sources.callouts) {
+        if (placed.has(c.id)) continue;
+        if (!c.anchors.some((a) => a.workload === block.workload && (!a.job || a.job === block.job))) continue;
+        const { view, records } = calloutView(c, evidenceCtx, block.workload);
+        if (!view.measured && view.evidence.length > 0) continue;
+        placed.add(c.id);
+        evidence.push(...records);
+        const added = records.filter((r) => r.compare === 'difference');
+        const figure = added.length ? differenceFigure(blockInput(block.workload, block.job, ctx), c.title, added, paperValueOf(ctx, c.claims, added[0].unit)) : null;
+        if (figure) block.figures.splice(1, 0, { chart: figure, callouts: [view] });
+        else block.figures[0].callouts.push(view);
+      }
+    }
+    const figures: FigureBlock[] = claimCharts.map((chart) => ({ chart, callouts: [] }));
+    charts.push(...figures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
+    const ran = def.workloads.filter((w) => jobs.some((j) => j.workload === w));
+    const absent = def.workloads.filter((w) => !ran.includes(w));
+    areas.push({
+      id: def.id,
+      section,
+      title: def.title,
+      what: def.what,
+      status: `Measured here: ${ran.join(', ')}.${absent.length ? ` Not measured: ${absent.join(', ')} (see “What was not run”).` : ''}`,
+      blocks,
+      claimFigures: figures,
+      claims: ctx.cards.filter((c) => c.area === def.id && c.verdict !== 'not run'),
+    });
+  }
+  // the remaining callouts: evidence records for verdicts.json, and one line in "What was not run"
+  const notShown: CalloutView[] = [];
+  for (const c of ctx.sources.callouts) {
+    if (placed.has(c.id)) continue;
+    const { view, records } = calloutView(c, evidenceCtx);
+    evidence.push(...records);
+    notShown.push(view);
+  }
+  return { areas, unmeasured, charts, evidence, evidenceMethod: EVIDENCE_METHOD, notShown };
+}
+
+/** The paper's value in this unit, when exactly one of the callout's claims gives exactly one (the daemon's 250 ms). */
+function paperValueOf(ctx: ReportContext, claims: string[], unit: string | undefined): { value: number; label: string } | null {
+  const found = (ctx.inputs.analysis.claims?.verdicts ?? [])
+    .filter((v) => claims.includes(v.id))
+    .map((v) => (v.paperValue ?? []).filter((p) => p.unit === unit))
+    .filter((ps) => ps.length === 1)
+    .map((ps) => ps[0]);
+  return found.length === 1 ? { value: found[0].value, label: `paper: ${found[0].value >= 0 ? '+' : ''}${formatNumber(found[0].value, 3)} ${found[0].unit}` } : null;
+}
+
+function blockInput(workload: string, job: string, ctx: ReportContext): FigureInput {
+  const mine = ctx.summaries.filter((s) => s.workload === workload && s.job === job);
+  const planned = ctx.inputs.plan.cells.filter((c) => c.workload === workload && c.job === job).map((c) => c.platform);
+  const rowPlatforms = ctx.platformIds.filter((id) => planned.includes(id) || mine.some((s) => s.platform === id));
+  const failures = ctx.inputs.analysis.failures.filter((f) => f.workload === workload && f.job === job && f.status !== 'skipped');
+  const missing = rowPlatforms.filter((id) => !mine.some((s) => s.platform === id)).map((id) => `${id} ${missingNote(id, failures.filter((f) => f.platform === id).length, ctx.notRun)}`);
+  return { ctx, workload, job, title: jobTitle(workload, job), base: slug(`${workload}-${job}`), mine, missing: missing.join('; ') };
+}
+
+function workloadBlock(workload: string, job: string, ctx: ReportContext): WorkloadBlock {
+  const input = blockInput(workload, job, ctx);
+  const { mine } = input;
+  const metrics = unique(mine.map((s) => s.metric));
+  const planned = ctx.inputs.plan.cells.filter((c) => c.workload === workload && c.job === job).map((c) => c.platform);
+  const rowPlatforms = ctx.platformIds.filter((id) => planned.includes(id) || mine.some((s) => s.platform === id));
+  const failures = ctx.inputs.analysis.failures.filter((f) => f.workload === workload && f.job === job && f.status !== 'skipped');
+  const figures: FigureBlock[] = workloadFigures(input).map((chart) => ({ chart, callouts: [] as CalloutView[] }));
+  const notes: string[] = [];
+  if (!mine.some((s) => s.platform === NATIVE)) notes.push('native has no value here, so no ratios to native are given.');
+  if (workload === 'hap') notes.push(hapMethodNote(mine, ctx));
+  const charted = figures.flatMap((f) => f.chart.sources.map((s) => s.metric));
+  const ordered = [...unique(charted.filter((m) => metrics.includes(m))), ...metrics.filter((m) => !charted.includes(m))];
+  const tables = ordered.map((metric) => metricTable(input.title, input.base, workload, metric, mine.filter((s) => s.metric === metric), rowPlatforms, failures, ctx));
+  const cell = ctx.inputs.plan.cells.find((c) => c.workload === workload && c.job === job);
+  return { id: `block-${input.base}`, title: input.title, workload, job, params: cell ? formatParams(cell.params) : formatParams(mine[0]?.params ?? {}), figures, tables, notes };
+}
+
+function missingNote(id: string, failed: number, notRun: Map<string, string>): string {
+  if (notRun.has(id)) return 'not run';
+  if (failed) return `no value (${failed} failure${failed === 1 ? '' : 's'})`;
+  return 'no value recorded';
+}
+
+function hapMethodNote(rows: MetricSummary[], ctx: ReportContext): string {
+  const m = hapMethod(rows.map((s) => ({ key: logKey(s.cell, s.host), params: s.params })), ctx.inputs.sampleNotes);
+  const how = m.examples.length ? ` (${m.examples.join('; ')})` : '';
+  if (m.sampled) return `HAP method${how}: ${m.exact ? 'partly ' : ''}a sampled approximation — kernel stacks sampled with perf, not the paper's ftrace function tracer; the counts are lower bounds of the paper's measure.`;
+  if (m.exact) return `HAP method${how}: ftrace's function tracer on the platform's host processes, as in the paper.`;
+  return 'HAP method: not recorded in the samples.';
+}
+
+function metricTable(title: string, base: string, workload: string, metric: string, rows: MetricSummary[], rowPlatforms: string[], failures: ReportContext['inputs']['analysis']['failures'], ctx: ReportContext): MetricTable {
+  const first = rows[0];
+  const native = rows.find((s) => s.platform === NATIVE);
+  const flag = isFlag(workload, metric);
+  const count = isCount(workload, metric);
+  const decimals = decimalsFor(native?.mean ?? first.mean, 4);
+  const better = `${first.better} is better`;
+  const missingRow = (id: string): ResultRow => {
+    const failedHere = failures.filter((f) => f.platform === id).length;
+    const note = ctx.notRun.has(id) ? 'not run (see “What was not run”)' : failedHere ? `no value: ${failedHere} failure${failedHere === 1 ? '' : 's'} (see “What was not run”)` : 'no value recorded';
+    return { platform: id, label: ctx.names.label(id), measured: false, note, n: '0', iterations: '0', failed: String(failedHere), mean: DASH, median: DASH, sd: DASH, ci: DASH, ratio: DASH, ratioCi: DASH };
+  };
+  const measuredRow = (s: MetricSummary): ResultRow => {
+    const r = s.ratioToNative;
+    const isNative = s.platform === NATIVE;
+    // the mean with the decimals its interval supports (4 significant digits without one)
+    const d = s.ci ? decimalsForInterval(s.ci.low, s.ci.high) : decimalsFor(s.mean, 4);
+    const rd = r?.ci ? decimalsForInterval(r.ci.low, r.ci.high) : 3;
+    if (flag) {
+      const set = s.instanceMeans.filter((v) => v >= 0.5).length;
+      return { platform: s.platform, label: ctx.names.of(s), measured: true, note: `${set} of ${s.n} instance${s.n === 1 ? '' : 's'}`, n: String(s.n), iterations: String(s.iterations), failed: String(s.failed), mean: DASH, median: DASH, sd: DASH, ci: DASH, ratio: DASH, ratioCi: DASH };
+    }
+    return {
+      platform: s.platform,
+      label: ctx.names.of(s),
+      measured: true,
+      note: '',
+      n: String(s.n),
+      iterations: String(s.iterations),
+      failed: String(s.failed),
+      mean: formatFixed(s.mean, Math.min(d, decimals + 2)),
+      median: formatFixed(s.median, Math.min(d, decimals + 2)),
+      sd: formatNumber(s.sd, 2),
+      ci: s.ci ? formatInterval(s.ci.low, s.ci.high, d) : 'n < 2',
+      ratio: count ? 'a count' : isNative ? '1 (reference)' : r ? formatFixed(r.value, rd) : DASH,
+      ratioCi: count || isNative ? DASH : r?.ci ? formatInterval(r.ci.low, r.ci.high, rd) : r ? 'n < 2' : DASH,
+    };
+  };
+  // one row per summary: a platform measured on several hosts (a merged run) has a row per host
+  const resultRows: ResultRow[] = rowPlatforms.flatMap((id) => {
+    const mine = rows.filter((x) => x.platform === id);
+    return mine.length ? mine.map(measuredRow) : [missingRow(id)];
+  });
+  const id = slug(`${base}-${metric}`);
+  const human = metricName(workload, metric);
+  const what = flag
+    ? `${title}: ${human} (${metric}, a flag): in how many instances it was set`
+    : `${title}: ${human} (${metric}; ${first.unit}, ${better}): n instances with a value, iterations, failed instances, mean, median and SD over instance means, 95 % CI${count ? '' : ', ratio to native with its 95 % interval'}`;
+  return {
+    id: `table-${id}`,
+    title: `${title}: ${human}`,
+    metric,
+    unit: first.unit,
+    better,
+    table: ctx.number.table(id, `${what}.`),
+    rows: resultRows,
+    screenOnly: reportOf(workload).screenOnlyTables?.includes(metric) ?? false,
+    flag,
+  };
+}
