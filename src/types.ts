@@ -1,7 +1,8 @@
 // The seams between stages: plain data records and the two interfaces (Platform, Workload).
 
 export type Family = 'native' | 'container' | 'secure-container' | 'hypervisor' | 'unikernel';
-export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user';
+/** how the host reaches the instance; 'sandbox': gVisor's own network stack (netstack) behind a veth pair into a netns isobench made */
+export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user' | 'sandbox';
 
 export interface Detection {
   available: boolean;
@@ -59,6 +60,10 @@ export interface Instance {
   network?: NetworkMode;
   /** where spec.dataDir is seen inside the instance (on real disk), if one was given */
   dataPath?: string;
+  /** a writable directory on an in-memory file system inside the instance (gVisor: the sandbox's own tmpfs), if the platform has one */
+  memoryDir?: string;
+  /** what this instance actually ran with where it decides what a benchmark measures (gVisor: network stack, file access, overlay); copied to every sample */
+  settings?: Record<string, string>;
   /** always called; leaves nothing behind */
   stop(): Promise<void>;
   /** host PIDs of the processes that make up this instance (init, shim, sandbox, gofer, VMM), for tracing (HAP) */
@@ -254,6 +259,8 @@ export interface Sample {
   /** Metric.note: how the value was obtained, when the method varies (HAP exact vs sampled) */
   note?: string;
   network?: NetworkMode;
+  /** Instance.settings: what the platform ran with (gVisor's network stack, file access, overlay) */
+  platformSettings?: Record<string, string>;
   /** the commands that produced this sample (host argv) */
   commands?: string[][];
   /** log file relative to the run directory */
