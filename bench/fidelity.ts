@@ -2,11 +2,13 @@
 // isobench reports can be checked against what the tool itself gives: fio through gVisor and runc against `runsc run` /
 // `runc run` of a bundle the runtime's own `spec` wrote, startup on runc and crun against `hyperfine -N`.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { buildRootfs } from '../src/images/rootfs.ts';
 import { crun } from '../src/platforms/crun.ts';
 import { gvisorPtrace } from '../src/platforms/gvisor.ts';
 import { runc } from '../src/platforms/runc.ts';
+import { ociConfig } from '../src/platforms/oci-bundle.ts';
 import { paths } from '../src/paths.ts';
 import { run, runOk, which } from '../src/proc.ts';
 import { undoHostChanges } from '../src/run/host-changes.ts';
@@ -38,8 +40,11 @@ export function intervalsOverlap(a: number[], b: number[]): boolean {
   return ia.low <= ib.high && ib.low <= ia.high;
 }
 
-/** A bundle as the runtime's own `spec` writes it, with the benchmark root, argv and (for fio) the data dir bound in. */
-async function plainBundle(runtime: string, dir: string, rootfs: string, args: string[], dataDir?: string): Promise<void> {
+/**
+ * A bundle as the runtime's own `spec` writes it, with the benchmark root, argv, (for fio) the data dir bound in, and the
+ * same cpu and memory limits an isobench instance gets (limits are part of the command being compared, not of the harness).
+ */
+async function plainBundle(runtime: string, dir: string, rootfs: string, args: string[], limits: { cpus: number; memoryMiB: number }, dataDir?: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   rmSync(path.join(dir, 'config.json'), { force: true });
   await runOk([runtime, 'spec', '--bundle', dir], { timeoutMs: 20_000 });
@@ -49,6 +54,10 @@ async function plainBundle(runtime: string, dir: string, rootfs: string, args: s
   c.process.args = args;
   c.mounts.push({ destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'mode=1777'] });
   if (dataDir) c.mounts.push({ destination: '/data', type: 'bind', source: dataDir, options: ['rbind', 'rw'] });
+  const own = ociConfig({ name: 'plain', rootfs, cpus: limits.cpus, memoryMiB: limits.memoryMiB, hostCores: os.cpus().length, network: 'none' });
+  c.linux.resources = { ...c.linux.resources, cpu: own.linux.resources.cpu, memory: own.linux.resources.memory };
+  // runsc copies no cpuset into intermediate v1 cgroups (see gvisorBundleConfig): a leaf directly under the root
+  c.linux.cgroupsPath = `/isobench-plain-${path.basename(dir)}`;
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify(c, null, 2));
 }
 
@@ -71,7 +80,7 @@ async function fioPlain(runtime: 'runsc' | 'runc', rootfs: string, work: string,
   const state = path.join(work, `state-${runtime}-${k}`);
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(state, { recursive: true });
-  await plainBundle(runtime, bundle, rootfs, fioArgv(FIO, '/data/isobench-fio.testfile'), dataDir);
+  await plainBundle(runtime, bundle, rootfs, fioArgv(FIO, '/data/isobench-fio.testfile'), { cpus: 1, memoryMiB: 1024 }, dataDir);
   const name = `isobench-fidp-${process.pid}-${k}`;
   try {
     const r = await run([runtime, `--root=${state}`, ...(runtime === 'runsc' ? ['--platform=ptrace', '--network=none'] : []), 'run', '--bundle', bundle, name], { timeoutMs: 300_000 });
@@ -94,7 +103,7 @@ async function startupIsobench(platform: Platform, rootfs: { dir: string; hash: 
 
 async function startupHyperfine(runtime: string, rootfs: string, work: string, k: number, n: number): Promise<number[]> {
   const bundle = path.join(work, `sbundle-${runtime}`);
-  await plainBundle(runtime, bundle, rootfs, startupArgv({ marker: MARKER }));
+  await plainBundle(runtime, bundle, rootfs, startupArgv({ marker: MARKER }), { cpus: 1, memoryMiB: 256 });
   const json = path.join(work, `hyperfine-${runtime}-${k}.json`);
   const cmd = `${which(runtime)} run --bundle ${bundle} isobench-fidh-${process.pid}`;
   await runOk(['hyperfine', '-N', '--runs', String(n), '--output=pipe', '--export-json', json, cmd], { timeoutMs: 300_000 });
