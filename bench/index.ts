@@ -8,6 +8,7 @@ import { formatOverhead, measureOverhead } from './overhead.ts';
 import { timeAnalyzeAndRender } from './render.ts';
 import { formatReportScale, measureReportScale } from './report-scale.ts';
 import { measureStartup } from './startup.ts';
+import { measureFidelity } from './fidelity.ts';
 import { loadExperiment } from '../src/experiment/load.ts';
 import { runExperiment } from '../src/run/scheduler.ts';
 
@@ -34,6 +35,13 @@ try {
   if (!only || only === 'startup') {
     console.log('\n== start-to-first-output and start-to-exit of a fresh instance, each container platform here (5 instances x 4)');
     console.log(await measureStartup(5, 4));
+  }
+  if (only === 'fidelity') {
+    // not in the default set: it runs fio and hundreds of container starts (minutes), and fails when a pair disagrees
+    console.log('== isobench against the plain tool, interleaved: fio (gVisor, runc) vs `runsc run`/`runc run`, startup (runc, crun) vs hyperfine -N');
+    const { text, pairs } = await measureFidelity(Number(process.argv[3] ?? 4));
+    console.log(text);
+    if (pairs.some((p) => !p.agree)) process.exitCode = 1;
   }
   if (!only || only === 'adaptive') {
     console.log('\n== adaptive plans by instances spent and coverage kept (95% interval of the mean): seeded simulation, plans in rotating order');

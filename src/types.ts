@@ -3,7 +3,8 @@
 export type Family = 'native' | 'container' | 'secure-container' | 'hypervisor' | 'unikernel';
 /** What isolates a platform's guest: hardware virtualisation (KVM), software emulation (QEMU TCG), or none (namespaces, a user-space kernel on ptrace). */
 export type Virtualization = 'hardware' | 'emulated' | 'none';
-export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user';
+/** how the host reaches the instance; 'sandbox': gVisor's own network stack (netstack) behind a veth pair into a netns isobench made */
+export type NetworkMode = 'host' | 'bridge' | 'none' | 'tap' | 'user' | 'sandbox';
 
 export interface Detection {
   available: boolean;
@@ -74,6 +75,10 @@ export interface Instance {
   network?: NetworkMode;
   /** where spec.dataDir is seen inside the instance (on real disk), if one was given */
   dataPath?: string;
+  /** a writable directory on an in-memory file system inside the instance (gVisor: the sandbox's own tmpfs), if the platform has one */
+  memoryDir?: string;
+  /** what this instance actually ran with where it decides what a benchmark measures (gVisor: network stack, file access, overlay); copied to every sample */
+  settings?: Record<string, string>;
   /** always called; leaves nothing behind */
   stop(): Promise<void>;
   /** host PIDs of the processes that make up this instance (init, shim, sandbox, gofer, VMM), for tracing (HAP) */
@@ -318,6 +323,8 @@ export interface Sample {
   /** Metric.resolution: the value's smallest step, when the workload declares it */
   resolution?: number;
   network?: NetworkMode;
+  /** Instance.settings: what the platform ran with (gVisor's network stack, file access, overlay) */
+  platformSettings?: Record<string, string>;
   /** the commands that produced this sample (host argv) */
   commands?: string[][];
   /** log file relative to the run directory */

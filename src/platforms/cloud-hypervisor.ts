@@ -143,7 +143,7 @@ export const cloudHypervisor: Platform = {
       return launchVm({
         platform: 'cloud-hypervisor', argv, workDir, consoleLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
         channel: { socketPath: vsockSocket, vsockPort: AGENT_VSOCK_PORT, label: `cloud-hypervisor:${spec.name}` },
-        network: tap ? 'tap' : 'none', address, dataPath: disk ? '/data' : undefined, cleanup,
+        network: tap ? 'tap' : 'none', address, dataPath: disk ? '/data' : undefined, memoryDir: '/tmp', cleanup,
       });
     });
   },

@@ -47,9 +47,12 @@ export interface ContainerRunSpec {
   extraArgs?: string[];
 }
 
-/** `docker run -d …` / `podman run -d …`: a keep-alive init (busybox sleep) that every exec joins. */
+/** the long-lived container's in-memory directory (fio fileSystem memory; under runsc the sandbox's own tmpfs) */
+export const MEMORY_TMPFS = ['--tmpfs', '/tmp:rw,nosuid,nodev,mode=1777'];
+
+/** `docker run -d …` / `podman run -d …`: a keep-alive init (busybox sleep) that every exec joins, with a tmpfs at /tmp. */
 export function containerRunArgv(s: ContainerRunSpec): string[] {
-  return containerRunCommon(s, ['-d'], ['/bin/sleep', '2147483647']);
+  return containerRunCommon(s, ['-d', ...MEMORY_TMPFS], ['/bin/sleep', '2147483647']);
 }
 
 /**
@@ -278,6 +281,7 @@ export function enginePlatform(def: EngineDef): Platform {
         network,
         address,
         dataPath: spec.dataDir ? '/data' : undefined,
+        memoryDir: '/tmp', // --tmpfs /tmp (under runsc the sandbox's own tmpfs)
         exec: (cmd: string[], opts?: ExecOptions) =>
           run(containerExecArgv(def.cli, spec.name, cmd, opts?.env), { timeoutMs: opts?.timeoutMs }),
         hostPids: () => engineHostPids(def.cli, spec.name, containerId),

@@ -80,7 +80,7 @@ export const dockerGvisor = enginePlatform({
   packages: ['docker.io', 'iptables', 'runsc'],
   cli: 'docker',
   networks: ['none', 'host'],
-  networkNote: "runsc's own sandbox network does not start on this kind of host, so Docker's bridge cannot be used",
+  networkNote: "Docker's bridge would need runsc's netstack, whose root-netns check misfires on kernels that namespace net.core sysctls (runsc < 2024-08); gvisor-ptrace with network: sandbox works around it, a Docker runtime entry does not yet",
   runtimeFor: (network: EngineNetwork) => GVISOR_RUNTIMES[network === 'host' ? 'host' : 'none'].name,
   async detect(): Promise<Detection> {
     const runsc = which('runsc');

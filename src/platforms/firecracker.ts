@@ -116,7 +116,7 @@ export const firecracker: Platform = {
       return launchVm({
         platform: 'firecracker', argv, workDir, consoleLog: vmmLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
         channel: { socketPath: path.join(workDir, 'vsock.sock'), vsockPort: AGENT_VSOCK_PORT, label: `firecracker:${spec.name}` },
-        network: input.tap ? 'tap' : 'none', address, dataPath: input.dataDisk ? '/data' : undefined, cleanup,
+        network: input.tap ? 'tap' : 'none', address, dataPath: input.dataDisk ? '/data' : undefined, memoryDir: '/tmp', cleanup,
       });
     });
   },

@@ -7,10 +7,12 @@ import { run, terminate, which } from '../proc.ts';
 import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
 import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import { ociConfigForSpec, writeOciBundle, type OciConfig } from './oci-bundle.ts';
-import { ociNetwork } from './oci-runtime.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { createGuestNetwork, reapGuestNetworks, removeGuestNetwork, type GuestNetwork } from './guest-netns.ts';
 
 export type RunscPlatform = 'ptrace' | 'kvm' | 'systrap';
+/** 'sandbox': gVisor's own network stack (netstack), as Docker + runsc ran in the paper; 'host': hostinet (the host kernel's stack) */
+export type GvisorNetwork = 'none' | 'host' | 'sandbox';
 
 const INSTALL_HINT = 'apt-get install runsc, or a current release from https://gvisor.dev/docs/user_guide/install/';
 const DEFAULT_START_TIMEOUT_S = 60;
@@ -21,9 +23,11 @@ export const gvisorOptionsSchema = {
   additionalProperties: false,
   properties: {
     network: {
-      enum: ['none', 'host'],
+      enum: ['none', 'host', 'sandbox'],
       default: 'none',
-      description: "'none': sandbox with loopback only; 'host': runsc --network=host (gVisor's own netstack does not start on every host)",
+      description:
+        "'none': netstack with loopback only; 'sandbox': gVisor's own network stack (netstack, runsc's default and the paper's) on a veth pair " +
+        "into a network namespace isobench creates and removes (198.19.128.0/17); 'host': runsc --network=host (hostinet: the host kernel's stack, not netstack)",
     },
     debug: { type: 'boolean', default: false, description: "runsc --debug with --debug-log into the instance's log directory" },
     startTimeoutS: {
@@ -58,16 +62,91 @@ export function parseRunscPs(json: string): number[] {
   return list.map((p) => (typeof p === 'number' ? p : p.PID ?? p.pid)).filter((p): p is number => Number.isInteger(p));
 }
 
-/** Global runsc flags for one instance: its own state root, the platform, the network, logs into the instance's log dir. */
-export function runscGlobalArgs(o: { root: string; platform: RunscPlatform; network: 'none' | 'host'; logFile: string; debugLogDir?: string }): string[] {
+/**
+ * How the sandbox reaches its files, pinned rather than left to the release's defaults (they changed after 2022: overlay
+ * of the root by default, directfs): the root exclusive, volumes (/data) shared through the Gofer, no overlay. These were
+ * runsc's defaults in the paper's time and in Debian's 20221219.
+ */
+export const RUNSC_FILE_FLAGS = { fileAccess: 'exclusive', fileAccessMounts: 'shared', overlay2: 'none' } as const;
+
+/** Global runsc flags for one instance: its own state root, the platform, the network, file access, logs into the instance's log dir. */
+export function runscGlobalArgs(o: { root: string; platform: RunscPlatform; network: GvisorNetwork; logFile: string; debugLogDir?: string }): string[] {
   return [
     `--root=${o.root}`,
     `--platform=${o.platform}`,
     `--network=${o.network}`,
+    `--file-access=${RUNSC_FILE_FLAGS.fileAccess}`,
+    `--file-access-mounts=${RUNSC_FILE_FLAGS.fileAccessMounts}`,
+    `--overlay2=${RUNSC_FILE_FLAGS.overlay2}`,
     `--log=${o.logFile}`,
     '--log-format=text',
     ...(o.debugLogDir ? ['--debug', `--debug-log=${o.debugLogDir.endsWith('/') ? o.debugLogDir : `${o.debugLogDir}/`}`] : []),
   ];
+}
+
+/** options.network wins over spec.network; anything but none/host/sandbox is refused with the fix named. */
+export function gvisorNetwork(id: string, spec: Pick<InstanceSpec, 'network' | 'options'>): GvisorNetwork {
+  const n = (spec.options?.network as string | undefined) ?? spec.network ?? 'none';
+  if (n !== 'none' && n !== 'host' && n !== 'sandbox') {
+    throw new Error(`${id}: network '${n}' is not supported (options.network: 'none', 'host' or 'sandbox')`);
+  }
+  return n;
+}
+
+/** Release date (yyyymmdd) from a runsc version: "0.0~20221219.0" (Debian), "release-20240729.0" (upstream). */
+export function runscReleaseDate(version: string | undefined): number | undefined {
+  const m = /(?:^|[~-])(20\d{6})(?:\.|$)/.exec(version ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * runsc before 2024-08 refuses netstack when /proc/sys/net/core/rmem_default exists, which it took to mean "root netns";
+ * kernels since 6.x show that sysctl in every netns. The /proc/sys/net entry itself is global (not per netns), so a
+ * tmpfs over it in a private mount namespace hides the file from that runsc process only; the sandbox makes its own /proc.
+ */
+export function needsRootNetnsWorkaround(version: string | undefined): boolean {
+  const date = runscReleaseDate(version);
+  return date === undefined || date < 20240801;
+}
+
+/** argv that runs `runsc <args>` with /proc/sys/net hidden in a private mount namespace (values pass as "$@", never as shell syntax). */
+export function hiddenNetSysctlArgv(runscArgv: string[]): string[] {
+  return [
+    'unshare', '--mount', '--propagation', 'private',
+    'sh', '-c', 'mount -t tmpfs -o size=4k,mode=555 isobench-hidden /proc/sys/net && exec "$@"', 'isobench-netstack',
+    ...runscArgv,
+  ];
+}
+
+/** The bundle of a netstack sandbox: the network namespace isobench made, joined by path (runsc copies its veth into netstack). */
+export function withNetnsPath(config: OciConfig, netnsPath: string): OciConfig {
+  const namespaces = config.linux.namespaces.filter((n) => n.type !== 'network');
+  return { ...config, linux: { ...config.linux, namespaces: [...namespaces, { type: 'network', path: netnsPath }] } };
+}
+
+/** What a sandbox ran with, recorded with every sample (the network stack and the file path decide what is measured). */
+export function gvisorSettings(o: { version?: string; platform: RunscPlatform; network: GvisorNetwork; guest?: GuestNetwork; workaround?: boolean }): Record<string, string> {
+  const date = runscReleaseDate(o.version);
+  const network = {
+    none: 'none: netstack with loopback only',
+    host: "host: hostinet, the host kernel's network stack (not gVisor's netstack)",
+    sandbox: `sandbox: gVisor's netstack on veth ${o.guest?.guestVeth ?? '?'} in netns ${o.guest?.netns ?? '?'} (guest ${o.guest?.guestAddress ?? '?'}/30)` +
+      (o.workaround ? '; runsc ran with /proc/sys/net hidden (its root-netns check misfires on this kernel)' : ''),
+  }[o.network];
+  return {
+    runsc: o.version ?? 'unknown',
+    platform: o.platform,
+    network,
+    fileAccess: RUNSC_FILE_FLAGS.fileAccess,
+    fileAccessMounts: RUNSC_FILE_FLAGS.fileAccessMounts,
+    overlay: RUNSC_FILE_FLAGS.overlay2,
+    dataMount:
+      '/data: host bind mount served by the Gofer (cache=remote_revalidating); ' +
+      (date !== undefined && date < 20230501
+        ? "O_DIRECT is not passed to the host file (google/gvisor#3626), so direct I/O there goes through the host's page cache"
+        : "whether O_DIRECT reaches the host file is not verified for this release (it did not in 20221219, google/gvisor#3626)"),
+    memoryDir: "/tmp: the sandbox's own tmpfs, in the sentry's memory",
+  };
 }
 
 /**
@@ -132,12 +211,20 @@ interface Sandbox {
   stateRoot: string;
   global: string[];
   logFile: string;
+  network: GvisorNetwork;
+  /** netstack's network namespace and veth pair, removed with the sandbox */
+  guest?: GuestNetwork;
+  /** run runsc's `run` with /proc/sys/net hidden (see needsRootNetnsWorkaround) */
+  hideNetSysctl: boolean;
+  settings: Record<string, string>;
 }
 
 const areaPrefix = (id: string, name: string) => `isobench-${id}-${name}`;
+/** inside a sandbox's area: the guest network it owns, so reap can remove it after a crash */
+const GUEST_FILE = 'guest-netns.json';
 
 /** Kill and delete the sandbox, then whatever runsc left (a sandbox that never booted has no state to delete); never throws. */
-async function removeSandbox(id: string, s: Pick<Sandbox, 'bin' | 'name' | 'area' | 'stateRoot' | 'global'>): Promise<void> {
+async function removeSandbox(id: string, s: Pick<Sandbox, 'bin' | 'name' | 'area' | 'stateRoot' | 'global' | 'guest'>): Promise<void> {
   try {
     await run([s.bin, ...s.global, 'kill', s.name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
     await run([s.bin, ...s.global, 'delete', '--force', s.name], { timeoutMs: CONTROL_TIMEOUT_MS });
@@ -145,6 +232,7 @@ async function removeSandbox(id: string, s: Pick<Sandbox, 'bin' | 'name' | 'area
     await Promise.all(left.map((p) => terminate(p.pid, 2_000)));
     if (left.length) log.debug(`${id}: ${s.name}: killed ${left.length} runsc process(es) that delete left`);
     await removeCgroups(s.name);
+    if (s.guest) await removeGuestNetwork(s.guest);
     await fsp.rm(s.area, { recursive: true, force: true });
   } catch (e) {
     log.warn(`${id}: removing sandbox ${s.name}: ${(e as Error).message}`);
@@ -153,6 +241,7 @@ async function removeSandbox(id: string, s: Pick<Sandbox, 'bin' | 'name' | 'area
 
 export function gvisorPlatform(platform: RunscPlatform): Platform {
   const id = `gvisor-${platform}`;
+  let versionOnce: Promise<string | undefined> | undefined;
 
   function binary(): string {
     const bin = which('runsc');
@@ -160,12 +249,18 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     return bin;
   }
 
-  /** Bundle and state root of one sandbox; `args` replaces the keep-alive init (a one-shot sandbox runs its workload as init). */
-  async function prepareSandbox(spec: InstanceSpec, args?: string[]): Promise<Sandbox & { network: 'none' | 'host' }> {
+  function runscVersion(bin: string): Promise<string | undefined> {
+    versionOnce ??= run([bin, '--version'], { timeoutMs: CONTROL_TIMEOUT_MS }).then((v) => parseRunscVersion(v.stdout));
+    return versionOnce;
+  }
+
+  /** Bundle, state root and (netstack) network namespace of one sandbox; `args` replaces the keep-alive init (a one-shot sandbox runs its workload as init). */
+  async function prepareSandbox(spec: InstanceSpec, args?: string[]): Promise<Sandbox> {
     const bin = binary();
-    const network = ociNetwork(id, spec);
+    const network = gvisorNetwork(id, spec);
+    const version = await runscVersion(bin);
     // /data is a bind mount: where gVisor's Gofer sits (what the paper measured); the sandbox's own /tmp is a tmpfs
-    const config = gvisorBundleConfig(ociConfigForSpec(spec, network), spec.name);
+    let config = gvisorBundleConfig(ociConfigForSpec(spec, network === 'host' ? 'host' : 'none'), spec.name);
     if (args) config.process.args = args;
     await fsp.mkdir(spec.logDir, { recursive: true });
     const logFile = path.join(spec.logDir, `${id}-${spec.name}.log`);
@@ -173,8 +268,6 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     const area = await fsp.mkdtemp(path.join(os.tmpdir(), `${areaPrefix(id, spec.name)}-`));
     const bundle = path.join(area, 'bundle');
     const stateRoot = path.join(area, 'root'); // per instance, so nothing is left in /var/run/runsc
-    await fsp.mkdir(stateRoot);
-    await writeOciBundle(bundle, config);
     const global = runscGlobalArgs({
       root: stateRoot,
       platform,
@@ -182,7 +275,29 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
       logFile,
       debugLogDir: spec.options?.debug ? path.join(spec.logDir, `${id}-${spec.name}-debug`) : undefined,
     });
-    return { bin, name: spec.name, area, bundle, stateRoot, global, logFile, network };
+    let guest: GuestNetwork | undefined;
+    try {
+      await fsp.mkdir(stateRoot);
+      if (network === 'sandbox') {
+        guest = await createGuestNetwork(id, spec.name, spec.hostChanges);
+        await fsp.writeFile(path.join(area, GUEST_FILE), JSON.stringify(guest));
+        config = withNetnsPath(config, guest.netnsPath);
+      }
+      await writeOciBundle(bundle, config);
+    } catch (e) {
+      if (guest) await removeGuestNetwork(guest);
+      await fsp.rm(area, { recursive: true, force: true });
+      throw e;
+    }
+    const hideNetSysctl = network === 'sandbox' && needsRootNetnsWorkaround(version);
+    const settings = gvisorSettings({ version, platform, network, guest, workaround: hideNetSysctl });
+    return { bin, name: spec.name, area, bundle, stateRoot, global, logFile, network, guest, hideNetSysctl, settings };
+  }
+
+  /** argv of `runsc run` for this sandbox (through the netstack workaround where it is needed) */
+  function runArgv(s: Sandbox, detach: boolean): string[] {
+    const argv = [s.bin, ...s.global, 'run', ...(detach ? ['--detach'] : []), '--bundle', s.bundle, s.name];
+    return s.hideNetSysctl ? hiddenNetSysctlArgv(argv) : argv;
   }
 
   async function detect(): Promise<Detection> {
@@ -220,7 +335,7 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
 
     try {
       // stdio ignored: the detached sandbox inherits it and a held pipe would keep run() waiting; errors go to --log
-      const r = await run([bin, ...global, 'run', '--detach', '--bundle', s.bundle, name], { timeoutMs: startTimeoutMs, ignoreOutput: true });
+      const r = await run(runArgv(s, true), { timeoutMs: startTimeoutMs, ignoreOutput: true });
       if (r.timedOut || r.code !== 0) {
         const why = r.timedOut ? `timed out after ${startTimeoutMs / 1000} s` : `exit ${r.code ?? r.signal}`;
         throw new Error(`${id}: could not start sandbox ${name} (${why}); ${s.logFile}: ${(await tail(s.logFile)) || '(empty)'}`);
@@ -240,8 +355,10 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     return {
       exec,
       network: s.network,
-      address: s.network === 'host' ? '127.0.0.1' : undefined,
+      address: s.network === 'host' ? '127.0.0.1' : s.guest?.guestAddress,
       dataPath: spec.dataDir ? '/data' : undefined,
+      memoryDir: '/tmp',
+      settings: s.settings,
       // sandbox and gofer, and under ptrace the stub processes the sandbox forks to run the application
       hostPids: async () => {
         const table = readProcTable();
@@ -256,7 +373,7 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     if (argv.length === 0) throw new Error(`${id}: oneShot needs a command`);
     const s = await prepareSandbox(spec, argv);
     try {
-      return await run([s.bin, ...s.global, 'run', '--bundle', s.bundle, s.name], {
+      return await run(runArgv(s, false), {
         timeoutMs: opts?.timeoutMs ?? Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000,
       });
     } finally {
@@ -275,9 +392,12 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
       const name = d.slice(`isobench-${id}-`.length, -7);
       const area = path.join(tmp, d);
       const stateRoot = path.join(area, 'root');
-      await removeSandbox(id, { bin: bin ?? 'runsc', name, area, stateRoot, global: [`--root=${stateRoot}`] });
+      const guest = await fsp.readFile(path.join(area, GUEST_FILE), 'utf8').then((t) => JSON.parse(t) as GuestNetwork, () => undefined);
+      await removeSandbox(id, { bin: bin ?? 'runsc', name, area, stateRoot, global: [`--root=${stateRoot}`], guest });
       names.push(name);
     }
+    // guest networks of these instances whose area is gone, and any whose owning process died
+    await reapGuestNetworks(namePrefix);
     // processes whose area is already gone
     const strays = readProcTable().filter((p) => path.basename(p.argv[0] ?? '').startsWith('runsc') && p.argv.some((a) => a.includes(`${path.join(tmp, prefix)}`)));
     await Promise.all(strays.map((p) => terminate(p.pid, 2_000)));
@@ -289,7 +409,7 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     family: 'secure-container',
     virtualization: platform === 'kvm' ? 'hardware' : 'none', // runsc's kvm platform runs the Sentry in a KVM guest
     inPaper: platform !== 'systrap', // the paper ran ptrace and kvm; systrap came later
-    description: `gVisor runsc (${platform} platform) called directly on an OCI bundle; /data is a bind mount served by the Gofer`,
+    description: `gVisor runsc (${platform} platform) called directly on an OCI bundle; /data is a bind mount served by the Gofer; network sandbox = netstack in a netns isobench makes`,
     optionsSchema: gvisorOptionsSchema,
     packages: ['runsc'],
     detect,

@@ -173,6 +173,7 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
       exec,
       network: 'none',
       dataPath: spec.dataDir ? '/data' : undefined,
+      memoryDir: '/tmp', // a tmpfs inside the VM (kata-config.ts)
       // the shim, QEMU and virtiofsd of this sandbox (QEMU's vCPU threads run the guest)
       hostPids: async () => {
         const table = readProcTable();

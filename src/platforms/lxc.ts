@@ -271,6 +271,7 @@ async function start(spec: InstanceSpec): Promise<Instance> {
     network: c.network,
     address: c.network === 'host' ? '127.0.0.1' : undefined,
     dataPath: spec.dataDir ? '/data' : undefined,
+    memoryDir: '/tmp', // lxc.mount.entry tmpfs
     // the monitor, the container's init and its children, and attached commands (children of lxc-attach on the host)
     hostPids: async () => {
       const table = readProcTable();

@@ -1,5 +1,7 @@
 // The baseline: the command runs directly on the host, pinned to the first `cpus` cores as the paper did with taskset.
+import { mkdirSync, rmSync, statfsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { run, which } from '../proc.ts';
 import type { Instance, InstanceSpec, Platform } from '../types.ts';
 import { processesWithEnv } from './host-processes.ts';
@@ -13,6 +15,23 @@ function cpuList(cpus: number): string {
 }
 
 const pinArgv = (cpus: number) => ['taskset', '-c', cpuList(cpus)];
+
+/** the host's tmpfs for an instance's in-memory directory */
+const SHM = '/dev/shm';
+const TMPFS_MAGIC = 0x01021994;
+
+/** A fresh directory on the host's tmpfs for this instance (fio fileSystem memory), or undefined when /dev/shm is not a tmpfs. */
+function makeMemoryDir(name: string): string | undefined {
+  try {
+    if (statfsSync(SHM).type !== TMPFS_MAGIC) return undefined;
+    const dir = path.join(SHM, `isobench-${name}`);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    return dir;
+  } catch {
+    return undefined;
+  }
+}
 
 export const native: Platform = {
   id: 'native',
@@ -31,10 +50,12 @@ export const native: Platform = {
     const pin = pinArgv(spec.cpus);
     // Native has no container to name its processes: the environment mark does (HAP traces them, stop ends them)
     const mine = () => processesWithEnv(NATIVE_INSTANCE_ENV, spec.name);
+    const memoryDir = makeMemoryDir(spec.name);
     return {
       network: 'host',
       address: '127.0.0.1',
       dataPath: spec.dataDir,
+      memoryDir,
       exec: (argv, opts) => run([...pin, ...argv], { timeoutMs: opts?.timeoutMs, env: { ...opts?.env, [NATIVE_INSTANCE_ENV]: spec.name } }),
       hostPids: async () => mine(),
       async stop() {
@@ -42,6 +63,7 @@ export const native: Platform = {
         for (const pid of mine()) {
           try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ }
         }
+        if (memoryDir) rmSync(memoryDir, { recursive: true, force: true });
       },
     };
   },

@@ -49,7 +49,7 @@ export interface OciConfig {
       cpu: { quota: number; period: number; cpus: string };
       memory: { limit: number };
     };
-    namespaces: { type: string }[];
+    namespaces: { type: string; path?: string }[];
     maskedPaths: string[];
     readonlyPaths: string[];
   };

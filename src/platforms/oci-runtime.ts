@@ -200,6 +200,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
       network,
       address: network === 'host' ? '127.0.0.1' : undefined,
       dataPath: spec.dataDir ? '/data' : undefined,
+      memoryDir: '/tmp', // the bundle's tmpfs
       hostPids: () => containerHostPids(bin, name),
       stop,
     };

@@ -283,7 +283,7 @@ export function qemuPlatform(v: QemuVariant): Platform {
         return launchVm({
           platform: v.id, argv, workDir, consoleLog, vmmLog, bootTimeoutMs: o.bootTimeout * 1000,
           channel: { socketPath: channelSocket, label: `${v.id}:${spec.name}` },
-          network, address, ports, dataPath: disk ? '/data' : undefined, cleanup,
+          network, address, ports, dataPath: disk ? '/data' : undefined, memoryDir: '/tmp', cleanup,
         });
       });
     },

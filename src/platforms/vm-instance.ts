@@ -141,6 +141,8 @@ export interface VmLaunch {
   address?: string;
   ports?: Record<number, number>;
   dataPath?: string;
+  /** a tmpfs directory in the guest (the Linux guests' init mounts one at /tmp) */
+  memoryDir?: string;
   /** undo what was made for this VM (data disk, TAP), newest first; each runs even if another fails */
   cleanup: (() => Promise<void>)[];
 }
@@ -208,6 +210,7 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
     ports: l.ports,
     network: l.network,
     dataPath: l.dataPath,
+    memoryDir: l.memoryDir,
     stop,
     // the VMM and what it forked, plus its vhost kernel threads (named vhost-<pid>): the host side of the guest
     hostPids: async () => {

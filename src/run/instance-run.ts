@@ -102,7 +102,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   let iteration = 0;
   const failure = (status: 'failed' | 'timeout', error: string, startedAt: string) => emit({
     ...a.base, iteration, metric: null, value: null, unit: null, better: null, status, error, log: logRel,
-    network: instance?.network, startedAt, endedAt: new Date().toISOString(),
+    network: instance?.network, ...(instance?.settings ? { platformSettings: instance.settings } : {}), startedAt, endedAt: new Date().toISOString(),
   });
 
   const spec = (instanceName: string) => ({
@@ -150,7 +150,7 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
         if (abandoned) return;
         for (const m of metrics) {
           emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}), ...(m.resolution ? { resolution: m.resolution } : {}),
-            network: instance!.network, commands, log: logRel, startedAt, endedAt });
+            network: instance!.network, ...(instance!.settings ? { platformSettings: instance!.settings } : {}), commands, log: logRel, startedAt, endedAt });
         }
       } catch (e) {
         if (abandoned) return;

@@ -27,8 +27,16 @@ export const FIO_TEST_FILE = 'isobench-fio.testfile';
 /** file systems where a disk benchmark would measure memory (tmpfs accepts O_DIRECT since Linux 6.6, so fio no longer refuses) */
 const MEMORY_FILESYSTEMS = new Set(['tmpfs', 'ramfs']);
 
+/**
+ * Where the test file lives: 'data', the instance's data mount on real disk (under gVisor the Gofer serves it, as the
+ * paper measured); 'memory', an in-memory file system inside the instance (under gVisor the sandbox's own tmpfs), the
+ * contrast that takes the disk and the file path out.
+ */
+export type FioFileSystem = 'data' | 'memory';
+
 export interface FioParams {
   jobs: FioJobName[];
+  fileSystem: FioFileSystem;
   size: string; // fio size syntax, base 2: 8M, 16g
   rampTime: number; // seconds per job, not measured
   runtime: number; // seconds measured per job
@@ -36,7 +44,7 @@ export interface FioParams {
   direct: boolean;
 }
 
-export function fioArgv(p: FioParams, filename: string): string[] {
+export function fioArgv(p: Omit<FioParams, 'fileSystem'>, filename: string): string[] {
   const global = [
     '--output-format=json',
     `--ioengine=${p.ioengine}`,
@@ -156,6 +164,25 @@ function fioTimeoutMs(p: FioParams): number {
   return (jobs * (p.rampTime + p.runtime) + fioSizeBytes(p.size) / 20e6 + 120) * 1000;
 }
 
+/** The directory of the test file, checked to be on the kind of file system asked for; memory runs buffered and says so. */
+async function fioTarget(instance: Instance, fileSystem: FioFileSystem): Promise<{ dir: string; direct: boolean; note?: string }> {
+  const dir = fileSystem === 'memory' ? instance.memoryDir : instance.dataPath;
+  if (dir === undefined) {
+    throw new WorkloadError(fileSystem === 'memory'
+      ? "the platform offers no in-memory directory (instance.memoryDir is undefined): fileSystem 'memory' cannot run here"
+      : 'the platform gave no data disk (instance.dataPath is undefined): fio needs a directory on real disk');
+  }
+  const fsType = (await execOrThrow(instance, fsTypeArgv(dir), { timeoutMs: 30_000 })).stdout.trim();
+  if (fileSystem === 'data' && MEMORY_FILESYSTEMS.has(fsType)) {
+    throw new WorkloadError(`the data directory ${dir} is on ${fsType}: fio would measure memory, not disk; give the platform a data directory on real disk`);
+  }
+  if (fileSystem === 'memory' && !MEMORY_FILESYSTEMS.has(fsType)) {
+    throw new WorkloadError(`the in-memory directory ${dir} is on ${fsType || 'an unknown file system'}, not tmpfs: fileSystem 'memory' would measure something else`);
+  }
+  if (fileSystem === 'memory') return { dir, direct: false, note: `fileSystem memory: ${dir} on ${fsType}, buffered I/O (--direct=0: tmpfs has no direct I/O path)` };
+  return { dir, direct: true };
+}
+
 export const fio: Workload = {
   id: 'fio',
   description:
@@ -188,20 +215,23 @@ export const fio: Workload = {
       rampTime: { type: 'integer', minimum: 0, maximum: 3600, default: 10, description: 'seconds per job before measuring (--ramp_time)' },
       runtime: { type: 'integer', minimum: 1, maximum: 86400, default: 60, description: 'seconds measured per job (--runtime, time_based)' },
       ioengine: { enum: ['libaio', 'io_uring', 'psync'], default: 'libaio', description: '--ioengine' },
-      direct: { type: 'boolean', default: true, description: 'O_DIRECT, bypassing the page cache (--direct)' },
+      direct: { type: 'boolean', default: true, description: "O_DIRECT, bypassing the page cache (--direct); fileSystem 'memory' always runs buffered" },
+      fileSystem: {
+        enum: ['data', 'memory'],
+        default: 'data',
+        description:
+          "'data': the instance's data mount on real disk (gVisor: through the Gofer); 'memory': an in-memory file system inside the " +
+          "instance (gVisor: the sandbox's own tmpfs; elsewhere a tmpfs), buffered I/O because tmpfs has no direct I/O path",
+      },
     },
   },
   async run(instance: Instance, params: Params, _ctx: WorkloadContext): Promise<Metric[]> {
     const p = params as unknown as FioParams;
-    if (instance.dataPath === undefined) {
-      throw new WorkloadError('the platform gave no data disk (instance.dataPath is undefined): fio needs a directory on real disk');
-    }
-    const fsType = (await execOrThrow(instance, fsTypeArgv(instance.dataPath), { timeoutMs: 30_000 })).stdout.trim();
-    if (MEMORY_FILESYSTEMS.has(fsType)) {
-      throw new WorkloadError(`the data directory ${instance.dataPath} is on ${fsType}: fio would measure memory, not disk; give the platform a data directory on real disk`);
-    }
-    const filename = path.posix.join(instance.dataPath, FIO_TEST_FILE);
-    const r = await execOrThrow(instance, fioArgv(p, filename), { timeoutMs: fioTimeoutMs(p) });
-    return parseFio(r.stdout, p.jobs);
+    const target = await fioTarget(instance, p.fileSystem ?? 'data');
+    const filename = path.posix.join(target.dir, FIO_TEST_FILE);
+    const run = { ...p, direct: target.direct && p.direct };
+    const r = await execOrThrow(instance, fioArgv(run, filename), { timeoutMs: fioTimeoutMs(p) });
+    const metrics = parseFio(r.stdout, p.jobs);
+    return target.note ? metrics.map((m) => ({ ...m, note: target.note })) : metrics;
   },
 };

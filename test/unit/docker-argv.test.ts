@@ -17,7 +17,7 @@ const base = { name: 'isobench-c1-0', image: 'isobench-rootfs:dfe53378357450d0',
 
 test('docker-runc: run argv pins cpus, caps memory, bind-mounts /data and keeps busybox sleep alive', () => {
   assert.equal(containerRunArgv({ ...base, cli: 'docker', network: 'bridge', dataDir: '/scratch/d1' }), [
-    'docker', 'run', '-d', '--name', 'isobench-c1-0', '--label', 'isobench=isobench-c1-0',
+    'docker', 'run', '-d', '--tmpfs', '/tmp:rw,nosuid,nodev,mode=1777', '--name', 'isobench-c1-0', '--label', 'isobench=isobench-c1-0',
     '--cpus', '1', '--cpuset-cpus', '0', '--memory', '512m', '--network', 'bridge',
     '-v', '/scratch/d1:/data', 'isobench-rootfs:dfe53378357450d0', '/bin/sleep', '2147483647',
   ]);
@@ -32,6 +32,7 @@ test('docker-gvisor: the registered runsc runtime goes after run, no -v without 
 test('podman-crun: crun is a global flag before run, ulimits before the image', () => {
   const argv = containerRunArgv({ ...base, cli: 'podman', network: 'host', runtime: 'crun', extraArgs: ['--ulimit', 'nofile=20000:20000'] });
   assert.equal(argv.slice(0, 5), ['podman', '--runtime', 'crun', 'run', '-d']);
+  assert.equal(argv.slice(5, 7), ['--tmpfs', '/tmp:rw,nosuid,nodev,mode=1777']);
   assert.equal(argv.slice(argv.indexOf('--ulimit'), argv.indexOf(base.image)), ['--ulimit', 'nofile=20000:20000']);
   assert.not.ok(argv.slice(4).includes('--runtime'));
 });

@@ -26,9 +26,12 @@ test('runsc ps json: a pid list (20221219) or process records', () => {
   assert.equal(parseRunscPs('null'), []);
 });
 
-test('runsc flags: per-instance state root, platform, network, text log; debug only when asked', () => {
+test('runsc flags: per-instance state root, platform, network, pinned file access and overlay, text log; debug only when asked', () => {
   const args = runscGlobalArgs({ root: '/t/a/root', platform: 'kvm', network: 'host', logFile: '/l/g.log' });
-  assert.equal(args, ['--root=/t/a/root', '--platform=kvm', '--network=host', '--log=/l/g.log', '--log-format=text']);
+  assert.equal(args, [
+    '--root=/t/a/root', '--platform=kvm', '--network=host', '--file-access=exclusive', '--file-access-mounts=shared', '--overlay2=none',
+    '--log=/l/g.log', '--log-format=text',
+  ]);
   const dbg = runscGlobalArgs({ root: '/r', platform: 'ptrace', network: 'none', logFile: '/l', debugLogDir: '/l/d' });
   assert.ok(dbg.includes('--debug') && dbg.includes('--debug-log=/l/d/'));
 });
