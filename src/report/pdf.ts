@@ -1,7 +1,7 @@
 // report.pdf: Chromium prints the HTML (A4, page numbers), then pdf-lib fixes the metadata so re-printing changes as little as possible.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { PDFDocument } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFName, PDFString } from 'pdf-lib';
 import { log } from '../log.ts';
 import { withBrowser } from './browser.ts';
 
@@ -79,7 +79,22 @@ export async function withMetadata(pdf: Uint8Array, meta: PdfMeta): Promise<Uint
   doc.setCreationDate(date);
   doc.setModificationDate(date);
   doc.setLanguage('en');
+  renumberStructureIds(doc);
   return doc.save({ useObjectStreams: false });
+}
+
+/**
+ * Chromium names each tagged element after its DOM node's counter ("node00018397"), which shifts between two prints of
+ * the same page; numbered in object order instead, the same report gives the same bytes.
+ */
+function renumberStructureIds(doc: PDFDocument): void {
+  const type = PDFName.of('Type');
+  const id = PDFName.of('ID');
+  const structElem = PDFName.of('StructElem');
+  let n = 0;
+  for (const [, object] of doc.context.enumerateIndirectObjects()) {
+    if (object instanceof PDFDict && object.get(type) === structElem && object.has(id)) object.set(id, PDFString.of(`e${++n}`));
+  }
 }
 
 /** For tests: the Info dictionary as pdf-lib reads it back. */
