@@ -2,6 +2,7 @@
 import type { MetricSummary, PlatformRecord } from '../types.ts';
 import { AREAS, PERCENTILE_METRICS, areaOfWorkload, chartedMetrics, distributionOf, hapMethod, wantsValueChart, type AreaDef } from './areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from './callouts.ts';
+import { startupClockNotes, startupDistributionNotes } from './startup-clocks.ts';
 import type { ClaimCard } from './claims-view.ts';
 import { decimalsFor, formatFixed, formatInterval, formatNumber, slug } from './format.ts';
 import { logKey, type ReportInputs } from './inputs.ts';
@@ -204,6 +205,10 @@ function workloadBlock(workload: string, job: string, ctx: AreaContext): Workloa
   if (!mine.some((s) => s.platform === NATIVE)) notes.push('native has no value here, so no ratios to native are given.');
   if (emulatedHere.length) notes.push(`${emulatedHere.map((id) => ctx.names.label(id)).join(', ')}: software emulation (no hardware virtualization); the values measure the emulator and are not comparable with hardware-assisted platforms.`);
   if (workload === 'hap') notes.push(hapMethodNote(mine, ctx));
+  if (workload === 'startup') {
+    const label = (id: string) => ctx.names.label(id);
+    notes.push(...startupClockNotes(rowPlatforms, label), ...startupDistributionNotes(mine, label));
+  }
 
   // the charted metrics first, in the charts' order; then the rest, which only the tables show
   const tables = [...charted, ...metrics.filter((m) => !charted.includes(m))].map((metric) => metricTable(title, base, metric, mine.filter((s) => s.metric === metric), rowPlatforms, failures, ctx));
