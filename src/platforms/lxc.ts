@@ -299,11 +299,12 @@ export type LxcOneShot = 'system' | 'execute';
  * How a foreground system container's init ended, from lxc-start's INFO log (lxc-start -F exits 0 either way): powered off
  * (the kernel ends the pid namespace's init with SIGINT after reboot(POWER_OFF)), or exited or was killed otherwise.
  */
-export function systemInitEnd(logText: string): { poweredOff: boolean; detail: string } {
+export function systemInitEnd(logText: string): { poweredOff: boolean; code: number | null; detail: string } {
   const line = logText.split('\n').reverse().find((l) => / - Child <\d+> ended /.test(l));
-  if (!line) return { poweredOff: false, detail: 'the LXC log does not say how the init ended' };
+  if (!line) return { poweredOff: false, code: null, detail: 'the LXC log does not say how the init ended' };
   const detail = line.replace(/^.* - Child <\d+> /, 'init ');
-  return { poweredOff: / ended on signal Interrupt\(2\)\s*$/.test(line), detail };
+  const status = / ended on error \((\d+)\)\s*$/.exec(line);
+  return { poweredOff: / ended on signal Interrupt\(2\)\s*$/.test(line), code: status ? Number(status[1]) : null, detail };
 }
 
 /** The host command of a one-shot start (pure, for tests): a foreground system container, or lxc-execute. */
@@ -328,7 +329,8 @@ function oneShotBy(kind: LxcOneShot) {
       if (r.code !== 0) return { ...r, stderr: append(`${c.logFile}: ${await logCause(c.logFile)}`) };
       if (kind === 'execute') return r;
       const end = systemInitEnd(await fsp.readFile(c.logFile, 'utf8').catch(() => ''));
-      return end.poweredOff ? r : { ...r, code: 1, stderr: append(`lxc: the container's init did not power it off: ${end.detail} (${c.logFile})`) };
+      // the init exits with the command's status when the command failed
+      return end.poweredOff ? r : { ...r, code: end.code || 1, stderr: append(`lxc: the container's init did not power it off: ${end.detail} (${c.logFile})`) };
     } finally {
       await removeContainer({ ...c, stopTool: c.tools['lxc-stop'] });
     }

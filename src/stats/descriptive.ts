@@ -45,7 +45,7 @@ export function describe(xs: readonly number[]): Description {
 /** Tails need values: with fewer, a P99 is only the largest value seen, so none is given. */
 export const MIN_VALUES_FOR_PERCENTILES = 10;
 
-/** P50, P90 and P99 of all values (simple-statistics' quantile: the nearest-rank value, or the mean of two at an exact rank). */
+/** P50, P90 and P99 of all values: linear interpolation between order statistics (numpy's default, type 7; simple-statistics' quantileSorted). */
 export function percentiles(xs: readonly number[]): { p50: number; p90: number; p99: number; values: number } {
   requireValues(xs, 'percentiles');
   const sorted = [...xs].sort((a, b) => a - b);
