@@ -14,6 +14,23 @@ export interface RunOptions {
   ignoreOutput?: boolean;
   /** cap on captured bytes per stream; the rest is dropped with a marker */
   maxOutputBytes?: number;
+  /** a line to watch stdout for (a console carries other lines first): its arrival time becomes the result's markerMs */
+  markerLine?: string;
+}
+
+/** Finds the first whole line equal to `marker` in a stream that arrives in chunks (lines end in \n, a \r before it is dropped). */
+export function lineWatcher(marker: string): (chunk: string) => boolean {
+  let partial = ''; // the unfinished last line, or as much of it as could still equal the marker
+  let seen = false;
+  return (chunk) => {
+    if (seen) return true;
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop()!;
+    // a line already longer than the marker and its \r can never equal it: keep a stub that stays too long
+    if (partial.length > marker.length + 1) partial = '\u0000'.repeat(marker.length + 2);
+    seen = lines.some((l) => l.replace(/\r$/, '') === marker);
+    return seen;
+  };
 }
 
 const live = new Set<number>();
@@ -50,8 +67,12 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> 
     let outLen = 0;
     let errLen = 0;
     let firstOutputMs: number | undefined;
+    let markerMs: number | undefined;
+    const watch = opts.markerLine !== undefined ? lineWatcher(opts.markerLine) : undefined;
     child.stdout?.on('data', (b: Buffer) => {
-      firstOutputMs ??= Number(process.hrtime.bigint() - t0) / 1e6;
+      const now = Number(process.hrtime.bigint() - t0) / 1e6;
+      firstOutputMs ??= now;
+      if (watch && markerMs === undefined && watch(b.toString('latin1'))) markerMs = now;
       if (outLen < max) out.push(b);
       outLen += b.length;
     });
@@ -80,6 +101,7 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> 
         timedOut,
         hostArgv: argv,
         firstOutputMs,
+        ...(watch ? { markerMs } : {}),
       });
     };
     child.on('error', (e) => finish(null, null, e));

@@ -64,6 +64,28 @@ export interface ExecResult {
   hostArgv: string[];
   /** ms from spawn to the first byte on stdout (startup measurements); absent when nothing was printed */
   firstOutputMs?: number;
+  /** ms from spawn to the first whole line equal to RunOptions.markerLine (a console that carries other lines first) */
+  markerMs?: number;
+  /** one-shot starts: what started and stopped the clock and what booted (kernel, boot arguments); stored as the samples' note */
+  method?: string;
+}
+
+export interface OneShotOptions {
+  timeoutMs?: number;
+  /** the line argv prints: platforms whose console carries other output first (VMs, OSv) take first output as its arrival */
+  marker?: string;
+}
+
+/** What a platform's start-up clock measures (docs/STARTUP.md prints these; the report shows them beside the start-up figure). */
+export interface StartupClock {
+  /** what the clock starts at: 'spawn of lxc-start -F', 'spawn of the VMM process' */
+  starts: string;
+  /** what first_output_ms stops at */
+  firstOutput: string;
+  /** what exit_ms stops at */
+  exit: string;
+  /** what a fresh instance is: its init, its image, what else boots */
+  instance: string;
 }
 
 export interface Instance {
@@ -112,7 +134,9 @@ export interface Platform {
    * Create a fresh instance that runs argv as its workload and is gone when argv exits (`docker run --rm`, `runc run`,
    * a VM that powers off): the result's ms is creation to exit, firstOutputMs creation to first output. Leaves nothing behind.
    */
-  oneShot?(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult>;
+  oneShot?(spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult>;
+  /** what oneShot's clock measures; every platform with oneShot declares it */
+  startupClock?: StartupClock;
   /** once per run after the last instance, also on error and Ctrl-C */
   teardown?(): Promise<void>;
   /** remove instances whose name starts with namePrefix that a crashed run (kill -9, power loss) left behind; returns their names */
@@ -128,6 +152,8 @@ export interface Metric {
   note?: string;
   /** the smallest step the value can change by (1 for a count), when the workload knows it; copied to the Sample (src/stats/resolution.ts) */
   resolution?: number;
+  /** measured on the session's first instance of the platform (cold caches); copied to the Sample, kept out of the warm statistics */
+  firstStart?: boolean;
 }
 
 export interface MetricSpec {
@@ -149,9 +175,10 @@ export interface WorkloadContext {
   cpus: number;
   /**
    * Start a further fresh instance whose first process is argv and wait for its exit (startup measurements).
-   * Given by the scheduler when the platform implements oneShot.
+   * Given by the scheduler when the platform implements oneShot. firstStart: this is the session's first instance of the
+   * platform (with these options), so it also pays for cold caches (an image just built or imported, a daemon just started).
    */
-  oneShot?: (argv: string[], opts?: { timeoutMs?: number }) => Promise<ExecResult>;
+  oneShot?: (argv: string[], opts?: OneShotOptions) => Promise<ExecResult & { firstStart?: boolean }>;
   /** append text to this instance's log file (what a workload measured on the host side, e.g. HAP's function list) */
   log?: (text: string) => void;
   /** the run's host-change log, for what the workload changes on the host (HAP mounts tracefs) */
@@ -174,6 +201,8 @@ export interface Workload {
   claimMeasures: ClaimMeasures;
   /** JSON Schema of `params`; defaults are filled in by the loader */
   paramsSchema: object;
+  /** measures only fresh one-shot instances (ctx.oneShot): the scheduler starts no long-lived instance, which would warm the platform first */
+  oneShotOnly?: boolean;
   /** argv arrays only, never a shell string */
   run(instance: Instance, params: Params, ctx: WorkloadContext): Promise<Metric[]>;
   /** how the report shows it; the report reads only this, never a table of workload names */
@@ -318,10 +347,12 @@ export interface Sample {
   better: 'higher' | 'lower' | null;
   status: SampleStatus;
   error?: string;
-  /** Metric.note: how the value was obtained, when the method varies (HAP exact vs sampled) */
+  /** Metric.note: how the value was obtained, when the method varies (HAP exact vs sampled, a VM's kernel and boot arguments) */
   note?: string;
   /** Metric.resolution: the value's smallest step, when the workload declares it */
   resolution?: number;
+  /** Metric.firstStart: the session's first instance of this platform (cold caches); analysis reports it apart from the warm values */
+  firstStart?: true;
   network?: NetworkMode;
   /** Instance.settings: what the platform ran with (gVisor's network stack, file access, overlay) */
   platformSettings?: Record<string, string>;
@@ -386,6 +417,10 @@ export interface MetricSummary {
   network?: NetworkMode;
   /** adaptive cells only (logs/adaptive.jsonl): the target relative half-width, whether the cell reached it, and why it stopped */
   adaptive?: { target: number; reached: boolean; reason: string; planned?: number };
+  /** percentiles of every warm iteration value (not instance means), for tails such as start-up's; first starts left out */
+  percentiles?: { p50: number; p90: number; p99: number; values: number };
+  /** values measured on a session's first instance of the platform (Sample.firstStart): kept out of every statistic above */
+  firstStarts?: { instance: number; iteration: number; value: number }[];
 }
 
 export interface NotRun {

@@ -24,7 +24,15 @@ export interface GuestParams {
   halt?: 'poweroff' | 'reboot';
   /** block device of the read-only root disk, when booting from one (stage 1 mounts it and switches to it) */
   rootDevice?: string;
+  /** a one-shot start: this /bin/sh script is the init's first act (output on the console), then the guest halts; no agent */
+  oneShotScript?: string;
 }
+
+/** The init's one-shot parameters go in its environment (kernel parameters without a dot), readable before /proc is mounted. */
+export const ONESHOT_ENV = 'isobench_run';
+export const ONESHOT_HALT_ENV = 'isobench_halt';
+/** what the init prints on the console after a one-shot command: its exit code */
+export const ONESHOT_EXIT_MARK = '@@ISOBENCH-ONESHOT-EXIT';
 
 /** The kernel command line for a guest: console, quiet boot, our init, and the parameters. */
 export function guestCmdline(p: GuestParams, console = 'ttyS0', extra: string[] = []): string {
@@ -36,6 +44,10 @@ export function guestCmdline(p: GuestParams, console = 'ttyS0', extra: string[] 
   if (p.address) args.push(`isobench.ip=${p.address}`);
   if (p.gateway) args.push(`isobench.gw=${p.gateway}`);
   if (p.halt) args.push(`isobench.off=${p.halt}`);
+  if (p.oneShotScript !== undefined) {
+    args.push(`${ONESHOT_ENV}=${Buffer.from(p.oneShotScript).toString('base64')}`);
+    if (p.halt) args.push(`${ONESHOT_HALT_ENV}=${p.halt}`);
+  }
   for (const a of [...args, ...extra]) if (/\s/.test(a)) throw new Error(`kernel command line: '${a}' contains whitespace`);
   return [...args, ...extra].join(' ');
 }
@@ -45,6 +57,12 @@ export function guestInitScript(modules: string[]): string {
   return `#!/bin/sh
 # isobench guest init (PID 1): mount, load virtio modules, mount the data disk, configure eth0, serve the agent, power off.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
+if [ -n "$${ONESHOT_ENV}" ]; then
+  # a one-shot start (startup): the command is the first act, its output on the console; then halt at once
+  /bin/sh -c "$(printf '%s' "$${ONESHOT_ENV}" | busybox base64 -d)"
+  printf '${ONESHOT_EXIT_MARK} %s@@\\n' "$?"
+  if [ "$${ONESHOT_HALT_ENV}" = reboot ]; then busybox reboot -f; else busybox poweroff -f; fi
+fi
 say() { echo "isobench-init: $*"; }
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys

@@ -4,11 +4,11 @@ import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
 import { AGENT_VSOCK_PORT, guestCmdline } from '../images/guest-init.ts';
 import { guestVmlinux, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
-import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
+import type { Detection, Instance, InstanceSpec, Platform, ExecResult, OneShotOptions } from '../types.ts';
 import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotGuest, oneShotVm, prepareGuest, provisionGuests, startVm, vmStartupClock, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const CLOUD_HYPERVISOR_INSTALL_HINT =
@@ -31,8 +31,8 @@ export interface ChLaunch {
   disk?: { path: string; direct: boolean };
   tap?: { name: string; mac: string };
   vsock?: { cid: number; socket: string };
-  /** the guest's serial console (ttyS0) goes to this file */
-  consoleFile: string;
+  /** the guest's serial console (ttyS0) goes to this file; absent: to Cloud Hypervisor's stdout (a one-shot boot) */
+  consoleFile?: string;
   logFile?: string;
 }
 
@@ -54,7 +54,7 @@ export function cloudHypervisorArgv(l: ChLaunch): string[] {
   if (l.disk) argv.push('--disk', `path=${l.disk.path},direct=${l.disk.direct ? 'on' : 'off'}`);
   if (l.tap) argv.push('--net', `tap=${l.tap.name},mac=${l.tap.mac}`);
   if (l.vsock) argv.push('--vsock', `cid=${l.vsock.cid},socket=${l.vsock.socket}`);
-  argv.push('--serial', `file=${l.consoleFile}`, '--console', 'off');
+  argv.push('--serial', l.consoleFile ? `file=${l.consoleFile}` : 'tty', '--console', 'off');
   if (l.logFile) argv.push('--log-file', l.logFile);
   return argv;
 }
@@ -149,5 +149,25 @@ export const cloudHypervisor: Platform = {
   },
 };
 
-// startup: a fresh VM per measurement, booted, asked to run the command, powered off
-cloudHypervisor.oneShot = oneShotByBoot((spec) => cloudHypervisor.start(spec));
+/** startup: a fresh VM whose init runs argv first and then powers off; the serial console on Cloud Hypervisor's stdout. */
+cloudHypervisor.oneShot = async (spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult> => {
+  const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; root?: GuestRoot };
+  const bin = which('cloud-hypervisor');
+  if (!bin) throw new Error(`cloud-hypervisor: not found on PATH: ${CLOUD_HYPERVISOR_INSTALL_HINT}`);
+  const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, [], o.root ?? 'initramfs');
+  const kernel = await guestVmlinux(guest.kernel);
+  return oneShotVm(async (workDir, cleanup) => {
+    let tap: ChLaunch['tap'];
+    if ((o.network ?? 'tap') === 'tap') {
+      const t = await createTap('cloud-hypervisor', spec.name, spec.hostChanges);
+      cleanup.push(() => removeTap(t.name));
+      tap = { name: t.name, mac: t.mac };
+    }
+    const cmdline = guestCmdline({ rootDevice: guest.rootDisk ? 'vda' : undefined, ...oneShotGuest(argv) });
+    const vmmArgv = cloudHypervisorArgv({ binary: bin, kernel, initramfs: guest.initramfs.file, rootDisk: guest.rootDisk?.file, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, cmdline });
+    const problems = checkCloudHypervisorArgv(vmmArgv);
+    if (problems.length) throw new Error(`cloud-hypervisor: generated arguments do not match the documented syntax: ${problems.join('; ')}`);
+    return { platform: 'cloud-hypervisor', argv: vmmArgv, workDir, consoleLog: path.join(spec.logDir, `${spec.name}.console.log`), kernel: `${guest.kernel.release} (${guest.kernel.source}), as vmlinux`, cmdline, cleanup };
+  }, opts);
+};
+cloudHypervisor.startupClock = vmStartupClock('a fresh Cloud Hypervisor VM: the Linux guest kernel as vmlinux (PVH entry), the benchmark rootfs as initramfs with isobench\'s init, whose first act runs /bin/echo <marker>, then poweroff -f; the TAP device when configured; no data disk, no vsock');

@@ -6,11 +6,11 @@ import { AGENT_VSOCK_PORT, guestCmdline } from '../images/guest-init.ts';
 import { guestVmlinux, type GuestKernel } from '../images/guest-kernel.ts';
 import { paths } from '../paths.ts';
 import { run, which } from '../proc.ts';
-import type { Detection, Instance, InstanceSpec, Platform } from '../types.ts';
+import type { Detection, ExecResult, Instance, InstanceSpec, OneShotOptions, Platform } from '../types.ts';
 import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
-import { guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
+import { guestRootSchema, launchVm, oneShotGuest, oneShotVm, prepareGuest, provisionGuests, startVm, vmStartupClock, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const FIRECRACKER_INSTALL_HINT =
@@ -122,5 +122,35 @@ export const firecracker: Platform = {
   },
 };
 
-// startup: a fresh microVM per measurement, booted, asked to run the command, powered off
-firecracker.oneShot = oneShotByBoot((spec) => firecracker.start(spec));
+/**
+ * startup: a fresh microVM whose init runs argv first and then reboots (Firecracker exits on the guest's reset); the serial
+ * console is Firecracker's stdout, its own log goes to a file. No vsock, no data disk; the TAP when the options ask for one.
+ */
+firecracker.oneShot = async (spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult> => {
+  const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; root?: GuestRoot };
+  const bin = which('firecracker');
+  if (!bin) throw new Error(`firecracker: not found on PATH: ${FIRECRACKER_INSTALL_HINT}`);
+  const schema = schemaVersionFor(parseFirecrackerVersion((await run([bin, '--version'], { timeoutMs: 10_000 })).stdout));
+  const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, [], o.root ?? 'initramfs');
+  const vmlinux = await guestVmlinux(guest.kernel);
+  const logPath = path.join(spec.logDir, `${spec.name}.firecracker.log`);
+  return oneShotVm(async (workDir, cleanup) => {
+    await fsp.writeFile(logPath, '', { flag: 'a' }); // Firecracker opens its log path, it does not create it
+    const bootArgs = guestCmdline({ rootDevice: guest.rootDisk ? 'vda' : undefined, halt: 'reboot', ...oneShotGuest(argv) }, 'ttyS0', ['reboot=k']);
+    const input: FirecrackerInput = { kernel: vmlinux, initrd: guest.initramfs.file, rootDisk: guest.rootDisk?.file, bootArgs, cpus: spec.cpus, memoryMiB: spec.memoryMiB, logPath };
+    if ((o.network ?? 'tap') === 'tap') {
+      const tap = await createTap('firecracker', spec.name, spec.hostChanges);
+      cleanup.push(() => removeTap(tap.name));
+      input.tap = { name: tap.name, mac: tap.mac };
+    }
+    const config = firecrackerConfig(input);
+    const problems = validateFirecrackerConfig(config, schema.version);
+    if (problems.length) throw new Error(`firecracker: generated configuration does not match Firecracker ${schema.version}'s API schema: ${problems.join('; ')}`);
+    const cfgFile = path.join(workDir, 'config.json');
+    await fsp.writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
+    await fsp.copyFile(cfgFile, path.join(spec.logDir, `${spec.name}.firecracker.json`));
+    const vmmArgv = [bin, '--no-api', '--id', spec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64), '--config-file', cfgFile];
+    return { platform: 'firecracker', argv: vmmArgv, workDir, consoleLog: path.join(spec.logDir, `${spec.name}.console.log`), kernel: `${guest.kernel.release} (${guest.kernel.source}), as vmlinux`, cmdline: bootArgs, cleanup };
+  }, opts);
+};
+firecracker.startupClock = vmStartupClock('a fresh Firecracker microVM (virtio-mmio): the Linux guest kernel as vmlinux, the benchmark rootfs as initramfs with isobench\'s init, whose first act runs /bin/echo <marker>, then reboot -f (Firecracker exits on the reset); the TAP device when configured; no data disk, no vsock');

@@ -6,7 +6,7 @@ import { crun } from './crun.ts';
 import { dockerRunc } from './docker-runc.ts';
 import { dockerGvisor } from './docker-gvisor.ts';
 import { podmanCrun } from './podman-crun.ts';
-import { lxc } from './lxc.ts';
+import { lxc, lxcExecute } from './lxc.ts';
 import { gvisorKvm, gvisorPtrace, gvisorSystrap } from './gvisor.ts';
 import { kata9p, kataVirtiofs } from './kata.ts';
 import { qemuKvm } from './qemu-kvm.ts';
@@ -25,7 +25,7 @@ export const platforms: Platform[] = [
   dockerRunc,
   dockerGvisor,
   podmanCrun,
-  lxc,
+  lxc, lxcExecute,
   gvisorPtrace, gvisorKvm, gvisorSystrap,
   kata9p, kataVirtiofs,
   qemuKvm,

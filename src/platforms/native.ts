@@ -67,6 +67,12 @@ export const native: Platform = {
       },
     };
   },
+  startupClock: {
+    starts: 'spawn of the pinned process (taskset)',
+    firstOutput: "the marker's first byte on the process's stdout",
+    exit: "the process's exit",
+    instance: 'a host process: /bin/echo <marker>, pinned to the instance cpus',
+  },
   /** A fresh "instance" of native is a new pinned process: creation to exit and to first output, as run() measures. */
   async oneShot(spec, argv, opts) {
     return run([...pinArgv(spec.cpus), ...argv], { timeoutMs: opts?.timeoutMs });

@@ -3,11 +3,11 @@ import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { paths } from '../paths.ts';
 import { run, which } from '../proc.ts';
-import type { Detection, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
+import type { Detection, ExecResult, Instance, InstanceSpec, OneShotOptions, Platform } from '../types.ts';
 import { firecrackerConfig, validateFirecrackerConfig } from './firecracker-config.ts';
 import { kvmProblem } from './qemu-vm.ts';
 import { createTap, removeTap, type Tap } from './tap-network.ts';
-import { vmWorkDir } from './vm-instance.ts';
+import { vmStartupClock, vmWorkDir } from './vm-instance.ts';
 
 /** Where isobench looks for an OSv build when options.image is not given: copy OSv's build/last/{usr.img,loader-stripped.elf} here. */
 export const osvDefaultDir = () => path.join(paths.cache(), 'osv');
@@ -79,6 +79,26 @@ export interface OsvVmm {
 }
 
 export function osvPlatform(v: OsvVmm): Platform {
+  /** One boot of the image running argv: the console is the VMM's stdout, where the host watches for the marker. */
+  async function boot(spec: InstanceSpec, o: OsvOptions, bin: string, tap: Tap | undefined, workDir: string, argv: string[], timeoutMs: number, marker?: string): Promise<ExecResult> {
+    const cmdline = osvCmdline(argv, { binDir: o.binDir, tap, nopci: v.id === 'osv-firecracker' });
+    const host = await v.argv({ bin, kernel: o.kernel, image: o.image, cmdline, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, workDir });
+    const r = await run(host, { timeoutMs, ...(marker !== undefined ? { markerLine: marker } : {}) });
+    await fsp.appendFile(path.join(spec.logDir, `${spec.name}.osv-console.log`), r.stdout + r.stderr);
+    const { output, failed } = osvProgramOutput(r.stdout);
+    const method = `clock: VMM spawn to the marker on the serial console, and to VMM exit; OSv kernel ${path.basename(o.kernel)}, image ${path.basename(o.image)}; command line: ${cmdline}`;
+    return { ...r, stdout: output, code: r.timedOut ? null : r.code !== 0 ? r.code : failed ? 1 : 0, method, ...(marker !== undefined ? { firstOutputMs: r.markerMs } : {}) };
+  }
+
+  function checkFiles(o: OsvOptions): string {
+    const bin = which(v.binary);
+    if (!bin) throw new Error(`${v.id}: ${v.binary} not found (${v.installHint})`);
+    for (const [what, f] of [['image', o.image], ['kernel', o.kernel]]) {
+      if (!existsSync(f)) throw new Error(`${v.id}: options.${what}: ${f} does not exist (docs/platforms-vm.md, "OSv")`);
+    }
+    return bin;
+  }
+
   return {
     id: v.id,
     family: 'unikernel',
@@ -99,13 +119,24 @@ export function osvPlatform(v: OsvVmm): Platform {
       return { available: true, version: `OSv image ${path.basename(o.image)}`, details: { image: o.image, kernel: o.kernel } };
     },
 
+    startupClock: vmStartupClock(`a fresh OSv VM on ${v.id === 'osv-firecracker' ? 'Firecracker' : 'QEMU/KVM'} booting the user's OSv image with /bin/echo <marker> as its command line (the image must hold an echo program; the paper's OSv scripts ran native-example and waited for OSv's own "Cmdline:" line instead); OSv powers off when the program ends`),
+
+    async oneShot(spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult> {
+      const o = osvOptions(spec.options, v.rawImage);
+      const bin = checkFiles(o);
+      const tap = o.network === 'tap' ? await createTap(v.id, spec.name, spec.hostChanges) : undefined;
+      const workDir = vmWorkDir();
+      try {
+        return await boot(spec, o, bin, tap, workDir, argv, opts?.timeoutMs ?? o.bootTimeout * 1000, opts?.marker);
+      } finally {
+        if (tap) await removeTap(tap.name);
+        await fsp.rm(workDir, { recursive: true, force: true });
+      }
+    },
+
     async start(spec: InstanceSpec): Promise<Instance> {
       const o = osvOptions(spec.options, v.rawImage);
-      const bin = which(v.binary);
-      if (!bin) throw new Error(`${v.id}: ${v.binary} not found (${v.installHint})`);
-      for (const [what, f] of [['image', o.image], ['kernel', o.kernel]]) {
-        if (!existsSync(f)) throw new Error(`${v.id}: options.${what}: ${f} does not exist (docs/platforms-vm.md, "OSv")`);
-      }
+      const bin = checkFiles(o);
       const tap = o.network === 'tap' ? await createTap(v.id, spec.name, spec.hostChanges) : undefined;
       const workDir = vmWorkDir();
       let n = 0;
@@ -114,12 +145,8 @@ export function osvPlatform(v: OsvVmm): Platform {
         address: tap?.guestAddress,
         // a unikernel runs one program: each command is a fresh boot of the image with that command line
         async exec(argv, opts): Promise<ExecResult> {
-          const cmdline = osvCmdline(argv, { binDir: o.binDir, tap, nopci: v.id === 'osv-firecracker' });
-          const host = await v.argv({ bin, kernel: o.kernel, image: o.image, cmdline, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, workDir: path.join(workDir, String(n++)) });
-          const r = await run(host, { timeoutMs: (opts?.timeoutMs ?? 600_000) + o.bootTimeout * 1000 });
-          await fsp.appendFile(path.join(spec.logDir, `${spec.name}.osv-console.log`), r.stdout + r.stderr);
-          const { output, failed } = osvProgramOutput(r.stdout);
-          return { ...r, stdout: output, code: r.timedOut ? null : r.code !== 0 ? r.code : failed ? 1 : 0 };
+          const { method: _, ...r } = await boot(spec, o, bin, tap, path.join(workDir, String(n++)), argv, (opts?.timeoutMs ?? 600_000) + o.bootTimeout * 1000);
+          return r;
         },
         async stop() {
           if (tap) await removeTap(tap.name);

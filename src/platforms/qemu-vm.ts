@@ -1,13 +1,14 @@
-// QEMU as a platform: pc or microvm, KVM or TCG (software emulation); one VM per instance, commands through the guest agent.
+// QEMU as a platform: pc or microvm, KVM or TCG (software emulation); one VM per instance, commands through the guest agent;
+// a one-shot start boots a guest whose init runs the command first, with the console on QEMU's stdout.
 import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
 import { guestCmdline } from '../images/guest-init.ts';
 import { defaultGuestKernel, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
-import type { Detection, Family, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
+import type { Detection, ExecResult, Family, Instance, InstanceSpec, NetworkMode, OneShotOptions, Platform } from '../types.ts';
 import { createTap, removeTap, tapUnavailable } from './tap-network.ts';
-import { freePort, guestRootSchema, launchVm, oneShotByBoot, prepareGuest, provisionGuests, startVm, type GuestRoot } from './vm-instance.ts';
+import { freePort, guestRootSchema, launchVm, oneShotGuest, oneShotVm, prepareGuest, provisionGuests, startVm, vmStartupClock, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const QEMU_BINARY = 'qemu-system-x86_64';
@@ -77,8 +78,9 @@ export interface QemuLaunchSpec {
   kernel: string;
   initrd: string;
   cmdline: string;
-  consoleLog: string;
-  channelSocket: string;
+  /** the console (ttyS0) into this file, and the agent's line (ttyS1) on this socket; absent: a one-shot boot, console on stdout, no agent */
+  consoleLog?: string;
+  channelSocket?: string;
   /** read-only root disk (vda); the data disk then is vdb */
   rootDisk?: string;
   disk?: { file: string; cache: QemuOptions['diskCache'] };
@@ -94,10 +96,15 @@ export function qemuArgv(l: QemuLaunchSpec): string[] {
     '-M', machine, '-cpu', l.cpuModel ?? (l.accel === 'kvm' ? 'host' : 'max'),
     '-smp', String(l.cpus), '-m', `${l.memoryMiB}M`,
     '-kernel', l.kernel, '-initrd', l.initrd, '-append', l.cmdline,
-    // ttyS0: the kernel console into a file; ttyS1: the agent's line on a unix socket
-    '-chardev', `file,id=console,path=${l.consoleLog}`, '-serial', 'chardev:console',
-    '-chardev', `socket,id=agent,path=${l.channelSocket},server=on,wait=off`, '-device', 'isa-serial,chardev=agent,index=1',
   ];
+  if (l.consoleLog && l.channelSocket) {
+    // ttyS0: the kernel console into a file; ttyS1: the agent's line on a unix socket
+    argv.push('-chardev', `file,id=console,path=${l.consoleLog}`, '-serial', 'chardev:console',
+      '-chardev', `socket,id=agent,path=${l.channelSocket},server=on,wait=off`, '-device', 'isa-serial,chardev=agent,index=1');
+  } else {
+    // one-shot: ttyS0 on stdout, where the host watches for the marker as it arrives
+    argv.push('-serial', 'stdio');
+  }
   if (l.rootDisk) {
     argv.push('-drive', `file=${l.rootDisk},format=raw,if=none,id=root,readonly=on`, '-device', `${mmio ? 'virtio-blk-device' : 'virtio-blk-pci'},drive=root`);
   }
@@ -240,54 +247,76 @@ export function qemuPlatform(v: QemuVariant): Platform {
     },
 
     async start(spec: InstanceSpec): Promise<Instance> {
-      const o = qemuOptions(spec.options);
-      if (o.network === 'tap' && tapUnavailable()) throw new Error(`${v.id}: options.network 'tap': ${tapUnavailable()}`);
-      const mode = o.network === 'auto' ? (tapUnavailable() ? 'user' : 'tap') : o.network;
-      const guest = await prepareGuest(spec, o.kernel, o.modules, [], o.root);
-      const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
-      const vmmLog = path.join(spec.logDir, `${spec.name}.qemu.log`);
+      const guest = await prepare(spec);
       return startVm(async (workDir, cleanup) => {
-        let disk: QemuLaunchSpec['disk'];
-        if (spec.dataDir) {
-          const file = await createDataDisk(spec.dataDir, o.diskMiB);
-          cleanup.push(() => removeDataDisk(file));
-          disk = { file, cache: o.diskCache };
-        }
-        let net: QemuNet = { mode: 'none' };
-        let address: string | undefined;
-        let ports: Record<number, number> | undefined;
-        let ip: { address?: string; gateway?: string } = {};
-        if (mode === 'user') {
-          const forwards = [];
-          for (const guestPort of [...new Set([...(spec.ports ?? []), ...o.forwardPorts])].sort((x, y) => x - y)) forwards.push({ guest: guestPort, host: await freePort(guestPort) });
-          net = { mode: 'user', forwards };
-          address = '127.0.0.1';
-          ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));
-          ip = { address: '10.0.2.15/24', gateway: '10.0.2.2' }; // QEMU's user-mode network defaults
-        } else if (mode === 'tap') {
-          const tap = await createTap(v.id, spec.name, spec.hostChanges);
-          cleanup.push(() => removeTap(tap.name));
-          net = { mode: 'tap', ifname: tap.name, mac: tap.mac, vhost: v.accel === 'kvm' && existsSync('/dev/vhost-net') };
-          address = tap.guestAddress;
-          ip = { address: tap.guestCidr, gateway: tap.gateway };
-        }
-        const channelSocket = path.join(workDir, 'agent.sock');
-        const rootDevice = guest.rootDisk ? 'vda' : undefined;
-        const dataDevice = disk ? (guest.rootDisk ? 'vdb' : 'vda') : undefined;
-        const cmdline = guestCmdline({ channel: 'ttyS1', rootDevice, dataDevice, ...ip }, 'ttyS0', await tcgClockArgs(v, guest.kernel));
-        const argv = qemuArgv({
-          name: spec.name, accel: v.accel, machine: v.machine, cpus: spec.cpus, memoryMiB: spec.memoryMiB, cpuModel: o.cpuModel,
-          kernel: guest.kernel.image, initrd: guest.initramfs.file, rootDisk: guest.rootDisk?.file, cmdline, consoleLog, channelSocket, disk, net,
-        });
-        const network: NetworkMode = mode;
+        const vm = await launchSpec(spec, guest, workDir, cleanup);
         return launchVm({
-          platform: v.id, argv, workDir, consoleLog, vmmLog, bootTimeoutMs: o.bootTimeout * 1000,
-          channel: { socketPath: channelSocket, label: `${v.id}:${spec.name}` },
-          network, address, ports, dataPath: disk ? '/data' : undefined, memoryDir: '/tmp', cleanup,
+          platform: v.id, argv: vm.argv, workDir, consoleLog: vm.consoleLog, vmmLog: vm.vmmLog, bootTimeoutMs: vm.o.bootTimeout * 1000,
+          channel: { socketPath: vm.channelSocket!, label: `${v.id}:${spec.name}` },
+          network: vm.network, address: vm.address, ports: vm.ports, dataPath: vm.dataPath, memoryDir: '/tmp', cleanup,
         });
       });
     },
+
+    startupClock: vmStartupClock(`a fresh QEMU ${v.machine === 'microvm' ? `microvm (${MICROVM_OPTIONS})` : 'pc'} VM under ${emulated ? 'TCG software emulation' : 'KVM'}: the Linux guest kernel, the benchmark rootfs as initramfs (or the root disk stage 1 mounts) with isobench's init, whose first act runs /bin/echo <marker>, then poweroff -f; the configured network device; no data disk, no agent`),
+
+    async oneShot(spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult> {
+      const guest = await prepare(spec);
+      return oneShotVm(async (workDir, cleanup) => {
+        const vm = await launchSpec({ ...spec, dataDir: undefined }, guest, workDir, cleanup, argv);
+        return { platform: v.id, argv: vm.argv, workDir, consoleLog: vm.consoleLog, kernel: `${guest.kernel.release} (${guest.kernel.source})`, cmdline: vm.cmdline, cleanup };
+      }, opts);
+    },
   };
-  platform.oneShot = oneShotByBoot((spec) => platform.start(spec));
+
+  async function prepare(spec: InstanceSpec) {
+    const o = qemuOptions(spec.options);
+    if (o.network === 'tap' && tapUnavailable()) throw new Error(`${v.id}: options.network 'tap': ${tapUnavailable()}`);
+    return prepareGuest(spec, o.kernel, o.modules, [], o.root);
+  }
+
+  /** The QEMU command line of one instance (a one-shot boot of oneShotArgv when given), and what it made on the host. */
+  async function launchSpec(spec: InstanceSpec, guest: Awaited<ReturnType<typeof prepareGuest>>, workDir: string, cleanup: (() => Promise<void>)[], oneShotArgv?: string[]) {
+    const o = qemuOptions(spec.options);
+    const mode = o.network === 'auto' ? (tapUnavailable() ? 'user' : 'tap') : o.network;
+    const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
+    const vmmLog = path.join(spec.logDir, `${spec.name}.qemu.log`);
+    let disk: QemuLaunchSpec['disk'];
+    if (spec.dataDir) {
+      const file = await createDataDisk(spec.dataDir, o.diskMiB);
+      cleanup.push(() => removeDataDisk(file));
+      disk = { file, cache: o.diskCache };
+    }
+    let net: QemuNet = { mode: 'none' };
+    let address: string | undefined;
+    let ports: Record<number, number> | undefined;
+    let ip: { address?: string; gateway?: string } = {};
+    if (mode === 'user') {
+      const forwards = [];
+      for (const guestPort of [...new Set([...(spec.ports ?? []), ...o.forwardPorts])].sort((x, y) => x - y)) forwards.push({ guest: guestPort, host: await freePort(guestPort) });
+      net = { mode: 'user', forwards };
+      address = '127.0.0.1';
+      ports = Object.fromEntries(forwards.map((f) => [f.guest, f.host]));
+      ip = { address: '10.0.2.15/24', gateway: '10.0.2.2' }; // QEMU's user-mode network defaults
+    } else if (mode === 'tap') {
+      const tap = await createTap(v.id, spec.name, spec.hostChanges);
+      cleanup.push(() => removeTap(tap.name));
+      net = { mode: 'tap', ifname: tap.name, mac: tap.mac, vhost: v.accel === 'kvm' && existsSync('/dev/vhost-net') };
+      address = tap.guestAddress;
+      ip = { address: tap.guestCidr, gateway: tap.gateway };
+    }
+    const channelSocket = oneShotArgv ? undefined : path.join(workDir, 'agent.sock');
+    const rootDevice = guest.rootDisk ? 'vda' : undefined;
+    const dataDevice = disk ? (guest.rootDisk ? 'vdb' : 'vda') : undefined;
+    const params = oneShotArgv ? { rootDevice, ...oneShotGuest(oneShotArgv) } : { channel: 'ttyS1', rootDevice, dataDevice, ...ip };
+    const cmdline = guestCmdline(params, 'ttyS0', await tcgClockArgs(v, guest.kernel));
+    const argv = qemuArgv({
+      name: spec.name, accel: v.accel, machine: v.machine, cpus: spec.cpus, memoryMiB: spec.memoryMiB, cpuModel: o.cpuModel,
+      kernel: guest.kernel.image, initrd: guest.initramfs.file, rootDisk: guest.rootDisk?.file, cmdline,
+      ...(channelSocket ? { consoleLog, channelSocket } : {}), disk, net,
+    });
+    const network: NetworkMode = mode;
+    return { o, argv, cmdline, consoleLog, vmmLog, channelSocket, network, address, ports, dataPath: disk ? '/data' : undefined };
+  }
   return platform;
 }

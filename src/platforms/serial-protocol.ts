@@ -131,3 +131,35 @@ export function parseResponse(text: string, nonce: string): ParseOutcome {
   };
   return { status: 'incomplete', stdout: partial(sections.STDOUT), stderr: partial(sections.STDERR) };
 }
+
+// ---- one-shot starts (startup): no agent; the command's output and then its exit line arrive on the serial console ----
+//
+//   guest console:  [kernel lines] <the command's output> [kernel lines] @@ISOBENCH-ONESHOT-EXIT <code>@@ [kernel lines]
+
+const ONESHOT_EXIT_RE = /@@ISOBENCH-ONESHOT-EXIT (-?\d+)@@/;
+/** a kernel console line: '[    1.234567] ...' (printk time stamps are on in the Debian kernels) */
+const KERNEL_LINE = /^\[\s*\d+\.\d+\] /;
+
+export interface OneShotConsole {
+  /** the command's exit code as the guest's init reported it; null when the console never said (the guest died first) */
+  code: number | null;
+  /** console lines up to the exit line, kernel lines left out: what the command printed */
+  output: string;
+}
+
+/** Read a one-shot guest's console (as the host received it: \r\n line ends, kernel lines in between). */
+export function parseOneShotConsole(text: string): OneShotConsole {
+  const lines = text.replace(/\r/g, '').split('\n');
+  const out: string[] = [];
+  for (const line of lines) {
+    const end = ONESHOT_EXIT_RE.exec(line);
+    if (end) {
+      const before = line.slice(0, end.index);
+      if (before) out.push(before); // output without a final newline runs into the exit line
+      return { code: Number(end[1]), output: out.length ? `${out.join('\n')}\n` : '' };
+    }
+    if (!KERNEL_LINE.test(line)) out.push(line);
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  return { code: null, output: out.length ? `${out.join('\n')}\n` : '' };
+}

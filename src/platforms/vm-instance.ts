@@ -1,4 +1,5 @@
-// What every VM platform shares: the guest image, the VMM process, the agent channel, and a stop that leaves nothing behind.
+// What every VM platform shares: the guest image, the VMM process, the agent channel, a one-shot boot timed on the serial
+// console, and a stop that leaves nothing behind.
 import { promises as fsp, existsSync, mkdtempSync } from 'node:fs';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -11,10 +12,11 @@ import { guestModules } from '../images/kernel-modules.ts';
 import { buildRootDisk, type RootDisk } from '../images/root-disk.ts';
 import { planRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
-import { formatArgv, processAlive, spawnDaemon, terminate } from '../proc.ts';
-import type { ExecResult, Instance, InstanceSpec, NetworkMode, ProvisionContext } from '../types.ts';
+import { formatArgv, processAlive, run, spawnDaemon, terminate } from '../proc.ts';
+import type { ExecResult, Instance, InstanceSpec, NetworkMode, OneShotOptions, ProvisionContext, StartupClock } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { guestChannel, type ChannelOptions } from './guest-channel.ts';
+import { commandScript, parseOneShotConsole } from './serial-protocol.ts';
 import { staticBusybox } from './vm-probe.ts';
 
 export interface VmGuest {
@@ -147,7 +149,7 @@ export interface VmLaunch {
   cleanup: (() => Promise<void>)[];
 }
 
-async function runCleanup(l: VmLaunch): Promise<void> {
+async function runCleanup(l: Pick<VmLaunch, 'platform' | 'workDir' | 'cleanup'>): Promise<void> {
   for (const undo of [...l.cleanup].reverse()) {
     try { await undo(); } catch (e) { log.warn(`${l.platform}: cleanup: ${(e as Error).message}`); }
   }
@@ -221,26 +223,73 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
   };
 }
 
-/**
- * A one-shot start for a VM platform: boot a fresh guest, run argv through its agent, power it off. firstOutputMs is
- * creation to the command's output arriving on the host (boot + agent + the command), ms creation to the VMM's exit.
- */
-export function oneShotByBoot(start: (spec: InstanceSpec) => Promise<Instance>) {
-  return async (spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> => {
-    const t0 = process.hrtime.bigint();
-    const since = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    const instance = await start(spec);
-    let r: ExecResult;
-    try {
-      r = await instance.exec(argv, opts);
-    } catch (e) {
-      await instance.stop();
-      throw e;
-    }
-    const firstOutputMs = r.stdout ? since() : undefined;
-    await instance.stop();
-    return { ...r, ms: since(), firstOutputMs };
+/** What a VM's one-shot start measures (docs/STARTUP.md); `instance` names the VMM's machine and the guest. */
+export function vmStartupClock(instance: string): StartupClock {
+  return {
+    starts: 'spawn of the VMM process (kernel, initramfs and VMM configuration prepared beforehand)',
+    firstOutput: "the marker line on the guest's serial console, read from the VMM's stdout on the host: the guest init's first act",
+    exit: 'the VMM process exit, after the guest halted (poweroff, or reboot where the VMM exits on reset)',
+    instance,
   };
+}
+
+/** The guest parameters of a one-shot start: argv as the init's first act (exec, so its exit code is the command's). */
+export function oneShotGuest(argv: string[]): { oneShotScript: string } {
+  return { oneShotScript: commandScript(argv) };
+}
+
+export interface VmOneShotLaunch {
+  platform: string;
+  /** the VMM, with the guest's serial console on its stdout */
+  argv: string[];
+  workDir: string;
+  /** where the console is kept (appended after the boot) */
+  consoleLog: string;
+  /** the guest kernel (release and where it came from) and its command line, recorded with every sample */
+  kernel: string;
+  cmdline: string;
+  /** undo what was made for this VM, newest first */
+  cleanup: (() => Promise<void>)[];
+}
+
+/**
+ * Boot one guest whose init runs the command first and then halts: ms is VMM spawn to VMM exit, firstOutputMs (and markerMs)
+ * VMM spawn to the marker line on the console. stdout is what the command printed (kernel lines left out), code its exit code.
+ */
+export async function bootOnce(l: VmOneShotLaunch, opts: OneShotOptions = {}): Promise<ExecResult> {
+  let r: ExecResult;
+  try {
+    r = await run(l.argv, { timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.marker !== undefined ? { markerLine: opts.marker } : {}) });
+  } finally {
+    await runCleanup(l);
+  }
+  await fsp.appendFile(l.consoleLog, `# ${formatArgv(l.argv)}\n${r.stdout}${r.stderr ? `\n# VMM stderr:\n${r.stderr}` : ''}\n`);
+  const method = `clock: VMM spawn to the marker on the serial console, and to VMM exit; kernel ${l.kernel}; boot args: ${l.cmdline}`;
+  const guest = parseOneShotConsole(r.stdout);
+  const base = { ...r, stdout: guest.output, firstOutputMs: r.markerMs, method };
+  if (r.timedOut || r.code !== 0) {
+    const why = r.timedOut ? 'did not exit within the timeout' : `exited with ${r.code ?? r.signal}`;
+    return { ...base, stderr: `${r.stderr}\n${l.platform}: the VMM ${why}; last console lines (${l.consoleLog}):\n${await tail(l.consoleLog, 8)}` };
+  }
+  if (guest.code === null) {
+    return { ...base, code: 1, stderr: `${r.stderr}\n${l.platform}: the guest halted without reporting the command's exit code; last console lines (${l.consoleLog}):\n${await tail(l.consoleLog, 8)}` };
+  }
+  return { ...base, code: guest.code };
+}
+
+/** Give build a work directory and a cleanup list, boot what it describes once, and leave nothing behind. */
+export async function oneShotVm(build: (workDir: string, cleanup: (() => Promise<void>)[]) => Promise<VmOneShotLaunch>, opts?: OneShotOptions): Promise<ExecResult> {
+  const workDir = vmWorkDir();
+  const cleanup: (() => Promise<void>)[] = [];
+  let launch: VmOneShotLaunch;
+  try {
+    launch = await build(workDir, cleanup);
+  } catch (e) {
+    for (const undo of [...cleanup].reverse()) await undo().catch(() => undefined);
+    await fsp.rm(workDir, { recursive: true, force: true });
+    throw e;
+  }
+  return bootOnce(launch, opts);
 }
 
 /** Give build a work directory and a cleanup list; if it fails before launchVm took them over, undo what it made. */

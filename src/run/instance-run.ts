@@ -33,6 +33,25 @@ export function instanceLogPath(cellId: string, instance: number, attempt = 0): 
 
 class Timeout extends Error {}
 
+/** Platforms (id + options) that have had an instance in this session: the next one-shot of one of them is warm. */
+const startedThisSession = new Set<string>();
+const platformKey = (platform: Platform, cell: Cell) => `${platform.id}\u0000${JSON.stringify(cell.platformOptions ?? {})}`;
+/** Note that this platform has started an instance in this session; true when it is the first. */
+function firstOfSession(platform: Platform, cell: Cell): boolean {
+  const key = platformKey(platform, cell);
+  if (startedThisSession.has(key)) return false;
+  startedThisSession.add(key);
+  return true;
+}
+
+/** What a workload that measures only one-shot instances gets as its instance: nothing runs in it. */
+function noInstance(platform: Platform): Instance {
+  return {
+    exec: async () => { throw new Error(`${platform.id}: this workload measures fresh one-shot instances only; there is no long-lived instance to run commands in`); },
+    stop: async () => undefined,
+  };
+}
+
 /** Prefix of the error of a sample whose instance never started. */
 export const START_FAILED = 'start:';
 
@@ -111,18 +130,29 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     ports: a.workload.guestPorts?.(cell.params), hostChanges: a.hostChanges,
   });
   let oneShots = 0;
+  let iterationCommands: string[][] = [];
   const ctx: WorkloadContext = { cpus: exp.resources.cpus, hostChanges: a.hostChanges, log: (text) => appendNoFollow(logFile, text.endsWith('\n') ? text : `${text}\n`) };
   if (a.platform.oneShot) {
     const oneShot = a.platform.oneShot.bind(a.platform);
     ctx.oneShot = async (argv, opts) => {
+      const firstStart = firstOfSession(a.platform, cell);
       const r = await oneShot(spec(`${name}-s${oneShots++}`), argv, opts);
-      appendNoFollow(logFile, `$ (fresh instance) ${formatArgv(argv)}\n# host: ${formatArgv(r.hostArgv)}\n# exit ${r.code ?? r.signal} in ${r.ms.toFixed(1)} ms, first output at ${r.firstOutputMs?.toFixed(1) ?? '-'} ms\n`);
-      return r;
+      iterationCommands.push(r.hostArgv); // the sample names the host command that made the fresh instance
+      appendNoFollow(logFile, [
+        `$ (fresh instance${firstStart ? ', the first of this platform in this session' : ''}) ${formatArgv(argv)}`,
+        `# host: ${formatArgv(r.hostArgv)}`,
+        ...(r.method ? [`# ${r.method}`] : []),
+        `# exit ${r.code ?? r.signal} in ${r.ms.toFixed(1)} ms, first output at ${r.firstOutputMs?.toFixed(1) ?? '-'} ms`,
+        '',
+      ].join('\n'));
+      return { ...r, firstStart };
     };
   }
+  const oneShotOnly = a.workload.oneShotOnly === true && ctx.oneShot !== undefined;
 
   try {
-    const started = a.platform.start(spec(name));
+    if (!oneShotOnly) firstOfSession(a.platform, cell);
+    const started = oneShotOnly ? Promise.resolve(noInstance(a.platform)) : a.platform.start(spec(name));
     // A start that outlives its timeout may still resolve later: stop what it made.
     let startTimedOut = false;
     started.then((late) => { if (startTimedOut) void late.stop(); }, () => undefined);
@@ -144,12 +174,14 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
     for (; iteration < (cell.iterations ?? exp.repetitions.iterations) && !abandoned; iteration++) {
       const startedAt = new Date().toISOString();
       const commands: string[][] = [];
+      iterationCommands = commands;
       try {
         const metrics = await a.workload.run(recording(instance!, logFile, commands), cell.params, ctx);
         const endedAt = new Date().toISOString();
         if (abandoned) return;
         for (const m of metrics) {
           emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}), ...(m.resolution ? { resolution: m.resolution } : {}),
+            ...(m.firstStart ? { firstStart: true as const } : {}),
             network: instance!.network, ...(instance!.settings ? { platformSettings: instance!.settings } : {}), commands, log: logRel, startedAt, endedAt });
         }
       } catch (e) {

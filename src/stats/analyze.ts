@@ -6,7 +6,7 @@ import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
 import { readAdaptiveLog, readEnvironment, readExperimentMeta, readPlan, readSamples, writeFileAtomic } from '../rundir/index.ts';
 import type { Analysis, Environment, Failure, MetricSummary, NotRun, Params, Plan, Sample, SampleStatus } from '../types.ts';
-import { describe } from './descriptive.ts';
+import { describe, MIN_VALUES_FOR_PERCENTILES, percentiles } from './descriptive.ts';
 import { meanInterval } from './interval.ts';
 import { flagOutliers } from './outliers.ts';
 import { RATIO_METHOD, ratioEstimate } from './ratio.ts';
@@ -39,6 +39,8 @@ interface Group {
   values: Map<number, Map<number, number>>;
   /** resolutions the samples declare */
   declared: number[];
+  /** values of a session's first instance of the platform (Sample.firstStart), kept apart from the warm ones */
+  firstStarts: Map<string, { instance: number; iteration: number; value: number }>;
   first: Sample;
 }
 
@@ -92,13 +94,17 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     if (!g) {
       g = {
         cell: s.cell, host: s.host ?? '', platform: s.platform, workload: s.workload, job: s.job, params: s.params,
-        paramsKey: stableStringify(s.params, 0), metric, unit: s.unit!, better: s.better!, values: new Map(), declared: [], first: s,
+        paramsKey: stableStringify(s.params, 0), metric, unit: s.unit!, better: s.better!, values: new Map(), declared: [], firstStarts: new Map(), first: s,
       };
       groups.set(key, g);
     } else if (g.unit !== s.unit || g.better !== s.better) {
       throw new Error(`samples: cell ${s.cell} metric '${metric}' is recorded as '${g.unit}' (${g.better} is better) and as '${s.unit}' (${s.better} is better); one metric needs one unit`);
     }
     if (s.instance < g.first.instance || (s.instance === g.first.instance && s.iteration < g.first.iteration)) g.first = s;
+    if (s.firstStart) {
+      g.firstStarts.set(`${s.instance}/${s.iteration}`, { instance: s.instance, iteration: s.iteration, value: s.value! });
+      continue;
+    }
     if (!g.values.has(s.instance)) g.values.set(s.instance, new Map());
     const iterations = g.values.get(s.instance)!;
     // a resumed run may measure an iteration again; the later line is the one that completed last
@@ -129,6 +135,15 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
   const comparable = (g: Group) => `${g.host}\u0000${g.workload}\u0000${g.job}\u0000${g.paramsKey}\u0000${g.metric}`;
   const baselines = new Map<string, Group>();
   for (const g of sorted) if (isNative(g.platform) && !baselines.has(comparable(g))) baselines.set(comparable(g), g);
+
+  // a cell whose every value is a first start has nothing to keep it apart from: those values are its values
+  for (const g of groups.values()) {
+    if (g.values.size > 0) continue;
+    for (const f of g.firstStarts.values()) {
+      if (!g.values.has(f.instance)) g.values.set(f.instance, new Map());
+      g.values.get(f.instance)!.set(f.iteration, f.value);
+    }
+  }
 
   const baselineSides = new Map<Group, { mean: number; sd: number; n: number; resolution: number | null }>();
   for (const g of baselines.values()) {
@@ -195,6 +210,9 @@ export function analyzeSamples(allSamples: readonly Sample[], plan: Plan, env: E
     // the measurement is the last command a sample ran (earlier ones set up, e.g. start a server)
     if (commands && commands.length > 0) summary.command = commands[commands.length - 1];
     if (g.first.network) summary.network = g.first.network;
+    const all = values.flat();
+    if (all.length >= MIN_VALUES_FOR_PERCENTILES) summary.percentiles = percentiles(all);
+    if (g.firstStarts.size > 0) summary.firstStarts = [...g.firstStarts.values()].sort((a, b) => a.instance - b.instance || a.iteration - b.iteration);
     const decision = g.host ? undefined : meta.adaptive?.get(g.cell);
     if (decision) summary.adaptive = { target: decision.target, reached: decision.reason === 'planned' || decision.reason === 'precise', reason: decision.reason, ...(decision.planned !== undefined ? { planned: decision.planned } : {}) };
     return summary;

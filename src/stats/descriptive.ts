@@ -1,5 +1,5 @@
 // Descriptive statistics of instance means; simple-statistics does the arithmetic, this file fixes the edge cases.
-import { mean as ssMean, median as ssMedian, sampleStandardDeviation } from 'simple-statistics';
+import { mean as ssMean, median as ssMedian, quantileSorted, sampleStandardDeviation } from 'simple-statistics';
 
 export interface Description {
   n: number;
@@ -40,4 +40,14 @@ export function cv(xs: readonly number[]): number {
 
 export function describe(xs: readonly number[]): Description {
   return { n: xs.length, mean: mean(xs), median: median(xs), sd: sd(xs), cv: cv(xs) };
+}
+
+/** Tails need values: with fewer, a P99 is only the largest value seen, so none is given. */
+export const MIN_VALUES_FOR_PERCENTILES = 10;
+
+/** P50, P90 and P99 of all values: linear interpolation between order statistics (numpy's default, type 7; simple-statistics' quantileSorted). */
+export function percentiles(xs: readonly number[]): { p50: number; p90: number; p99: number; values: number } {
+  requireValues(xs, 'percentiles');
+  const sorted = [...xs].sort((a, b) => a - b);
+  return { p50: quantileSorted(sorted, 0.5), p90: quantileSorted(sorted, 0.9), p99: quantileSorted(sorted, 0.99), values: sorted.length };
 }

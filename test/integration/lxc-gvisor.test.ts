@@ -6,11 +6,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildRootfs } from '../../src/images/rootfs.ts';
 import { gvisorKvm, gvisorPtrace } from '../../src/platforms/gvisor.ts';
-import { lxc } from '../../src/platforms/lxc.ts';
+import { lxc, lxcExecute } from '../../src/platforms/lxc.ts';
 import { which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
-import { useTempData } from '../helpers/temp-data.ts';
 import { skip } from '../helpers/skip.ts';
+import { useTempData } from '../helpers/temp-data.ts';
 import { testHost } from '../helpers/host-changes.ts';
 
 const test = suite('lxc-gvisor');
@@ -204,5 +204,32 @@ test('gvisor-kvm: a start that hangs ends at its timeout and leaves no runsc pro
   assert.equal(readdirSync(os.tmpdir()).filter((n) => n.startsWith(`isobench-gvisor-kvm-${name}-`)), [], 'bundle + state root left');
   assert.equal(cgroupsNamed(`isobench-${name}`), [], 'cgroups left');
 });
+
+for (const platform of [lxc, lxcExecute]) {
+  test(`${platform.id} one-shot start (startup): prints the marker and ends; a failing command is not a success; nothing left`, async () => {
+    if (!which('lxc-start')) return skip('lxc-start not installed (apt-get install lxc)', ['lxc']);
+    const fs = await buildRootfs([]);
+    const logDir = path.join(data(), 'logs', platform.id);
+    mkdirSync(logDir, { recursive: true });
+    const spec = (name: string) => ({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: { network: 'host' }, logDir, hostChanges: testHost });
+    const name = `isobench-it-os-${platform.id}-${process.pid}`;
+    const r = await platform.oneShot!(spec(name), ['/bin/echo', 'isobench-ready'], { timeoutMs: 60_000, marker: 'isobench-ready' });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, 'isobench-ready\n');
+    assert.ok(r.firstOutputMs! > 0 && r.firstOutputMs! <= r.ms, `first output ${r.firstOutputMs} ms, exit ${r.ms} ms`);
+    if (platform.id === 'lxc') {
+      // a system container: lxc-start with our init as PID 1, which powered the container off
+      assert.equal(r.hostArgv.slice(r.hostArgv.indexOf('--') + 1, r.hostArgv.indexOf('--') + 3), ['/bin/sh', '-c']);
+      assert.match(readFileSync(path.join(logDir, `lxc-${name}.log`), 'utf8'), /Child <\d+> ended on signal Interrupt\(2\)/);
+    } else {
+      assert.match(r.hostArgv[0], /lxc-execute$/);
+    }
+    const bad = await platform.oneShot!(spec(`${name}-bad`), ['/bin/no-such-command'], { timeoutMs: 60_000 });
+    assert.is.not(bad.code, 0, 'a command that cannot run is no clean start');
+    assert.equal(processesMentioning(`isobench-lxc-${name}`), []);
+    assert.equal(readdirSync(os.tmpdir()).filter((d) => d.startsWith(`isobench-lxc-${name}`)), []);
+    assert.equal(cgroupsNamed(`lxc.payload.${name}`), []);
+  });
+}
 
 test.run();

@@ -190,4 +190,25 @@ test('writeAnalysis: reads a run directory and writes the same bytes twice', asy
   }
 });
 
+
+test('first starts (Sample.firstStart) stay out of the warm statistics and are listed apart; percentiles of warm values', () => {
+  const warm = Array.from({ length: 12 }, (_, i) => ({ ...sample('runc', i, 0, 100 + i), metric: 'first_output_ms', unit: 'ms', better: 'lower' as const }));
+  const cold = { ...sample('runc', 12, 0, 900), metric: 'first_output_ms', unit: 'ms', better: 'lower' as const, firstStart: true as const };
+  const [s] = analyzeSamples([cold, ...warm], plan, env, meta).summaries;
+  assert.is(s.n, 12);
+  assert.ok(!s.instances.includes(12) && s.mean < 200);
+  assert.equal(s.firstStarts, [{ instance: 12, iteration: 0, value: 900 }]);
+  // type 7: rank (n - 1) p = 9.9 between 109 and 110, 10.89 between 110 and 111
+  assert.ok(Math.abs(s.percentiles!.p90 - 109.9) < 1e-9 && Math.abs(s.percentiles!.p99 - 110.89) < 1e-9 && s.percentiles!.p50 === 105.5 && s.percentiles!.values === 12, JSON.stringify(s.percentiles));
+});
+
+test('fewer than 10 values: no percentiles; a cell of first starts only keeps them as its values', () => {
+  const [few] = analyzeSamples(samples, plan, env, meta).summaries;
+  assert.is(few.percentiles, undefined);
+  assert.is(few.firstStarts, undefined);
+  const only = { ...sample('runc', 0, 0, 900), firstStart: true as const };
+  const [s] = analyzeSamples([only], plan, env, meta).summaries;
+  assert.equal(s.instanceMeans, [900]);
+  assert.equal(s.firstStarts, [{ instance: 0, iteration: 0, value: 900 }]);
+});
 test.run();

@@ -8,6 +8,7 @@ import { claimFigures, differenceFigure, workloadFigures, type FigureInput } fro
 import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNumber, slug } from '../format.ts';
 import { hapMethod } from '../hap-method.ts';
 import { logKey } from '../inputs.ts';
+import { startupClockNotes, startupDistributionNotes } from '../startup-clocks.ts';
 import type { AreaView, ChartView, FigureBlock, MetricTable, ResultRow, WorkloadBlock } from '../view-types.ts';
 
 export interface AreaSections {
@@ -111,6 +112,10 @@ function workloadBlock(workload: string, job: string, ctx: ReportContext): Workl
   const notes: string[] = [];
   if (!mine.some((s) => s.platform === NATIVE)) notes.push('native has no value here, so no ratios to native are given.');
   if (workload === 'hap') notes.push(hapMethodNote(mine, ctx));
+  if (workload === 'startup') {
+    const label = (id: string) => ctx.names.label(id);
+    notes.push(...startupClockNotes(rowPlatforms, label), ...startupDistributionNotes(mine, label));
+  }
   const charted = figures.flatMap((f) => f.chart.sources.map((s) => s.metric));
   const ordered = [...unique(charted.filter((m) => metrics.includes(m))), ...metrics.filter((m) => !charted.includes(m))];
   const tables = ordered.map((metric) => metricTable(input.title, input.base, workload, metric, mine.filter((s) => s.metric === metric), rowPlatforms, failures, ctx));
