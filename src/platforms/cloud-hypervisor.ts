@@ -76,7 +76,7 @@ export const cloudHypervisorOptionsSchema = {
 async function probeCloudHypervisor(bin: string, kernel: GuestKernel, version: string): Promise<ProbeResult> {
   const key = probeKey({ vmm: 'cloud-hypervisor', vmmVersion: version, accel: 'kvm', guestKernel: kernel.release });
   // the console on stdout (--serial tty) so the probe reads it like QEMU's
-  const argv = [bin, '--kernel', await guestVmlinux(kernel), '--initramfs', await probeInitramfs(), '--cmdline', 'console=ttyS0 panic=-1 rdinit=/init',
+  const argv = [bin, '--kernel', await guestVmlinux(kernel), '--initramfs', await probeInitramfs('poweroff'), '--cmdline', 'console=ttyS0 panic=-1 rdinit=/init',
     '--cpus', 'boot=1', '--memory', 'size=256M', '--serial', 'tty', '--console', 'off'];
   return probeBoot(key, argv, 30_000);
 }
