@@ -4,13 +4,21 @@ import path from 'node:path';
 import { paths } from '../paths.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, ExecResult, Instance, InstanceSpec, Platform } from '../types.ts';
-import { firecrackerConfig, validateFirecrackerConfig } from './firecracker-config.ts';
+import { firecrackerConfig, firecrackerSupport, validateFirecrackerConfig } from './firecracker-config.ts';
 import { kvmProblem } from './qemu-vm.ts';
 import { createTap, removeTap, type Tap } from './tap-network.ts';
 import { vmWorkDir } from './vm-instance.ts';
 
-/** Where isobench looks for an OSv build when options.image is not given: copy OSv's build/last/{usr.img,loader-stripped.elf} here. */
+/**
+ * Where isobench looks for an OSv build when options.image is not given (scripts/provision/osv.mjs puts it there): the
+ * QEMU build (all drivers, ACPI) at osv/{usr.img,loader-stripped.elf}, the Firecracker build at osv/firecracker/ (raw image,
+ * loader built with drivers_profile=virtio-mmio, so without ACPI: its power-off is the i8042 reset Firecracker exits on).
+ */
 export const osvDefaultDir = () => path.join(paths.cache(), 'osv');
+export const osvFirecrackerDir = () => path.join(osvDefaultDir(), 'firecracker');
+
+/** Where OSv's scripts/manifest_from_host.sh places an executable it is given: /<name> (and libraries in /usr/lib). */
+export const OSV_MANIFEST_BIN_DIR = '/';
 
 export interface OsvOptions {
   image: string;
@@ -24,20 +32,20 @@ export const osvOptionsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    image: { type: 'string', description: 'OSv disk image built with OSv\'s scripts/build (build/last/usr.img; raw for Firecracker: usr.raw). Default: <data>/cache/osv/usr.img (usr.raw for Firecracker)' },
+    image: { type: 'string', description: 'OSv disk image built with OSv\'s scripts/build (build/last/usr.img; raw for Firecracker: usr.raw). Default: <data>/cache/osv/usr.img (Firecracker: <data>/cache/osv/firecracker/usr.raw), as `isobench setup --provision osv` builds them' },
     kernel: { type: 'string', description: 'OSv kernel (build/last/loader-stripped.elf). Default: loader-stripped.elf beside the image' },
-    binDir: { type: 'string', default: '/usr/bin', description: 'where a bare command name (sysbench) lives inside the image' },
+    binDir: { type: 'string', default: OSV_MANIFEST_BIN_DIR, description: "where a bare command name (sysbench) lives inside the image: '/' is where OSv's manifest_from_host.sh puts executables" },
     network: { enum: ['tap', 'none'], default: 'tap', description: "'tap': a TAP device on a host bridge, OSv configured with --ip/--defaultgw" },
     bootTimeout: { type: 'integer', minimum: 5, maximum: 3600, default: 60, description: 'seconds added to each command\'s timeout for boot and power-off' },
   },
 };
 
 export function osvOptions(o: Record<string, unknown>, raw: boolean): OsvOptions {
-  const image = (o.image as string) ?? path.join(osvDefaultDir(), raw ? 'usr.raw' : 'usr.img');
+  const image = (o.image as string) ?? (raw ? path.join(osvFirecrackerDir(), 'usr.raw') : path.join(osvDefaultDir(), 'usr.img'));
   return {
     image,
     kernel: (o.kernel as string) ?? path.join(path.dirname(image), 'loader-stripped.elf'),
-    binDir: (o.binDir as string) ?? '/usr/bin',
+    binDir: (o.binDir as string) ?? OSV_MANIFEST_BIN_DIR,
     network: (o.network as OsvOptions['network']) ?? 'tap',
     bootTimeout: (o.bootTimeout as number) ?? 60,
   };
@@ -74,9 +82,15 @@ export interface OsvVmm {
   rawImage: boolean;
   binary: string;
   installHint: string;
-  /** the VMM argv that boots one OSv VM running cmdline (files go in workDir) */
-  argv: (o: { bin: string; kernel: string; image: string; cmdline: string; cpus: number; memoryMiB: number; tap?: Tap; workDir: string }) => Promise<string[]>;
+  /** the VMM argv that boots one OSv VM running cmdline (files go in workDir); vmmVersion from versionOf */
+  argv: (o: { bin: string; kernel: string; image: string; cmdline: string; cpus: number; memoryMiB: number; tap?: Tap; workDir: string; vmmVersion?: string }) => Promise<string[]>;
+  /** the installed VMM's version, and why it cannot be driven (null: it can) */
+  versionOf?: (bin: string) => Promise<{ version: string | null; problem: string | null; details?: Record<string, string> }>;
+  /** Debian packages the platform needs beyond the VMM */
+  packages?: string[];
 }
+
+const OSV_HINT = '`isobench setup --provision osv` builds both OSv images with OSv\'s own scripts (docs/platforms-vm.md, "OSv")';
 
 export function osvPlatform(v: OsvVmm): Platform {
   return {
@@ -84,17 +98,28 @@ export function osvPlatform(v: OsvVmm): Platform {
     family: 'unikernel',
     description: v.description,
     optionsSchema: osvOptionsSchema,
+    packages: v.packages,
 
     async detect(): Promise<Detection> {
       const o = osvOptions({}, v.rawImage);
       const missing: string[] = [];
-      if (!which(v.binary)) missing.push(`${v.binary} not found (${v.installHint})`);
+      const bin = which(v.binary);
+      let vmm: Awaited<ReturnType<NonNullable<OsvVmm['versionOf']>>> | undefined;
+      if (!bin) missing.push(`${v.binary} not found (${v.installHint})`);
+      else if (v.versionOf) {
+        vmm = await v.versionOf(bin);
+        if (vmm.problem) missing.push(vmm.problem);
+      }
       const kvm = await kvmProblem();
       if (kvm) missing.push(kvm);
-      if (!existsSync(o.image)) missing.push(`no OSv image at ${o.image}: build one with OSv's scripts/build and copy it there (docs/platforms-vm.md, "OSv"), or set options.image`);
-      else if (!existsSync(o.kernel)) missing.push(`no OSv kernel at ${o.kernel} (copy OSv's build/last/loader-stripped.elf beside the image)`);
-      if (missing.length) return { available: false, reason: missing.join('; ') };
-      return { available: true, version: `OSv image ${path.basename(o.image)}`, details: { image: o.image, kernel: o.kernel } };
+      if (!existsSync(o.image)) missing.push(`no OSv image at ${o.image}: ${OSV_HINT}, or set options.image`);
+      else if (!existsSync(o.kernel)) missing.push(`no OSv kernel at ${o.kernel} (${OSV_HINT})`);
+      const build = path.join(path.dirname(o.image), 'osv-build.txt');
+      const details: Record<string, string> = { image: o.image, kernel: o.kernel, ...(vmm?.details ?? {}) };
+      if (existsSync(build)) details.osvBuild = (await fsp.readFile(build, 'utf8')).trim().split('\n')[0];
+      const version = [`OSv image ${path.basename(o.image)}`, vmm?.version && `${v.binary} ${vmm.version}`].filter(Boolean).join(', ');
+      if (missing.length) return { available: false, reason: missing.join('; '), ...(vmm?.version ? { version } : {}), details };
+      return { available: true, version, details };
     },
 
     async start(spec: InstanceSpec): Promise<Instance> {
@@ -104,6 +129,8 @@ export function osvPlatform(v: OsvVmm): Platform {
       for (const [what, f] of [['image', o.image], ['kernel', o.kernel]]) {
         if (!existsSync(f)) throw new Error(`${v.id}: options.${what}: ${f} does not exist (docs/platforms-vm.md, "OSv")`);
       }
+      const vmm = v.versionOf ? await v.versionOf(bin) : undefined;
+      if (vmm?.problem) throw new Error(`${v.id}: ${vmm.problem}`);
       const tap = o.network === 'tap' ? await createTap(v.id, spec.name) : undefined;
       const workDir = vmWorkDir();
       let n = 0;
@@ -113,7 +140,7 @@ export function osvPlatform(v: OsvVmm): Platform {
         // a unikernel runs one program: each command is a fresh boot of the image with that command line
         async exec(argv, opts): Promise<ExecResult> {
           const cmdline = osvCmdline(argv, { binDir: o.binDir, tap, nopci: v.id === 'osv-firecracker' });
-          const host = await v.argv({ bin, kernel: o.kernel, image: o.image, cmdline, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, workDir: path.join(workDir, String(n++)) });
+          const host = await v.argv({ bin, kernel: o.kernel, image: o.image, cmdline, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, workDir: path.join(workDir, String(n++)), vmmVersion: vmm?.version ?? undefined });
           const r = await run(host, { timeoutMs: (opts?.timeoutMs ?? 600_000) + o.bootTimeout * 1000 });
           await fsp.appendFile(path.join(spec.logDir, `${spec.name}.osv-console.log`), r.stdout + r.stderr);
           const { output, failed } = osvProgramOutput(r.stdout);
@@ -141,8 +168,11 @@ export async function osvQemuArgv(o: Parameters<OsvVmm['argv']>[0]): Promise<str
 /** OSv on Firecracker: a config file with OSv's loader as the kernel and the raw image as a plain drive (as OSv's scripts/firecracker.py does). */
 export async function osvFirecrackerArgv(o: Parameters<OsvVmm['argv']>[0]): Promise<string[]> {
   const config = firecrackerConfig({ kernel: o.kernel, bootArgs: o.cmdline, dataDisk: o.image, cpus: o.cpus, memoryMiB: o.memoryMiB, tap: o.tap && { name: o.tap.name, mac: o.tap.mac } });
-  const problems = validateFirecrackerConfig(config);
-  if (problems.length) throw new Error(`osv-firecracker: generated configuration does not match Firecracker's API schema: ${problems.join('; ')}`);
+  const support = o.vmmVersion ? firecrackerSupport(o.vmmVersion) : undefined;
+  if (support && !support.ok) throw new Error(`osv-firecracker: ${support.reason}`);
+  const schema = support?.ok ? support.schema.version : undefined;
+  const problems = validateFirecrackerConfig(config, schema);
+  if (problems.length) throw new Error(`osv-firecracker: generated configuration does not match Firecracker ${schema ?? ''}'s API schema: ${problems.join('; ')}`);
   await fsp.mkdir(o.workDir, { recursive: true });
   const file = path.join(o.workDir, 'config.json');
   await fsp.writeFile(file, JSON.stringify(config, null, 2));
