@@ -5,14 +5,19 @@ import { paths } from '../paths.ts';
 import { run } from '../proc.ts';
 
 /** Each tool's script and what it provides, in the order `--provision all` runs them. */
-export const PROVISION_TOOLS: { tool: string; provides: string }[] = [
-  { tool: 'guest-kernel', provides: 'the Linux guest kernel of firecracker and cloud-hypervisor (Debian cloud kernel)' },
-  { tool: 'firecracker', provides: 'firecracker, osv-firecracker' },
-  { tool: 'cloud-hypervisor', provides: 'cloud-hypervisor' },
-  { tool: 'kata', provides: 'kata-9p, kata-virtiofs' },
-  { tool: 'gvisor', provides: 'gvisor-systrap and gVisor netstack (upstream runsc)' },
-  { tool: 'osv', provides: 'osv-qemu, osv-firecracker (images)' },
+export const PROVISION_TOOLS: { tool: string; provides: string; platforms: string[] }[] = [
+  { tool: 'guest-kernel', provides: 'the Linux guest kernel of firecracker and cloud-hypervisor (Debian cloud kernel)', platforms: [] },
+  { tool: 'firecracker', provides: 'firecracker, osv-firecracker', platforms: ['firecracker', 'osv-firecracker'] },
+  { tool: 'cloud-hypervisor', provides: 'cloud-hypervisor', platforms: ['cloud-hypervisor'] },
+  { tool: 'kata', provides: 'kata-9p, kata-virtiofs', platforms: ['kata-9p', 'kata-virtiofs'] },
+  { tool: 'gvisor', provides: 'gvisor-systrap and gVisor netstack (upstream runsc)', platforms: ['gvisor-systrap'] },
+  { tool: 'osv', provides: 'osv-qemu, osv-firecracker (images)', platforms: ['osv-qemu', 'osv-firecracker'] },
 ];
+
+/** The provisioning commands that bring a platform's missing pieces, e.g. ['isobench setup --provision osv', …]. */
+export function provisionCommandsFor(platformId: string): string[] {
+  return PROVISION_TOOLS.filter((t) => t.platforms.includes(platformId)).map((t) => provisionCommand(t.tool));
+}
 
 export const provisionScript = (tool: string) => path.join(paths.root, 'scripts', 'provision', `${tool}.mjs`);
 
