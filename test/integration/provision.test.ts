@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { guestKernel } from '../../src/images/guest-kernel.ts';
 import { paths } from '../../src/paths.ts';
 import { run, runOk, which } from '../../src/proc.ts';
 import { parseProvisionList, provision, provisionScript, PROVISION_TOOLS } from '../../src/setup/provision.ts';
@@ -212,9 +213,15 @@ test('guest-kernel: the .deb is verified and unpacked where src/images/guest-ker
   assert.is(ok.code, 0, ok.stdout + ok.stderr);
   const saved = process.env.ISOBENCH_DATA;
   process.env.ISOBENCH_DATA = a.env.ISOBENCH_DATA;
+  const savedPath = process.env.PATH;
   try {
     assert.ok(existsSync(path.join(paths.kernels(), 'linux-image-6.1.0-57-cloud-amd64_6.1.192-3', 'boot', 'vmlinuz-6.1.0-57-cloud-amd64')));
+    process.env.PATH = path.join(tmp, 'no-apt-here'); // a host without apt: the provisioned package is the guest kernel
+    const k = await guestKernel('package');
+    assert.is(k.release, '6.1.0-57-cloud-amd64');
+    assert.match(k.source, /isobench setup --provision guest-kernel/);
   } finally {
+    process.env.PATH = savedPath;
     if (saved === undefined) delete process.env.ISOBENCH_DATA; else process.env.ISOBENCH_DATA = saved;
   }
 });
