@@ -25,7 +25,8 @@ function listenerArgv(socketPath: string, agentPath: string): string[] {
 test('the guest side ends when its agent does: socat exits after POWEROFF, so init goes on to power off', async () => {
   if (!which('socat') || !which('busybox')) { skip('socat or busybox not installed (apt-get install socat busybox-static)'); return; }
   const agent = path.join(tmp, 'agent');
-  writeFileSync(agent, guestAgentScript(), { mode: 0o755 });
+  // the agent's scratch directory moved from the guest's /run into this test's directory
+  writeFileSync(agent, guestAgentScript().replace('run=/run/isobench', `run=${tmp}/run`), { mode: 0o755 });
   const sock = path.join(tmp, 'agent.sock');
   const listener = spawn('socat', listenerArgv(sock, agent), { stdio: 'ignore' });
   const exited = new Promise<number | null>((r) => listener.once('exit', (code) => r(code)));
