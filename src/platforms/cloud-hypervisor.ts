@@ -1,4 +1,5 @@
 // Cloud Hypervisor from generated arguments (checked against its documented syntax): vmlinux via PVH, initramfs, virtio-pci disk, TAP, agent on vsock.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
 import { AGENT_VSOCK_PORT, guestCmdline } from '../images/guest-init.ts';
@@ -157,6 +158,7 @@ export const cloudHypervisor: Platform = {
       });
       const problems = checkCloudHypervisorArgv(argv, loadSyntax(syntax));
       if (problems.length) throw new Error(`cloud-hypervisor: generated arguments do not match ${syntax}'s documented syntax: ${problems.join('; ')}`);
+      await fsp.appendFile(vmmLog, `# cloud-hypervisor ${installed}; argv checked against data/cloud-hypervisor/${syntax}/options.json\n`);
       return launchVm({
         platform: 'cloud-hypervisor', argv, workDir, consoleLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
         channel: { socketPath: vsockSocket, vsockPort: AGENT_VSOCK_PORT, label: `cloud-hypervisor:${spec.name}` },

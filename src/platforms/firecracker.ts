@@ -120,6 +120,7 @@ export const firecracker: Platform = {
       const cfgFile = path.join(workDir, 'config.json');
       await fsp.writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
       await fsp.copyFile(cfgFile, path.join(spec.logDir, `${spec.name}.firecracker.json`)); // kept with the logs: what ran
+      await fsp.appendFile(vmmLog, `# Firecracker ${installed}; config validated against ${describeSchemaChoice(installed, schema)}\n`);
       const argv = [bin, '--no-api', '--id', spec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64), '--config-file', cfgFile];
       return launchVm({
         platform: 'firecracker', argv, workDir, consoleLog: vmmLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
