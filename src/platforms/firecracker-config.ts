@@ -126,14 +126,16 @@ export function describeSchemaChoice(installed: string, s: { version: string; ex
 export type FirecrackerSupport = { ok: true; schema: { version: string; exact: boolean } } | { ok: false; reason: string };
 
 /** Whether isobench can drive this Firecracker, and if not, why and what it would take. */
-export function firecrackerSupport(installed: string, sample?: Record<string, unknown>): FirecrackerSupport {
+export function firecrackerSupport(installed: string, sample?: Record<string, unknown>, guest: 'linux' | 'osv' = 'linux'): FirecrackerSupport {
   const v = installed.replace(/^v/, '');
   const range = `isobench drives ${FIRECRACKER_MIN_VERSION} <= version < ${FIRECRACKER_BELOW_VERSION} (\`isobench setup --provision firecracker\` installs 1.16.1)`;
   if (compareVersions(v, FIRECRACKER_BELOW_VERSION) >= 0) {
     return { ok: false, reason: `Firecracker ${v} is newer than isobench knows (${range}): store its swagger in data/firecracker/v${v}/ and check its config-file changes first` };
   }
   if (compareVersions(v, FIRECRACKER_MIN_VERSION) >= 0) return { ok: true, schema: schemaVersionFor(v) };
-  const why = [`Firecracker ${v} has no ACPI (added in 1.8.0), and the Debian cloud guest kernel finds virtio-mmio devices only through ACPI, so the guest would never see its disk or vsock`];
+  const why = [guest === 'linux'
+    ? `Firecracker ${v} has no ACPI (added in 1.8.0), and the Debian cloud guest kernel finds virtio-mmio devices only through ACPI, so the guest would never see its disk or vsock`
+    : `Firecracker ${v} is older than the oldest config schema isobench stores for it (1.8.0); OSv without ACPI would boot on it (OSv's own scripts/firecracker.py used 0.23.0), but its config is not checked`];
   if (sample && FIRECRACKER_SCHEMAS.includes(v)) {
     const problems = validateFirecrackerConfig(sample, v);
     if (problems.length) why.push(`its config file also differs (checked against data/firecracker/v${v}/firecracker.yaml: ${problems.join('; ')})`);
@@ -141,6 +143,7 @@ export function firecrackerSupport(installed: string, sample?: Record<string, un
   const need = compareVersions(v, '1.0.0') < 0
     ? 'a guest kernel that takes virtio-mmio devices from the kernel command line and boots from MPTable (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y, CONFIG_X86_MPPARSE=y, built in), given as options.kernel, and a generator for that config dialect (ht_enabled, vsock_id; no cache_type, io_engine)'
     : 'a guest kernel that takes virtio-mmio devices from the kernel command line and boots from MPTable (CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES=y, CONFIG_X86_MPPARSE=y, built in), given as options.kernel';
+  if (guest === 'osv') return { ok: false, reason: `${why.join('; ')}; ${range}` };
   return { ok: false, reason: `${why.join('; ')}. Running it would need ${need}; ${range}` };
 }
 

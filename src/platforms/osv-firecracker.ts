@@ -16,7 +16,7 @@ export const osvFirecracker = osvPlatform({
     const r = await run([bin, '--version'], { timeoutMs: 10_000 });
     const version = parseFirecrackerVersion(r.stdout);
     if (!version) return { version: null, problem: `${bin} --version printed no version (exit ${r.code})` };
-    const s = firecrackerSupport(version);
+    const s = firecrackerSupport(version, undefined, 'osv');
     return s.ok ? { version, problem: null, details: { configSchema: describeSchemaChoice(version, s.schema) } } : { version, problem: s.reason };
   },
   packages: ['qemu-utils'], // qemu-img converts OSv's qcow2 usr.img to the raw image Firecracker needs

@@ -168,7 +168,7 @@ export async function osvQemuArgv(o: Parameters<OsvVmm['argv']>[0]): Promise<str
 /** OSv on Firecracker: a config file with OSv's loader as the kernel and the raw image as a plain drive (as OSv's scripts/firecracker.py does). */
 export async function osvFirecrackerArgv(o: Parameters<OsvVmm['argv']>[0]): Promise<string[]> {
   const config = firecrackerConfig({ kernel: o.kernel, bootArgs: o.cmdline, dataDisk: o.image, cpus: o.cpus, memoryMiB: o.memoryMiB, tap: o.tap && { name: o.tap.name, mac: o.tap.mac } });
-  const support = o.vmmVersion ? firecrackerSupport(o.vmmVersion) : undefined;
+  const support = o.vmmVersion ? firecrackerSupport(o.vmmVersion, undefined, 'osv') : undefined;
   if (support && !support.ok) throw new Error(`osv-firecracker: ${support.reason}`);
   const schema = support?.ok ? support.schema.version : undefined;
   const problems = validateFirecrackerConfig(config, schema);
