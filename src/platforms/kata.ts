@@ -226,8 +226,8 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     family: 'secure-container',
     description: `Kata Containers: a QEMU/KVM VM per container via containerd's shim v2 (ctr), rootfs and /data shared over ${via}`,
     optionsSchema: kataOptionsSchema,
-    // ctr drives the shim; qemu-utils for inspecting Kata's guest images
-    packages: ['containerd', 'qemu-utils'],
+    // ctr drives the shim; zstd unpacks the .tar.zst release (setup --provision kata); qemu-utils as issue 14 lists it (this driver runs no qemu-img)
+    packages: ['containerd', 'qemu-utils', 'zstd'],
     async detect(): Promise<Detection> {
       if (process.getuid?.() !== 0) return { available: false, reason: 'Kata needs root here (run isobench as root)' };
       return diagnoseKata(sharedFs, await gatherFacts(sharedFs, DEFAULT_CONTAINERD_ADDRESS));

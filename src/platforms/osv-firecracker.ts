@@ -19,5 +19,5 @@ export const osvFirecracker = osvPlatform({
     const s = firecrackerSupport(version, undefined, 'osv');
     return s.ok ? { version, problem: null, details: { configSchema: describeSchemaChoice(version, s.schema) } } : { version, problem: s.reason };
   },
-  packages: ['qemu-utils'], // qemu-img converts OSv's qcow2 usr.img to the raw image Firecracker needs
+  packages: ['qemu-utils', 'git'], // qemu-img converts OSv's qcow2 usr.img to the raw image Firecracker needs; git clones OSv
 });

@@ -10,6 +10,7 @@ export const osvQemu = osvPlatform({
   binary: QEMU_BINARY,
   installHint: 'apt-get install qemu-system-x86',
   argv: osvQemuArgv,
+  packages: ['git'], // setup --provision osv clones OSv at its pinned commit
   // recorded with the image: 'QEMU emulator version 7.2.22 (Debian …)' -> '7.2.22'
   async versionOf(bin) {
     const r = await run([bin, '--version'], { timeoutMs: 10_000 });

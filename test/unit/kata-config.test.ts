@@ -210,8 +210,8 @@ test('the shim\'s version is what is recorded; a runtime-rs shim is refused (no 
   assert.is(d.version, 'containerd-shim-kata-v2 4.1.0 (Rust)');
 });
 
-test('both variants declare what setup installs: containerd (ctr) and qemu-utils', () => {
-  for (const p of [kata9p, kataVirtiofs]) assert.equal(p.packages, ['containerd', 'qemu-utils']);
+test('both variants declare what setup installs: containerd (ctr), qemu-utils, zstd (the release is .tar.zst)', () => {
+  for (const p of [kata9p, kataVirtiofs]) assert.equal(p.packages, ['containerd', 'qemu-utils', 'zstd']);
 });
 
 test('both variants are secure containers and say which shared filesystem they use', () => {

@@ -55,7 +55,7 @@ test('osv-firecracker boots the ACPI-less build from its own directory, validate
   const o = osvOptions({}, true);
   assert.match(o.image, /osv\/firecracker\/usr\.raw$/);
   assert.match(o.kernel, /osv\/firecracker\/loader-stripped\.elf$/);
-  assert.equal(osvFirecracker.packages, ['qemu-utils']);
+  assert.equal(osvFirecracker.packages, ['qemu-utils', 'git']);
   const dir = `/tmp/isobench-osv-test-${process.pid}`;
   await assert.not.throws(async () => osvFirecrackerArgv({ bin: 'firecracker', kernel: '/k', image: '/i.raw', cmdline: '/sysbench', cpus: 1, memoryMiB: 256, workDir: dir, vmmVersion: '1.8.0' }));
   try {
