@@ -7,6 +7,7 @@ import { download, installBinary, main, pinnedChecksum, prefix, releaseBase, say
 const VERSION = 'v53.0'; // the release whose option syntax data/cloud-hypervisor/v53.0/options.json holds
 const ASSET = 'cloud-hypervisor-static'; // x86-64; aarch64 is cloud-hypervisor-static-aarch64
 // (ISOBENCH_CLOUD_HYPERVISOR_SHA256 replaces it)
+// sha256 of cloud-hypervisor-static v53.0 as several independent public repositories pin it (not read from the release page here)
 const SHA256 = '448af3d4e59b22c2987f7df94c213ad40fb53a10d437e42b5ee6c4fce7c29ecc';
 const UPSTREAM = 'https://github.com/cloud-hypervisor/cloud-hypervisor/releases/download';
 

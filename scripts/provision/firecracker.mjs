@@ -6,7 +6,8 @@ import { download, installBinary, main, pinnedChecksum, prefix, releaseBase, say
 
 const VERSION = 'v1.16.1';
 const ARCH = 'x86_64';
-// the release asset's sha256 (firecracker-v1.16.1-x86_64.tgz); its .sha256.txt on the release page says the same
+// sha256 of firecracker-v1.16.1-x86_64.tgz as several independent public repositories pin it (their CI checks it against the
+// release's .sha256.txt); isobench's development machines cannot reach the release page to read it there
 // (ISOBENCH_FIRECRACKER_SHA256 replaces it, e.g. for a mirror's rebuilt archive)
 const SHA256 = '382a02a869e4d6d5cb14c40577f9545e8458021ea8b0b2d3fc10ec14d9c242e6';
 const UPSTREAM = 'https://github.com/firecracker-microvm/firecracker/releases/download';

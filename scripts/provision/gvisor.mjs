@@ -7,7 +7,8 @@ import { download, main, prefix, releaseBase, say, versionLine } from './lib.mjs
 
 const RELEASE = '20250820.0';
 const ARCH = 'x86_64';
-// sha512 of runsc as a third party pinned it; the release's own runsc.sha512 is fetched too and must agree
+// sha512 of runsc as one public repository pins it (the only source found); the release's own runsc.sha512 is fetched
+// too and must agree, so a wrong pin refuses rather than installs
 const SHA512 = 'd6c12a4cb4f714bfcba6fd6611ad4ca73fd88dce790a083d2ceda807cd7e074c0131d5dd2a3490399e8be91feed9afe450793e9708dacddc4afc99ee6e5c3d2e';
 const UPSTREAM = 'https://storage.googleapis.com/gvisor/releases';
 
