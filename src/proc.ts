@@ -12,6 +12,8 @@ export interface RunOptions {
   input?: string | Buffer;
   /** do not capture output (for daemons and detached runtimes whose stdio must not be held) */
   ignoreOutput?: boolean;
+  /** pass output straight to ours instead of capturing it (long provisioning steps the user watches) */
+  inheritOutput?: boolean;
   /** cap on captured bytes per stream; the rest is dropped with a marker */
   maxOutputBytes?: number;
   /** a line to watch stdout for (a console carries other lines first): its arrival time becomes the result's markerMs */
@@ -58,7 +60,7 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<ExecResult> 
     const child = spawn(argv[0], argv.slice(1), {
       cwd: opts.cwd,
       env: opts.env ? { ...process.env, ...opts.env } : process.env,
-      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', opts.ignoreOutput ? 'ignore' : 'pipe', opts.ignoreOutput ? 'ignore' : 'pipe'],
+      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', ...(opts.inheritOutput ? ['inherit', 'inherit'] as const : opts.ignoreOutput ? ['ignore', 'ignore'] as const : ['pipe', 'pipe'] as const)],
       detached: true, // own process group, so a timeout kills grandchildren too
     });
     if (child.pid) live.add(child.pid);

@@ -101,7 +101,8 @@ if [ -n "$ip" ]; then
 fi
 say "ready (channel \${vsock:+vsock:}\${vsock:-$chan})"
 if [ -n "$vsock" ]; then
-  socat VSOCK-LISTEN:"$vsock",reuseaddr,fork EXEC:${GUEST_AGENT}
+  # one connection, no fork: socat ends with the agent (POWEROFF), so init goes on to power off
+  socat VSOCK-LISTEN:"$vsock",reuseaddr EXEC:${GUEST_AGENT}
 else
   # one open for the whole session: a tty's last close flushes its input, and the host may already be writing
   exec 3<> "/dev/$chan"

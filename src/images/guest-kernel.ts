@@ -70,10 +70,22 @@ async function findInTree(root: string, release?: string): Promise<{ image: stri
   return { image: path.join(boot, name), release: rel, modulesDir, config: existsSync(config) ? config : undefined };
 }
 
+/** A kernel package unpacked by scripts/provision/guest-kernel.mjs (newest name first), for hosts where apt cannot fetch one. */
+async function provisionedPackage(): Promise<GuestKernel | null> {
+  const dirs = (await fsp.readdir(paths.kernels()).catch(() => [] as string[])).filter((d) => /^linux-image-[^_]+_[^_]+$/.test(d)).sort().reverse();
+  for (const d of dirs) {
+    const found = await findInTree(path.join(paths.kernels(), d));
+    if (found) return { ...found, source: `package ${d.replace('_', ' ')} (isobench setup --provision guest-kernel)` };
+  }
+  return null;
+}
+
 async function fromPackage(): Promise<GuestKernel> {
   const cacheRoot = paths.kernels();
   if (!which('apt-cache') || !which('apt-get') || !which('dpkg')) {
-    throw new Error('guest kernel: apt-get/dpkg not found, so no kernel package can be fetched; set options.kernel to a kernel image path (or \'host\')');
+    const provisioned = await provisionedPackage();
+    if (provisioned) return provisioned;
+    throw new Error('guest kernel: apt-get/dpkg not found, so no kernel package can be fetched; run `isobench setup --provision guest-kernel`, or set options.kernel to a kernel image path (or \'host\')');
   }
   let pkg: string | null = null;
   let meta = '';

@@ -3,7 +3,28 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { paths } from '../paths.ts';
 
-export const CLOUD_HYPERVISOR_SYNTAX_VERSIONS = ['v53.0'];
+/** Syntax stored in data/cloud-hypervisor/<version>/options.json, oldest first (v0.8.0, the paper's, only to explain its refusal). */
+export const CLOUD_HYPERVISOR_SYNTAX_VERSIONS = ['v0.8.0', 'v53.0'];
+/** The releases isobench drives: a point release (v53.1) has its major's syntax. */
+export const CLOUD_HYPERVISOR_DRIVEN = ['v53.0'];
+
+const major = (v: string) => /^v?(\d+)/.exec(v)?.[1];
+
+export type CloudHypervisorSupport = { ok: true; syntax: string } | { ok: false; reason: string };
+
+/** Whether isobench can drive this Cloud Hypervisor (its argv checked against that release's syntax), and if not, why. */
+export function cloudHypervisorSupport(installed: string, sampleArgv?: string[]): CloudHypervisorSupport {
+  const v = installed.startsWith('v') ? installed : `v${installed}`;
+  const driven = CLOUD_HYPERVISOR_DRIVEN.find((d) => d === v || (major(d) !== '0' && major(d) === major(v)));
+  if (driven) return { ok: true, syntax: driven };
+  const why = [`isobench has no stored command-line syntax for Cloud Hypervisor ${v} to check its arguments against (it drives ${CLOUD_HYPERVISOR_DRIVEN.join(', ')})`];
+  const stored = CLOUD_HYPERVISOR_SYNTAX_VERSIONS.find((s) => s === v);
+  if (stored && sampleArgv) {
+    const problems = checkCloudHypervisorArgv(sampleArgv, loadSyntax(stored));
+    if (problems.length) why.push(`the arguments it generates do not fit ${v}'s syntax (data/cloud-hypervisor/${v}/options.json: ${problems.join('; ')})`);
+  }
+  return { ok: false, reason: `${why.join('; ')}. Install ${CLOUD_HYPERVISOR_DRIVEN[CLOUD_HYPERVISOR_DRIVEN.length - 1]} with \`isobench setup --provision cloud-hypervisor\`, or store ${v}'s syntax (data/cloud-hypervisor/README.md)` };
+}
 
 interface OptionDoc { help: string; structured: boolean; multiple: boolean }
 
@@ -27,20 +48,24 @@ export function splitTop(s: string, sep: string): string[] {
   return out;
 }
 
+/** '<path>' and v0.8.0's '/path/to/a/file' are placeholders, not enumerations */
+const freeForm = (v: string) => v.startsWith('<') || v.startsWith('/');
+
 /** Parse a help string such as 'Disk parameters "path=<disk_image_path>,readonly=on|off,..."'. */
 export function parseSyntax(help: string): OptionSyntax {
   // the syntax sits in quotes after a label; DiskConfig's closing quote is missing upstream, so the end of the string closes it too
-  const quoted = /"([^"]*)"?/.exec(help)?.[1] ?? help;
+  // v0.8.0's --serial help has no quotes: the syntax is what follows the label's colon
+  const quoted = /"([^"]*)"?/.exec(help)?.[1] ?? help.replace(/^[A-Z][^:<="]*:\s*/, '');
   const syntax: OptionSyntax = { bare: new Set(), keys: new Map() };
   for (const item of splitTop(quoted, ',')) {
     const kv = /^([a-z_]+)=(.*)$/.exec(item);
     if (kv && !splitTop(kv[2], '|').some((alt) => alt.includes('='))) {
-      syntax.keys.set(kv[1], kv[2].startsWith('<') ? null : splitTop(kv[2], '|'));
+      syntax.keys.set(kv[1], freeForm(kv[2]) ? null : splitTop(kv[2], '|'));
       continue;
     }
     for (const alt of splitTop(item, '|')) {
       const m = /^([a-z_]+)=(.*)$/.exec(alt);
-      if (m) syntax.keys.set(m[1], m[2].startsWith('<') ? null : [m[2]]);
+      if (m) syntax.keys.set(m[1], freeForm(m[2]) ? null : [m[2]]);
       else if (alt) syntax.bare.add(alt);
     }
   }

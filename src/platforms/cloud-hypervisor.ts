@@ -1,18 +1,19 @@
 // Cloud Hypervisor from generated arguments (checked against its documented syntax): vmlinux via PVH, initramfs, virtio-pci disk, TAP, agent on vsock.
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createDataDisk, removeDataDisk } from '../images/data-disk.ts';
 import { AGENT_VSOCK_PORT, guestCmdline } from '../images/guest-init.ts';
 import { guestVmlinux, type GuestKernel } from '../images/guest-kernel.ts';
 import { run, which } from '../proc.ts';
-import type { Detection, Instance, InstanceSpec, Platform, ExecResult, OneShotOptions } from '../types.ts';
-import { checkCloudHypervisorArgv } from './cloud-hypervisor-syntax.ts';
+import type { Detection, ExecResult, Instance, InstanceSpec, OneShotOptions, Platform } from '../types.ts';
+import { checkCloudHypervisorArgv, cloudHypervisorSupport, loadSyntax } from './cloud-hypervisor-syntax.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
 import { guestRootSchema, launchVm, oneShotGuest, oneShotVm, prepareGuest, provisionGuests, startVm, vmStartupClock, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const CLOUD_HYPERVISOR_INSTALL_HINT =
-  'download the static binary from https://github.com/cloud-hypervisor/cloud-hypervisor/releases (cloud-hypervisor-static for x86-64), install it as /usr/local/bin/cloud-hypervisor; it needs a working /dev/kvm';
+  '`isobench setup --provision cloud-hypervisor` downloads cloud-hypervisor-static (v53.0) from https://github.com/cloud-hypervisor/cloud-hypervisor/releases, checks its sha256 and installs it as /usr/local/bin/cloud-hypervisor; it needs a working /dev/kvm';
 
 /** 'cloud-hypervisor v53.0' -> '53.0' */
 export function parseCloudHypervisorVersion(stdout: string): string | null {
@@ -73,11 +74,28 @@ export const cloudHypervisorOptionsSchema = {
   },
 };
 
+/** What start() generates, with placeholder paths: checked against an unsupported version's stored syntax to say what differs. */
+function sampleArgv(): string[] {
+  return cloudHypervisorArgv({
+    binary: 'cloud-hypervisor', kernel: '/vmlinux', initramfs: '/initramfs', cmdline: 'console=ttyS0', cpus: 2, memoryMiB: 1024,
+    disk: { path: '/data.ext4', direct: true }, tap: { name: 'tap0', mac: '06:00:00:00:00:01' }, vsock: { cid: 3, socket: '/vsock.sock' }, consoleFile: '/console.log',
+  });
+}
+
+/** The installed release's syntax, or an error naming why it cannot be driven. */
+function syntaxFor(version: string): string {
+  const s = cloudHypervisorSupport(version, sampleArgv());
+  if (!s.ok) throw new Error(`cloud-hypervisor: ${s.reason}`);
+  return s.syntax;
+}
+
 async function probeCloudHypervisor(bin: string, kernel: GuestKernel, version: string): Promise<ProbeResult> {
   const key = probeKey({ vmm: 'cloud-hypervisor', vmmVersion: version, accel: 'kvm', guestKernel: kernel.release });
   // the console on stdout (--serial tty) so the probe reads it like QEMU's
-  const argv = [bin, '--kernel', await guestVmlinux(kernel), '--initramfs', await probeInitramfs(), '--cmdline', 'console=ttyS0 panic=-1 rdinit=/init',
+  const argv = [bin, '--kernel', await guestVmlinux(kernel), '--initramfs', await probeInitramfs('poweroff'), '--cmdline', 'console=ttyS0 panic=-1 rdinit=/init',
     '--cpus', 'boot=1', '--memory', 'size=256M', '--serial', 'tty', '--console', 'off'];
+  const problems = checkCloudHypervisorArgv(argv, loadSyntax(syntaxFor(version)));
+  if (problems.length) throw new Error(`cloud-hypervisor: the probe arguments do not match ${version}'s syntax: ${problems.join('; ')}`);
   return probeBoot(key, argv, 30_000);
 }
 
@@ -94,6 +112,11 @@ export const cloudHypervisor: Platform = {
     return detectKvmVmm({
       id: 'cloud-hypervisor', binary: 'cloud-hypervisor', installHint: CLOUD_HYPERVISOR_INSTALL_HINT, versionArgv: ['--version'],
       parseVersion: parseCloudHypervisorVersion,
+      versionProblem: (version) => { const s = cloudHypervisorSupport(version, sampleArgv()); return s.ok ? null : s.reason; },
+      versionDetails: (version): Record<string, string> => {
+        const s = cloudHypervisorSupport(version);
+        return s.ok ? { argvSyntax: `data/cloud-hypervisor/${s.syntax}/options.json` } : {};
+      },
       probe: (kernel, version) => probeCloudHypervisor(which('cloud-hypervisor')!, kernel, version),
     });
   },
@@ -110,7 +133,10 @@ export const cloudHypervisor: Platform = {
     if (!bin) throw new Error(`cloud-hypervisor: not found on PATH: ${CLOUD_HYPERVISOR_INSTALL_HINT}`);
     const socat = socatProblem();
     if (socat) throw new Error(`cloud-hypervisor: ${socat}`);
-    await run([bin, '--version'], { timeoutMs: 10_000 });
+    const v = await run([bin, '--version'], { timeoutMs: 10_000 });
+    const installed = parseCloudHypervisorVersion(`${v.stdout}\n${v.stderr}`);
+    if (!installed) throw new Error(`cloud-hypervisor: ${bin} --version printed no version`);
+    const syntax = syntaxFor(installed);
     const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat'], o.root ?? 'initramfs');
     const kernel = await guestVmlinux(guest.kernel);
     const consoleLog = path.join(spec.logDir, `${spec.name}.console.log`);
@@ -138,8 +164,9 @@ export const cloudHypervisor: Platform = {
         cmdline: guestCmdline({ vsockPort: AGENT_VSOCK_PORT, rootDevice: guest.rootDisk ? 'vda' : undefined, dataDevice: disk ? (guest.rootDisk ? 'vdb' : 'vda') : undefined, ...ip }),
         vsock: { cid: 3, socket: vsockSocket }, consoleFile: consoleLog,
       });
-      const problems = checkCloudHypervisorArgv(argv);
-      if (problems.length) throw new Error(`cloud-hypervisor: generated arguments do not match the documented syntax: ${problems.join('; ')}`);
+      const problems = checkCloudHypervisorArgv(argv, loadSyntax(syntax));
+      if (problems.length) throw new Error(`cloud-hypervisor: generated arguments do not match ${syntax}'s documented syntax: ${problems.join('; ')}`);
+      await fsp.appendFile(vmmLog, `# cloud-hypervisor ${installed}; argv checked against data/cloud-hypervisor/${syntax}/options.json\n`);
       return launchVm({
         platform: 'cloud-hypervisor', argv, workDir, consoleLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
         channel: { socketPath: vsockSocket, vsockPort: AGENT_VSOCK_PORT, label: `cloud-hypervisor:${spec.name}` },

@@ -7,14 +7,14 @@ import { guestVmlinux, type GuestKernel } from '../images/guest-kernel.ts';
 import { paths } from '../paths.ts';
 import { run, which } from '../proc.ts';
 import type { Detection, ExecResult, Instance, InstanceSpec, OneShotOptions, Platform } from '../types.ts';
-import { firecrackerConfig, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
+import { describeSchemaChoice, firecrackerConfig, firecrackerSupport, validateFirecrackerConfig, type FirecrackerInput } from './firecracker-config.ts';
 import { detectKvmVmm, socatProblem } from './kvm-vmm.ts';
 import { createTap, removeTap } from './tap-network.ts';
 import { guestRootSchema, launchVm, oneShotGuest, oneShotVm, prepareGuest, provisionGuests, startVm, vmStartupClock, type GuestRoot } from './vm-instance.ts';
 import { probeBoot, probeInitramfs, probeKey, type ProbeResult } from './vm-probe.ts';
 
 export const FIRECRACKER_INSTALL_HINT =
-  'download the static release binary from https://github.com/firecracker-microvm/firecracker/releases (release-v1.16.1-x86_64.tgz holds firecracker-v1.16.1-x86_64), install it as /usr/local/bin/firecracker; it needs a working /dev/kvm';
+  '`isobench setup --provision firecracker` downloads firecracker-v1.16.1-x86_64.tgz from https://github.com/firecracker-microvm/firecracker/releases, checks its sha256 and installs release-v1.16.1-x86_64/firecracker-v1.16.1-x86_64 as /usr/local/bin/firecracker; it needs a working /dev/kvm';
 
 /** 'Firecracker v1.16.1' -> '1.16.1' */
 export function parseFirecrackerVersion(stdout: string): string | null {
@@ -38,6 +38,14 @@ export const firecrackerOptionsSchema = {
 
 const GUEST_CID = 3;
 
+/** What start() generates, with placeholder paths: what an unsupported version's schema is checked against to say what differs. */
+function sampleConfig(): Record<string, unknown> {
+  return firecrackerConfig({
+    kernel: '/vmlinux', initrd: '/initramfs', bootArgs: 'console=ttyS0', dataDisk: '/data.ext4', cpus: 2, memoryMiB: 1024,
+    tap: { name: 'tap0', mac: '06:00:00:00:00:01' }, vsock: { cid: GUEST_CID, udsPath: '/vsock.sock' },
+  });
+}
+
 /** Boot the probe initramfs once under Firecracker (cached). */
 async function probeFirecracker(bin: string, kernel: GuestKernel, version: string): Promise<ProbeResult> {
   const dir = paths.vmProbes();
@@ -45,6 +53,9 @@ async function probeFirecracker(bin: string, kernel: GuestKernel, version: strin
   const key = probeKey({ vmm: 'firecracker', vmmVersion: version, accel: 'kvm', guestKernel: kernel.release });
   const cfgFile = path.join(dir, `${key}.config.json`);
   const cfg = firecrackerConfig({ kernel: await guestVmlinux(kernel), initrd: await probeInitramfs(), bootArgs: 'console=ttyS0 reboot=k panic=-1 rdinit=/init', cpus: 1, memoryMiB: 256 });
+  const support = firecrackerSupport(version);
+  const problems = support.ok ? validateFirecrackerConfig(cfg, support.schema.version) : [];
+  if (problems.length) throw new Error(`firecracker: the probe configuration does not match Firecracker ${version}'s API schema: ${problems.join('; ')}`);
   await fsp.writeFile(cfgFile, JSON.stringify(cfg, null, 2));
   return probeBoot(key, [bin, '--no-api', '--config-file', cfgFile], 30_000);
 }
@@ -62,6 +73,8 @@ export const firecracker: Platform = {
     return detectKvmVmm({
       id: 'firecracker', binary: 'firecracker', installHint: FIRECRACKER_INSTALL_HINT, versionArgv: ['--version'],
       parseVersion: parseFirecrackerVersion,
+      versionProblem: (version) => { const s = firecrackerSupport(version, sampleConfig()); return s.ok ? null : s.reason; },
+      versionDetails: (version): Record<string, string> => { const s = firecrackerSupport(version); return s.ok ? { configSchema: describeSchemaChoice(version, s.schema) } : {}; },
       probe: (kernel, version) => probeFirecracker(which('firecracker')!, kernel, version),
     });
   },
@@ -79,7 +92,10 @@ export const firecracker: Platform = {
     const socat = socatProblem();
     if (socat) throw new Error(`firecracker: ${socat}`);
     const installed = parseFirecrackerVersion((await run([bin, '--version'], { timeoutMs: 10_000 })).stdout);
-    const schema = schemaVersionFor(installed);
+    if (!installed) throw new Error(`firecracker: ${bin} --version printed no version`);
+    const support = firecrackerSupport(installed, sampleConfig());
+    if (!support.ok) throw new Error(`firecracker: ${support.reason}`);
+    const schema = support.schema;
     const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, ['socat'], o.root ?? 'initramfs');
     const vmlinux = await guestVmlinux(guest.kernel);
     const vmmLog = path.join(spec.logDir, `${spec.name}.firecracker.log`);
@@ -112,6 +128,7 @@ export const firecracker: Platform = {
       const cfgFile = path.join(workDir, 'config.json');
       await fsp.writeFile(cfgFile, `${JSON.stringify(config, null, 2)}\n`);
       await fsp.copyFile(cfgFile, path.join(spec.logDir, `${spec.name}.firecracker.json`)); // kept with the logs: what ran
+      await fsp.appendFile(vmmLog, `# Firecracker ${installed}; config validated against ${describeSchemaChoice(installed, schema)}\n`);
       const argv = [bin, '--no-api', '--id', spec.name.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 64), '--config-file', cfgFile];
       return launchVm({
         platform: 'firecracker', argv, workDir, consoleLog: vmmLog, vmmLog, bootTimeoutMs: (o.bootTimeout ?? 60) * 1000,
@@ -130,7 +147,11 @@ firecracker.oneShot = async (spec: InstanceSpec, argv: string[], opts?: OneShotO
   const o = spec.options as { kernel?: string; modules?: string; network?: 'tap' | 'none'; root?: GuestRoot };
   const bin = which('firecracker');
   if (!bin) throw new Error(`firecracker: not found on PATH: ${FIRECRACKER_INSTALL_HINT}`);
-  const schema = schemaVersionFor(parseFirecrackerVersion((await run([bin, '--version'], { timeoutMs: 10_000 })).stdout));
+  const installed = parseFirecrackerVersion((await run([bin, '--version'], { timeoutMs: 10_000 })).stdout);
+  if (!installed) throw new Error(`firecracker: ${bin} --version printed no version`);
+  const support = firecrackerSupport(installed, sampleConfig());
+  if (!support.ok) throw new Error(`firecracker: ${support.reason}`);
+  const schema = support.schema;
   const guest = await prepareGuest(spec, o.kernel ?? 'package', o.modules, [], o.root ?? 'initramfs');
   const vmlinux = await guestVmlinux(guest.kernel);
   const logPath = path.join(spec.logDir, `${spec.name}.firecracker.log`);

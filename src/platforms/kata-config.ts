@@ -11,10 +11,30 @@ export const DEFAULT_CONTAINERD_ADDRESS = '/run/containerd/containerd.sock';
 export const CTR_NAMESPACE = 'isobench';
 
 export const KATA_INSTALL_HINT =
-  'Kata Containers is not packaged in Debian: install its release tarball (kata-static-<version>-amd64.tar.xz from ' +
-  'https://github.com/kata-containers/kata-containers/releases, unpacked with `tar -xJf … -C /` into /opt/kata, then link ' +
-  '/opt/kata/bin/kata-runtime and /opt/kata/bin/containerd-shim-kata-v2 into /usr/local/bin), or the distribution package ' +
-  '(Fedora, CentOS Stream: dnf install kata-containers), or `snap install kata-containers --classic`';
+  'Kata Containers is not packaged in Debian: `isobench setup --provision kata` installs the Go runtime release tarball ' +
+  '(kata-go-static-<version>-amd64.tar.zst from https://github.com/kata-containers/kata-containers/releases, unpacked with ' +
+  '`tar --zstd -xf … -C /` into /opt/kata, kata-runtime and containerd-shim-kata-v2 linked into /usr/local/bin). ' +
+  'Archives are .tar.zst since 3.21 (.tar.xz before); since 4.1 kata-static holds only runtime-rs, which has no virtio-9p, ' +
+  'and kata-runtime with the Go shim come in kata-go-static';
+
+/** The oldest containerd whose ctr has `run --runtime-config-path` (added in containerd 1.5). */
+export const CTR_MIN_VERSION = '1.5';
+
+/** 'ctr github.com/containerd/containerd 1.6.20~ds1' -> '1.6.20~ds1' */
+export function parseCtrVersion(out: string): string | null {
+  return /^ctr \S+ v?(\d+\.\d+\S*)/m.exec(out)?.[1] ?? null;
+}
+
+/** Whether `ctr run --help` lists the flag kataRunArgv passes. */
+export function ctrHasRuntimeConfigPath(runHelp: string): boolean {
+  return /^\s*--runtime-config-path\b/m.test(runHelp);
+}
+
+/** The shim's own version line (Go: src/runtime/cmd/containerd-shim-kata-v2/main.go; Rust: src/runtime-rs/crates/shim/src/bin/main.rs). */
+export function parseKataShimVersion(out: string): { runtime: 'go' | 'rust'; version: string } | null {
+  const m = /containerd shim \((Golang|Rust)\): id: "?[^",]+"?, version: ([^,\s]+)/.exec(out);
+  return m ? { runtime: m[1] === 'Rust' ? 'rust' : 'go', version: m[2] } : null;
+}
 
 /** What `kata-runtime kata-env --json` says (format 1.0.x, src/runtime/cmd/kata-runtime/kata-env.go). */
 export interface KataEnv {
@@ -175,6 +195,12 @@ export interface KataFacts {
   kataRuntime: string | null;
   shim: string | null;
   ctr: string | null;
+  /** `ctr --version`'s version, and whether `ctr run --help` lists --runtime-config-path (undefined: not checked) */
+  ctrVersion?: string;
+  ctrConfigPath?: boolean;
+  /** `containerd-shim-kata-v2 --version`: which runtime and version the shim is (what actually runs the sandbox) */
+  shimVersion?: { runtime: 'go' | 'rust'; version: string };
+  shimVersionError?: string;
   /** undefined when containerd answered; else why not */
   containerdError?: string;
   containerdAddress: string;
@@ -198,7 +224,13 @@ export function diagnoseKata(sharedFs: KataSharedFs, f: KataFacts): Detection {
   if (!f.shim) missing.push(`containerd-shim-kata-v2 not on PATH (containerd starts it for --runtime ${KATA_RUNTIME})`);
   if (!f.kataRuntime || !f.shim) missing[missing.length - 1] += `; ${KATA_INSTALL_HINT}`;
   if (!f.ctr) missing.push('ctr not found (apt-get install containerd)');
+  else if (f.ctrConfigPath === false) {
+    missing.push(`ctr ${f.ctrVersion ?? '(version unknown)'} has no \`run --runtime-config-path\`, which hands the shim isobench's configuration: containerd >= ${CTR_MIN_VERSION} is needed (apt-get install containerd from a newer release)`);
+  }
   else if (f.containerdError) missing.push(`containerd is not answering at ${f.containerdAddress} (${f.containerdError}): start containerd, or set options.address to its socket`);
+  if (f.shimVersion?.runtime === 'rust') {
+    missing.push(`containerd-shim-kata-v2 ${f.shimVersion.version} is runtime-rs (Rust), which has no virtio-9p and reads another configuration format; isobench drives the Go shim: install kata-go-static (\`isobench setup --provision kata\`)`);
+  } else if (f.shim && f.shimVersionError) missing.push(`containerd-shim-kata-v2 --version: ${f.shimVersionError}`);
   if (f.kvmError) missing.push(`${f.kvmError}: Kata runs each container in a KVM virtual machine (bare metal, or a VM with nested virtualisation)`);
   if (f.checkError) missing.push(`kata-runtime check failed: ${f.checkError}`);
   if (f.envError) missing.push(`kata-runtime kata-env --json failed: ${f.envError}`);
@@ -218,9 +250,13 @@ export function diagnoseKata(sharedFs: KataSharedFs, f: KataFacts): Detection {
   if (sharedFs === 'virtio-fs' && f.virtiofsdExists === false) {
     missing.push(`virtiofsd ${env?.virtiofsDaemon ?? ''} named by the Kata configuration does not exist (it ships in Kata's release tarball under /opt/kata/libexec)`);
   }
-  if (missing.length) return { available: false, reason: missing.join('; '), details, ...(env?.runtimeVersion ? { version: env.runtimeVersion } : {}) };
+  if (f.ctrVersion) details.ctr = f.ctrVersion;
+  if (env?.runtimeVersion) details.kataRuntime = env.runtimeVersion;
+  // the shim runs the sandbox, so its version is the one recorded; kata-runtime only reports the environment
+  const shim = f.shimVersion ? `containerd-shim-kata-v2 ${f.shimVersion.version} (${f.shimVersion.runtime === 'go' ? 'Go' : 'Rust'})` : undefined;
+  if (missing.length) return { available: false, reason: missing.join('; '), details, ...(shim ? { version: shim } : {}) };
   const version = [
-    `kata-runtime ${env?.runtimeVersion ?? '?'}`,
+    shim ?? 'containerd-shim-kata-v2 (version unknown)',
     `hypervisor ${env?.hypervisorVersion ?? env?.hypervisorPath ?? '?'}`,
     `shared_fs ${sharedFs}`,
   ].join(', ');

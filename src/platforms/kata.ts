@@ -8,7 +8,7 @@ import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platfo
 import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import {
   CTR_NAMESPACE, DEFAULT_CONTAINERD_ADDRESS, diagnoseKata, kataConfigToml, kataExecArgv, kataKillExecArgv, kataRunArgv, kataStopArgvs,
-  parseKataEnv, type CtrTarget, type KataEnv, type KataFacts, type KataSharedFs,
+  ctrHasRuntimeConfigPath, parseCtrVersion, parseKataEnv, parseKataShimVersion, type CtrTarget, type KataEnv, type KataFacts, type KataSharedFs,
 } from './kata-config.ts';
 import { KEEPALIVE_ARGS } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
@@ -50,6 +50,15 @@ async function kataEnv(kataRuntime: string, config?: string): Promise<{ env?: Ka
 /** Everything diagnoseKata() needs, looked up on this host (nothing is changed). */
 async function gatherFacts(sharedFs: KataSharedFs, address: string): Promise<KataFacts> {
   const f: KataFacts = { kataRuntime: kataRuntimePath(), shim: which('containerd-shim-kata-v2'), ctr: which('ctr'), containerdAddress: address };
+  if (f.ctr) {
+    f.ctrVersion = parseCtrVersion((await run([f.ctr, '--version'], { timeoutMs: 10_000 })).stdout) ?? undefined;
+    f.ctrConfigPath = ctrHasRuntimeConfigPath((await run([f.ctr, 'run', '--help'], { timeoutMs: 10_000 })).stdout);
+  }
+  if (f.shim) {
+    const v = await run([f.shim, '--version'], { timeoutMs: 10_000 });
+    f.shimVersion = parseKataShimVersion(`${v.stdout}\n${v.stderr}`) ?? undefined;
+    if (!f.shimVersion) f.shimVersionError = `printed no version (exit ${v.code}): ${lastLines(v.stdout || v.stderr, 1) || '(no output)'}`;
+  }
   if (f.ctr && !existsSync(address)) f.containerdError = 'no socket there';
   else if (f.ctr) {
     const v = await run([f.ctr, '--connect-timeout', '5s', '--address', address, 'version'], { timeoutMs: 15_000 });
@@ -220,6 +229,8 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     inPaper: true,
     description: `Kata Containers: a QEMU/KVM VM per container via containerd's shim v2 (ctr), rootfs and /data shared over ${via}`,
     optionsSchema: kataOptionsSchema,
+    // ctr drives the shim; zstd unpacks the .tar.zst release (setup --provision kata); qemu-utils as issue 14 lists it (this driver runs no qemu-img)
+    packages: ['containerd', 'qemu-utils', 'zstd'],
     async detect(): Promise<Detection> {
       if (process.getuid?.() !== 0) return { available: false, reason: 'Kata needs root here (run isobench as root)' };
       return diagnoseKata(sharedFs, await gatherFacts(sharedFs, DEFAULT_CONTAINERD_ADDRESS));

@@ -12,6 +12,10 @@ export interface KvmVmm {
   installHint: string;
   versionArgv: string[];
   parseVersion: (stdout: string) => string | null;
+  /** why this version cannot be driven (doctor shows it), or null */
+  versionProblem?: (version: string) => string | null;
+  /** what the version chose (schema, syntax), recorded in environment.json with the detection */
+  versionDetails?: (version: string) => Record<string, string>;
   /** boot the tiny probe guest once (cached) */
   probe: (kernel: GuestKernel, version: string) => Promise<ProbeResult>;
 }
@@ -31,17 +35,20 @@ export async function detectKvmVmm(v: KvmVmm): Promise<Detection> {
   const r = await run([bin, ...v.versionArgv], { timeoutMs: 10_000 });
   const version = v.parseVersion(`${r.stdout}\n${r.stderr}`);
   if (!version) return { available: false, reason: `${bin} ${v.versionArgv.join(' ')} printed no version (exit ${r.code}): is it ${v.id}?` };
-  if (kvm) return { available: false, version, reason: kvm };
+  const refused = v.versionProblem?.(version);
+  if (refused) return { available: false, version, reason: refused };
+  const chosen = v.versionDetails?.(version) ?? {};
+  if (kvm) return { available: false, version, details: chosen, reason: kvm };
   const socat = socatProblem();
-  if (socat) return { available: false, version, reason: socat };
+  if (socat) return { available: false, version, details: chosen, reason: socat };
   let kernel: GuestKernel;
   try {
     kernel = await defaultGuestKernel();
   } catch (e) {
-    return { available: false, version, reason: (e as Error).message };
+    return { available: false, version, details: chosen, reason: (e as Error).message };
   }
   const p = await v.probe(kernel, version);
-  const details = { guestKernel: `${kernel.release} (${kernel.source})`, probe: p.ok ? `test guest booted in ${p.seconds} s (${p.at})` : `failed: ${p.reason}` };
+  const details = { ...chosen, guestKernel: `${kernel.release} (${kernel.source})`, probe: p.ok ? `test guest booted in ${p.seconds} s (${p.at})` : `failed: ${p.reason}` };
   if (!p.ok) {
     const last = p.tail ? ` (last output: ${p.tail.split('\n').slice(-2).join(' | ')})` : '';
     return { available: false, version, details, reason: `${p.reason}${last}: KVM here cannot run this guest; run on bare metal or a VM with nested virtualization. Verdict cached in ${p.file} (delete it to probe again)` };

@@ -10,7 +10,7 @@ import { writeCpio, type CpioEntry } from '../images/initramfs.ts';
 
 export const PROBE_MARKER = '@@ISOBENCH-PROBE-OK@@';
 /** bump when the probe guest changes, so old verdicts are not reused */
-const PROBE_VERSION = 'probe/2';
+const PROBE_VERSION = 'probe/3';
 
 export interface ProbeResult {
   ok: boolean;
@@ -47,13 +47,19 @@ export function staticBusybox(): string | null {
 }
 
 /**
- * /init waits 2 s (so the kernel logs its refined TSC calibration), prints the marker and resets: nothing else, so a failure
- * is the accelerator's (or the kernel's); QEMU (-no-reboot) and Firecracker (reboot=k) exit on reset.
+ * How the probe guest ends so that the VMM exits: QEMU (-no-reboot) and Firecracker (reboot=k) exit on reset; Cloud
+ * Hypervisor reboots the VM on reset (vmm/src/lib.rs, EpollDispatch::Reset) and exits only on power-off.
  */
-export async function probeInitramfs(): Promise<string> {
+export type ProbeHalt = 'reboot' | 'poweroff';
+
+/**
+ * /init waits 2 s (so the kernel logs its refined TSC calibration), prints the marker and halts: nothing else, so a failure
+ * is the accelerator's (or the kernel's).
+ */
+export async function probeInitramfs(halt: ProbeHalt = 'reboot'): Promise<string> {
   const busybox = staticBusybox();
   if (!busybox) throw new Error('VM probe: busybox not found (apt-get install busybox-static)');
-  const init = `#!/bin/busybox sh\n/bin/busybox sleep 2\n/bin/busybox echo ${PROBE_MARKER}\n/bin/busybox reboot -f\n`;
+  const init = `#!/bin/busybox sh\n/bin/busybox sleep 2\n/bin/busybox echo ${PROBE_MARKER}\n/bin/busybox ${halt} -f\n`;
   const bb = await fsp.readFile(busybox);
   const hash = createHash('sha256').update(init).update(bb).digest('hex').slice(0, 16);
   const file = path.join(paths.vmProbes(), `probe-initramfs-${hash}.cpio`);
@@ -82,12 +88,15 @@ export async function probeBoot(key: string, argv: string[], timeoutMs: number, 
     try { return { ...(JSON.parse(await fsp.readFile(file, 'utf8')) as ProbeResult), file }; } catch { /* re-probe */ }
   }
   const r = await run(argv, { timeoutMs });
-  const ok = r.stdout.includes(PROBE_MARKER);
+  // a guest that printed the marker but kept the VMM running until the timeout did not finish the probe: never "booted"
+  const ok = r.stdout.includes(PROBE_MARKER) && !r.timedOut;
   const tail = lastLines(`${r.stdout}\n${r.stderr}`);
   const reason = ok
     ? undefined
     : r.timedOut
-      ? `a test guest did not boot within ${timeoutMs / 1000} s`
+      ? r.stdout.includes(PROBE_MARKER)
+        ? `a test guest booted but the VMM did not exit within ${timeoutMs / 1000} s (the guest's halt did not end it)`
+        : `a test guest did not boot within ${timeoutMs / 1000} s`
       : `a test guest did not boot (exit ${r.code ?? r.signal})`;
   const result: ProbeResult = { ok, seconds: Math.round(r.ms / 100) / 10, reason, tail, key, at: new Date().toISOString(), file, tscMHz: parseTscMHz(r.stdout) };
   await fsp.mkdir(paths.vmProbes(), { recursive: true });

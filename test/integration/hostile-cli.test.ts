@@ -89,7 +89,7 @@ test('verify refuses an entry stored twice', async () => {
 });
 
 test('verify refuses a gzip bomb with its memory bounded (under 200 MB)', async () => {
-  if (!which('/usr/bin/time')) { skip('/usr/bin/time not installed (apt-get install time): cannot measure the child\'s memory'); return; }
+  if (!which('/usr/bin/time')) { skip('/usr/bin/time not installed (apt-get install time): cannot measure the child\'s memory', ['time']); return; }
   const file = path.join(tmp, 'bomb.tar.gz');
   await writeGzipBomb(file, 8 * 1024 ** 3);
   const r = await run(['/usr/bin/time', '-f', 'maxrss_kb=%M', ...isobench, 'verify', file], { env, timeoutMs: 180_000 });

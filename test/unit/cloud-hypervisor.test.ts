@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkCloudHypervisorArgv, loadSyntax, parseSyntax, splitTop } from '../../src/platforms/cloud-hypervisor-syntax.ts';
-import { cloudHypervisorArgv, parseCloudHypervisorVersion, type ChLaunch } from '../../src/platforms/cloud-hypervisor.ts';
+import { checkCloudHypervisorArgv, cloudHypervisorSupport, loadSyntax, parseSyntax, splitTop } from '../../src/platforms/cloud-hypervisor-syntax.ts';
+import { CLOUD_HYPERVISOR_INSTALL_HINT, cloudHypervisorArgv, parseCloudHypervisorVersion, type ChLaunch } from '../../src/platforms/cloud-hypervisor.ts';
 
 const launch: ChLaunch = {
   binary: 'cloud-hypervisor', kernel: '/cache/vmlinux', initramfs: '/cache/initramfs.cpio',
@@ -62,6 +62,26 @@ test('syntax strings parse into keys, enumerations and bare words', () => {
 
 test('a path with a comma is refused (the option parser would split it)', () => {
   assert.throws(() => cloudHypervisorArgv({ ...launch, consoleFile: '/a,b/console.log' }), /contains a comma/);
+});
+
+test('the syntax follows the installed version: v53.x is driven with v53.0\'s, others are refused saying why', () => {
+  assert.equal(cloudHypervisorSupport('53.0'), { ok: true, syntax: 'v53.0' });
+  assert.equal(cloudHypervisorSupport('v53.1'), { ok: true, syntax: 'v53.0' });
+  const later = cloudHypervisorSupport('54.0');
+  assert.is(later.ok, false);
+  assert.match((later as { reason: string }).reason, /no stored command-line syntax for Cloud Hypervisor v54\.0.*isobench setup --provision cloud-hypervisor/);
+  assert.match(CLOUD_HYPERVISOR_INSTALL_HINT, /cloud-hypervisor-static/);
+});
+
+test('the paper\'s v0.8.0 is refused, with what its own syntax (src/main.rs, vmm/src/config.rs at v0.8.0) rejects in our argv', () => {
+  const old = loadSyntax('v0.8.0');
+  const problems = checkCloudHypervisorArgv(cloudHypervisorArgv(launch), old);
+  assert.ok(problems.some((p) => /--disk: unknown key 'direct'/.test(p)), problems.join('\n'));
+  // its serial syntax has no quotes; file=<path> is still understood, so only real differences are reported
+  assert.not.ok(problems.some((p) => p.startsWith('--serial')), problems.join('\n'));
+  const r = cloudHypervisorSupport('0.8.0', cloudHypervisorArgv(launch));
+  assert.is(r.ok, false);
+  assert.match((r as { reason: string }).reason, /unknown key 'direct'/);
 });
 
 test('version line', () => {

@@ -1,7 +1,14 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { FIRECRACKER_SCHEMAS, firecrackerConfig, firecrackerConfigSchema, schemaVersionFor, validateFirecrackerConfig, type FirecrackerInput } from '../../src/platforms/firecracker-config.ts';
-import { parseFirecrackerVersion } from '../../src/platforms/firecracker.ts';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { paths } from '../../src/paths.ts';
+import {
+  compareVersions, firecrackerConfig, firecrackerConfigSchema, firecrackerSchemaFile, firecrackerSupport, schemaVersionFor, validateFirecrackerConfig,
+  type FirecrackerInput,
+} from '../../src/platforms/firecracker-config.ts';
+import { FIRECRACKER_INSTALL_HINT, parseFirecrackerVersion } from '../../src/platforms/firecracker.ts';
 import { osvCmdline, osvFirecrackerArgv, osvProgramOutput, osvQuote } from '../../src/platforms/osv-vm.ts';
 
 const input: FirecrackerInput = {
@@ -46,9 +53,11 @@ test('the schema catches what Firecracker would refuse: unknown fields, wrong ty
   assert.match(bad((c) => { delete c.drives; }), /missing required field 'drives'/);
 });
 
-test('rules the docs state in words: vCPUs 1 or even, one root device, no root device with an initrd', () => {
-  assert.match(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 3 })).join(), /neither 1 nor even/);
-  assert.equal(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 1 })), []);
+test('rules the source states: odd vCPU counts above 1 only refused with SMT on (machine_config.rs), one root device, no root device with an initrd', () => {
+  assert.equal(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 3 })), [], 'smt off: 3 vCPUs are fine');
+  assert.match(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 3, smt: true })).join(), /odd while SMT is on/);
+  assert.equal(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 1, smt: true })), []);
+  assert.equal(validateFirecrackerConfig(firecrackerConfig({ ...input, cpus: 4, smt: true })), []);
   const rooted = clone(firecrackerConfig(input)) as any;
   rooted.drives.push({ drive_id: 'root2', path_on_host: '/r.ext4', is_root_device: true });
   assert.match(validateFirecrackerConfig(rooted).join(), /root device and an initrd/);
@@ -64,11 +73,65 @@ test('the schema is Firecracker\'s own file: FullVmConfiguration with its refere
   assert.equal(s.definitions.MachineConfiguration.required, ['mem_size_mib', 'vcpu_count']);
 });
 
-test('the schema used follows the installed version when stored, else the newest, and says so', () => {
+test('the schema used follows the installed version when stored, else the newest stored one not newer, and says so', () => {
   assert.equal(schemaVersionFor('1.16.1'), { version: '1.16.1', exact: true });
-  assert.equal(schemaVersionFor('v1.16.1'), { version: '1.16.1', exact: true });
-  assert.equal(schemaVersionFor('0.21.1'), { version: FIRECRACKER_SCHEMAS[FIRECRACKER_SCHEMAS.length - 1], exact: false });
+  assert.equal(schemaVersionFor('v1.8.0'), { version: '1.8.0', exact: true });
+  assert.equal(schemaVersionFor('1.12.1'), { version: '1.8.0', exact: false });
+  assert.equal(schemaVersionFor('1.17.0'), { version: '1.16.1', exact: false });
   assert.is(parseFirecrackerVersion('Firecracker v1.16.1\n\nSupported snapshot data format versions: v8.0.0\n'), '1.16.1');
+  assert.is(compareVersions('1.16.1', '1.8.0'), 1);
+  assert.is(compareVersions('v1.8.0', '1.8.0'), 0);
+});
+
+test('the stored swaggers are Firecracker\'s files at their tags (sha256 as recorded in data/firecracker/README.md)', () => {
+  const readme = readFileSync(path.join(paths.root, 'data', 'firecracker', 'README.md'), 'utf8');
+  for (const v of ['0.21.1', '1.8.0', '1.16.1']) {
+    const sha = createHash('sha256').update(readFileSync(firecrackerSchemaFile(v))).digest('hex');
+    assert.ok(readme.includes(sha), `README records the sha256 of v${v}: ${sha}`);
+  }
+});
+
+test('the paper\'s Firecracker 0.21.1 rejects the generated config, for exactly the differences its own swagger shows', () => {
+  const problems = validateFirecrackerConfig(firecrackerConfig(input), '0.21.1');
+  assert.ok(problems.includes("machine-config: unknown field 'smt'"), problems.join('\n'));
+  assert.ok(problems.includes("machine-config: missing required field 'ht_enabled'"), problems.join('\n'));
+  assert.ok(problems.includes("vsock: missing required field 'vsock_id'"), problems.join('\n'));
+  assert.ok(problems.includes("drives[0]: unknown field 'cache_type'"), problems.join('\n'));
+  assert.ok(problems.includes("drives[0]: unknown field 'io_engine'"), problems.join('\n'));
+  // and a config in 0.21.1's own dialect passes its schema: the check is the schema, not a list of names
+  const old = clone(firecrackerConfig(input)) as any;
+  old['machine-config'] = { vcpu_count: 2, mem_size_mib: 1024, ht_enabled: false };
+  old.vsock = { vsock_id: 'vsock0', ...old.vsock };
+  for (const d of old.drives) { delete d.cache_type; delete d.io_engine; }
+  delete old.logger; // 0.21.1's Logger takes log_fifo and metrics_fifo instead of log_path
+  assert.equal(validateFirecrackerConfig(old, '0.21.1'), []);
+});
+
+test('the oldest supported Firecracker (1.8.0, the first with ACPI) accepts the generated config', () => {
+  assert.equal(validateFirecrackerConfig(firecrackerConfig(input), '1.8.0'), []);
+  assert.equal(validateFirecrackerConfig(firecrackerConfig({ ...input, rootDisk: '/r.ext4', ioEngine: 'Async', driveCache: 'Writeback' }), '1.8.0'), []);
+});
+
+test('version gate: below 1.8.0 refused with the ACPI reason and what it would take; 0.21.1 also with its config differences', () => {
+  const paper = firecrackerSupport('0.21.1', firecrackerConfig(input));
+  assert.is(paper.ok, false);
+  const why = (paper as { reason: string }).reason;
+  assert.match(why, /no ACPI \(added in 1\.8\.0\)/);
+  assert.match(why, /unknown field 'smt'/);
+  assert.match(why, /CONFIG_VIRTIO_MMIO_CMDLINE_DEVICES/);
+  assert.match(why, /isobench setup --provision firecracker/);
+  const v17 = firecrackerSupport('1.7.0', firecrackerConfig(input));
+  assert.is(v17.ok, false);
+  assert.not.match((v17 as { reason: string }).reason, /config file also differs/);
+  assert.equal(firecrackerSupport('1.8.0'), { ok: true, schema: { version: '1.8.0', exact: true } });
+  assert.equal(firecrackerSupport('v1.16.1'), { ok: true, schema: { version: '1.16.1', exact: true } });
+  assert.is(firecrackerSupport('2.0.0').ok, false);
+});
+
+test('the install hint names the real release asset (tools/gh_release.py: firecracker-<tag>-<arch>.tgz)', () => {
+  assert.match(FIRECRACKER_INSTALL_HINT, /firecracker-v1\.16\.1-x86_64\.tgz/);
+  assert.match(FIRECRACKER_INSTALL_HINT, /release-v1\.16\.1-x86_64\/firecracker-v1\.16\.1-x86_64/);
+  assert.match(FIRECRACKER_INSTALL_HINT, /isobench setup --provision firecracker/);
 });
 
 test('OSv on Firecracker: OSv\'s loader as kernel, --nopci command line, the image as a drive, valid config', async () => {

@@ -4,12 +4,22 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { paths } from '../../src/paths.ts';
 import {
-  CTR_NAMESPACE, diagnoseKata, KATA_RUNTIME, kataConfigToml, kataExecArgv, kataKillExecArgv, kataRunArgv, kataStopArgvs,
-  parseKataEnv, type KataFacts,
+  CTR_NAMESPACE, ctrHasRuntimeConfigPath, diagnoseKata, KATA_RUNTIME, kataConfigToml, kataExecArgv, kataKillExecArgv, kataRunArgv, kataStopArgvs,
+  parseCtrVersion, parseKataEnv, parseKataShimVersion, type KataFacts,
 } from '../../src/platforms/kata-config.ts';
 import { kata9p, kataVirtiofs } from '../../src/platforms/kata.ts';
 
-const base = readFileSync(path.join(paths.root, 'test', 'fixtures', 'kata', 'configuration-qemu-excerpt.toml'), 'utf8');
+const fixture = (name: string) => readFileSync(path.join(paths.root, 'test', 'fixtures', 'kata', name), 'utf8');
+/**
+ * Kata 4.1.0's own configuration-qemu.toml.in, rendered as its Makefile does for the release tarball (build.sh: make
+ * PREFIX=/opt/kata QEMUCMD=qemu-system-x86_64): only the variables these tests read are substituted.
+ */
+const base = fixture('configuration-qemu.toml.in')
+  .replaceAll('@QEMUPATH@', '/opt/kata/bin/qemu-system-x86_64')
+  .replaceAll('@DEFVIRTIOFSDAEMON@', '/opt/kata/libexec/virtiofsd')
+  .replaceAll('@KERNELPATH@', '/opt/kata/share/kata-containers/vmlinux.container')
+  .replaceAll('@DEFSHAREDFS_QEMU_VIRTIOFS@', 'virtio-fs')
+  .replaceAll('@DEFMAXVCPUS@', '0');
 const src = '/opt/kata/share/defaults/kata-containers/configuration-qemu.toml';
 
 /** key = value lines of one [section] */
@@ -143,8 +153,9 @@ const nothing: KataFacts = { kataRuntime: null, shim: null, ctr: null, container
 test('doctor on a host without Kata names every missing piece and how to install it', () => {
   const d = diagnoseKata('virtio-9p', nothing);
   assert.is(d.available, false);
-  for (const want of [/kata-runtime not found/, /containerd-shim-kata-v2 not on PATH/, /kata-static-<version>-amd64\.tar\.xz/, /dnf install kata-containers/,
-    /snap install kata-containers/, /ctr not found \(apt-get install containerd\)/, /\/dev\/kvm is not usable \(ENOENT\)/]) {
+  for (const want of [/kata-runtime not found/, /containerd-shim-kata-v2 not on PATH/, /kata-go-static-<version>-amd64\.tar\.zst/, /tar --zstd -xf/,
+    /isobench setup --provision kata/, /since 4\.1 kata-static holds only runtime-rs, which has no virtio-9p/,
+    /ctr not found \(apt-get install containerd\)/, /\/dev\/kvm is not usable \(ENOENT\)/]) {
     assert.match(d.reason!, want);
   }
 });
@@ -153,10 +164,12 @@ test('doctor on a working host: versions and the shared filesystem; 9p refused w
   const ok: KataFacts = {
     kataRuntime: '/usr/local/bin/kata-runtime', shim: '/usr/local/bin/containerd-shim-kata-v2', ctr: '/usr/bin/ctr',
     containerdAddress: '/run/containerd/containerd.sock', env: parseKataEnv(envJson), hypervisorHas9p: true, virtiofsdExists: true,
+    ctrVersion: '1.6.20~ds1', ctrConfigPath: true, shimVersion: { runtime: 'go', version: '3.2.0' },
   };
   const d9 = diagnoseKata('virtio-9p', ok);
   assert.ok(d9.available, d9.reason);
-  assert.is(d9.version, 'kata-runtime 3.2.0, hypervisor QEMU emulator version 8.0.0 (kata-static), shared_fs virtio-9p');
+  assert.is(d9.version, 'containerd-shim-kata-v2 3.2.0 (Go), hypervisor QEMU emulator version 8.0.0 (kata-static), shared_fs virtio-9p');
+  assert.is(d9.details?.kataRuntime, '3.2.0');
   assert.is(d9.details?.installedSharedFs, 'virtio-fs');
   assert.is(d9.details?.config, src);
   const no9p = diagnoseKata('virtio-9p', { ...ok, hypervisorHas9p: false });
@@ -166,6 +179,39 @@ test('doctor on a working host: versions and the shared filesystem; 9p refused w
   const down = diagnoseKata('virtio-fs', { ...ok, containerdError: 'connection refused', virtiofsdExists: false });
   assert.match(down.reason!, /containerd is not answering at \/run\/containerd\/containerd.sock \(connection refused\)/);
   assert.match(down.reason!, /virtiofsd \/opt\/kata\/libexec\/virtiofsd .* does not exist/);
+});
+
+test('ctr: the real containerd 1.6.20 ctr (Debian 12, recorded here) has run --runtime-config-path; a ctr without it is refused', () => {
+  const help = fixture('ctr-1.6.20-run-help.txt');
+  assert.is(parseCtrVersion(fixture('ctr-1.6.20-version.txt')), '1.6.20~ds1');
+  assert.ok(ctrHasRuntimeConfigPath(help));
+  // the same recording with the flag's line cut, as ctr before containerd 1.5 prints it
+  const old = help.split('\n').filter((l) => !l.includes('--runtime-config-path')).join('\n');
+  assert.not.ok(ctrHasRuntimeConfigPath(old));
+  const d = diagnoseKata('virtio-fs', { ...nothing, ctr: '/usr/bin/ctr', ctrVersion: '1.4.13', ctrConfigPath: false });
+  assert.match(d.reason!, /ctr 1\.4\.13 has no `run --runtime-config-path`.*containerd >= 1\.5/);
+});
+
+test('the shim\'s version is what is recorded; a runtime-rs shim is refused (no virtio-9p, another configuration format)', () => {
+  // the lines main.go (Go) and main.rs (Rust) print at Kata 4.1.0, built from their format strings (no Kata binary here to record)
+  const go = 'Kata Containers containerd shim (Golang): id: "io.containerd.kata.v2", version: 4.1.0, commit: ddcb1ad8d23cbb4323f86c209f132b89592902df\n';
+  const rust = 'Kata Containers containerd shim (Rust): id: io.containerd.kata.v2, version: 4.1.0, commit: ddcb1ad8d23cbb4323f86c209f132b89592902df\n';
+  assert.equal(parseKataShimVersion(go), { runtime: 'go', version: '4.1.0' });
+  assert.equal(parseKataShimVersion(rust), { runtime: 'rust', version: '4.1.0' });
+  assert.is(parseKataShimVersion('kata-runtime  : 4.1.0'), null);
+  const facts: KataFacts = {
+    kataRuntime: '/opt/kata/bin/kata-runtime', shim: '/usr/local/bin/containerd-shim-kata-v2', ctr: '/usr/bin/ctr', ctrConfigPath: true,
+    containerdAddress: '/run/containerd/containerd.sock', env: parseKataEnv(envJson), hypervisorHas9p: true, virtiofsdExists: true,
+    shimVersion: parseKataShimVersion(rust)!,
+  };
+  const d = diagnoseKata('virtio-9p', facts);
+  assert.is(d.available, false);
+  assert.match(d.reason!, /runtime-rs \(Rust\), which has no virtio-9p.*kata-go-static/);
+  assert.is(d.version, 'containerd-shim-kata-v2 4.1.0 (Rust)');
+});
+
+test('both variants declare what setup installs: containerd (ctr), qemu-utils, zstd (the release is .tar.zst)', () => {
+  for (const p of [kata9p, kataVirtiofs]) assert.equal(p.packages, ['containerd', 'qemu-utils', 'zstd']);
 });
 
 test('both variants are secure containers and say which shared filesystem they use', () => {
