@@ -21,11 +21,18 @@ export const TOOL_PACKAGES: Record<string, string> = {
   qperf: 'qperf',
   mbw: 'mbw',
   memcached: 'memcached',
+  mariadbd: 'mariadb-server',
 };
 
-/** data a tool reads at run time that ldd cannot see (sysbench's OLTP Lua scripts) */
+/** data a tool reads at run time that ldd cannot see (sysbench's OLTP Lua scripts; MariaDB's messages, charsets, system tables) */
 const TOOL_EXTRAS: Record<string, string[]> = {
   sysbench: ['/usr/share/sysbench'],
+  mariadbd: [
+    '/usr/share/mysql/english',
+    '/usr/share/mysql/charsets',
+    '/usr/share/mysql/mysql_system_tables.sql',
+    '/usr/share/mysql/mysql_system_tables_data.sql',
+  ],
 };
 
 /** busybox applets linked into /bin: a shell and the basic tools scripts and VM inits use */
@@ -212,6 +219,7 @@ export async function planRootfs(tools: string[]): Promise<RootfsEntry[]> {
     for (const lib of await lddOf(bin, `tool '${tool}'`)) addHostFile(lib);
     for (const extra of TOOL_EXTRAS[tool] ?? []) {
       if (!existsSync(extra)) continue;
+      if (statSync(extra).isFile()) { addHostFile(extra); continue; }
       for (const f of (await walkFiles(extra)).sort()) if (statSync(f).isFile()) addHostFile(f);
     }
   }

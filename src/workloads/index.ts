@@ -9,6 +9,7 @@ import { ffmpeg } from './ffmpeg.ts';
 import { latencyRr } from './latency-rr.ts';
 import { startup } from './startup.ts';
 import { hap } from './hap.ts';
+import { mysqlOltp } from './mysql-oltp.ts';
 
 export const workloads: Workload[] = [
   sysbenchCpu,
@@ -20,6 +21,7 @@ export const workloads: Workload[] = [
   latencyRr,
   startup,
   hap,
+  mysqlOltp,
 ];
 
 export function workloadById(id: string): Workload | undefined {
