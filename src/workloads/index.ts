@@ -10,6 +10,7 @@ import { latencyRr } from './latency-rr.ts';
 import { startup } from './startup.ts';
 import { hap } from './hap.ts';
 import { mysqlOltp } from './mysql-oltp.ts';
+import { memcachedYcsb } from './memcached-ycsb.ts';
 
 export const workloads: Workload[] = [
   sysbenchCpu,
@@ -22,6 +23,7 @@ export const workloads: Workload[] = [
   startup,
   hap,
   mysqlOltp,
+  memcachedYcsb,
 ];
 
 export function workloadById(id: string): Workload | undefined {
