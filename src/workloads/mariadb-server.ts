@@ -14,6 +14,8 @@ export interface MariadbSettings {
   /** innodb_flush_method */
   flushMethod: 'O_DIRECT' | 'fsync';
   maxConnections: number;
+  /** innodb_use_native_aio: io_uring/libaio, or InnoDB's own I/O threads (gVisor 20221219 aborts MariaDB's io_uring) */
+  nativeAio: boolean;
 }
 
 /** The benchmark account: an ordinary user (no SUPER), so max_connections applies to it as to an application. */
@@ -48,7 +50,11 @@ export function serverOptions(s: MariadbSettings, datadir: string): string[] {
     '--innodb-file-per-table=1',
     '--innodb-purge-threads=1',
     '--innodb-max-purge-lag=0',
-    '--innodb-open-files=5000',
+    `--innodb-use-native-aio=${s.nativeAio ? 1 : 0}`,
+    // descriptors fixed, so no platform's rlimit makes MariaDB shrink max_connections or the caches on its own
+    '--open-files-limit=1024',
+    '--innodb-open-files=300',
+    '--table-open-cache=200',
     '--max-allowed-packet=64M',
     '--thread-cache-size=256',
     '--query-cache-size=0',
@@ -62,7 +68,7 @@ export function serverOptions(s: MariadbSettings, datadir: string): string[] {
 /** The settings in one line, recorded with every sample (identical on every platform by construction). */
 export function settingsNote(s: MariadbSettings, version: string): string {
   return `server ${version}: innodb_buffer_pool_size=${s.bufferPoolMiB}M, innodb_flush_log_at_trx_commit=${s.flushLogAtTrxCommit}, `
-    + `innodb_flush_method=${s.flushMethod}, max_connections=${s.maxConnections}, binlog off, data directory on the platform data mount, tables prepared once per instance`;
+    + `innodb_flush_method=${s.flushMethod}, innodb_use_native_aio=${s.nativeAio ? 1 : 0}, max_connections=${s.maxConnections}, open_files_limit=1024, binlog off, data directory on the platform data mount, tables prepared once per instance`;
 }
 
 /**
@@ -76,7 +82,7 @@ export function bootstrapArgv(s: MariadbSettings, datadir: string): string[] {
     'rm -rf "$d" && mkdir -p "$d" || exit 1',
     `{ ${BOOTSTRAP_HEAD.map((l) => `echo "${l}"`).join('; ')}; cat ${SYSTEM_TABLE_SQL.join(' ')}; `
       + `${BOOTSTRAP_TAIL.map((l) => `echo "${l.replace(/"/g, '\\"')}"`).join('; ')}; } `
-      + '| "$@" --bootstrap --log-warnings=0 --enforce-storage-engine= >"$d.bootstrap.log" 2>&1 || { tail -n 20 "$d.bootstrap.log"; exit 1; }',
+      + '| "$@" --bootstrap --log-warnings=0 --enforce-storage-engine= >"$d.bootstrap.log" 2>&1 || { tail -n 60 "$d.bootstrap.log"; exit 1; }',
     'touch "$d/isobench-bootstrapped" && echo created',
   ].join('\n');
   return ['sh', '-c', script, 'sh', datadir, 'mariadbd', ...serverOptions(s, datadir)];

@@ -31,8 +31,8 @@ const OPS: YcsbOp[] = ['read', 'update', 'rmw'];
 const OP_WORDS: Record<YcsbOp, string> = { read: 'read (get)', update: 'update (set of the whole record)', rmw: 'read-modify-write (get, then set)' };
 
 export function memcachedArgv(p: MemcachedYcsbParams): string[] {
-  // -U 0: no UDP listener (the paper's YCSB binding speaks TCP); -u root: the instance runs as root
-  return ['memcached', '-u', 'root', '-l', '0.0.0.0', '-p', String(p.port), '-U', '0', '-m', String(p.memoryMiB), '-t', String(p.serverThreads), '-c', '4096', '-v'];
+  // -U 0: no UDP listener (YCSB's binding speaks TCP); -u root: the instance runs as root; -c 1024: memcached's default, within runc's nofile limit
+  return ['memcached', '-u', 'root', '-l', '0.0.0.0', '-p', String(p.port), '-U', '0', '-m', String(p.memoryMiB), '-t', String(p.serverThreads), '-c', '1024', '-v'];
 }
 
 /** How the mix was realised, recorded with every sample: what is YCSB's and what is approximated. */

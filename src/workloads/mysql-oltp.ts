@@ -4,7 +4,7 @@ import type { ExecResult, Instance, Metric, Params, Workload, WorkloadContext } 
 import { WorkloadError } from '../types.ts';
 import { serverEndpoint } from './exec.ts';
 import type { ServerProcess } from './instance-server.ts';
-import { stopServer, waitUntilServing, withServerLog } from './instance-server.ts';
+import { serverLogTail, stopServer, waitUntilServing, withServerLog } from './instance-server.ts';
 import type { MariadbSettings } from './mariadb-server.ts';
 import { bootstrap, DB, dataDirOf, probeMysql, settingsNote, startMariadb } from './mariadb-server.ts';
 import { parseOltpReport, sysbenchFailure } from './sysbench-oltp-report.ts';
@@ -91,7 +91,8 @@ export const mysqlOltp: Workload = {
       bufferPoolMiB: { type: 'integer', minimum: 8, maximum: 1048576, default: 256, description: 'innodb_buffer_pool_size in MiB (the authors\' my.cnf: 256M)' },
       flushLogAtTrxCommit: { enum: [0, 1, 2], default: 0, description: 'innodb_flush_log_at_trx_commit (the authors\' my.cnf: 0)' },
       flushMethod: { enum: ['O_DIRECT', 'fsync'], default: 'O_DIRECT', description: 'innodb_flush_method (the authors\' my.cnf: O_DIRECT)' },
-      maxConnections: { type: 'integer', minimum: 10, maximum: 100000, default: 1000, description: 'max_connections (must exceed threads)' },
+      maxConnections: { type: 'integer', minimum: 10, maximum: 600, default: 200, description: 'max_connections (must exceed threads; at most 600 within open_files_limit 1024)' },
+      nativeAio: { type: 'boolean', default: false, description: 'innodb_use_native_aio (off by default: gVisor 20221219 aborts MariaDB\'s io_uring, and settings must be equal on every platform)' },
     },
   },
   async run(instance: Instance, params: Params, ctx: WorkloadContext): Promise<Metric[]> {
@@ -139,6 +140,7 @@ export const mysqlOltp: Workload = {
       ];
     } finally {
       await stopServer(instance, server);
+      ctx.log?.(`--- ${server.logPath}, last lines\n${await serverLogTail(instance, server, 40)}\n`);
     }
   },
 };
