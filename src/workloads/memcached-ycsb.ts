@@ -1,5 +1,7 @@
 // memcached under YCSB's mixes a, b, c, f: the server inside the instance, isobench's YCSB client on the host.
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { formatArgv, run } from '../proc.ts';
 import type { Instance, Metric, MetricSpec, Params, Workload, WorkloadContext } from '../types.ts';
@@ -85,9 +87,17 @@ export async function probeMemcached(address: string, port: number): Promise<Pro
 
 const CLIENT = fileURLToPath(new URL('./ycsb-memcached-client.ts', import.meta.url));
 
+/** tsx's loader, as a file URL for node --import (the same loader bin/isobench.mjs registers) */
+function tsxLoader(): string {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('tsx/package.json');
+  const main = (JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, string> }).exports['.'];
+  return pathToFileURL(path.join(path.dirname(pkgFile), main)).href;
+}
+
 /** The client runs as its own process (its own command in the log, its own CPU time), through the same TypeScript loader. */
 export function clientArgv(o: YcsbClientOptions): string[] {
-  return [process.execPath, '--import', import.meta.resolve('tsx'), CLIENT, ...ycsbClientArgs(o)];
+  return [process.execPath, '--import', tsxLoader(), CLIENT, ...ycsbClientArgs(o)];
 }
 
 export const memcachedYcsb: Workload = {

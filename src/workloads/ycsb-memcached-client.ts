@@ -133,15 +133,19 @@ export async function runYcsb(o: YcsbClientOptions): Promise<YcsbClientReport> {
   return report;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+async function main(): Promise<number> {
   let options: YcsbClientOptions;
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (e) {
     process.stderr.write(`ycsb-memcached-client: ${(e as Error).message}\n`);
-    process.exit(2);
+    return 2;
   }
   const report = await runYcsb(options);
   process.stdout.write(`${JSON.stringify(report)}\n`);
-  process.exit(report.error ? 1 : 0);
+  return report.error ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  void main().then((code) => process.exit(code));
 }
