@@ -1,4 +1,5 @@
 // The paper's claims against one run's analysis: comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
+import { baseJob } from '../experiment/plan.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
   Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, Environment, MetricSummary, NotRun, PlatformRecord,
@@ -176,7 +177,8 @@ function emulated(ctx: Context, s: MetricSummary): boolean {
   return s.emulated === true || ctx.records.get(s.platform)?.emulated === true;
 }
 
-const matches = (s: MetricSummary, m: Measure) => s.workload === m.workload && s.job === m.job && s.metric === m.metric;
+// a swept cell ('threads=10') stands for its job; the ordering then compares equal parameters only
+const matches = (s: MetricSummary, m: Measure) => s.workload === m.workload && baseJob(s.job) === m.job && s.metric === m.metric;
 const sameMeasure = (a: Measure, b: Measure) => a.workload === b.workload && a.job === b.job && a.metric === b.metric;
 const present = (ctx: Context, m: Measure) => ctx.analysis.summaries.some((s) => matches(s, m));
 const paramsKey = (s: MetricSummary) => stableStringify(s.params ?? {}, 0);

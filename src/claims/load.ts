@@ -64,8 +64,9 @@ export const claimMeasures: Record<string, { jobs: string[]; metrics: string[] }
   'latency-rr': { jobs: ['tcp', 'udp'], metrics: ['p50_us', 'p90_us', 'p99_us'] },
   startup: { jobs: ['default'], metrics: ['first_output_ms', 'exit_ms'] },
   hap: { jobs: ['default'], metrics: ['functions'] },
-  // no MySQL workload exists yet; this is the name it must use
-  mysql: { jobs: ['default'], metrics: ['tps'] },
+  'mysql-oltp': { jobs: ['default'], metrics: ['transactions_per_s', 'queries_per_s', 'latency_p95_ms', 'latency_p99_ms'] },
+  // jobs named after YCSB's mixes, as the experiment files name them
+  'memcached-ycsb': { jobs: ['a', 'b', 'c', 'f'], metrics: ['ops_per_s', 'read_p99_us', 'update_p99_us', 'rmw_p99_us'] },
 };
 
 /** A claims file that cannot be used; the message names the file, the place in it and the fix. */

@@ -18,7 +18,7 @@ export const AREAS: AreaDef[] = [
   { id: 'network', title: 'Network', workloads: ['iperf3', 'latency-rr'], what: 'network throughput (iperf3, host to guest, one TCP stream) and request/response latency percentiles (TCP and UDP).' },
   { id: 'startup', title: 'Startup', workloads: ['startup'], what: 'start-up time, end to end: from process creation to the first output and to the exit of a fresh instance.' },
   { id: 'isolation', title: 'Isolation (HAP)', workloads: ['hap'], what: 'the Horizontal Attack Profile: distinct host kernel functions that the platform makes the host execute.' },
-  { id: 'application', title: 'Applications', workloads: ['mysql', 'memcached'], what: 'applications: MySQL under sysbench OLTP, memcached under YCSB.' },
+  { id: 'application', title: 'Applications', workloads: ['mysql-oltp', 'memcached-ycsb'], what: 'applications: MySQL (MariaDB) under sysbench oltp_read_write, memcached under YCSB mixes a, b, c and f.' },
 ];
 
 export function areaOfWorkload(workload: string): AreaDef | undefined {

@@ -163,7 +163,7 @@ test('area: workloads land in their areas; applications are not measured and the
     application: [],
   });
   const app = areaOf('application');
-  assert.match(app.status, /^Not measured in this run\. Not in this experiment: mysql, memcached\./);
+  assert.match(app.status, /^Not measured in this run\. Not in this experiment: mysql-oltp, memcached-ycsb\./);
   assert.equal(app.claims.map((c) => [c.id, c.verdict]), [['mysql-gvisor', 'not run']]);
   assert.match(app.claimsNote, /Not measured in this run/);
 });
