@@ -1,6 +1,7 @@
 // One report section per area (CPU, memory, disk, network, startup, isolation, applications): charts, tables, callouts, claims.
 import type { MetricSummary, PlatformRecord } from '../types.ts';
-import { AREAS, PERCENTILE_METRICS, areaOfWorkload, chartedMetrics, distributionOf, hapMethod, wantsValueChart, type AreaDef } from './areas.ts';
+import { sweepPeakText, sweepPeaks } from './sweep-peak.ts';
+import { AREAS, PERCENTILE_METRICS, SWEEP_PEAKS, areaOfWorkload, chartedMetrics, distributionOf, hapMethod, wantsValueChart, type AreaDef } from './areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from './callouts.ts';
 import type { ClaimCard } from './claims-view.ts';
 import { decimalsFor, formatFixed, formatInterval, formatNumber, slug } from './format.ts';
@@ -79,6 +80,7 @@ export function buildAreas(ctx: AreaContext): { areas: AreaView[]; charts: Chart
       ran.length ? `Measured here: ${ran.join(', ')}.` : 'Not measured in this run.',
       planned.length ? `Planned but without any value: ${planned.join(', ')} (see “What was not run”).` : '',
       absent.length ? `Not in this experiment: ${absent.join(', ')}.` : '',
+      ...SWEEP_PEAKS.filter((p) => def.workloads.includes(p.workload)).map((p) => sweepPeakText(sweepPeaks(ctx.summaries, p.workload, p.metric, p.param), p.param, `${p.workload} ${p.metric}`)),
     ].filter(Boolean).join(' ');
     const claims = ctx.cards.filter((c) => c.area === def.id);
     return {

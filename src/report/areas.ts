@@ -72,3 +72,8 @@ export function hapMethod(cells: { key: string; params: Record<string, unknown> 
   const methods = cells.map((c) => String(c.params.method ?? ''));
   return { exact: methods.includes('ftrace'), sampled: methods.includes('perf'), examples: [...new Set(methods.filter(Boolean).map((m) => `method: ${m}`))] };
 }
+
+/** Workloads swept over a parameter whose peak the area reports (the paper: native's MySQL throughput peaks at 110 threads). */
+export const SWEEP_PEAKS: { workload: string; metric: string; param: string }[] = [
+  { workload: 'mysql-oltp', metric: 'transactions_per_s', param: 'threads' },
+];
