@@ -229,6 +229,8 @@ export interface WorkloadReport {
   logAxis?: boolean;
   /** metric tables that go to the HTML and CSV only, not to the printed body (fio's P50/P99 repeat its means) */
   screenOnlyTables?: string[];
+  /** a workload swept over a parameter: the area names each platform's peak of this metric (the paper: native peaks at 110 threads) */
+  sweepPeak?: { metric: string; param: string };
 }
 
 /** Thrown by a workload when the tool ran but its output is not a valid result. */

@@ -1,6 +1,7 @@
 // The paper's claims against one run's analysis: clauses, comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
 import { platforms } from '../platforms/index.ts';
 import { boundTest, logContrast, logRatio, ratioInterval, untestable, contrastProblem, type Side, type Term } from '../stats/ratio.ts';
+import { baseJob } from '../experiment/plan.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
   Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, ClauseOutcome, Environment, MetricSummary, NotRun, PlatformRecord,
@@ -249,7 +250,8 @@ function emulated(ctx: Context, s: MetricSummary): boolean {
   return s.emulated === true || ctx.records.get(s.platform)?.emulated === true;
 }
 
-const matches = (s: MetricSummary, m: Measure) => s.workload === m.workload && s.job === m.job && s.metric === m.metric;
+// a swept cell ('threads=10') stands for its job; the ordering then compares equal parameters only
+const matches = (s: MetricSummary, m: Measure) => s.workload === m.workload && baseJob(s.job) === m.job && s.metric === m.metric;
 const sameMeasure = (a: Measure, b: Measure) => a.workload === b.workload && a.job === b.job && a.metric === b.metric;
 const present = (ctx: Context, m: Measure) => ctx.analysis.summaries.some((s) => matches(s, m));
 const paramsKey = (s: MetricSummary) => stableStringify(s.params ?? {}, 0);

@@ -32,7 +32,7 @@ export function expandCells(exp: Experiment): Cell[] {
             platform: p.id,
             platformOptions: p.options,
             workload: w.id,
-            job: sweepName ? (job.name === 'default' ? sweepName : `${job.name}:${sweepName}`) : job.name,
+            job: sweepJobName(job.name, sweepName),
             params: { ...w.params, ...job.params, ...combo },
           };
           // repetitions are not part of the id: more instances of a cell measure the same thing
@@ -80,4 +80,15 @@ export function orderInstances(cells: Cell[], instances: number, seed: number): 
 export function makePlan(exp: Experiment, experimentFile: string): Plan {
   const cells = expandCells(exp);
   return { schema: 1, experiment: experimentFile, seed: exp.seed, cells, order: orderInstances(cells, exp.repetitions.instances, exp.seed) };
+}
+
+/** A cell's job name: the job's own, with the sweep's values appended ('threads=10', 'tcp:threads=10'). */
+export function sweepJobName(job: string, sweepName: string): string {
+  return sweepName ? (job === 'default' ? sweepName : `${job}:${sweepName}`) : job;
+}
+
+/** The job a cell's job name was made from (job names are ids, so '=' and ':' come from a sweep only). */
+export function baseJob(cellJob: string): string {
+  if (cellJob.includes(':')) return cellJob.slice(0, cellJob.indexOf(':'));
+  return cellJob.includes('=') ? 'default' : cellJob;
 }

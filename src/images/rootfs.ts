@@ -9,9 +9,15 @@ import { run, runOk, which } from '../proc.ts';
 /** bump when the layout changes in a way the entries do not show (so old caches are not reused) */
 export const LAYOUT_VERSION = 'isobench-rootfs/1';
 
-/** data a tool reads at run time that ldd cannot see (sysbench's OLTP Lua scripts) */
+/** data a tool reads at run time that ldd cannot see (sysbench's OLTP Lua scripts; MariaDB's messages, charsets, system tables) */
 const TOOL_EXTRAS: Record<string, string[]> = {
   sysbench: ['/usr/share/sysbench'],
+  mariadbd: [
+    '/usr/share/mysql/english',
+    '/usr/share/mysql/charsets',
+    '/usr/share/mysql/mysql_system_tables.sql',
+    '/usr/share/mysql/mysql_system_tables_data.sql',
+  ],
 };
 
 /** busybox applets linked into /bin: a shell and the basic tools scripts and VM inits use */
@@ -196,6 +202,7 @@ export async function planRootfs(tools: string[], packageOf?: (tool: string) => 
     for (const lib of await lddOf(bin, `tool '${tool}'`)) addHostFile(lib);
     for (const extra of TOOL_EXTRAS[tool] ?? []) {
       if (!existsSync(extra)) continue;
+      if (statSync(extra).isFile()) { addHostFile(extra); continue; }
       for (const f of (await walkFiles(extra)).sort()) if (statSync(f).isFile()) addHostFile(f);
     }
   }

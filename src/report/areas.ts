@@ -73,3 +73,8 @@ export function metricSpec(workload: string, metric: string): MetricSpec | undef
 export function metricName(workload: string, metric: string): string {
   return metricSpec(workload, metric)?.description?.replace(/\s*\([^)]*\)\s*$/, '') ?? metric;
 }
+
+/** Workloads swept over a parameter whose peak the area reports (the paper: native's MySQL throughput peaks at 110 threads). */
+export const SWEEP_PEAKS: { workload: string; metric: string; param: string }[] = [
+  { workload: 'mysql-oltp', metric: 'transactions_per_s', param: 'threads' },
+];

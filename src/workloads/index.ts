@@ -9,6 +9,8 @@ import { ffmpeg } from './ffmpeg.ts';
 import { latencyRr } from './latency-rr.ts';
 import { startup } from './startup.ts';
 import { hap } from './hap.ts';
+import { mysqlOltp } from './mysql-oltp.ts';
+import { memcachedYcsb } from './memcached-ycsb.ts';
 
 export const workloads: Workload[] = [
   sysbenchCpu,
@@ -20,6 +22,8 @@ export const workloads: Workload[] = [
   latencyRr,
   startup,
   hap,
+  mysqlOltp,
+  memcachedYcsb,
 ];
 
 export function workloadById(id: string): Workload | undefined {
@@ -36,9 +40,7 @@ export function packageOfTool(tool: string): string | undefined {
 }
 
 /** Workloads the paper's claims name that isobench does not implement yet: their claims stay 'not run'. Delete an entry when its workload lands. */
-export const plannedWorkloads: { id: string; claimMeasures: ClaimMeasures; why: string }[] = [
-  { id: 'mysql', claimMeasures: { jobs: ['default'], metrics: ['tps'] }, why: 'no MySQL workload yet' },
-];
+export const plannedWorkloads: { id: string; claimMeasures: ClaimMeasures; why: string }[] = [];
 
 /** What a claim may name, per workload id: each registered workload's declaration, and the planned ones'. */
 export function claimMeasuresById(): Record<string, ClaimMeasures> {

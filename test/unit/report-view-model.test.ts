@@ -194,7 +194,7 @@ test('area: workloads land in their areas; applications are not measured and the
     isolation: ['hap'],
   });
   const app = areaView.notRun.rows.find((r) => r.kind === 'area' && r.what === 'Applications')!;
-  assert.is(app.reason, 'no workload of this area exists in isobench yet');
+  assert.is(app.reason, 'not in this experiment (mysql-oltp, memcached-ycsb)');
   assert.ok(areaView.notRun.rows.some((r) => r.kind === 'claim' && r.what === 'mysql-gvisor'));
 });
 

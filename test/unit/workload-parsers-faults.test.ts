@@ -17,7 +17,9 @@ import { parseIperf3 } from '../../src/workloads/iperf3.ts';
 import { parsePerfRecord, parsePerfScript } from '../../src/workloads/kernel-trace.ts';
 import { parseSockperf } from '../../src/workloads/latency-rr.ts';
 import { parseStartup } from '../../src/workloads/startup.ts';
+import { parseYcsbReport } from '../../src/workloads/memcached-ycsb.ts';
 import { parseStream } from '../../src/workloads/stream.ts';
+import { parseOltpReport } from '../../src/workloads/sysbench-oltp-report.ts';
 import { parseSysbenchCpu } from '../../src/workloads/sysbench-cpu.ts';
 import { parseSysbenchMemory } from '../../src/workloads/sysbench-memory.ts';
 import { skip, skipPart } from '../helpers/skip.ts';
@@ -47,6 +49,12 @@ const startupCase = (marker: string) => (text: string) => {
   return { output: r.stdout, parse: (stdout: string) => parseStartup({ ...r, stdout }, marker) };
 };
 
+/** what isobench asked the YCSB client for, as the recorded run was asked: a mutated copy is parsed against the same request */
+const ycsbCase = (text: string) => {
+  const asked = (JSON.parse(text.split('\n').find((l) => l.startsWith('{'))!) as { options: { mix: string; operations: number } }).options;
+  return { output: text, parse: (stdout: string) => parseYcsbReport(stdout, { mix: asked.mix as 'a', operations: asked.operations }) };
+};
+
 const table: Record<string, ParserCase[]> = {
   'sysbench-cpu': [{ parser: 'parseSysbenchCpu', parse: parseSysbenchCpu, good: /^ok-.*\.txt$/, bad: /^(bad|killed)-.*\.txt$/ }],
   'sysbench-memory': [{ parser: 'parseSysbenchMemory', parse: parseSysbenchMemory, good: /^ok-.*\.txt$/, bad: /^(bad|killed)-.*\.txt$/ }],
@@ -61,6 +69,8 @@ const table: Record<string, ParserCase[]> = {
   ffmpeg: [{ parser: 'parseFfmpegEncode', parse: (t) => parseFfmpegEncode(t, 30), good: /^encode-1s-.*\.stderr$/, bad: /^(bad|unknown|missing|garbage|killed)-.*\.stderr$/ }],
   'latency-rr': [{ parser: 'parseSockperf', parse: parseSockperf, good: /-100b\.stdout$/, bad: /-no-server\.stdout$/ }],
   startup: [{ parser: 'parseStartup', open: startupCase('isobench-ready'), good: /-echo\.json$/, bad: /^(runc-missing-command|runc-timeout|native-silent)\.json$/ }],
+  'mysql-oltp': [{ parser: 'parseOltpReport', parse: parseOltpReport, good: /^run-.*\.txt$/, bad: /^(auth-refused|refused|server-gone|too-many-connections|prepare-disk-full)\.txt$/ }],
+  'memcached-ycsb': [{ parser: 'parseYcsbReport', open: ycsbCase, good: /^mix-.*\.json$/, bad: /^(no-server|server-gone|too-many-connections)\.json$/ }],
   hap: [
     { parser: 'parsePerfRecord', dir: 'hap', parse: parsePerfRecord, good: /^perf-record-ok\.stderr$/, bad: /^perf-record-(permission|no-such-process)\.stderr$/ },
     { parser: 'parsePerfScript', dir: 'hap', parse: parsePerfScript, good: /^perf-script-.*\.txt$/, truncatedMayParse: true },

@@ -9,6 +9,7 @@ import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNu
 import { hapMethod } from '../hap-method.ts';
 import { logKey } from '../inputs.ts';
 import { startupClockNotes, startupDistributionNotes } from '../startup-clocks.ts';
+import { sweepPeakText, sweepPeaks } from '../sweep-peak.ts';
 import type { AreaView, ChartView, FigureBlock, MetricTable, ResultRow, WorkloadBlock } from '../view-types.ts';
 
 export interface AreaSections {
@@ -65,7 +66,13 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
       section,
       title: def.title,
       what: def.what,
-      status: `Measured here: ${ran.join(', ')}.${absent.length ? ` Not measured: ${absent.join(', ')} (see “What was not run”).` : ''}`,
+      status: [
+        `Measured here: ${ran.join(', ')}.${absent.length ? ` Not measured: ${absent.join(', ')} (see “What was not run”).` : ''}`,
+        ...ran.flatMap((w) => {
+          const peak = reportOf(w).sweepPeak;
+          return peak ? [sweepPeakText(sweepPeaks(ctx.summaries, w, peak.metric, peak.param), peak.param, `${w} ${peak.metric}`)] : [];
+        }),
+      ].filter(Boolean).join(' '),
       blocks,
       claimFigures: figures,
       claims: ctx.cards.filter((c) => c.area === def.id && c.verdict !== 'not run'),
