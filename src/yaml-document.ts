@@ -1,7 +1,8 @@
 // The one way isobench reads a YAML file it validates (experiments, claims, architecture notes): bounded before parsing,
 // strict UTF-8, plain data only (no tags, no non-finite numbers, no duplicate keys), aliases capped.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { readOpenedFile } from './opened-file.ts';
 
 /** Limits checked before anything is built from the file; far above a real experiment (paper.yaml: 4 KB, about 150 keys). */
 export const YAML_LIMITS = {
@@ -28,14 +29,7 @@ export function readYamlBytes(file: string, maxBytes: number = YAML_LIMITS.bytes
     const st = fstatSync(fd);
     if (!st.isFile()) throw new YamlProblem('not a regular file');
     if (st.size > maxBytes) throw new YamlProblem(`the file has ${st.size} bytes; at most ${maxBytes} are read (YAML_LIMITS.bytes)`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return readOpenedFile(fd, st.size);
   } finally {
     closeSync(fd);
   }

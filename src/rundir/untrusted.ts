@@ -1,9 +1,10 @@
 // The one rule for reading a tree someone else made (a run directory, an unpacked artifact): no symlink is followed,
 // nothing outside the root is read, only regular files, sizes capped, text strictly UTF-8.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import { plainRelativePath } from './names.ts';
 import { RefusedInput } from './refused.ts';
+import { readOpenedFile } from '../opened-file.ts';
 
 /** Largest file isobench reads from a run directory or artifact unless a reader says otherwise. */
 export const MAX_FILE_BYTES = 256 * 1024 * 1024;
@@ -72,14 +73,7 @@ export function readBytesInside(root: string, rel: string, opts: ReadOptions = {
     if (st.nlink > 1) throw new RefusedInput(`${shown}: a hard link (${st.nlink} names); isobench reads only files that belong to the run directory or artifact alone`);
     const max = opts.maxBytes ?? MAX_FILE_BYTES;
     if (st.size > max) throw new RefusedInput(`${shown}: ${st.size} bytes, more than the ${max} this file may have`);
-    const buf = Buffer.alloc(st.size);
-    let off = 0;
-    while (off < buf.length) {
-      const n = readSync(fd, buf, off, buf.length - off, off);
-      if (n === 0) break;
-      off += n;
-    }
-    return buf.subarray(0, off);
+    return readOpenedFile(fd, st.size);
   } finally {
     closeSync(fd);
   }

@@ -15,6 +15,7 @@ import { fio } from '../../src/workloads/fio.ts';
 import { iperf3 } from '../../src/workloads/iperf3.ts';
 import { latencyRr } from '../../src/workloads/latency-rr.ts';
 import { testHost } from '../helpers/host-changes.ts';
+import { processesMentioning } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
 import { useTempData } from '../helpers/temp-data.ts';
 
@@ -32,19 +33,6 @@ async function ourGuestNetworks(): Promise<string[]> {
   return [...mine, ...ns.filter((n) => mine.includes(n.replace(NETNS_PREFIX, VETH_PREFIX)))];
 }
 
-function processesMentioning(needle: string): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes(needle)) out.push(`${p}: ${cmd}`);
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
 
 const hostMountsOf = (fsName: string) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(fsName));
 

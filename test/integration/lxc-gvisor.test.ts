@@ -9,6 +9,7 @@ import { gvisorKvm, gvisorPtrace } from '../../src/platforms/gvisor.ts';
 import { lxc, lxcExecute } from '../../src/platforms/lxc.ts';
 import { which } from '../../src/proc.ts';
 import type { Instance, Platform } from '../../src/types.ts';
+import { processesMentioning } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
 import { useTempData } from '../helpers/temp-data.ts';
 import { testHost } from '../helpers/host-changes.ts';
@@ -16,20 +17,6 @@ import { testHost } from '../helpers/host-changes.ts';
 const test = suite('lxc-gvisor');
 const data = useTempData(test, 'isobench-lxc-gvisor-test');
 
-/** live processes whose command line mentions `needle` (zombies excluded) */
-function processesMentioning(needle: string): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p) || Number(p) === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes(needle)) out.push(`${p}: ${cmd}`);
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
 
 /** host mounts at or under dir */
 function mountsUnder(dir: string): string[] {

@@ -11,6 +11,7 @@ import { WorkloadError, type Instance, type Metric } from '../../src/types.ts';
 import { memcachedYcsb } from '../../src/workloads/memcached-ycsb.ts';
 import { mysqlOltp } from '../../src/workloads/mysql-oltp.ts';
 import { testHost } from '../helpers/host-changes.ts';
+import { liveProcesses } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
 
 const test = suite('workloads-applications');
@@ -32,17 +33,7 @@ async function nativeInstance(name: string): Promise<Instance> {
 
 /** live processes whose command line names this program and port (zombies excluded): a server left behind */
 function serversOn(program: string, port: number): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (path.basename(cmd[0]) === program && cmd.some((a) => a === `--port=${port}` || a === String(port))) out.push(p);
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
+  return liveProcesses().filter(({ argv }) => path.basename(argv[0] ?? '') === program && argv.some((a) => a === `--port=${port}` || a === String(port))).map((p) => p.pid);
 }
 
 const byName = (m: Metric[]) => Object.fromEntries(m.map((x) => [x.name, x.value]));

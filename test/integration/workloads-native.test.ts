@@ -12,6 +12,7 @@ import { iperf3 } from '../../src/workloads/iperf3.ts';
 import { stream } from '../../src/workloads/stream.ts';
 import { buildStreamKernels } from '../../src/workloads/stream/build.ts';
 import { sysbenchMemory } from '../../src/workloads/sysbench-memory.ts';
+import { liveProcesses } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
 import { testHost } from '../helpers/host-changes.ts';
 
@@ -39,17 +40,7 @@ const missing = (...tools: string[]) => tools.filter((t) => !which(t));
 
 /** live iperf3 processes listening on this port (zombies excluded) */
 function iperf3ServersOn(port: number): string[] {
-  const out: string[] = [];
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue;
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      if (stat[stat.lastIndexOf(')') + 2] === 'Z') continue;
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
-      if (cmd.includes('iperf3') && cmd.includes('-s') && cmd.includes(String(port))) out.push(`${p}: ${cmd.join(' ')}`);
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
+  return liveProcesses().filter(({ argv }) => argv.includes('iperf3') && argv.includes('-s') && argv.includes(String(port))).map((p) => `${p.pid}: ${p.argv.join(' ')}`);
 }
 
 test('sysbench-memory: 1 s of random 1 KiB writes gives MiB/s', async () => {

@@ -8,7 +8,7 @@ import { root } from '../../src/paths.ts';
 
 /** Earliest first: a module may import from its own stage and the stages before it, never from a later one. */
 export const STAGES = [
-  'foundation', // types, paths, log, proc, yaml-document
+  'foundation', // types, paths, log, proc, yaml-document, opened-file
   'numerics', // seeded randomness, intervals, bootstrap, stopping rules, stable JSON
   'rundir', // readers of a run directory's files
   'images', // root filesystems, kernels, initramfs
@@ -29,7 +29,7 @@ const NUMERICS = ['random', 'descriptive', 'interval', 'bootstrap', 'outliers', 
 /** The stage of a file under src/ ('stats/analyze.ts'), or undefined when no rule places it. */
 export function stageOf(rel: string): Stage | undefined {
   const [top, ...rest] = rel.split('/');
-  if (rest.length === 0) return ['types.ts', 'paths.ts', 'log.ts', 'proc.ts', 'yaml-document.ts'].includes(top) ? 'foundation' : undefined;
+  if (rest.length === 0) return ['types.ts', 'paths.ts', 'log.ts', 'proc.ts', 'yaml-document.ts', 'opened-file.ts'].includes(top) ? 'foundation' : undefined;
   if (top === 'stats') {
     const name = rest.join('/').replace(/\.ts$/, '');
     if (NUMERICS.includes(name)) return 'numerics';
