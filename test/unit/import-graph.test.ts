@@ -9,7 +9,7 @@ import { root } from '../../src/paths.ts';
 /** Earliest first: a module may import from its own stage and the stages before it, never from a later one. */
 export const STAGES = [
   'foundation', // types, paths, log, proc, yaml-document, opened-file
-  'numerics', // seeded randomness, intervals, bootstrap, stopping rules, stable JSON
+  'numerics', // seeded randomness, intervals, ratios, stopping rules, stable JSON
   'rundir', // readers of a run directory's files
   'images', // root filesystems, kernels, initramfs
   'registries', // platforms/ and workloads/: one file each + the registry
@@ -24,7 +24,7 @@ export const STAGES = [
 ] as const;
 type Stage = (typeof STAGES)[number];
 
-const NUMERICS = ['random', 'descriptive', 'interval', 'bootstrap', 'outliers', 'stopping', 'stable-json', 'coverage', 'ratio', 'resolution', 'sequential', 'simulate'];
+const NUMERICS = ['random', 'descriptive', 'interval', 'outliers', 'stopping', 'stable-json', 'coverage', 'ratio', 'resolution', 'sequential', 'simulate'];
 
 /** The stage of a file under src/ ('stats/analyze.ts'), or undefined when no rule places it. */
 export function stageOf(rel: string): Stage | undefined {
