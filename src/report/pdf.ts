@@ -1,7 +1,7 @@
 // report.pdf: Chromium prints the HTML (A4, page numbers), then pdf-lib fixes the metadata so re-printing changes as little as possible.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { PDFDict, PDFDocument, PDFName, PDFString } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFHexString, PDFString, type PDFObject } from 'pdf-lib';
 import { log } from '../log.ts';
 import { withBrowser } from './browser.ts';
 
@@ -85,15 +85,27 @@ export async function withMetadata(pdf: Uint8Array, meta: PdfMeta): Promise<Uint
 
 /**
  * Chromium names each tagged element after its DOM node's counter ("node00018397"), which shifts between two prints of
- * the same page; numbered in object order instead, the same report gives the same bytes.
+ * the same page; every such name (the element's /ID, table cells' /Headers, the ID tree's keys) becomes its rank among
+ * them, zero-padded, so the names keep their order (the ID tree stays sorted) and the same report gives the same bytes.
  */
 function renumberStructureIds(doc: PDFDocument): void {
-  const type = PDFName.of('Type');
-  const id = PDFName.of('ID');
-  const structElem = PDFName.of('StructElem');
-  let n = 0;
-  for (const [, object] of doc.context.enumerateIndirectObjects()) {
-    if (object instanceof PDFDict && object.get(type) === structElem && object.has(id)) object.set(id, PDFString.of(`e${++n}`));
+  const NODE = /^node(\d+)$/;
+  const found = new Set<number>();
+  const visit = (o: unknown, f: (s: PDFString | PDFHexString) => PDFObject | undefined): PDFObject | undefined => {
+    if (o instanceof PDFString || o instanceof PDFHexString) return f(o);
+    if (o instanceof PDFArray) for (let i = 0; i < o.size(); i++) { const r = visit(o.get(i), f); if (r) o.set(i, r); }
+    else if (o instanceof PDFDict) for (const [k, v] of o.entries()) { const r = visit(v, f); if (r) o.set(k, r); }
+    return undefined;
+  };
+  const objects = doc.context.enumerateIndirectObjects().map(([, o]) => o);
+  for (const o of objects) visit(o, (s) => { const m = NODE.exec(s.decodeText()); if (m) found.add(Number(m[1])); return undefined; });
+  const rank = new Map([...found].sort((a, b) => a - b).map((n, i) => [n, i]));
+  const width = String(rank.size).length;
+  for (const o of objects) {
+    visit(o, (s) => {
+      const m = NODE.exec(s.decodeText());
+      return m ? PDFString.of(`e${String(rank.get(Number(m[1]))).padStart(width, '0')}`) : undefined;
+    });
   }
 }
 

@@ -57,7 +57,8 @@ test('osv-firecracker boots the ACPI-less build from its own directory, validate
   assert.match(o.kernel, /osv\/firecracker\/loader-stripped\.elf$/);
   assert.equal(osvFirecracker.packages, ['qemu-utils', 'git']);
   const dir = `/tmp/isobench-osv-test-${process.pid}`;
-  await assert.not.throws(async () => osvFirecrackerArgv({ bin: 'firecracker', kernel: '/k', image: '/i.raw', cmdline: '/sysbench', cpus: 1, memoryMiB: 256, workDir: dir, vmmVersion: '1.8.0' }));
+  // awaited: a floating promise would outlive the temp dir removed below
+  await osvFirecrackerArgv({ bin: 'firecracker', kernel: '/k', image: '/i.raw', cmdline: '/sysbench', cpus: 1, memoryMiB: 256, workDir: dir, vmmVersion: '1.8.0' });
   try {
     await osvFirecrackerArgv({ bin: 'firecracker', kernel: '/k', image: '/i.raw', cmdline: '/sysbench', cpus: 1, memoryMiB: 256, workDir: dir, vmmVersion: '0.21.1' });
     assert.unreachable('0.21.1 is refused');
