@@ -457,6 +457,8 @@ export interface ClauseOutcome {
   kind: 'condition' | 'link' | 'cause';
   /** a contrast's architectural component */
   isolates?: string;
+  /** an ordering's link between the groups around ones that did not run (transitivity): those groups, each as 'a | b' */
+  impliedAcross?: string[];
   outcome: 'held' | 'did not hold' | 'inconclusive' | 'not run';
   /** why, in one sentence: the deciding interval, or what did not run and why */
   why: string;

@@ -43,6 +43,8 @@ interface Clause {
   platforms: string[];
   /** why the clause cannot be tested at all (a cause without a contrast) */
   absent?: string;
+  /** an ordering's link implied by transitivity across groups that did not run */
+  impliedAcross?: string[];
 }
 
 /** One claim examined, before the family-wide correction. */
@@ -136,23 +138,35 @@ function examine(claim: Claim, ctx: Context): Examined {
   if (t.kind === 'ordering') {
     for (const g of t.chain) name(g);
     measure(t.measures);
-    // only neighbours in the chain are compared: a missing group is not skipped over, because the claim is about it
-    for (let i = 0; i + 1 < t.chain.length; i++) {
-      const label = `${t.chain[i].join(' | ')} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${t.chain[i + 1].join(' | ')}`;
-      const clause = newClause(label, 'link', [...t.chain[i], ...t.chain[i + 1]]);
+    const ran = t.chain.map((g) => t.measures.some((m) => g.some((p) => usable(ctx, p, m, t).length > 0)));
+    const better = (n: number) => (n > 1 ? `at least ${fmt(n)}x ` : '');
+    const link = (upper: string[], lower: string[], factor: number, label: string, across?: string[][]) => {
+      const clause = newClause(label, 'link', [...upper, ...lower]);
+      if (across) clause.impliedAcross = across.map((g) => g.join(' | '));
       for (const m of t.measures) {
-        const upper = t.chain[i].flatMap((p) => usable(ctx, p, m, t));
-        const lower = t.chain[i + 1].flatMap((p) => usable(ctx, p, m, t));
-        for (const a of upper) {
-          for (const b of lower) {
+        for (const a of upper.flatMap((p) => usable(ctx, p, m, t))) {
+          for (const b of lower.flatMap((p) => usable(ctx, p, m, t))) {
             if (paramsKey(a) !== paramsKey(b) || a.host !== b.host) continue;
-            const bounds = a.better === 'higher' ? { low: t.factor } : { high: 1 / t.factor };
-            addTo(clause, compare(a, b, bounds, `${a.platform} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${b.platform}`));
+            const bounds = a.better === 'higher' ? { low: factor } : { high: 1 / factor };
+            addTo(clause, compare(a, b, bounds, `${a.platform} ${better(factor)}better than ${b.platform}${across ? ' (implied)' : ''}`));
             rest(a, b);
           }
         }
       }
       clauses.push(clause);
+    };
+    // each link between neighbours is its own clause; a group that did not run leaves both its links not run (the claim is about it)
+    for (let i = 0; i + 1 < t.chain.length; i++) {
+      link(t.chain[i], t.chain[i + 1], t.factor, `${t.chain[i].join(' | ')} ${better(t.factor)}better than ${t.chain[i + 1].join(' | ')}`);
+      // after the last link around missing groups: the groups that ran on both sides are ordered by transitivity, tested as a clause of its own
+      const j = i + 1;
+      if (!ran[j] || j < 2 || ran[j - 1]) continue;
+      let k = j - 1;
+      while (k >= 0 && !ran[k]) k--;
+      if (k < 0) continue;
+      const across = t.chain.slice(k + 1, j);
+      const factor = t.factor ** (j - k);
+      link(t.chain[k], t.chain[j], factor, `${t.chain[k].join(' | ')} ${better(factor)}better than ${t.chain[j].join(' | ')}, implied across ${across.map((g) => g.join(' | ')).join(', ')} (did not run)`, across);
     }
   }
   if (claim.cause) {
@@ -405,6 +419,7 @@ function clauseOutcome(e: Examined, clause: Clause): ClauseOutcome & { complete:
     label: clause.label,
     kind: clause.kind,
     ...(clause.isolates ? { isolates: clause.isolates } : {}),
+    ...(clause.impliedAcross ? { impliedAcross: clause.impliedAcross } : {}),
     comparisons: clause.comparisons.length,
     subjectTested: testedOn,
     subjectMissing: notTested.map(entryName),
