@@ -113,6 +113,19 @@ function examine(claim: Claim, ctx: Context): Examined {
   const rest = (...ss: MetricSummary[]) => { for (const s of ss) if (!cells.includes(s)) cells.push(s); };
 
   for (const c of conditionsOf(t)) {
+    if (c.peak) {
+      name(c.platforms);
+      measure(c.measures);
+      const clause = newClause(c.label, 'condition', [...c.platforms]);
+      const found = peaks(ctx, c, c.peak);
+      for (const r of found.results) {
+        addTo(clause, r.result);
+        rest(...r.cells);
+      }
+      if (clause.comparisons.length === 0 && found.gaps.length > 0) clause.absent = found.gaps.join('; ');
+      clauses.push(clause);
+      continue;
+    }
     name(c.platforms, c.network);
     name(c.reference);
     measure(c.measures);
@@ -321,6 +334,46 @@ function judged<T extends object>(base: T, lr: ReturnType<typeof logRatio>, boun
     } as T & Omit<ClaimComparison, keyof T>,
     checks,
   };
+}
+
+/**
+ * A sweep's peak: per platform (and host and other parameters), its cell at `at` of the swept parameter, or the nearest
+ * swept value, over its own cell at every other swept value. A sweep that does not reach `at` on both sides, or has it
+ * exactly halfway between two values, cannot say where the peak is: that is a gap, with the reason.
+ */
+function peaks(ctx: Context, c: RatioCondition, peak: { param: string; at: number }): { results: { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[]; gaps: string[] } {
+  const results: { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[] = [];
+  const gaps: string[] = [];
+  const bounds = { low: c.low, high: c.high };
+  for (const m of c.measures) {
+    for (const platform of c.platforms) {
+      const groups = new Map<string, MetricSummary[]>();
+      for (const s of usable(ctx, platform, m, c).filter((x) => typeof x.params?.[peak.param] === 'number')) {
+        const key = `${s.host ?? ''}\u0000${paramsKeyWithout(s, [peak.param])}`;
+        groups.set(key, [...(groups.get(key) ?? []), s]);
+      }
+      for (const cells of groups.values()) {
+        const at = (s: MetricSummary) => s.params[peak.param] as number;
+        const values = [...new Set(cells.map(at))].sort((a, b) => a - b);
+        const swept = `${platform}'s sweep of ${peak.param} (${values.join(', ')})`;
+        if (values.length < 2) { gaps.push(`${swept} has one value only`); continue; }
+        if (values[0] > peak.at || values[values.length - 1] < peak.at) { gaps.push(`${swept} does not reach ${peak.at}`); continue; }
+        const below = Math.max(...values.filter((v) => v <= peak.at));
+        const above = Math.min(...values.filter((v) => v >= peak.at));
+        if (below !== above && peak.at - below === above - peak.at) { gaps.push(`${peak.at} lies halfway between ${below} and ${above} in ${swept}: neither is its nearest`); continue; }
+        const nearest = peak.at - below <= above - peak.at ? below : above;
+        for (const s of cells.filter((x) => at(x) === nearest)) {
+          for (const r of cells.filter((x) => at(x) !== nearest)) {
+            const label = `${platform} at ${peak.param}=${nearest} over ${peak.param}=${at(r)}`;
+            const { comparison, checks } = compare(s, r, bounds, label);
+            const { ratioToNative: _own, ...rest } = comparison;
+            results.push({ result: { comparison: { ...rest, reference: `${r.platform} at ${peak.param}=${at(r)}` }, checks }, cells: [s, r] });
+          }
+        }
+      }
+    }
+  }
+  return { results, gaps };
 }
 
 /** A cause's contrast: platform[with] / platform[without], or with a reference the ratio of the two ratios to it. */
@@ -666,6 +719,7 @@ function selectionText(s: Selector): string {
 }
 
 function conditionText(c: RatioCondition, platforms: string[]): string {
+  if (c.peak) return `${platforms.join(', ')}: each at ${c.peak.param} ${c.peak.at} (or the nearest swept value) over itself at every other swept ${c.peak.param} ${boundsText(c)} on ${measuresText(c.measures)}${selectionText(c)}`;
   const network = c.network ? ` (instances on network '${c.network}' only)` : '';
   return `${platforms.join(', ')}${network}: ratio to ${c.reference.join(' or ')} ${boundsText(c)} on ${measuresText(c.measures)}${selectionText(c)}`;
 }
