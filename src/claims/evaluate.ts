@@ -364,8 +364,7 @@ function peaks(ctx: Context, c: RatioCondition, peak: { param: string; at: numbe
         const nearest = peak.at - below <= above - peak.at ? below : above;
         for (const s of cells.filter((x) => at(x) === nearest)) {
           for (const r of cells.filter((x) => at(x) !== nearest)) {
-            const label = `${platform} at ${peak.param}=${nearest} over ${peak.param}=${at(r)}`;
-            const { comparison, checks } = compare(s, r, bounds, label);
+            const { comparison, checks } = compare(s, r, bounds, c.label);
             const { ratioToNative: _own, ...rest } = comparison;
             results.push({ result: { comparison: { ...rest, reference: `${r.platform} at ${peak.param}=${at(r)}` }, checks }, cells: [s, r] });
           }

@@ -55,7 +55,7 @@ test('mysql-gvisor: weakest, peak at 110 and no lead all hold on a 3-point sweep
     ['no significant lead (every platform but gVisor within 10% of native)', 'held'],
   ]);
   assert.is(v.verdict, 'reproduced', v.reason);
-  const peak = v.comparisons.filter((c) => c.condition.startsWith('native at threads=110'));
+  const peak = v.comparisons.filter((c) => c.condition === 'native peaks at about 110 threads');
   assert.equal(peak.map((c) => [c.platform, c.reference, c.params, c.bounds]), [
     ['native', 'native at threads=70', { threads: 110 }, { low: 0.95 }],
     ['native', 'native at threads=150', { threads: 110 }, { low: 0.95 }],
@@ -87,7 +87,7 @@ test("mysql-gvisor: a sweep that does not reach 110 leaves the peak clause not r
 
 test('mysql-gvisor: 110 not swept: the nearest swept count stands for it; exactly halfway is not run', () => {
   const near = verdict([...sweep('native', { 70: 900, 100: 1000, 130: 990, 150: 920 }), ...sweep('gvisor-ptrace', { 70: 500, 100: 560, 130: 550, 150: 540 })]);
-  assert.ok(near.comparisons.some((c) => c.condition === 'native at threads=100 over threads=130'));
+  assert.ok(near.comparisons.some((c) => c.params!.threads === 100 && c.reference === 'native at threads=130'));
   assert.is(near.clauses![1].outcome, 'held');
   const half = verdict([...sweep('native', { 90: 1000, 130: 990 }), ...sweep('gvisor-ptrace', { 90: 560, 130: 550 })]);
   assert.is(half.clauses![1].outcome, 'not run');
