@@ -267,7 +267,7 @@ function sweepPanel(chart: SweepChartView, panel: SweepPanel, order: string[]): 
   const ats = [...new Set(rows.map((r) => r.at))].sort((a, b) => a - b);
   const span = (ats[ats.length - 1] - ats[0]) || 1;
   const xScale = { domain: [ats[0] - span * 0.05, ats[ats.length - 1] + span * 0.05], nice: false, zero: false };
-  const x = { field: 'at', type: 'quantitative', title: chart.xTitle, scale: xScale, axis: { values: ats, format: 'd' } } as const;
+  const x = { field: 'at', type: 'quantitative', title: chart.xTitle, scale: xScale, axis: { values: ats, tickCount: ats.length, format: 'd', labelOverlap: false } } as const;
   const yValues = rows.flatMap((r) => [r.value, r.low ?? r.value, r.high ?? r.value]);
   const yScale = { domain: domainOf(yValues, false, 0), nice: false, zero: false };
   const y = { field: 'value', type: 'quantitative', title: chart.yTitle, scale: yScale } as const;

@@ -297,7 +297,7 @@ export function sweepFigure(ctx: ReportContext, workload: string): SweepChartVie
   ];
   const num = ctx.number.figure();
   const name = `${slug(`${workload}-${metric}`)}-by-${slug(param)}`;
-  const title = `${workload}: ${human} by ${param}`;
+  const title = workload;
   return {
     kind: 'sweep',
     name,

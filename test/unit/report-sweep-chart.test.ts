@@ -79,6 +79,16 @@ test('the sweep spec: lines, interval bars from the CI, a ring on each peak, the
   assert.match(svg, /<title>runc, threads 150, [^<]*: 990/);
 });
 
+test("the paper's eight thread counts are each labelled on the axis (the config's tick count would thin them out)", async () => {
+  const i = sweepRun();
+  const ts = [10, 30, 50, 70, 90, 110, 130, 150];
+  i.analysis.summaries = ts.map((t, k) => tx('native', t, 300 + 90 * k, 20));
+  const view = buildViewModel(i);
+  const chart = view.areas.find((a) => a.id === 'application')!.sweepFigures[0].chart;
+  const svg = await renderSvg(chartSpec(chart, view.platformOrder));
+  assert.equal([...svg.matchAll(/>(\d+)<\/text>/g)].map((m) => Number(m[1])).filter((t) => t < 200), ts);
+});
+
 test('a workload that does not declare the sweep chart, or a sweep with no numeric parameter, gets no sweep figure', () => {
   const i = sweepRun();
   i.analysis.summaries = i.analysis.summaries.map((s) => ({ ...s, params: {} }));
