@@ -69,7 +69,7 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
   const examined = loaded.claims.map((c) => examine(c, ctx));
 
   // the family: every claim with at least one testable comparison (caveats, claims that did not run and untestable ones are out)
-  const tested = examined.map((e, i) => (e.comparisons.some((c) => c.holds !== 'untestable') ? i : -1)).filter((i) => i >= 0);
+  const tested = examined.map((e, i) => (isTested(e) ? i : -1)).filter((i) => i >= 0);
   const support = tested.map((i) => claimSupport(examined[i]));
   const refute = tested.map((i) => claimRefute(examined[i]));
   const supportHolm = holmAdjust(support);
@@ -178,6 +178,8 @@ function examine(claim: Claim, ctx: Context): Examined {
       while (k >= 0 && !ran[k]) k--;
       if (k < 0) continue;
       const across = t.chain.slice(k + 1, j);
+      // a link that names none of the claim's subject says nothing about it (startup-firecracker without Firecracker)
+      if (!(claim.subject?.entries ?? []).some((entry) => entry.some((p) => t.chain[k].includes(p) || t.chain[j].includes(p)))) continue;
       const factor = t.factor ** (j - k);
       link(t.chain[k], t.chain[j], factor, `${t.chain[k].join(' | ')} ${better(factor)}better than ${t.chain[j].join(' | ')}, implied across ${across.map((g) => g.join(' | ')).join(', ')} (did not run)`, across);
     }
@@ -524,6 +526,11 @@ function entryAbsence(e: Examined, entry: string[]): string {
   if (reasons.length > 0) return reasons.join('; ');
   if (e.missing.measures.length > 0) return e.missing.measures.map((m) => `${measureText(m)}: ${m.reason}`).join('; ');
   return 'ran, but gave nothing this clause can compare';
+}
+
+/** in Holm's family: a testable comparison in a clause that tested some of the subject (as decide() reads it, so a 'not run' verdict is never counted) */
+function isTested(e: Examined): boolean {
+  return e.claim.test.kind !== 'caveat' && e.comparisons.some((c) => c.holds !== 'untestable') && e.clauses.some((c) => clauseOutcome(e, c).outcome !== 'not run');
 }
 
 /** the clauses with a testable comparison: a partly tested claim's p-values are about what was tested (it is never 'reproduced') */

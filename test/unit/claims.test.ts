@@ -319,6 +319,37 @@ test('ordering across a missing middle group: its own links stay not run, its ne
   assert.ok(v.p, 'a tested implied link puts the claim in Holm\'s family');
 });
 
+test("Holm's family holds only claims that tested some of their subject: comparisons outside it leave the claim not run and out", () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const body = `
+  - id: about-gvisor
+    claim: gVisor starts after Docker, and LXC after Docker.
+    provenance: { kind: text, where: Startup }
+    area: startup
+    subject: { platforms: [docker-gvisor] }
+    test:
+      kind: relation
+      conditions:
+        - { label: gvisor slower, platforms: [docker-gvisor], reference: [docker-runc], low: 1.2, measures: [{ workload: startup, metric: first_output_ms }] }
+        - { label: lxc slower, platforms: [lxc], reference: [docker-runc], low: 1.2, measures: [{ workload: startup, metric: first_output_ms }] }
+  - id: order
+    claim: Docker before LXC.
+    provenance: { kind: text, where: Startup }
+    area: startup
+    subject: { platforms: [lxc] }
+    test:
+      kind: ordering
+      chain: [[docker-runc], [lxc]]
+      measures:
+        - { workload: startup, metric: first_output_ms }
+`;
+  const env = environment([record('docker-runc', true, true), record('docker-gvisor', false, true, { reason: 'runsc not installed' }), record('lxc', true, true)]);
+  const r = evaluateClaims(analysis([ms('docker-runc', [100, 102, 98, 101]), ms('lxc', [800, 790, 810, 805])], [{ platform: 'docker-gvisor', reason: 'runsc not installed' }]), env, claimsYaml(body));
+  assert.is(r.verdicts[0].verdict, 'not run', r.verdicts[0].reason);
+  assert.is(r.verdicts[0].p, undefined);
+  assert.match(r.correction, /over the 1 claim with a testable comparison /);
+});
+
 const startupChain = `
   - id: startup-times
     claim: Docker, then gVisor, then Kata, then LXC.
@@ -356,6 +387,15 @@ test('startup-times without Kata: docker-gvisor < lxc is tested as implied, the 
   const full = evaluateClaims(all, environment([...env.platforms.filter((p) => !p.id.startsWith('kata')), record('kata-9p', true, true)]), claimsYaml(startupChain)).verdicts[0];
   assert.is(full.clauses!.length, 3);
   assert.is(full.verdict, 'reproduced', full.reason);
+});
+
+test('an implied link that names none of the subject is not added (it would say nothing about the claim)', () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const onlyGvisor = startupChain.replace('subject: { platforms: [docker-runc, docker-gvisor, [kata-9p, kata-virtiofs], lxc] }', 'subject: { platforms: [docker-gvisor] }');
+  const env = environment([record('docker-runc', true, true), record('lxc', true, true)]);
+  const v = evaluateClaims(analysis([ms('docker-runc', [100, 102, 98, 101]), ms('lxc', [800, 790, 810, 805])]), env, claimsYaml(onlyGvisor)).verdicts[0];
+  assert.is(v.clauses!.length, 3);
+  assert.is(v.verdict, 'not run', v.reason);
 });
 
 test('an implied link spanning two missing groups needs the chain factor once per link it spans', () => {
