@@ -209,8 +209,8 @@ export interface Workload {
   report: WorkloadReport;
 }
 
-/** How a figure shows a workload's metrics: ratio to native, absolute values, every instance (strip), or the percentile ladder. */
-export type ReportChartKind = 'ratio' | 'value' | 'strip' | 'percentiles';
+/** How a figure shows a workload's metrics: ratio to native, absolute values, every instance (strip), the percentile ladder, or a metric against a swept parameter (sweep: needs `sweepPeak`). */
+export type ReportChartKind = 'ratio' | 'value' | 'strip' | 'percentiles' | 'sweep';
 
 export interface WorkloadReport {
   /** the report section (one of the paper's areas) */
@@ -229,7 +229,7 @@ export interface WorkloadReport {
   logAxis?: boolean;
   /** metric tables that go to the HTML and CSV only, not to the printed body (fio's P50/P99 repeat its means) */
   screenOnlyTables?: string[];
-  /** a workload swept over a parameter: the area names each platform's peak of this metric (the paper: native peaks at 110 threads) */
+  /** a workload swept over a parameter: the area names each platform's peak of this metric (the paper: native peaks at 110 threads); chart 'sweep' draws the metric against the parameter */
   sweepPeak?: { metric: string; param: string };
 }
 
@@ -457,6 +457,8 @@ export interface ClauseOutcome {
   kind: 'condition' | 'link' | 'cause';
   /** a contrast's architectural component */
   isolates?: string;
+  /** an ordering's link between the groups around ones that did not run (transitivity): those groups, each as 'a | b' */
+  impliedAcross?: string[];
   outcome: 'held' | 'did not hold' | 'inconclusive' | 'not run';
   /** why, in one sentence: the deciding interval, or what did not run and why */
   why: string;

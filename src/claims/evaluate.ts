@@ -43,6 +43,8 @@ interface Clause {
   platforms: string[];
   /** why the clause cannot be tested at all (a cause without a contrast) */
   absent?: string;
+  /** an ordering's link implied by transitivity across groups that did not run */
+  impliedAcross?: string[];
 }
 
 /** One claim examined, before the family-wide correction. */
@@ -67,7 +69,7 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
   const examined = loaded.claims.map((c) => examine(c, ctx));
 
   // the family: every claim with at least one testable comparison (caveats, claims that did not run and untestable ones are out)
-  const tested = examined.map((e, i) => (e.comparisons.some((c) => c.holds !== 'untestable') ? i : -1)).filter((i) => i >= 0);
+  const tested = examined.map((e, i) => (isTested(e) ? i : -1)).filter((i) => i >= 0);
   const support = tested.map((i) => claimSupport(examined[i]));
   const refute = tested.map((i) => claimRefute(examined[i]));
   const supportHolm = holmAdjust(support);
@@ -111,6 +113,19 @@ function examine(claim: Claim, ctx: Context): Examined {
   const rest = (...ss: MetricSummary[]) => { for (const s of ss) if (!cells.includes(s)) cells.push(s); };
 
   for (const c of conditionsOf(t)) {
+    if (c.peak) {
+      name(c.platforms);
+      measure(c.measures);
+      const clause = newClause(c.label, 'condition', [...c.platforms]);
+      const found = peaks(ctx, c, c.peak);
+      for (const r of found.results) {
+        addTo(clause, r.result);
+        rest(...r.cells);
+      }
+      if (clause.comparisons.length === 0 && found.gaps.length > 0) clause.absent = found.gaps.join('; ');
+      clauses.push(clause);
+      continue;
+    }
     name(c.platforms, c.network);
     name(c.reference);
     measure(c.measures);
@@ -136,23 +151,37 @@ function examine(claim: Claim, ctx: Context): Examined {
   if (t.kind === 'ordering') {
     for (const g of t.chain) name(g);
     measure(t.measures);
-    // only neighbours in the chain are compared: a missing group is not skipped over, because the claim is about it
-    for (let i = 0; i + 1 < t.chain.length; i++) {
-      const label = `${t.chain[i].join(' | ')} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${t.chain[i + 1].join(' | ')}`;
-      const clause = newClause(label, 'link', [...t.chain[i], ...t.chain[i + 1]]);
+    const ran = t.chain.map((g) => t.measures.some((m) => g.some((p) => usable(ctx, p, m, t).length > 0)));
+    const better = (n: number) => (n > 1 ? `at least ${fmt(n)}x ` : '');
+    const link = (upper: string[], lower: string[], factor: number, label: string, across?: string[][]) => {
+      const clause = newClause(label, 'link', [...upper, ...lower]);
+      if (across) clause.impliedAcross = across.map((g) => g.join(' | '));
       for (const m of t.measures) {
-        const upper = t.chain[i].flatMap((p) => usable(ctx, p, m, t));
-        const lower = t.chain[i + 1].flatMap((p) => usable(ctx, p, m, t));
-        for (const a of upper) {
-          for (const b of lower) {
+        for (const a of upper.flatMap((p) => usable(ctx, p, m, t))) {
+          for (const b of lower.flatMap((p) => usable(ctx, p, m, t))) {
             if (paramsKey(a) !== paramsKey(b) || a.host !== b.host) continue;
-            const bounds = a.better === 'higher' ? { low: t.factor } : { high: 1 / t.factor };
-            addTo(clause, compare(a, b, bounds, `${a.platform} ${t.factor > 1 ? `at least ${t.factor}x ` : ''}better than ${b.platform}`));
+            const bounds = a.better === 'higher' ? { low: factor } : { high: 1 / factor };
+            addTo(clause, compare(a, b, bounds, `${a.platform} ${better(factor)}better than ${b.platform}${across ? ' (implied)' : ''}`));
             rest(a, b);
           }
         }
       }
       clauses.push(clause);
+    };
+    // each link between neighbours is its own clause; a group that did not run leaves both its links not run (the claim is about it)
+    for (let i = 0; i + 1 < t.chain.length; i++) {
+      link(t.chain[i], t.chain[i + 1], t.factor, `${t.chain[i].join(' | ')} ${better(t.factor)}better than ${t.chain[i + 1].join(' | ')}`);
+      // after the last link around missing groups: the groups that ran on both sides are ordered by transitivity, tested as a clause of its own
+      const j = i + 1;
+      if (!ran[j] || j < 2 || ran[j - 1]) continue;
+      let k = j - 1;
+      while (k >= 0 && !ran[k]) k--;
+      if (k < 0) continue;
+      const across = t.chain.slice(k + 1, j);
+      // a link that names none of the claim's subject says nothing about it (startup-firecracker without Firecracker)
+      if (!(claim.subject?.entries ?? []).some((entry) => entry.some((p) => t.chain[k].includes(p) || t.chain[j].includes(p)))) continue;
+      const factor = t.factor ** (j - k);
+      link(t.chain[k], t.chain[j], factor, `${t.chain[k].join(' | ')} ${better(factor)}better than ${t.chain[j].join(' | ')}, implied across ${across.map((g) => g.join(' | ')).join(', ')} (did not run)`, across);
     }
   }
   if (claim.cause) {
@@ -309,6 +338,45 @@ function judged<T extends object>(base: T, lr: ReturnType<typeof logRatio>, boun
   };
 }
 
+/**
+ * A sweep's peak: per platform (and host and other parameters), its cell at `at` of the swept parameter, or the nearest
+ * swept value, over its own cell at every other swept value. A sweep that does not reach `at` on both sides, or has it
+ * exactly halfway between two values, cannot say where the peak is: that is a gap, with the reason.
+ */
+function peaks(ctx: Context, c: RatioCondition, peak: { param: string; at: number }): { results: { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[]; gaps: string[] } {
+  const results: { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[] = [];
+  const gaps: string[] = [];
+  const bounds = { low: c.low, high: c.high };
+  for (const m of c.measures) {
+    for (const platform of c.platforms) {
+      const groups = new Map<string, MetricSummary[]>();
+      for (const s of usable(ctx, platform, m, c).filter((x) => typeof x.params?.[peak.param] === 'number')) {
+        const key = `${s.host ?? ''}\u0000${paramsKeyWithout(s, [peak.param])}`;
+        groups.set(key, [...(groups.get(key) ?? []), s]);
+      }
+      for (const cells of groups.values()) {
+        const at = (s: MetricSummary) => s.params[peak.param] as number;
+        const values = [...new Set(cells.map(at))].sort((a, b) => a - b);
+        const swept = `${platform}'s sweep of ${peak.param} (${values.join(', ')})`;
+        if (values.length < 2) { gaps.push(`${swept} has one value only`); continue; }
+        if (values[0] > peak.at || values[values.length - 1] < peak.at) { gaps.push(`${swept} does not reach ${peak.at}`); continue; }
+        const below = Math.max(...values.filter((v) => v <= peak.at));
+        const above = Math.min(...values.filter((v) => v >= peak.at));
+        if (below !== above && peak.at - below === above - peak.at) { gaps.push(`${peak.at} lies halfway between ${below} and ${above} in ${swept}: neither is its nearest`); continue; }
+        const nearest = peak.at - below <= above - peak.at ? below : above;
+        for (const s of cells.filter((x) => at(x) === nearest)) {
+          for (const r of cells.filter((x) => at(x) !== nearest)) {
+            const { comparison, checks } = compare(s, r, bounds, c.label);
+            const { ratioToNative: _own, ...rest } = comparison;
+            results.push({ result: { comparison: { ...rest, reference: `${r.platform} at ${peak.param}=${at(r)}` }, checks }, cells: [s, r] });
+          }
+        }
+      }
+    }
+  }
+  return { results, gaps };
+}
+
 /** A cause's contrast: platform[with] / platform[without], or with a reference the ratio of the two ratios to it. */
 function contrasts(ctx: Context, k: Contrast, label: string): { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[] {
   const out: { result: { comparison: ClaimComparison; checks: Check[] }; cells: MetricSummary[] }[] = [];
@@ -405,6 +473,7 @@ function clauseOutcome(e: Examined, clause: Clause): ClauseOutcome & { complete:
     label: clause.label,
     kind: clause.kind,
     ...(clause.isolates ? { isolates: clause.isolates } : {}),
+    ...(clause.impliedAcross ? { impliedAcross: clause.impliedAcross } : {}),
     comparisons: clause.comparisons.length,
     subjectTested: testedOn,
     subjectMissing: notTested.map(entryName),
@@ -457,6 +526,11 @@ function entryAbsence(e: Examined, entry: string[]): string {
   if (reasons.length > 0) return reasons.join('; ');
   if (e.missing.measures.length > 0) return e.missing.measures.map((m) => `${measureText(m)}: ${m.reason}`).join('; ');
   return 'ran, but gave nothing this clause can compare';
+}
+
+/** in Holm's family: a testable comparison in a clause that tested some of the subject (as decide() reads it, so a 'not run' verdict is never counted) */
+function isTested(e: Examined): boolean {
+  return e.claim.test.kind !== 'caveat' && e.comparisons.some((c) => c.holds !== 'untestable') && e.clauses.some((c) => clauseOutcome(e, c).outcome !== 'not run');
 }
 
 /** the clauses with a testable comparison: a partly tested claim's p-values are about what was tested (it is never 'reproduced') */
@@ -651,6 +725,7 @@ function selectionText(s: Selector): string {
 }
 
 function conditionText(c: RatioCondition, platforms: string[]): string {
+  if (c.peak) return `${platforms.join(', ')}: each at ${c.peak.param} ${c.peak.at} (or the nearest swept value) over itself at every other swept ${c.peak.param} ${boundsText(c)} on ${measuresText(c.measures)}${selectionText(c)}`;
   const network = c.network ? ` (instances on network '${c.network}' only)` : '';
   return `${platforms.join(', ')}${network}: ratio to ${c.reference.join(' or ')} ${boundsText(c)} on ${measuresText(c.measures)}${selectionText(c)}`;
 }

@@ -33,6 +33,8 @@ export interface RatioCondition extends Selector {
   measures: Measure[];
   /** the architectural component this condition isolates, when it is a contrast (io-kata-9p: 9p vs virtio-fs) */
   isolates?: string;
+  /** a sweep's peak: each platform at `at` of `param` (or the nearest swept value) over itself at every other swept value; no reference */
+  peak?: { param: string; at: number };
 }
 
 export type ClaimTest =
@@ -175,7 +177,7 @@ export function namedPlatforms(c: Pick<Claim, 'test' | 'cause'>): string[] {
   const t = c.test;
   const out: string[] = [];
   if (t.kind === 'ratio-range' || t.kind === 'equivalence') out.push(...t.platforms, ...t.reference);
-  if (t.kind === 'relation') for (const k of t.conditions) out.push(...k.platforms, ...k.reference);
+  if (t.kind === 'relation') for (const k of t.conditions) out.push(...k.platforms, ...(k.peak ? [] : k.reference));
   if (t.kind === 'ordering') out.push(...t.chain.flat());
   if (c.cause?.contrast) out.push(...c.cause.contrast.platforms, ...(c.cause.contrast.reference ?? []));
   return out;
@@ -235,7 +237,8 @@ function checkTest(t: ClaimTest, at: (string | number)[], fail: Fail): void {
 function checkCondition(c: RatioCondition, at: (string | number)[], fail: Fail, needsBound = true): void {
   if (needsBound && c.low === undefined && c.high === undefined) fail(at, `needs a bound on the ratio: 'low', 'high' or both`);
   if (c.low !== undefined && c.high !== undefined && !(c.low < c.high)) fail([...at, 'high'], `high (${c.high}) must be greater than low (${c.low})`);
-  if (c.platforms.every((p) => c.reference.includes(p))) fail([...at, 'platforms'], `every platform is also a reference, so nothing is compared; name other platforms or another reference`);
+  if (c.peak && c.network) fail([...at, 'network'], `a peak condition compares each platform with itself; 'network' selects nothing there`);
+  if (!c.peak && c.platforms.every((p) => c.reference.includes(p))) fail([...at, 'platforms'], `every platform is also a reference, so nothing is compared; name other platforms or another reference`);
   checkMeasures(c.measures, [...at, 'measures'], fail);
 }
 

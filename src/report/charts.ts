@@ -1,7 +1,7 @@
 // Vega-Lite specs for the result charts, compiled and rendered to SVG in Node (no browser, no network).
 import type { TopLevelSpec } from 'vega-lite';
 import { platformStyle } from './platform-style.ts';
-import type { ChartView, DotChartView, DotPanel, PercentileChartView, PercentilePanel, StripChartView, StripPanel } from './view-types.ts';
+import type { ChartView, DotChartView, DotPanel, PercentileChartView, PercentilePanel, StripChartView, StripPanel, SweepChartView, SweepPanel } from './view-types.ts';
 
 export interface RenderedChart {
   name: string;
@@ -41,7 +41,7 @@ const STRIP_ROW = 40;
 
 export { platformStyle };
 
-/** The Vega-Lite spec of a chart: dot plot (values, ratios, a claim's band, an added cost), strip plot, or percentile ladder. */
+/** The Vega-Lite spec of a chart: dot plot (values, ratios, a claim's band, an added cost), strip plot, percentile ladder, or sweep. */
 export function chartSpec(chart: ChartView, platformOrder: string[]): TopLevelSpec {
   switch (chart.kind) {
     case 'value':
@@ -53,6 +53,8 @@ export function chartSpec(chart: ChartView, platformOrder: string[]): TopLevelSp
       return stripSpec(chart, platformOrder);
     case 'percentiles':
       return percentileSpec(chart, platformOrder);
+    case 'sweep':
+      return sweepSpec(chart, platformOrder);
   }
 }
 
@@ -254,6 +256,47 @@ function percentileSpec(chart: PercentileChartView, platformOrder: string[]): To
   const panels = chart.panels.map((p, i) => percentilePanel(chart, p, domain, platformOrder, i === 0));
   if (panels.length === 1) return topLevel(chart.alt, panels[0] as Record<string, unknown>, labelWidth);
   return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);
+}
+
+const SWEEP_HEIGHT = 230;
+
+/** One line per platform over the swept values, each point's 95 % interval as a bar, the peak ringed; a legend names the lines. */
+function sweepPanel(chart: SweepChartView, panel: SweepPanel, order: string[]): object {
+  const rows = panel.lines.flatMap((l) => l.points.map((q) => ({ label: l.label, at: q.at, value: q.value, low: q.low, high: q.high, hover: q.hover })));
+  const labels = panel.lines.map((l) => l.label);
+  const ats = [...new Set(rows.map((r) => r.at))].sort((a, b) => a - b);
+  const span = (ats[ats.length - 1] - ats[0]) || 1;
+  const xScale = { domain: [ats[0] - span * 0.05, ats[ats.length - 1] + span * 0.05], nice: false, zero: false };
+  const x = { field: 'at', type: 'quantitative', title: chart.xTitle, scale: xScale, axis: { values: ats, tickCount: ats.length, format: 'd', labelOverlap: false } } as const;
+  const yValues = rows.flatMap((r) => [r.value, r.low ?? r.value, r.high ?? r.value]);
+  const yScale = { domain: domainOf(yValues, false, 0), nice: false, zero: false };
+  const y = { field: 'value', type: 'quantitative', title: chart.yTitle, scale: yScale } as const;
+  const style = panel.lines.map((l) => platformStyle(l.platform, order));
+  // one legend for colour and shape (the same field and legend properties, so Vega-Lite merges them)
+  const legend = { title: null, orient: 'bottom', direction: 'horizontal', columns: 3 };
+  const color = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels, range: style.map((s) => s.color) }, legend };
+  const shape = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels, range: style.map((s) => s.shape) }, legend };
+  const layer: object[] = [
+    { data: { values: rows }, mark: { type: 'line', strokeWidth: 1.6, ...(panel.emulated ? { strokeDash: [4, 3] } : {}) }, encoding: { x, y, color, detail: { field: 'label' } } },
+  ];
+  const withInterval = rows.filter((r) => r.low !== null && r.high !== null);
+  if (withInterval.length) {
+    layer.push({ data: { values: withInterval }, mark: { type: 'errorbar', ticks: { size: 7 }, thickness: 1.3 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: chart.yTitle, scale: yScale }, y2: { field: 'high' }, color } });
+  }
+  const peaks = panel.lines.flatMap((l) => l.points.filter((q) => q.at === l.peak).map((q) => ({ label: l.label, at: q.at, value: q.value })));
+  if (peaks.length) layer.push({ data: { values: peaks }, mark: { type: 'point', shape: 'circle', filled: false, size: 420, stroke: '#000000', strokeWidth: 1.2, opacity: 1 }, encoding: { x, y } });
+  layer.push({
+    data: { values: rows },
+    mark: { type: 'point', filled: !panel.emulated, size: 70, ...(panel.emulated ? { strokeWidth: 2 } : { stroke: '#000000', strokeWidth: 0.6 }), opacity: 1, aria: true },
+    encoding: { x, y, color, shape, description: { field: 'hover' } },
+  });
+  return { ...(panel.title ? { title: panel.title } : {}), width: WIDTH, height: SWEEP_HEIGHT, layer };
+}
+
+function sweepSpec(chart: SweepChartView, platformOrder: string[]): TopLevelSpec {
+  const panels = chart.panels.map((p) => sweepPanel(chart, p, platformOrder));
+  if (panels.length === 1) return topLevel(chart.alt, panels[0] as Record<string, unknown>, 56);
+  return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', y: 'independent', color: 'independent', shape: 'independent' } } }, 56);
 }
 
 function formatHover(x: number): string {

@@ -1,4 +1,4 @@
-// The figures of a workload (ratio, value, strip, percentiles), of an added cost, and of an area's claims, as chart views.
+// The figures of a workload (ratio, value, strip, percentiles, sweep), of an added cost, and of an area's claims, as chart views.
 import type { ClaimVerdict, MetricSummary } from '../types.ts';
 import { chartedMetrics, isCount, metricName, reportOf } from './areas.ts';
 import * as caption from './captions.ts';
@@ -6,7 +6,8 @@ import { boundsText } from './claims-view.ts';
 import { NATIVE, unique, type ReportContext } from './context.ts';
 import type { EvidenceRecord } from './callouts.ts';
 import { formatEstimate, shorten, slug } from './format.ts';
-import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView } from './view-types.ts';
+import { sweepPeaks } from './sweep-peak.ts';
+import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView, SweepChartView, SweepLine } from './view-types.ts';
 
 /** A figure stacks panels; beyond this many rows (metrics × platforms) it is split, so that a figure fits a page. */
 const MAX_CHART_ROWS = 22;
@@ -258,11 +259,70 @@ export function differenceFigure(f: FigureInput, what: string, records: Evidence
   };
 }
 
+/**
+ * A swept workload's metric against its swept parameter (declared: charts 'sweep' and `sweepPeak`), over all its cells:
+ * one line per platform (and host), each point the mean with its 95 % confidence interval, each platform's peak ringed.
+ */
+export function sweepFigure(ctx: ReportContext, workload: string): SweepChartView | null {
+  const decl = reportOf(workload);
+  if (!decl.charts.includes('sweep') || !decl.sweepPeak) return null;
+  const { metric, param } = decl.sweepPeak;
+  const rows = ctx.summaries.filter((s) => s.workload === workload && s.metric === metric && typeof s.params?.[param] === 'number');
+  if (rows.length === 0) return null;
+  const human = metricName(workload, metric);
+  const unit = rows[0].unit;
+  const peaks = sweepPeaks(rows, workload, metric, param);
+  // one line per platform and host, in the report's platform order, its cells by swept value
+  const lineOf = (s: MetricSummary) => `${s.platform}\u0000${s.host ?? ''}`;
+  const byLine = unique(rows.map(lineOf)).map((key) => rows.filter((s) => lineOf(s) === key).sort((a, b) => (a.params[param] as number) - (b.params[param] as number)));
+  const lines: SweepLine[] = byLine.map((mine) => {
+    const { platform } = mine[0];
+    const host = mine[0].host ?? '';
+    const label = ctx.names.label(platform, host || undefined);
+    const peak = peaks.find((p) => p.platform === platform && (p.host ?? '') === host);
+    return {
+      platform, label, emulated: ctx.names.emulated(platform),
+      points: mine.map((s) => {
+        const text = formatEstimate(s.mean, s.ci);
+        return { at: s.params[param] as number, value: s.mean, low: s.ci?.low ?? null, high: s.ci?.high ?? null, n: s.n, hover: hoverOf(`${label}, ${param} ${s.params[param]}`, human, `${text} ${unit}`, s.n) };
+      }),
+      peak: peak && peak.points > 1 ? peak.at : null,
+    };
+  });
+  const hardware = lines.filter((l) => !l.emulated);
+  const emulated = lines.filter((l) => l.emulated);
+  const panels = [
+    ...(hardware.length ? [{ title: emulated.length ? 'Hardware-assisted and native' : null, emulated: false, lines: hardware }] : []),
+    ...(emulated.length ? [{ title: 'Software emulation, on its own axis', emulated: true, lines: emulated }] : []),
+  ];
+  const num = ctx.number.figure();
+  const name = `${slug(`${workload}-${metric}`)}-by-${slug(param)}`;
+  const title = workload;
+  return {
+    kind: 'sweep',
+    name,
+    number: num,
+    id: `figure-${num}-${name}`,
+    caption: caption.sweepCaption({ title, ns: rows.map((s) => s.n), missing: '', emulated: emulated.length > 0 }, human, unit, rows[0].better, param),
+    alt: caption.sweepAlt(title, unit, param, lines.map((l) => ({ label: l.label, peak: l.peak, points: l.points }))),
+    xTitle: param,
+    yTitle: `${human} (${unit}, ${betterText(rows[0])})`,
+    panels,
+    sources: byLine.flat().map((s) => ({
+      platform: s.platform, ...(s.host ? { host: s.host } : {}), label: ctx.names.of(s), cell: s.cell, workload: s.workload, job: s.job,
+      metric: s.metric, unit: s.unit, instances: [...s.instances], values: [...s.instanceMeans],
+    })),
+  };
+}
+
 /** One figure per area: each tested claim a panel of the ratios it was tested on, with the band it needs shaded. */
 export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: string, verdicts: ClaimVerdict[]): DotChartView[] {
-  const tested = verdicts
-    .map((v) => ({ v, comparisons: v.comparisons.filter((c) => c.ratio !== null && (c.bounds.low !== undefined || c.bounds.high !== undefined)) }))
-    .filter((x) => x.comparisons.length > 0);
+  // one panel per claim and band: a relation's conditions may need different bands (mysql-gvisor: <= 1, >= 0.95, [0.9, 1.1])
+  const tested = verdicts.flatMap((v) => {
+    const bounded = v.comparisons.filter((c) => c.ratio !== null && (c.bounds.low !== undefined || c.bounds.high !== undefined));
+    const bands = [...new Set(bounded.map((c) => boundsText(c.bounds)))];
+    return bands.map((band) => ({ v, comparisons: bounded.filter((c) => boundsText(c.bounds) === band), part: bands.length > 1 ? bounded.find((c) => boundsText(c.bounds) === band)!.condition : '' }));
+  });
   if (tested.length === 0) return [];
   const chunks: (typeof tested)[] = [];
   for (const t of tested) {
@@ -274,10 +334,12 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
   return chunks.map((chunk, k) => {
     const num = ctx.number.figure();
     const name = `claims-${slug(areaId)}${chunks.length > 1 ? `-${k + 1}` : ''}`;
-    const panels: DotPanel[] = chunk.map(({ v, comparisons }) => {
+    const panels: DotPanel[] = chunk.map(({ v, comparisons, part }) => {
       const b = comparisons[0].bounds;
+      const varying = unique(comparisons.flatMap((c) => Object.keys(c.params ?? {})))
+        .filter((k) => comparisons.every((c) => c.params && k in c.params) && new Set(comparisons.map((c) => String(c.params![k]))).size > 1);
       return {
-        title: `${v.id}: ${v.verdict}`,
+        title: `${v.id}: ${v.verdict}${part ? ` · ${shorten(part, 48)}` : ''}`,
         axisTitle: 'ratio, platform / reference',
         reference: { value: 1, label: '1' },
         band: { low: b.low ?? null, high: b.high ?? null, label: `needs ${boundsText(b)}` },
@@ -285,7 +347,9 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
         emulated: false,
         log: false,
         points: comparisons.map((c) => {
-          const label = `${c.platform} / ${c.reference} · ${shorten(metricName(c.workload, c.metric), 30)}${c.job === 'default' ? '' : ` (${c.job})`}`;
+          // a swept claim compares at each swept value: name the value, or the rows would share a label
+          const swept = varying.map((k) => `${k}=${String(c.params?.[k])}`).join(', ');
+          const label = `${c.platform}${swept ? ` at ${swept}` : ''} / ${c.reference} · ${shorten(metricName(c.workload, c.metric), 30)}${c.job === 'default' || swept ? '' : ` (${c.job})`}`;
           const text = formatEstimate(c.ratio!, c.interval);
           return {
             platform: c.platform, label, emulated: false, value: c.ratio!, low: c.interval?.low ?? null, high: c.interval?.high ?? null,
@@ -310,7 +374,7 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
       name,
       number: num,
       id: `figure-${num}-${name}`,
-      caption: caption.claimCaption({ title: `${areaTitle}: the claims' tests`, ns: all.flatMap((c) => [c.platformStats.n, c.referenceStats.n]), missing: '', emulated: false, part: { k: k + 1, of: chunks.length } }, chunk.map((x) => x.v.id)),
+      caption: caption.claimCaption({ title: `${areaTitle}: the claims' tests`, ns: all.flatMap((c) => [c.platformStats.n, c.referenceStats.n]), missing: '', emulated: false, part: { k: k + 1, of: chunks.length } }, [...new Set(chunk.map((x) => x.v.id))]),
       alt: caption.claimAlt(all.map((c) => ({ claim: chunk.find((x) => x.comparisons.includes(c))!.v.id, label: `${c.platform} / ${c.reference} ${c.metric}`, value: c.ratio!, low: c.interval?.low ?? null, high: c.interval?.high ?? null, band: boundsText(c.bounds) }))),
       panels,
       sources,

@@ -29,7 +29,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const methods = buildMethods(ctx, areaResult.evidenceMethod);
 
   const areas = areaResult.areas;
-  const charts = areas.flatMap((a) => [...a.claimFigures, ...a.blocks.flatMap((b) => b.figures)].map((f) => f.chart));
+  const charts = areas.flatMap(areaCharts);
   numberFigures(charts);
   const appendix = buildAppendix(charts, inputs);
 
@@ -79,9 +79,12 @@ function doiUrl(doi: string): string {
   return /^10\.\d{4,9}\/[-._;()/:A-Za-z0-9]+$/.test(doi) ? `https://doi.org/${doi}` : '';
 }
 
+/** An area's charts in document order: the claims', the sweeps', then each block's. */
+const areaCharts = (a: ReportView['areas'][number]): ChartView[] => [...a.claimFigures, ...a.sweepFigures, ...a.blocks.flatMap((b) => b.figures)].map((f) => f.chart);
+
 /** Every chart of the report, in figure order. */
 export function allCharts(view: ReportView): ChartView[] {
-  return view.areas.flatMap((a) => [...a.claimFigures, ...a.blocks.flatMap((b) => b.figures)].map((f) => f.chart));
+  return view.areas.flatMap(areaCharts);
 }
 
 /** cpus and memory per instance, from the experiment file as run (absent in old or hand-made runs) */

@@ -63,7 +63,13 @@ export interface PercentilePanel { title: string | null; emulated: boolean; rows
 /** P50, P90 and P99 per platform on one line: the latency distribution's shape */
 export interface PercentileChartView extends ChartCommon { kind: 'percentiles'; axisTitle: string; log: boolean; percentiles: string[]; panels: PercentilePanel[] }
 
-export type ChartView = DotChartView | StripChartView | PercentileChartView;
+export interface SweepPoint { at: number; value: number; low: number | null; high: number | null; n: number; hover: string }
+export interface SweepLine { platform: string; label: string; emulated: boolean; points: SweepPoint[]; peak: number | null }
+export interface SweepPanel { title: string | null; emulated: boolean; lines: SweepLine[] }
+/** a metric against a swept parameter, one line per platform, each point with its 95 % interval, each platform's peak ringed */
+export interface SweepChartView extends ChartCommon { kind: 'sweep'; xTitle: string; yTitle: string; panels: SweepPanel[] }
+
+export type ChartView = DotChartView | StripChartView | PercentileChartView | SweepChartView;
 
 export interface ResultRow {
   platform: string;
@@ -121,6 +127,8 @@ export interface AreaView {
   blocks: WorkloadBlock[];
   /** the claims' ratios against their bands */
   claimFigures: FigureBlock[];
+  /** per swept workload: its metric against the swept parameter, all jobs in one figure */
+  sweepFigures: FigureBlock[];
   claims: ClaimCard[];
 }
 

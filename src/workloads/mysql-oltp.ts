@@ -70,7 +70,7 @@ export const mysqlOltp: Workload = {
   packages: ['mariadb-server', 'sysbench'],
   report: {
     area: 'application',
-    charts: ['ratio'],
+    charts: ['sweep', 'ratio'],
     charted: ['transactions_per_s', 'latency_p95_ms'],
     counts: ['ignored_errors', 'reconnects'],
     sweepPeak: { metric: 'transactions_per_s', param: 'threads' },

@@ -307,13 +307,105 @@ test('ordering follows the metric direction (lower is better for a startup time)
   assert.equal(bad.clauses!.map((c) => c.outcome), ['did not hold', 'not run']);
 });
 
-test('ordering never skips over a missing middle group: the claim is about it', () => {
+test('ordering across a missing middle group: its own links stay not run, its neighbours are compared as an implied link', () => {
   const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
   const env = environment([record('docker-runc', true, true), record('docker-gvisor', false, true, { reason: 'runsc not installed' }), record('lxc', true, true)]);
-  // lxc faster than docker would refute docker < gvisor < lxc by transitivity, but gVisor, the subject, did not run
+  // lxc faster than docker refutes docker < gvisor < lxc by transitivity; gVisor, the subject, did not run, so it stays partly tested
   const v = evaluateClaims(analysis([ms('docker-runc', [190, 185, 195, 192]), ms('lxc', [100, 105, 98, 102])], [{ platform: 'docker-gvisor', reason: 'runsc not installed' }]), env, claimsYaml(startupOrder)).verdicts[0];
+  assert.is(v.verdict, 'partly tested', v.reason);
+  assert.equal(v.clauses!.map((c) => [c.outcome, c.impliedAcross ?? null]), [['not run', null], ['not run', null], ['did not hold', ['docker-gvisor']]]);
+  assert.is(v.clauses![2].label, 'docker-runc better than lxc, implied across docker-gvisor (did not run)');
+  assert.equal(v.comparisons.map((c) => [c.platform, c.reference, c.condition]), [['docker-runc', 'lxc', 'docker-runc better than lxc (implied)']]);
+  assert.ok(v.p, 'a tested implied link puts the claim in Holm\'s family');
+});
+
+test("Holm's family holds only claims that tested some of their subject: comparisons outside it leave the claim not run and out", () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const body = `
+  - id: about-gvisor
+    claim: gVisor starts after Docker, and LXC after Docker.
+    provenance: { kind: text, where: Startup }
+    area: startup
+    subject: { platforms: [docker-gvisor] }
+    test:
+      kind: relation
+      conditions:
+        - { label: gvisor slower, platforms: [docker-gvisor], reference: [docker-runc], low: 1.2, measures: [{ workload: startup, metric: first_output_ms }] }
+        - { label: lxc slower, platforms: [lxc], reference: [docker-runc], low: 1.2, measures: [{ workload: startup, metric: first_output_ms }] }
+  - id: order
+    claim: Docker before LXC.
+    provenance: { kind: text, where: Startup }
+    area: startup
+    subject: { platforms: [lxc] }
+    test:
+      kind: ordering
+      chain: [[docker-runc], [lxc]]
+      measures:
+        - { workload: startup, metric: first_output_ms }
+`;
+  const env = environment([record('docker-runc', true, true), record('docker-gvisor', false, true, { reason: 'runsc not installed' }), record('lxc', true, true)]);
+  const r = evaluateClaims(analysis([ms('docker-runc', [100, 102, 98, 101]), ms('lxc', [800, 790, 810, 805])], [{ platform: 'docker-gvisor', reason: 'runsc not installed' }]), env, claimsYaml(body));
+  assert.is(r.verdicts[0].verdict, 'not run', r.verdicts[0].reason);
+  assert.is(r.verdicts[0].p, undefined);
+  assert.match(r.correction, /over the 1 claim with a testable comparison /);
+});
+
+const startupChain = `
+  - id: startup-times
+    claim: Docker, then gVisor, then Kata, then LXC.
+    provenance: { kind: text, where: Startup }
+    area: startup
+    subject: { platforms: [docker-runc, docker-gvisor, [kata-9p, kata-virtiofs], lxc] }
+    test:
+      kind: ordering
+      chain: [[docker-runc], [docker-gvisor], [kata-9p, kata-virtiofs], [lxc]]
+      measures:
+        - { workload: startup, metric: first_output_ms }
+`;
+
+test('startup-times without Kata: docker-gvisor < lxc is tested as implied, the Kata links stay not run, never reproduced', () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const kata = { reason: 'kata-runtime not installed' };
+  const env = environment([record('docker-runc', true, true), record('docker-gvisor', true, true), record('kata-9p', false, true, kata), record('kata-virtiofs', false, true, kata), record('lxc', true, true)]);
+  const data = analysis([ms('docker-runc', [100, 102, 98, 101]), ms('docker-gvisor', [190, 185, 195, 192]), ms('lxc', [800, 790, 810, 805])],
+    [{ platform: 'kata-9p', ...kata }, { platform: 'kata-virtiofs', ...kata }]);
+  const v = evaluateClaims(data, env, claimsYaml(startupChain)).verdicts[0];
+  assert.is(v.verdict, 'partly tested', v.reason);
+  assert.equal(v.clauses!.map((c) => [c.outcome, c.subjectMissing]), [
+    ['held', []], ['not run', ['docker-gvisor', 'kata-9p or kata-virtiofs']], ['not run', ['kata-9p or kata-virtiofs', 'lxc']], ['held', []],
+  ]);
+  assert.equal(v.clauses![3].impliedAcross, ['kata-9p | kata-virtiofs']);
+  assert.equal(v.comparisons.map((c) => [c.platform, c.reference, c.bounds]), [['docker-runc', 'docker-gvisor', { high: 1 }], ['docker-gvisor', 'lxc', { high: 1 }]]);
+  assert.match(v.reason, /2 of 4 clauses not tested/);
+  // LXC now meets the claim: faster than gVisor is a counterexample through the implied link
+  const fast = analysis([ms('docker-runc', [100, 102, 98, 101]), ms('docker-gvisor', [190, 185, 195, 192]), ms('lxc', [12, 13, 12, 11])], data.notRun);
+  const w = evaluateClaims(fast, env, claimsYaml(startupChain)).verdicts[0];
+  assert.is(w.verdict, 'partly tested', w.reason);
+  assert.is(w.clauses![3].outcome, 'did not hold');
+  // every group ran: no implied clause
+  const all = analysis([...data.summaries, ms('kata-9p', [600, 610, 590, 605])]);
+  const full = evaluateClaims(all, environment([...env.platforms.filter((p) => !p.id.startsWith('kata')), record('kata-9p', true, true)]), claimsYaml(startupChain)).verdicts[0];
+  assert.is(full.clauses!.length, 3);
+  assert.is(full.verdict, 'reproduced', full.reason);
+});
+
+test('an implied link that names none of the subject is not added (it would say nothing about the claim)', () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const onlyGvisor = startupChain.replace('subject: { platforms: [docker-runc, docker-gvisor, [kata-9p, kata-virtiofs], lxc] }', 'subject: { platforms: [docker-gvisor] }');
+  const env = environment([record('docker-runc', true, true), record('lxc', true, true)]);
+  const v = evaluateClaims(analysis([ms('docker-runc', [100, 102, 98, 101]), ms('lxc', [800, 790, 810, 805])]), env, claimsYaml(onlyGvisor)).verdicts[0];
+  assert.is(v.clauses!.length, 3);
   assert.is(v.verdict, 'not run', v.reason);
-  assert.equal(v.comparisons, []);
+});
+
+test('an implied link spanning two missing groups needs the chain factor once per link it spans', () => {
+  const ms = (platform: string, values: number[]) => summary(platform, 'startup', 'first_output_ms', values, { better: 'lower' });
+  const chain = startupChain.replace('kind: ordering', 'kind: ordering\n      factor: 1.5');
+  const env = environment([record('docker-runc', true, true), record('lxc', true, true)]);
+  const v = evaluateClaims(analysis([ms('docker-runc', [100, 102, 98, 101]), ms('lxc', [300, 290, 310, 305])]), env, claimsYaml(chain)).verdicts[0];
+  const implied = v.clauses!.filter((c) => c.impliedAcross);
+  assert.equal(implied.map((c) => [c.label, c.outcome]), [['docker-runc at least 3.38x better than lxc, implied across docker-gvisor, kata-9p | kata-virtiofs (did not run)', 'did not hold']]);
+  assert.equal(v.comparisons[0].bounds, { high: 1 / 1.5 ** 3 });
 });
 
 test('relation: QEMU bandwidth like native while its latency is several times higher', () => {

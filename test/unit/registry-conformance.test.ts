@@ -63,6 +63,15 @@ test('claim measures: each workload offers some, and only metrics it measures', 
   assert.equal(Object.keys(claimMeasures).sort(), [...workloadIds].sort(), 'the claims loader knows exactly the declared workloads');
 });
 
+test("a workload that draws the 'sweep' chart says what it sweeps (sweepPeak), over one of its own metrics", () => {
+  const swept = workloads.filter((w) => w.report.charts.includes('sweep'));
+  assert.ok(swept.some((w) => w.id === 'mysql-oltp'), 'mysql-oltp draws throughput against threads');
+  for (const w of swept) {
+    assert.ok(w.report.sweepPeak, `${w.id}: charts has 'sweep' but no sweepPeak names the parameter and the metric`);
+    assert.ok(w.metrics.some((m) => m.name === w.report.sweepPeak!.metric), `${w.id}: sweepPeak names '${w.report.sweepPeak!.metric}', not one of its metrics`);
+  }
+});
+
 test('the experiments name only declared platforms and workloads (they load)', () => {
   for (const f of readdirSync(path.join(root, 'experiments')).filter((n) => n.endsWith('.yaml'))) loadExperiment(path.join(root, 'experiments', f));
 });

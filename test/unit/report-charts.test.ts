@@ -115,7 +115,8 @@ test('every chart of the area example renders to a non-empty SVG that names each
   for (const chart of allCharts(area)) {
     const svg = await renderSvg(chartSpec(chart, area.platformOrder));
     assert.ok(svg.length > 3000, `${chart.name}: ${svg.length} characters`);
-    const labels = chart.kind === 'strip' || chart.kind === 'percentiles' ? chart.panels.flatMap((p) => p.rows.map((r) => r.label)) : chart.panels.flatMap((p) => p.points.map((q) => q.label));
+    const labels = chart.kind === 'strip' || chart.kind === 'percentiles' ? chart.panels.flatMap((p) => p.rows.map((r) => r.label))
+      : chart.kind === 'sweep' ? chart.panels.flatMap((p) => p.lines.map((l) => l.label)) : chart.panels.flatMap((p) => p.points.map((q) => q.label));
     assert.ok(labels.length > 0, `${chart.name} draws something`);
     for (const label of labels) assert.ok(svg.includes(`>${label}<`), `${chart.name} names ${label}`);
   }

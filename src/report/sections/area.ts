@@ -4,7 +4,7 @@ import type { AreaDef } from '../areas.ts';
 import { isCount, isFlag, metricName, reportOf } from '../areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from '../callouts.ts';
 import { DASH, NATIVE, formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
-import { claimFigures, differenceFigure, workloadFigures, type FigureInput } from '../figures.ts';
+import { claimFigures, differenceFigure, sweepFigure, workloadFigures, type FigureInput } from '../figures.ts';
 import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNumber, slug } from '../format.ts';
 import { hapMethod } from '../hap-method.ts';
 import { logKey } from '../inputs.ts';
@@ -41,6 +41,7 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
     const section = ctx.number.section(`area-${def.id}`, def.title);
     const verdicts = (ctx.inputs.analysis.claims?.verdicts ?? []).filter((v) => v.area === def.id && v.verdict !== 'not run' && v.verdict !== 'caveat');
     const claimCharts = claimFigures(ctx, def.id, def.title, verdicts);
+    const sweepFigures: FigureBlock[] = unique(jobs.map((j) => j.workload)).flatMap((w) => sweepFigure(ctx, w) ?? []).map((chart) => ({ chart, callouts: [] }));
     const blocks = jobs.map(({ workload, job }) => workloadBlock(workload, job, ctx));
     // Each callout stands next to the first figure of the first anchor that ran, when any of its platforms ran.
     for (const block of blocks) {
@@ -58,7 +59,7 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
       }
     }
     const figures: FigureBlock[] = claimCharts.map((chart) => ({ chart, callouts: [] }));
-    charts.push(...figures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
+    charts.push(...figures.map((f) => f.chart), ...sweepFigures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
     const ran = def.workloads.filter((w) => jobs.some((j) => j.workload === w));
     const absent = def.workloads.filter((w) => !ran.includes(w));
     areas.push({
@@ -75,6 +76,7 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
       ].filter(Boolean).join(' '),
       blocks,
       claimFigures: figures,
+      sweepFigures,
       claims: ctx.cards.filter((c) => c.area === def.id && c.verdict !== 'not run'),
     });
   }
