@@ -6,6 +6,7 @@ import { log } from '../log.ts';
 import { formatArgv, run, runOk } from '../proc.ts';
 import { rootfsTarball } from '../images/rootfs.ts';
 import { parentOf, readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
+import { timedRun } from './startup-spawner.ts';
 import type { Detection, ExecOptions, ExecResult, Family, HostChanges, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 
 export type EngineCli = 'docker' | 'podman';
@@ -311,7 +312,7 @@ export function enginePlatform(def: EngineDef): Platform {
       const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${def.id}-cid-`));
       const cidFile = path.join(dir, 'cid'); // must not exist yet: the engine refuses an existing cidfile
       try {
-        return await run(containerOneShotArgv(runSpec(spec, network, image), argv, cidFile), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
+        return await timedRun(containerOneShotArgv(runSpec(spec, network, image), argv, cidFile), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
       } finally {
         const containerId = (await fsp.readFile(cidFile, 'utf8').catch(() => '')).trim() || undefined;
         await remove(spec.name, containerId); // --rm removed it already on a normal exit; this catches a timeout or a leak

@@ -10,6 +10,7 @@ import { parseCgroupMounts } from './cgroup-hybrid-fix.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { timedRun } from './startup-spawner.ts';
 
 export type LxcNetwork = 'none' | 'host';
 export type CgroupVersion = 'v1' | 'v2';
@@ -323,7 +324,7 @@ function oneShotBy(kind: LxcOneShot) {
   return async (spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult> => {
     const c = await prepareContainer(spec, kind === 'system');
     try {
-      const r = await run(lxcOneShotArgv(kind, c.tools, c, argv), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS, cwd: '/' });
+      const r = await timedRun(lxcOneShotArgv(kind, c.tools, c, argv), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS, cwd: '/' });
       const append = (text: string) => `${r.stderr}${r.stderr && !r.stderr.endsWith('\n') ? '\n' : ''}${text}`;
       if (r.timedOut) return r;
       // LXC's own failure (no container ran) says why only in its log

@@ -10,6 +10,7 @@ import type { Detection, ExecOptions, ExecResult, HostChanges, Instance, Instanc
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { ociConfigForSpec, writeOciBundle } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { timedRun } from './startup-spawner.ts';
 
 export interface OciRuntimeConfig {
   id: string;
@@ -124,7 +125,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
 
   /**
    * `runc run` in the foreground on a bundle whose process is argv: creation to exit (ms) and to the first stdout byte
-   * (firstOutputMs), as run() measures them around the runtime process; the bundle is written before the clock starts.
+   * (firstOutputMs) on the startup-spawner's clock; the bundle is written before the clock starts, the container removed after.
    */
   async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
     const bin = binaryPath();
@@ -135,7 +136,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     const bundle = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${spec.name}-`));
     try {
       await writeOciBundle(bundle, config);
-      return await run([bin, '--log', runtimeLog, 'run', '--bundle', bundle, spec.name], { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
+      return await timedRun([bin, '--log', runtimeLog, 'run', '--bundle', bundle, spec.name], { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
     } finally {
       await removeContainer(bin, spec.name, bundle);
     }
