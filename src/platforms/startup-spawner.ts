@@ -5,7 +5,7 @@ import { constants } from 'node:os';
 import { compileCTool } from '../images/c-tool.ts';
 import { log } from '../log.ts';
 import { paths } from '../paths.ts';
-import { run } from '../proc.ts';
+import { run, which } from '../proc.ts';
 import type { ExecResult } from '../types.ts';
 
 export const STARTUP_SPAWNER = 'startup-spawner';
@@ -17,9 +17,11 @@ const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 /** proc.ts's own timeout, past the spawner's: only a spawner that hangs itself reaches it */
 const BACKSTOP_MS = 10_000;
 const DEFAULT_TIMEOUT_MS = 120_000;
+/** the spawner waits this long before its clock starts, so Node's work after forking it (copy-on-write faults) is over */
+export const SETTLE_MS = 10;
 
 export const SPAWNER_METHOD =
-  "clock: isobench's startup-spawner (posix_spawn, CLOCK_MONOTONIC, as hyperfine -N): just before the spawn of the host command to its first stdout byte (or marker line) and to its exit";
+  `clock: isobench's startup-spawner (posix_spawn, CLOCK_MONOTONIC, as hyperfine -N; started ${SETTLE_MS} ms after the spawner, its own start outside): just before the spawn of the host command to its first stdout byte (or marker line) and to its exit`;
 
 export interface TimedRunOptions {
   timeoutMs?: number;
@@ -30,7 +32,7 @@ export interface TimedRunOptions {
 }
 
 /** The spawner's command line for argv (pure, for tests): flags first, then `--` and argv untouched. */
-export function spawnerArgv(spawner: string, argv: string[], opts: { timeoutMs: number; marker?: string; maxOutputBytes?: number }): string[] {
+export function spawnerArgv(spawner: string, argv: string[], opts: { timeoutMs: number; marker?: string; maxOutputBytes?: number; settleMs?: number }): string[] {
   if (argv.length === 0) throw new Error(`${STARTUP_SPAWNER}: empty argv`);
   if (!Number.isInteger(opts.timeoutMs) || opts.timeoutMs <= 0) throw new Error(`${STARTUP_SPAWNER}: timeoutMs must be a positive integer, got ${opts.timeoutMs}`);
   return [
@@ -38,6 +40,7 @@ export function spawnerArgv(spawner: string, argv: string[], opts: { timeoutMs: 
     '--timeout-ms', String(opts.timeoutMs),
     ...(opts.marker !== undefined ? ['--marker', opts.marker] : []),
     '--max-output', String(opts.maxOutputBytes ?? MAX_OUTPUT_BYTES),
+    '--settle-ms', String(opts.settleMs ?? SETTLE_MS),
     '--', ...argv,
   ];
 }
@@ -129,6 +132,14 @@ export function resultOfReport(r: SpawnerReport, hostArgv: string[], elapsedMs: 
   };
 }
 
+/** argv with its program found on PATH now, before the clock: a PATH search is isobench's step, not the platform's (hyperfine is given a path too). */
+export function resolveCommand(argv: string[]): string[] {
+  if (argv.length === 0) throw new Error(`${STARTUP_SPAWNER}: empty argv`);
+  if (argv[0].includes('/')) return argv;
+  const found = which(argv[0]);
+  return found ? [found, ...argv.slice(1)] : argv; // not found: the spawn fails and says so
+}
+
 let built: Promise<string> | undefined;
 
 /** The compiled spawner, built once per process (cached on disk by content); rejects when gcc is missing. */
@@ -141,8 +152,9 @@ export function startupSpawner(): Promise<string> {
  * Run argv once, timed by the spawner: firstOutputMs, markerMs and ms are its clock, from just before its posix_spawn.
  * Without gcc the command runs through proc.ts's run() and the result's method says that Node's spawn() was timed.
  */
-export async function timedRun(argv: string[], opts: TimedRunOptions = {}): Promise<ExecResult> {
+export async function timedRun(command: string[], opts: TimedRunOptions = {}): Promise<ExecResult> {
   const timeoutMs = Math.ceil(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const argv = resolveCommand(command);
   let spawner: string;
   try {
     spawner = await startupSpawner();

@@ -1,12 +1,13 @@
 /*
  * startup-spawner: time one command the way hyperfine -N does, so isobench's start-up clock holds no Node fork.
  *
- *   startup-spawner [--timeout-ms N] [--marker LINE] [--max-output BYTES] -- argv...
+ *   startup-spawner [--timeout-ms N] [--marker LINE] [--max-output BYTES] [--settle-ms N] -- argv...
  *
  * posix_spawnp()s argv (no shell) with stdin on /dev/null and stdout/stderr on pipes, and reads both. CLOCK_MONOTONIC
  * from just before the spawn to the first stdout byte, to the first stdout line equal to LINE (a trailing \r dropped),
  * and to the child's exit (seen through a pidfd). Prints one JSON line on its own stdout: the times in ns, the exit
- * code or signal, and the first BYTES of each stream base64-encoded with each stream's total size.
+ * code or signal, and the first BYTES of each stream base64-encoded with each stream's total size. --settle-ms waits
+ * before the clock starts, so the process that launched the spawner (Node, after its fork) is idle while the command runs.
  *
  * The child stays in this process's group (isobench starts the spawner as a group leader), so a group kill from
  * outside ends both. On the timeout the spawner prints its report first and then SIGKILLs its whole group, itself
@@ -43,7 +44,7 @@ static uint64_t now_ns(void) {
 }
 
 static void usage(const char *why) {
-  fprintf(stderr, "startup-spawner: %s\nusage: startup-spawner [--timeout-ms N] [--marker LINE] [--max-output BYTES] -- argv...\n", why);
+  fprintf(stderr, "startup-spawner: %s\nusage: startup-spawner [--timeout-ms N] [--marker LINE] [--max-output BYTES] [--settle-ms N] -- argv...\n", why);
   exit(2);
 }
 
@@ -117,7 +118,7 @@ static ssize_t drain(struct capture *c, unsigned char *chunk, size_t size) {
 }
 
 int main(int argc, char **argv) {
-  unsigned long long timeout_ms = 0, max_output = 4u << 20;
+  unsigned long long timeout_ms = 0, max_output = 4u << 20, settle_ms = 0;
   const char *marker = NULL;
   int i = 1;
   for (; i < argc; i++) {
@@ -126,6 +127,7 @@ int main(int argc, char **argv) {
     if (strcmp(argv[i], "--timeout-ms") == 0) timeout_ms = number("--timeout-ms", argv[++i]);
     else if (strcmp(argv[i], "--marker") == 0) marker = argv[++i];
     else if (strcmp(argv[i], "--max-output") == 0) max_output = number("--max-output", argv[++i]);
+    else if (strcmp(argv[i], "--settle-ms") == 0) settle_ms = number("--settle-ms", argv[++i]);
     else usage("unknown flag");
   }
   if (i >= argc) usage("no command after --");
@@ -157,6 +159,10 @@ int main(int argc, char **argv) {
   posix_spawnattr_setsigdefault(&at, &all);
   posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 
+  if (settle_ms) {
+    struct timespec s = {.tv_sec = (time_t)(settle_ms / 1000), .tv_nsec = (long)(settle_ms % 1000) * 1000000L};
+    while (nanosleep(&s, &s) && errno == EINTR) {}
+  }
   pid_t pid;
   uint64_t t0 = now_ns();
   int rc = posix_spawnp(&pid, child_argv[0], &fa, &at, child_argv, environ);
