@@ -140,24 +140,27 @@ export function resolveCommand(argv: string[]): string[] {
   return found ? [found, ...argv.slice(1)] : argv; // not found: the spawn fails and says so
 }
 
-let built: Promise<string> | undefined;
+/** per cache directory: ISOBENCH_DATA may change within a process (the test runner's suites) */
+const built = new Map<string, Promise<string>>();
 
-/** The compiled spawner, built once per process (cached on disk by content); rejects when gcc is missing. */
+/** The compiled spawner, built once per process and cache (cached on disk by content); rejects when gcc is missing. */
 export function startupSpawner(): Promise<string> {
-  built ??= compileCTool({ name: STARTUP_SPAWNER, source: startupSpawnerSource, cflags: CFLAGS });
-  return built;
+  const cache = paths.cache();
+  if (!built.has(cache)) built.set(cache, compileCTool({ name: STARTUP_SPAWNER, source: startupSpawnerSource, cflags: CFLAGS }));
+  return built.get(cache)!;
 }
 
 /**
  * Run argv once, timed by the spawner: firstOutputMs, markerMs and ms are its clock, from just before its posix_spawn.
  * Without gcc the command runs through proc.ts's run() and the result's method says that Node's spawn() was timed.
+ * `build` gives the spawner's path (a test passes one that fails, as a host without gcc does).
  */
-export async function timedRun(command: string[], opts: TimedRunOptions = {}): Promise<ExecResult> {
+export async function timedRun(command: string[], opts: TimedRunOptions = {}, build: () => Promise<string> = startupSpawner): Promise<ExecResult> {
   const timeoutMs = Math.ceil(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   const argv = resolveCommand(command);
   let spawner: string;
   try {
-    spawner = await startupSpawner();
+    spawner = await build();
   } catch (e) {
     const why = (e as Error).message;
     log.warn(`${why}; start-up times fall back to Node's spawn(), which counts its fork of isobench inside the window`);
