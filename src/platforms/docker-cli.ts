@@ -250,7 +250,7 @@ export function enginePlatform(def: EngineDef): Platform {
     description: def.description,
     // docs/STARTUP.md; the image is imported before the clock starts
     startupClock: {
-      starts: `spawn of \`${def.cli} run --rm\` in the foreground (image imported beforehand)`,
+      starts: `the startup-spawner's posix_spawn of \`${def.cli} run --rm\` in the foreground (image imported beforehand)`,
       firstOutput: `the marker's first byte on ${def.cli}'s stdout`,
       exit: `${def.cli}'s exit, after the container exited and --rm removed it`,
       instance: `a container of the image imported from the benchmark rootfs whose process is /bin/echo <marker>, created through ${def.cli === 'docker' ? 'dockerd and containerd' : 'podman and conmon'}${def.runtimeFor ? ' with the runtime the platform registers' : ''}`,

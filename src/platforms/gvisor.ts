@@ -418,7 +418,7 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     oneShot,
     // docs/STARTUP.md
     startupClock: {
-      starts: 'spawn of `runsc run` in the foreground (OCI bundle written beforehand)',
+      starts: "the startup-spawner's posix_spawn of `runsc run` in the foreground (OCI bundle written beforehand)",
       firstOutput: "the marker's first byte on runsc's stdout",
       exit: "runsc's exit after the sandboxed process exited",
       instance: `a gVisor sandbox (Sentry on the ${platform} platform, Gofer) of the read-only benchmark rootfs whose process is /bin/echo <marker>`,

@@ -240,7 +240,7 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     oneShot,
     // docs/STARTUP.md
     startupClock: {
-      starts: 'spawn of `ctr run --rm` in the foreground (containerd and the Kata runtime already running)',
+      starts: "the startup-spawner's posix_spawn of `ctr run --rm` in the foreground (containerd and the Kata runtime already running)",
       firstOutput: "the marker's first byte on ctr's stdout",
       exit: "ctr's exit after the container exited and was removed (the VM is shut down with it)",
       instance: `a Kata sandbox: a QEMU/KVM VM with Kata's guest kernel and agent, the container's rootfs shared over ${via}, whose process is /bin/echo <marker>`,

@@ -355,13 +355,13 @@ async function reap(namePrefix: string): Promise<string[]> {
 
 export const LXC_STARTUP_CLOCKS: Record<LxcOneShot, StartupClock> = {
   system: {
-    starts: 'spawn of `lxc-start -F` (config written beforehand)',
+    starts: "the startup-spawner's posix_spawn of `lxc-start -F` (config written beforehand)",
     firstOutput: "the marker's first byte on lxc-start's stdout (lxc.console.path = none: the init writes there directly)",
     exit: "lxc-start's exit, after the init powered the container off (reboot(2) in its pid namespace) and LXC tore it down",
     instance: 'a system container (own namespaces, cgroups, /dev, /proc, /sys) of the read-only benchmark rootfs; its init, /bin/sh as PID 1, runs /bin/echo <marker> and then busybox poweroff -f',
   },
   execute: {
-    starts: 'spawn of `lxc-execute` (config written beforehand)',
+    starts: "the startup-spawner's posix_spawn of `lxc-execute` (config written beforehand)",
     firstOutput: "the marker's first byte on lxc-execute's stdout",
     exit: "lxc-execute's exit, after the command exited and LXC tore the container down",
     instance: "an application container of the read-only benchmark rootfs: LXC's minimal init (lxc-init) as PID 1 runs /bin/echo <marker>; no init of the image runs",

@@ -69,7 +69,7 @@ export const native: Platform = {
     };
   },
   startupClock: {
-    starts: 'spawn of the pinned process (taskset)',
+    starts: "the startup-spawner's posix_spawn of the pinned process (taskset, found on PATH beforehand)",
     firstOutput: "the marker's first byte on the process's stdout",
     exit: "the process's exit",
     instance: 'a host process: /bin/echo <marker>, pinned to the instance cpus',

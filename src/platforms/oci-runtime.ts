@@ -230,7 +230,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     oneShot,
     // docs/STARTUP.md; isobench's own steps (bundle, cgroups) happen before the clock starts
     startupClock: {
-      starts: `spawn of \`${id} run\` in the foreground (OCI bundle written beforehand)`,
+      starts: `the startup-spawner's posix_spawn of \`${id} run\` in the foreground (OCI bundle written beforehand)`,
       firstOutput: `the marker's first byte on ${id}'s stdout`,
       exit: `${id}'s exit after the container's process exited`,
       instance: `an OCI container of the read-only benchmark rootfs whose process (PID 1) is /bin/echo <marker>; no init, no daemon`,

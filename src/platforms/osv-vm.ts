@@ -100,7 +100,7 @@ export function osvPlatform(v: OsvVmm): Platform {
     const r = await run(host, { timeoutMs, ...(marker !== undefined ? { markerLine: marker } : {}) });
     await fsp.appendFile(path.join(spec.logDir, `${spec.name}.osv-console.log`), r.stdout + r.stderr);
     const { output, failed } = osvProgramOutput(r.stdout);
-    const method = `clock: VMM spawn to the marker on the serial console, and to VMM exit; OSv kernel ${path.basename(o.kernel)}, image ${path.basename(o.image)}; command line: ${cmdline}`;
+    const method = `clock: Node's spawn() of the VMM to the marker on the serial console, and to VMM exit; OSv kernel ${path.basename(o.kernel)}, image ${path.basename(o.image)}; command line: ${cmdline}`;
     return { ...r, stdout: output, code: r.timedOut ? null : r.code !== 0 ? r.code : failed ? 1 : 0, method, ...(marker !== undefined ? { firstOutputMs: r.markerMs } : {}) };
   }
 

@@ -226,7 +226,7 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
 /** What a VM's one-shot start measures (docs/STARTUP.md); `instance` names the VMM's machine and the guest. */
 export function vmStartupClock(instance: string): StartupClock {
   return {
-    starts: 'spawn of the VMM process (kernel, initramfs and VMM configuration prepared beforehand)',
+    starts: "Node's spawn() of the VMM process (kernel, initramfs and VMM configuration prepared beforehand; not yet the startup-spawner, whose few ms matter little against a boot)",
     firstOutput: "the marker line on the guest's serial console, read from the VMM's stdout on the host: the guest init's first act",
     exit: 'the VMM process exit, after the guest halted (poweroff, or reboot where the VMM exits on reset)',
     instance,
@@ -264,7 +264,7 @@ export async function bootOnce(l: VmOneShotLaunch, opts: OneShotOptions = {}): P
     await runCleanup(l);
   }
   await fsp.appendFile(l.consoleLog, `# ${formatArgv(l.argv)}\n${r.stdout}${r.stderr ? `\n# VMM stderr:\n${r.stderr}` : ''}\n`);
-  const method = `clock: VMM spawn to the marker on the serial console, and to VMM exit; kernel ${l.kernel}; boot args: ${l.cmdline}`;
+  const method = `clock: Node's spawn() of the VMM to the marker on the serial console, and to VMM exit; kernel ${l.kernel}; boot args: ${l.cmdline}`;
   const guest = parseOneShotConsole(r.stdout);
   const base = { ...r, stdout: guest.output, firstOutputMs: r.markerMs, method };
   if (r.timedOut || r.code !== 0) {
