@@ -179,6 +179,7 @@ export async function measureFidelity(rounds: number, parts: FidelityPart[] = ['
       // the runtime's own spec bundle: isobench's config choices (mounts, namespaces, cgroup path, --log) differ as well
       if (spec.length) pairs.push({ what: `startup exit_ms ${runtime} vs hyperfine -N, ${runtime} spec bundle`, isobench: exit, plain: spec, agree: intervalsOverlap(exit, spec) });
       lines.push(`startup ${runtime}: ${method ?? 'no method recorded'}`);
+      await platform.teardown?.(); // the parent cgroups the one-shots kept
     }
   } finally {
     await host.undo();
