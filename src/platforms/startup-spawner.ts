@@ -140,6 +140,9 @@ export function resolveCommand(argv: string[]): string[] {
   return found ? [found, ...argv.slice(1)] : argv; // not found: the spawn fails and says so
 }
 
+/** the build failures already warned about */
+const warned = new Set<string>();
+
 /** per cache directory: ISOBENCH_DATA may change within a process (the test runner's suites) */
 const built = new Map<string, Promise<string>>();
 
@@ -163,7 +166,8 @@ export async function timedRun(command: string[], opts: TimedRunOptions = {}, bu
     spawner = await build();
   } catch (e) {
     const why = (e as Error).message;
-    log.warn(`${why}; start-up times fall back to Node's spawn(), which counts its fork of isobench inside the window`);
+    if (!warned.has(why)) log.warn(`${why}; start-up times fall back to Node's spawn(), which counts its fork of isobench inside the window`);
+    warned.add(why); // once per process: every sample's note says it again
     const r = await run(argv, { timeoutMs, env: opts.env, cwd: opts.cwd, ...(opts.marker !== undefined ? { markerLine: opts.marker } : {}) });
     return { ...r, method: `clock: Node's spawn() of the host command to its first stdout byte and to its exit, fork of isobench included (the startup-spawner could not be built: ${why})` };
   }
