@@ -12,8 +12,8 @@ export const STARTUP_SPAWNER = 'startup-spawner';
 export const startupSpawnerSource = path.join(paths.root, 'src', 'platforms', 'startup-spawner', 'startup-spawner.c');
 const CFLAGS = ['-O2', '-std=c11', '-Wall'];
 
-/** captured bytes per stream (a VM's console is the largest output a one-shot has) */
-const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
+/** captured bytes per stream, as proc.ts's run() (a VM's console is the largest output a one-shot has) */
+const MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 /** proc.ts's own timeout, past the spawner's: only a spawner that hangs itself reaches it */
 const BACKSTOP_MS = 10_000;
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -22,6 +22,11 @@ export const SETTLE_MS = 10;
 
 export const SPAWNER_METHOD =
   `clock: isobench's startup-spawner (posix_spawn, CLOCK_MONOTONIC, as hyperfine -N; started ${SETTLE_MS} ms after the spawner, its own start outside): just before the spawn of the host command to its first stdout byte (or marker line) and to its exit`;
+
+/** Which clock timed a result: the first words of a one-shot's method, for platforms that write their own (VMs). */
+export function clockOf(r: Pick<ExecResult, 'method'>): string {
+  return r.method?.startsWith("clock: isobench's startup-spawner") ? "the startup-spawner's posix_spawn" : "Node's spawn() (no startup-spawner: gcc missing)";
+}
 
 export interface TimedRunOptions {
   timeoutMs?: number;
