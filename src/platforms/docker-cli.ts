@@ -6,6 +6,7 @@ import { log } from '../log.ts';
 import { formatArgv, run, runOk } from '../proc.ts';
 import { rootfsTarball } from '../images/rootfs.ts';
 import { parentOf, readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
+import { timedRun } from './startup-spawner.ts';
 import type { Detection, ExecOptions, ExecResult, Family, HostChanges, Instance, InstanceSpec, NetworkMode, Platform } from '../types.ts';
 
 export type EngineCli = 'docker' | 'podman';
@@ -249,7 +250,7 @@ export function enginePlatform(def: EngineDef): Platform {
     description: def.description,
     // docs/STARTUP.md; the image is imported before the clock starts
     startupClock: {
-      starts: `spawn of \`${def.cli} run --rm\` in the foreground (image imported beforehand)`,
+      starts: `the startup-spawner's posix_spawn of \`${def.cli} run --rm\` in the foreground (image imported beforehand)`,
       firstOutput: `the marker's first byte on ${def.cli}'s stdout`,
       exit: `${def.cli}'s exit, after the container exited and --rm removed it`,
       instance: `a container of the image imported from the benchmark rootfs whose process is /bin/echo <marker>, created through ${def.cli === 'docker' ? 'dockerd and containerd' : 'podman and conmon'}${def.runtimeFor ? ' with the runtime the platform registers' : ''}`,
@@ -311,7 +312,7 @@ export function enginePlatform(def: EngineDef): Platform {
       const dir = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${def.id}-cid-`));
       const cidFile = path.join(dir, 'cid'); // must not exist yet: the engine refuses an existing cidfile
       try {
-        return await run(containerOneShotArgv(runSpec(spec, network, image), argv, cidFile), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
+        return await timedRun(containerOneShotArgv(runSpec(spec, network, image), argv, cidFile), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
       } finally {
         const containerId = (await fsp.readFile(cidFile, 'utf8').catch(() => '')).trim() || undefined;
         await remove(spec.name, containerId); // --rm removed it already on a normal exit; this catches a timeout or a leak

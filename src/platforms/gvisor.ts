@@ -8,6 +8,7 @@ import type { Detection, ExecOptions, ExecResult, Instance, InstanceSpec, Platfo
 import { readProcTable, withDescendants, type ProcEntry } from './host-processes.ts';
 import { ociConfigForSpec, writeOciBundle, type OciConfig } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { timedRun } from './startup-spawner.ts';
 import { createGuestNetwork, reapGuestNetworks, removeGuestNetwork, type GuestNetwork } from './guest-netns.ts';
 
 export type RunscPlatform = 'ptrace' | 'kvm' | 'systrap';
@@ -368,12 +369,12 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     };
   }
 
-  /** `runsc run` in the foreground with argv as the sandbox's init: creation to exit and to first output, as run() measures. */
+  /** `runsc run` in the foreground with argv as the sandbox's init: creation to exit and to first output, on the startup-spawner's clock. */
   async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
     if (argv.length === 0) throw new Error(`${id}: oneShot needs a command`);
     const s = await prepareSandbox(spec, argv);
     try {
-      return await run(runArgv(s, false), {
+      return await timedRun(runArgv(s, false), {
         timeoutMs: opts?.timeoutMs ?? Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000,
       });
     } finally {
@@ -417,7 +418,7 @@ export function gvisorPlatform(platform: RunscPlatform): Platform {
     oneShot,
     // docs/STARTUP.md
     startupClock: {
-      starts: 'spawn of `runsc run` in the foreground (OCI bundle written beforehand)',
+      starts: "the startup-spawner's posix_spawn of `runsc run` in the foreground (OCI bundle written beforehand)",
       firstOutput: "the marker's first byte on runsc's stdout",
       exit: "runsc's exit after the sandboxed process exited",
       instance: `a gVisor sandbox (Sentry on the ${platform} platform, Gofer) of the read-only benchmark rootfs whose process is /bin/echo <marker>`,

@@ -12,6 +12,7 @@ import {
 } from './kata-config.ts';
 import { KEEPALIVE_ARGS } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { timedRun } from './startup-spawner.ts';
 
 const DEFAULT_START_TIMEOUT_S = 120; // a VM boots before the container starts
 const CONTROL_TIMEOUT_MS = 30_000;
@@ -197,7 +198,7 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     if (argv.length === 0) throw new Error(`${id}: oneShot needs a command`);
     const p = await prepare(spec, argv);
     try {
-      return await run(p.argv, { timeoutMs: opts?.timeoutMs ?? Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000 });
+      return await timedRun(p.argv, { timeoutMs: opts?.timeoutMs ?? Number(spec.options?.startTimeoutS ?? DEFAULT_START_TIMEOUT_S) * 1000 });
     } finally {
       await remove(p.target, spec.name, p.area);
     }
@@ -239,7 +240,7 @@ export function kataPlatform(sharedFs: KataSharedFs): Platform {
     oneShot,
     // docs/STARTUP.md
     startupClock: {
-      starts: 'spawn of `ctr run --rm` in the foreground (containerd and the Kata runtime already running)',
+      starts: "the startup-spawner's posix_spawn of `ctr run --rm` in the foreground (containerd and the Kata runtime already running)",
       firstOutput: "the marker's first byte on ctr's stdout",
       exit: "ctr's exit after the container exited and was removed (the VM is shut down with it)",
       instance: `a Kata sandbox: a QEMU/KVM VM with Kata's guest kernel and agent, the container's rootfs shared over ${via}, whose process is /bin/echo <marker>`,

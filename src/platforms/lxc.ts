@@ -10,6 +10,7 @@ import { parseCgroupMounts } from './cgroup-hybrid-fix.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { CONTAINER_PATH, CPU_PERIOD_US, cpusetFor, KEEPALIVE_ARGS } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { timedRun } from './startup-spawner.ts';
 
 export type LxcNetwork = 'none' | 'host';
 export type CgroupVersion = 'v1' | 'v2';
@@ -323,7 +324,7 @@ function oneShotBy(kind: LxcOneShot) {
   return async (spec: InstanceSpec, argv: string[], opts?: OneShotOptions): Promise<ExecResult> => {
     const c = await prepareContainer(spec, kind === 'system');
     try {
-      const r = await run(lxcOneShotArgv(kind, c.tools, c, argv), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS, cwd: '/' });
+      const r = await timedRun(lxcOneShotArgv(kind, c.tools, c, argv), { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS, cwd: '/' });
       const append = (text: string) => `${r.stderr}${r.stderr && !r.stderr.endsWith('\n') ? '\n' : ''}${text}`;
       if (r.timedOut) return r;
       // LXC's own failure (no container ran) says why only in its log
@@ -354,13 +355,13 @@ async function reap(namePrefix: string): Promise<string[]> {
 
 export const LXC_STARTUP_CLOCKS: Record<LxcOneShot, StartupClock> = {
   system: {
-    starts: 'spawn of `lxc-start -F` (config written beforehand)',
+    starts: "the startup-spawner's posix_spawn of `lxc-start -F` (config written beforehand)",
     firstOutput: "the marker's first byte on lxc-start's stdout (lxc.console.path = none: the init writes there directly)",
     exit: "lxc-start's exit, after the init powered the container off (reboot(2) in its pid namespace) and LXC tore it down",
     instance: 'a system container (own namespaces, cgroups, /dev, /proc, /sys) of the read-only benchmark rootfs; its init, /bin/sh as PID 1, runs /bin/echo <marker> and then busybox poweroff -f',
   },
   execute: {
-    starts: 'spawn of `lxc-execute` (config written beforehand)',
+    starts: "the startup-spawner's posix_spawn of `lxc-execute` (config written beforehand)",
     firstOutput: "the marker's first byte on lxc-execute's stdout",
     exit: "lxc-execute's exit, after the command exited and LXC tore the container down",
     instance: "an application container of the read-only benchmark rootfs: LXC's minimal init (lxc-init) as PID 1 runs /bin/echo <marker>; no init of the image runs",

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { run, which } from '../proc.ts';
 import type { Instance, InstanceSpec, Platform } from '../types.ts';
 import { processesWithEnv } from './host-processes.ts';
+import { timedRun } from './startup-spawner.ts';
 
 /** Set on every command a native instance runs: its processes, and whatever they leave in the background, carry it. */
 export const NATIVE_INSTANCE_ENV = 'ISOBENCH_INSTANCE';
@@ -68,13 +69,13 @@ export const native: Platform = {
     };
   },
   startupClock: {
-    starts: 'spawn of the pinned process (taskset)',
+    starts: "the startup-spawner's posix_spawn of the pinned process (taskset, found on PATH beforehand)",
     firstOutput: "the marker's first byte on the process's stdout",
     exit: "the process's exit",
     instance: 'a host process: /bin/echo <marker>, pinned to the instance cpus',
   },
-  /** A fresh "instance" of native is a new pinned process: creation to exit and to first output, as run() measures. */
+  /** A fresh "instance" of native is a new pinned process: spawn to first output and to exit, on the startup-spawner's clock. */
   async oneShot(spec, argv, opts) {
-    return run([...pinArgv(spec.cpus), ...argv], { timeoutMs: opts?.timeoutMs });
+    return timedRun([...pinArgv(spec.cpus), ...argv], { timeoutMs: opts?.timeoutMs });
   },
 };

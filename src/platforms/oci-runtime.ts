@@ -10,6 +10,7 @@ import type { Detection, ExecOptions, ExecResult, HostChanges, Instance, Instanc
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { ociConfigForSpec, writeOciBundle } from './oci-bundle.ts';
 import { execKillingInside } from './exec-timeout.ts';
+import { timedRun } from './startup-spawner.ts';
 
 export interface OciRuntimeConfig {
   id: string;
@@ -74,17 +75,26 @@ async function killStrays(bin: string, name: string): Promise<void> {
   }
 }
 
-/** isobench/<name> and isobench cgroup directories under /sys/fs/cgroup (v2) and each v1 hierarchy, deepest first */
-async function cgroupDirs(name: string): Promise<string[]> {
+/** the isobench parent cgroup directory under /sys/fs/cgroup (v2) and under each v1 hierarchy */
+async function cgroupParents(): Promise<string[]> {
   const base = '/sys/fs/cgroup';
   const roots = [base];
   for (const h of await fsp.readdir(base).catch(() => [] as string[])) roots.push(path.join(base, h));
-  return [...roots.map((r) => path.join(r, 'isobench', name)), ...roots.map((r) => path.join(r, 'isobench'))];
+  return roots.map((r) => path.join(r, 'isobench'));
 }
 
-/** Remove the cgroups a runtime left behind; rmdir refuses a busy or non-empty one, which then stays (another instance). */
-async function removeCgroups(name: string): Promise<void> {
-  for (const dir of await cgroupDirs(name)) {
+/** isobench/<name> and isobench cgroup directories, deepest first */
+async function cgroupDirs(name: string): Promise<string[]> {
+  const parents = await cgroupParents();
+  return [...parents.map((p) => path.join(p, name)), ...parents];
+}
+
+/**
+ * Remove the cgroups a runtime left behind; rmdir refuses a busy or non-empty one, which then stays (another instance).
+ * keepParent leaves the shared `isobench` parents: a one-shot's runtime would otherwise create them again inside the next start's clock.
+ */
+async function removeCgroups(name: string, keepParent = false): Promise<void> {
+  for (const dir of (await cgroupDirs(name)).filter((d) => !keepParent || d.endsWith(`/${name}`))) {
     await fsp.rmdir(dir).catch((e: NodeJS.ErrnoException) => {
       if (dir.endsWith(`/${name}`) && e.code !== 'ENOENT' && e.code !== 'ENOTDIR') log.warn(`could not remove cgroup ${dir}: ${e.message}`);
     });
@@ -100,12 +110,12 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
   };
 
   /** Kill and delete a container, its bundle and its cgroups; never throws (a leftover is logged). */
-  async function removeContainer(bin: string, name: string, bundle: string): Promise<void> {
+  async function removeContainer(bin: string, name: string, bundle: string, keepParentCgroups = false): Promise<void> {
     try {
       await run([bin, 'kill', name, 'KILL'], { timeoutMs: CONTROL_TIMEOUT_MS });
       const del = await run([bin, 'delete', '--force', name], { timeoutMs: CONTROL_TIMEOUT_MS });
       await fsp.rm(bundle, { recursive: true, force: true });
-      await removeCgroups(name);
+      await removeCgroups(name, keepParentCgroups);
       const list = await run([bin, 'list', '-q'], { timeoutMs: CONTROL_TIMEOUT_MS });
       if (list.stdout.split('\n').some((l) => l.trim() === name)) {
         log.warn(`${id}: container ${name} is still listed by '${binary} list' after ${formatArgv(del.hostArgv)} (exit ${del.code}: ${del.stderr.trim()})`);
@@ -124,7 +134,7 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
 
   /**
    * `runc run` in the foreground on a bundle whose process is argv: creation to exit (ms) and to the first stdout byte
-   * (firstOutputMs), as run() measures them around the runtime process; the bundle is written before the clock starts.
+   * (firstOutputMs) on the startup-spawner's clock; the bundle is written before the clock starts, the container removed after.
    */
   async function oneShot(spec: InstanceSpec, argv: string[], opts?: { timeoutMs?: number }): Promise<ExecResult> {
     const bin = binaryPath();
@@ -135,9 +145,9 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     const bundle = await fsp.mkdtemp(path.join(os.tmpdir(), `isobench-${id}-${spec.name}-`));
     try {
       await writeOciBundle(bundle, config);
-      return await run([bin, '--log', runtimeLog, 'run', '--bundle', bundle, spec.name], { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
+      return await timedRun([bin, '--log', runtimeLog, 'run', '--bundle', bundle, spec.name], { timeoutMs: opts?.timeoutMs ?? START_TIMEOUT_MS });
     } finally {
-      await removeContainer(bin, spec.name, bundle);
+      await removeContainer(bin, spec.name, bundle, true); // the parents go in teardown()
     }
   }
 
@@ -227,9 +237,13 @@ export function ociRuntimePlatform(cfg: OciRuntimeConfig): Platform {
     ...(cfg.prepare ? { prepare: cfg.prepare } : {}),
     start,
     oneShot,
+    /** the empty `isobench` parent cgroups the one-shots kept (a non-empty one belongs to a live instance and stays) */
+    async teardown() {
+      for (const dir of await cgroupParents()) await fsp.rmdir(dir).catch(() => undefined);
+    },
     // docs/STARTUP.md; isobench's own steps (bundle, cgroups) happen before the clock starts
     startupClock: {
-      starts: `spawn of \`${id} run\` in the foreground (OCI bundle written beforehand)`,
+      starts: `the startup-spawner's posix_spawn of \`${id} run\` in the foreground (OCI bundle written beforehand)`,
       firstOutput: `the marker's first byte on ${id}'s stdout`,
       exit: `${id}'s exit after the container's process exited`,
       instance: `an OCI container of the read-only benchmark rootfs whose process (PID 1) is /bin/echo <marker>; no init, no daemon`,

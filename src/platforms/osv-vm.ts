@@ -2,10 +2,11 @@
 import { existsSync, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { paths } from '../paths.ts';
-import { run, which } from '../proc.ts';
+import { which } from '../proc.ts';
 import type { Detection, ExecResult, Instance, InstanceSpec, OneShotOptions, Platform } from '../types.ts';
 import { firecrackerConfig, firecrackerSupport, validateFirecrackerConfig } from './firecracker-config.ts';
 import { kvmProblem } from './qemu-vm.ts';
+import { clockOf, timedRun } from './startup-spawner.ts';
 import { createTap, removeTap, type Tap } from './tap-network.ts';
 import { vmStartupClock, vmWorkDir } from './vm-instance.ts';
 
@@ -97,10 +98,10 @@ export function osvPlatform(v: OsvVmm): Platform {
   async function boot(spec: InstanceSpec, o: OsvOptions, bin: string, vmmVersion: string | undefined, tap: Tap | undefined, workDir: string, argv: string[], timeoutMs: number, marker?: string): Promise<ExecResult> {
     const cmdline = osvCmdline(argv, { binDir: o.binDir, tap, nopci: v.id === 'osv-firecracker' });
     const host = await v.argv({ bin, kernel: o.kernel, image: o.image, cmdline, cpus: spec.cpus, memoryMiB: spec.memoryMiB, tap, workDir, vmmVersion });
-    const r = await run(host, { timeoutMs, ...(marker !== undefined ? { markerLine: marker } : {}) });
+    const r = await timedRun(host, { timeoutMs, ...(marker !== undefined ? { marker } : {}) });
     await fsp.appendFile(path.join(spec.logDir, `${spec.name}.osv-console.log`), r.stdout + r.stderr);
     const { output, failed } = osvProgramOutput(r.stdout);
-    const method = `clock: VMM spawn to the marker on the serial console, and to VMM exit; OSv kernel ${path.basename(o.kernel)}, image ${path.basename(o.image)}; command line: ${cmdline}`;
+    const method = `clock: ${clockOf(r)} of the VMM to the marker on the serial console, and to VMM exit; OSv kernel ${path.basename(o.kernel)}, image ${path.basename(o.image)}; command line: ${cmdline}`;
     return { ...r, stdout: output, code: r.timedOut ? null : r.code !== 0 ? r.code : failed ? 1 : 0, method, ...(marker !== undefined ? { firstOutputMs: r.markerMs } : {}) };
   }
 

@@ -12,11 +12,12 @@ import { guestModules } from '../images/kernel-modules.ts';
 import { buildRootDisk, type RootDisk } from '../images/root-disk.ts';
 import { planRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
-import { formatArgv, processAlive, run, spawnDaemon, terminate } from '../proc.ts';
+import { formatArgv, processAlive, spawnDaemon, terminate } from '../proc.ts';
 import type { ExecResult, Instance, InstanceSpec, NetworkMode, OneShotOptions, ProvisionContext, StartupClock } from '../types.ts';
 import { readProcTable, withDescendants } from './host-processes.ts';
 import { guestChannel, type ChannelOptions } from './guest-channel.ts';
 import { commandScript, parseOneShotConsole } from './serial-protocol.ts';
+import { clockOf, timedRun } from './startup-spawner.ts';
 import { staticBusybox } from './vm-probe.ts';
 
 export interface VmGuest {
@@ -226,7 +227,7 @@ export async function launchVm(l: VmLaunch): Promise<Instance> {
 /** What a VM's one-shot start measures (docs/STARTUP.md); `instance` names the VMM's machine and the guest. */
 export function vmStartupClock(instance: string): StartupClock {
   return {
-    starts: 'spawn of the VMM process (kernel, initramfs and VMM configuration prepared beforehand)',
+    starts: "the startup-spawner's posix_spawn of the VMM process (kernel, initramfs and VMM configuration prepared beforehand)",
     firstOutput: "the marker line on the guest's serial console, read from the VMM's stdout on the host: the guest init's first act",
     exit: 'the VMM process exit, after the guest halted (poweroff, or reboot where the VMM exits on reset)',
     instance,
@@ -259,12 +260,12 @@ export interface VmOneShotLaunch {
 export async function bootOnce(l: VmOneShotLaunch, opts: OneShotOptions = {}): Promise<ExecResult> {
   let r: ExecResult;
   try {
-    r = await run(l.argv, { timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.marker !== undefined ? { markerLine: opts.marker } : {}) });
+    r = await timedRun(l.argv, { timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.marker !== undefined ? { marker: opts.marker } : {}) });
   } finally {
     await runCleanup(l);
   }
   await fsp.appendFile(l.consoleLog, `# ${formatArgv(l.argv)}\n${r.stdout}${r.stderr ? `\n# VMM stderr:\n${r.stderr}` : ''}\n`);
-  const method = `clock: VMM spawn to the marker on the serial console, and to VMM exit; kernel ${l.kernel}; boot args: ${l.cmdline}`;
+  const method = `clock: ${clockOf(r)} of the VMM to the marker on the serial console, and to VMM exit; kernel ${l.kernel}; boot args: ${l.cmdline}`;
   const guest = parseOneShotConsole(r.stdout);
   const base = { ...r, stdout: guest.output, firstOutputMs: r.markerMs, method };
   if (r.timedOut || r.code !== 0) {

@@ -121,4 +121,27 @@ for (const platform of [runc, crun] as Platform[]) {
   });
 }
 
+for (const platform of [runc, crun] as Platform[]) {
+  test(`${platform.id}: a one-shot is timed by the startup-spawner, its cgroup removed, the shared parent kept until teardown`, async () => {
+    if (!which(platform.id)) return skip(`${platform.id} not installed (apt-get install ${platform.id})`, [platform.id]);
+    if (!which('gcc')) return skip('gcc not installed (apt-get install gcc libc6-dev): the startup-spawner cannot be built', ['gcc']);
+    await platform.prepare?.(testHost);
+    const fs = await buildRootfs(['sysbench']);
+    const name = `isobench-it-${platform.id}-shot-${process.pid}`;
+    const r = await platform.oneShot!({ name, cpus: 1, memoryMiB: 256, rootfs: fs.dir, rootfsHash: fs.hash, options: {}, logDir: path.join(data(), 'logs'), hostChanges: testHost }, ['/bin/echo', 'isobench-ready'], { timeoutMs: 60_000 });
+    assert.is(r.code, 0, r.stderr);
+    assert.is(r.stdout, 'isobench-ready\n');
+    assert.is(r.hostArgv[0], which(platform.id), 'the sample names the runtime, not the spawner');
+    assert.match(r.method ?? '', /startup-spawner/);
+    assert.ok(r.firstOutputMs! > 0 && r.ms >= r.firstOutputMs!, `first output ${r.firstOutputMs} ms, exit ${r.ms} ms`);
+    const hierarchies = readdirSync('/sys/fs/cgroup').map((h) => path.join('/sys/fs/cgroup', h)).concat('/sys/fs/cgroup');
+    assert.equal(hierarchies.filter((h) => existsSync(path.join(h, 'isobench', name))), [], 'the one-shot\'s own cgroups are gone');
+    assert.ok(hierarchies.some((h) => existsSync(path.join(h, 'isobench'))), 'the parent stays, so the next start does not create it inside its clock');
+    await platform.teardown!();
+    // a parent that still exists holds another live instance (the host is shared)
+    const left = hierarchies.filter((h) => existsSync(path.join(h, 'isobench')) && readdirSync(path.join(h, 'isobench'), { withFileTypes: true }).every((e) => !e.isDirectory()));
+    assert.equal(left, [], 'teardown removes the empty parents');
+  });
+}
+
 test.run();
