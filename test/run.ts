@@ -11,7 +11,7 @@ type SuiteRunner = () => Promise<[string | true, number, number, number]>;
 const [dir = 'test', pattern = '\\.test\\.ts$'] = process.argv.slice(2);
 const required = (process.env.ISOBENCH_REQUIRE ?? '').split(/[\s,]+/).filter(Boolean);
 
-const { suites } = await parse(dir, pattern, { ignore: ['fixtures', 'helpers'] });
+const { suites } = await parse(dir, pattern, { ignore: [/(^|[\/])(fixtures|helpers)$/] });
 if (suites.length === 0) {
   console.error(`error: no test files in ${dir} match /${pattern}/`);
   process.exit(2);

@@ -140,9 +140,9 @@ async function fromPath(file: string, modules?: string): Promise<GuestKernel> {
 
 const memo = new Map<string, Promise<GuestKernel>>();
 
-/** Resolve (and on first use download) the guest kernel; remembered for the process. */
+/** Resolve (and on first use download) the guest kernel; remembered per process and kernel cache (ISOBENCH_DATA may change within a process). */
 export function guestKernel(choice: KernelChoice = 'package', modules?: string): Promise<GuestKernel> {
-  const key = `${choice}\0${modules ?? ''}`;
+  const key = `${paths.kernels()}\0${choice}\0${modules ?? ''}`;
   let p = memo.get(key);
   if (!p) {
     p = choice === 'package' ? fromPackage() : choice === 'host' ? fromHost() : fromPath(path.resolve(choice), modules);
