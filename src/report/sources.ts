@@ -2,11 +2,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, parseDocument } from 'yaml';
 import { claimMeasures } from '../claims/load.ts';
 import { formatSchemaError, makeValidator, suggest } from '../experiment/validate.ts';
 import { paths } from '../paths.ts';
 import type { NetworkMode } from '../types.ts';
+import { parseYamlDocument, YamlProblem } from '../yaml-document.ts';
 
 export interface PaperFacts {
   title: string;
@@ -69,23 +69,19 @@ type Fail = (where: (string | number)[], problem: string) => never;
 
 /** YAML with line numbers for messages: `fail` names the file, the line, the field and the problem. */
 function parseYaml(text: string, file: string): { raw: unknown; fail: Fail } {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const line = e.linePos?.[0]?.line;
-    throw new Error(`${file}${line ? `:${line}` : ''}: not valid YAML: ${e.message.split('\n')[0]}`);
+  let doc: ReturnType<typeof parseYamlDocument>;
+  try {
+    doc = parseYamlDocument(text, { keys: 20_000 });
+  } catch (e) {
+    if (!(e instanceof YamlProblem)) throw e;
+    throw new Error(`${file}${e.line ? `:${e.line}` : ''}: ${e.problem}`);
   }
   const fail: Fail = (where, problem) => {
-    let line: number | undefined;
-    for (let p = where; p.length > 0 && line === undefined; p = p.slice(0, -1)) {
-      const node = doc.getIn(p, true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) line = lines.linePos(node.range[0]).line;
-    }
+    const line = doc.lineOf(where);
     const at = where.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
     throw new Error(`${file}${line ? `:${line}` : ''}: ${at}${at ? ': ' : ''}${problem}`);
   };
-  return { raw: doc.toJS({ maxAliasCount: 100 }), fail };
+  return { raw: doc.value, fail };
 }
 
 export function parsePaper(text: string, file: string): PaperFacts {

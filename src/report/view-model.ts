@@ -1,5 +1,6 @@
 // The view pass: inputs -> context -> one builder per section, in document order. Nothing imports back from here.
-import { parse as parseYaml } from 'yaml';
+import { parseYamlDocument } from '../yaml-document.ts';
+import { LIMITS } from '../rundir/index.ts';
 import { buildContext, orderedSummaries } from './context.ts';
 import { formatTime } from './format.ts';
 import type { ReportInputs } from './inputs.ts';
@@ -90,7 +91,7 @@ export function allCharts(view: ReportView): ChartView[] {
 /** cpus and memory per instance, from the experiment file as run (absent in old or hand-made runs) */
 function experimentResources(text: string): { cpus?: number; memoryMiB?: number } {
   try {
-    const r = (parseYaml(text) as { resources?: { cpus?: unknown; memory?: unknown } } | null)?.resources;
+    const r = (parseYamlDocument(text, { bytes: LIMITS.yamlBytes }).value as { resources?: { cpus?: unknown; memory?: unknown } } | null)?.resources;
     return {
       ...(Number.isFinite(r?.cpus) ? { cpus: Number(r!.cpus) } : {}),
       ...(Number.isFinite(r?.memory) ? { memoryMiB: Number(r!.memory) } : {}),

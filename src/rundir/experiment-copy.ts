@@ -1,10 +1,10 @@
 // experiment.yaml (and claims.yaml) as copied into the run: the exact bytes that were run, read as strict UTF-8.
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { log } from '../log.ts';
 import { LIMITS, RUN_FILES } from './formats.ts';
 import { decodeUtf8, readBytesInside } from './untrusted.ts';
+import { parseYamlDocument } from '../yaml-document.ts';
 
 /** The run's copy of its experiment file: text and the sha256 of its bytes; null when the run has none. */
 export function readExperimentCopy(runDir: string): { text: string; sha256: string } | null {
@@ -25,7 +25,7 @@ export function readExperimentMeta(runDir: string): { description?: string; repe
   if (!copy) return {};
   let doc: any;
   try {
-    doc = parseYaml(copy.text, { maxAliasCount: 100 });
+    doc = parseYamlDocument(copy.text, { bytes: LIMITS.yamlBytes }).value; // bounded: the copy comes from whoever made the run
   } catch (e) {
     log.warn(`${path.join(runDir, RUN_FILES.experiment)}: not valid YAML (${(e as Error).message.split('\n')[0]}); the analysis omits the description`);
     return {};

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { evaluateClaims } from '../../src/claims/evaluate.ts';
 import { holmAdjust } from '../../src/claims/holm.ts';
-import { claimMeasures, loadClaims, parseClaims } from '../../src/claims/load.ts';
+import { ClaimsError, claimMeasures, loadClaims, parseClaims } from '../../src/claims/load.ts';
 import { boundTest, logRatio, ratioInterval, tUpperTail } from '../../src/stats/ratio.ts';
 import { root } from '../../src/paths.ts';
 import { skip } from '../helpers/skip.ts';
@@ -513,6 +513,15 @@ test('analyzeRun writes the verdicts into the analysis, the same bytes each time
   // runc alone does not stand for 'all containers, secure ones included'
   assert.is(first.claims!.verdicts.find((v) => v.id === 'cpu-parity')!.verdict, 'partly tested');
   assert.is(formatAnalysis(await analyzeRun(quick)), formatAnalysis(first));
+});
+
+test('a claims file from a run directory or artifact is read by the bounded YAML reader: tags, key floods and duplicate keys are refused', () => {
+  assert.throws(() => parseClaims('schema: 1\nclaims: !!set { a: null }\n', 'hostile/claims.yaml'), (e: Error) => e instanceof ClaimsError && /hostile\/claims\.yaml:2: .*tag !!set is not allowed/.test(e.message));
+  const flood = `schema: 1\nclaims:\n${Array.from({ length: 25_000 }, (_, i) => `  - { k${i}: 1 }`).join('\n')}\n`;
+  assert.throws(() => parseClaims(flood, 'hostile/claims.yaml'), /more than 20000 keys|at most \d+ are read/);
+  const keys = `schema: 1\nclaims:\n${Array.from({ length: 7_000 }, (_, i) => `  - { a: 1, b: 2, c: ${i} }`).join('\n')}\n`;
+  assert.throws(() => parseClaims(keys, 'hostile/claims.yaml'), /more than 20000 keys/);
+  assert.throws(() => parseClaims('schema: 1\nschema: 1\nclaims: []\n', 'hostile/claims.yaml'), /key 'schema' appears twice/);
 });
 
 test.run();
