@@ -23,6 +23,14 @@ export const paths = {
   /** the report's architecture callouts and their JSON Schema (src/report/sources.ts) */
   architecture: path.join(root, 'data', 'paper', 'architecture.yaml'),
   architectureSchema: path.join(root, 'data', 'paper', 'architecture.schema.json'),
+  /** the commit of a checkout shipped by `isobench fleet` (a git archive has no .git): written by fleet/fleet.yml */
+  shippedCommit: path.join(root, '.isobench-commit'),
+  /** the playbook `isobench fleet` runs, and its stdout callback (fleet/) */
+  fleetPlaybook: path.join(root, 'fleet', 'fleet.yml'),
+  fleetCallbacks: path.join(root, 'fleet', 'callback_plugins'),
+  /** fleet runs: data/fleet/<fleet-run>/<host>/ holds each host's fetched artifact and its run (src/fleet/) */
+  fleet: () => path.join(dataRoot(), 'fleet'),
+  fleetRun: (id: string) => path.join(dataRoot(), 'fleet', id),
   runs: () => path.join(dataRoot(), 'runs'),
   run: (runId: string) => path.join(dataRoot(), 'runs', runId),
   cache: () => path.join(dataRoot(), 'cache'),

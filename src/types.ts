@@ -645,4 +645,6 @@ export interface MergedFrom {
   hosts: { host: string; run: string; environment: Environment }[];
   /** with --common-cells: cells left out because not every source run had them */
   droppedCells: { cell: string; platform: string; workload: string; job: string; in: string[] }[];
+  /** isobench fleet: hosts of the inventory that did not finish, with the reason; the merged run holds the others */
+  missing?: { host: string; reason: string }[];
 }

@@ -6,6 +6,7 @@ import { analyze } from './analyze.ts';
 import { archive } from './archive.ts';
 import { helpText, parseCommandArgs, UsageError, type Command } from './command.ts';
 import { doctor } from './doctor.ts';
+import { fleet } from './fleet.ts';
 import { merge } from './merge.ts';
 import { report } from './report.ts';
 import { reproduce } from './reproduce.ts';
@@ -13,7 +14,7 @@ import { runCommand } from './run.ts';
 import { setup } from './setup.ts';
 import { verify } from './verify.ts';
 
-export const commands: Command[] = [reproduce, runCommand, analyze, report, archive, verify, merge, doctor, setup];
+export const commands: Command[] = [reproduce, runCommand, analyze, report, archive, verify, merge, fleet, doctor, setup];
 
 function mainHelp(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

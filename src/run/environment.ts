@@ -47,10 +47,12 @@ export async function isobenchVersion(): Promise<Environment['isobench']> {
   const pkg = JSON.parse(readFileSync(path.join(paths.root, 'package.json'), 'utf8')) as { version: string };
   const head = await run(['git', '-C', paths.root, 'rev-parse', 'HEAD'], { timeoutMs: 10000 });
   const status = await run(['git', '-C', paths.root, 'status', '--porcelain', '--untracked-files=no'], { timeoutMs: 10000 });
+  // a checkout that `isobench fleet` shipped (git archive of HEAD, no .git) names its commit in .isobench-commit
+  const shipped = readText(paths.shippedCommit);
   return {
     version: pkg.version,
-    commit: head.code === 0 ? head.stdout.trim() : 'unknown (not a git checkout)',
-    dirty: status.code === 0 && status.stdout.trim() !== '',
+    commit: head.code === 0 ? head.stdout.trim() : shipped && /^[0-9a-f]{40}$/.test(shipped) ? shipped : 'unknown (not a git checkout)',
+    dirty: head.code === 0 && status.code === 0 && status.stdout.trim() !== '',
   };
 }
 

@@ -10,6 +10,11 @@ import type { Cell, Environment, MergedFrom, Plan, PlatformRecord, Sample } from
 export interface MergeOptions {
   /** merge only the cells every run has (runs of different experiment files); default: refuse them */
   commonCells?: boolean;
+  /** the label of each run, in the order given (isobench fleet: the inventory's host names); default: each run's hostname.
+   * With labels, one run is enough: a fleet where one host finished is still a run with the host as a dimension. */
+  hosts?: string[];
+  /** hosts that were meant to be in the merge and are not, with the reason (isobench fleet), kept in environment.json */
+  missingHosts?: { host: string; reason: string }[];
 }
 
 export interface MergeResult {
@@ -44,13 +49,14 @@ const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Merge the runs in runDirs into a new run directory outDir (which must not exist, or be empty). */
 export async function mergeRuns(runDirs: string[], outDir: string, opts: MergeOptions = {}): Promise<MergeResult> {
-  if (runDirs.length < 2) throw new MergeRefused(`merge: give at least two run directories (got ${runDirs.length})`);
+  if (opts.hosts && opts.hosts.length !== runDirs.length) throw new MergeRefused(`merge: ${opts.hosts.length} host label(s) for ${runDirs.length} run(s)`);
+  if (runDirs.length < (opts.hosts ? 1 : 2)) throw new MergeRefused(`merge: give at least two run directories (got ${runDirs.length})`);
   const run = path.basename(path.resolve(outDir));
   if (!RUN_ID.test(run)) throw new MergeRefused(`--out ${outDir}: the folder name '${run}' becomes the run id; use letters, digits, '.', '_' and '-'`);
   await requireEmpty(outDir);
 
   await checkSchemas(runDirs);
-  const sources = await readSources(runDirs);
+  const sources = await readSources(runDirs, opts.hosts);
   const { kept, dropped } = cellsToMerge(sources, opts.commonCells === true);
   const keptIds = new Set(kept.map((c) => c.id));
 
@@ -69,7 +75,7 @@ export async function mergeRuns(runDirs: string[], outDir: string, opts: MergeOp
     cells: kept,
     order: sources.flatMap((src) => src.plan.order.filter((o) => keptIds.has(o.cell))),
   };
-  const environment = mergedEnvironment(run, sources, dropped);
+  const environment = mergedEnvironment(run, sources, dropped, opts.missingHosts);
 
   // written beside outDir and renamed at the end, so a failed merge leaves no half run directory
   const tmp = `${path.resolve(outDir)}.partial`;
@@ -132,7 +138,7 @@ async function schemaOf(file: string, name: 'plan' | 'environment' | 'samples'):
   }
 }
 
-async function readSources(runDirs: string[]): Promise<Source[]> {
+async function readSources(runDirs: string[], givenLabels?: string[]): Promise<Source[]> {
   const read = await Promise.all(runDirs.map(async (dir) => {
     const env = readEnvironment(dir);
     const plan = readPlan(dir);
@@ -143,7 +149,9 @@ async function readSources(runDirs: string[]): Promise<Source[]> {
     return { dir, env, plan, samples };
   }));
   // the label names a folder of the merged run's logs: a plain name only (a hostname '..' would be the run itself)
-  const hostnames = read.map((r) => plainName(r.env.host?.hostname || r.env.run, 'hostname', `${runFiles(r.dir).environment}: host.hostname`));
+  const hostnames = givenLabels
+    ? givenLabels.map((h) => plainName(h, 'hostname', 'merge: host label'))
+    : read.map((r) => plainName(r.env.host?.hostname || r.env.run, 'hostname', `${runFiles(r.dir).environment}: host.hostname`));
   const labels = read.map((r, i) => (hostnames.filter((h) => h === hostnames[i]).length > 1 ? `${hostnames[i]}/${r.env.run}` : hostnames[i]));
   const sources: Source[] = [];
   const folders = new Set<string>();
@@ -195,7 +203,7 @@ function relocateLog(log: string, folder: string): string {
 }
 
 /** The merged environment: the first source's host record at the top (readers that know one host keep working), every host under merged. */
-function mergedEnvironment(run: string, sources: Source[], dropped: MergedFrom['droppedCells']): Environment {
+function mergedEnvironment(run: string, sources: Source[], dropped: MergedFrom['droppedCells'], missing?: MergedFrom['missing']): Environment {
   const first = sources[0].env;
   const starts = sources.map((s) => s.env.startedAt).sort();
   const ends = sources.map((s) => s.env.endedAt).filter((e): e is string => typeof e === 'string').sort();
@@ -212,7 +220,11 @@ function mergedEnvironment(run: string, sources: Source[], dropped: MergedFrom['
     isobench: first.isobench,
     experiment: first.experiment,
     node: first.node,
-    merged: { hosts: sources.map((s) => ({ host: s.host, run: s.env.run, environment: s.env })), droppedCells: dropped },
+    merged: {
+      hosts: sources.map((s) => ({ host: s.host, run: s.env.run, environment: s.env })),
+      droppedCells: dropped,
+      ...(missing && missing.length > 0 ? { missing } : {}),
+    },
   };
 }
 

@@ -9,6 +9,11 @@ import { workloadById, workloads } from '../workloads/index.ts';
 /** Always needed: busybox for the image's shell, tar for images, Chromium for the PDF, pdftotext for checks. */
 export const CORE_PACKAGES = ['busybox-static', 'tar', 'chromium', 'fonts-liberation', 'fonts-dejavu-core', 'poppler-utils', 'util-linux'];
 
+/** isobench fleet's controller drives the hosts with Ansible (installed by `isobench fleet` when missing). */
+export const FLEET_PACKAGES = [{ pkg: 'ansible', why: 'isobench fleet (drives the hosts over SSH)' }];
+/** what the fleet's integration test needs besides: a real SSH server, started on loopback by the test */
+const FLEET_TEST_PACKAGES = [{ pkg: 'openssh-server', why: "isobench fleet's test (a real SSH target on loopback)" }];
+
 export function packagesFor(exp: Experiment): { pkg: string; why: string }[] {
   const want = new Map<string, string>();
   for (const p of CORE_PACKAGES) want.set(p, 'isobench itself (image shell, PDF)');
@@ -17,12 +22,13 @@ export function packagesFor(exp: Experiment): { pkg: string; why: string }[] {
   return [...want].map(([pkg, why]) => ({ pkg, why }));
 }
 
-/** Every package a registered platform or workload declares, plus the core: what a test or CI host installs. */
+/** Every package a registered platform or workload declares, plus the core and the fleet's: what a test or CI host installs. */
 export function packagesForAll(): { pkg: string; why: string }[] {
   const want = new Map<string, string>();
   for (const p of CORE_PACKAGES) want.set(p, 'isobench itself (image shell, PDF)');
   for (const w of workloads) for (const p of w.packages ?? []) if (!want.has(p)) want.set(p, `workload ${w.id}`);
   for (const e of platforms) for (const p of e.packages ?? []) if (!want.has(p)) want.set(p, `platform ${e.id}`);
+  for (const f of [...FLEET_PACKAGES, ...FLEET_TEST_PACKAGES]) if (!want.has(f.pkg)) want.set(f.pkg, f.why);
   return [...want].map(([pkg, why]) => ({ pkg, why }));
 }
 

@@ -20,6 +20,7 @@ export const STAGES = [
   'analyze', // the analyze stage
   'report',
   'archive',
+  'fleet', // many hosts through Ansible: ships, runs, fetches, then merge, analyze, report, archive
   'cli',
 ] as const;
 type Stage = (typeof STAGES)[number];
@@ -38,7 +39,7 @@ export function stageOf(rel: string): Stage | undefined {
   }
   const byDir: Record<string, Stage> = {
     rundir: 'rundir', images: 'images', platforms: 'registries', workloads: 'registries', experiment: 'experiment', setup: 'setup',
-    run: 'run', claims: 'claims', report: 'report', archive: 'archive', cli: 'cli',
+    run: 'run', claims: 'claims', report: 'report', archive: 'archive', fleet: 'fleet', cli: 'cli',
   };
   return byDir[top];
 }

@@ -1,0 +1,138 @@
+// The playbook's per-host events (fleet/callback_plugins/isobench_fleet.py writes one JSON object per line) -> each host's state.
+// The text in an event comes from the hosts: it is shown with control characters removed, never interpreted.
+
+export interface FleetEvent {
+  event: string;
+  time: number;
+  host?: string;
+  task?: string;
+  msg?: string;
+  rc?: number;
+  stderr?: string;
+  stdout?: string;
+}
+
+export type HostStatus = 'waiting' | 'running' | 'fetched' | 'failed' | 'unreachable';
+
+export interface HostState {
+  host: string;
+  status: HostStatus;
+  /** the playbook task the host is at (or failed in) */
+  task?: string;
+  /** when the current task started (seconds since the epoch) */
+  since?: number;
+  /** why the host stopped: the task and the host's own message */
+  reason?: string;
+  /** when the measure task started and ended on this host */
+  measureStart?: number;
+  measureEnd?: number;
+}
+
+/** the playbook's task names (fleet/fleet.yml) as what a user reads in the progress line */
+const STAGES: Record<string, string> = {
+  'check node': 'connecting',
+  'require node 20': 'connecting',
+  'make folders': 'preparing',
+  'ship checkout': 'shipping the checkout',
+  'install npm packages': 'installing npm packages',
+  'copy experiment': 'preparing',
+  setup: 'installing system packages',
+  'find run': 'preparing',
+  'check one run': 'preparing',
+  'find artifact': 'preparing',
+  'find run again': 'archiving',
+  measure: 'measuring',
+  analyze: 'archiving',
+  archive: 'archiving',
+  'fetch artifact': 'fetching',
+};
+
+export const MEASURE_TASK = 'measure';
+export const LAST_TASK = 'fetch artifact';
+
+export function stageOf(task: string | undefined): string {
+  return task === undefined ? 'waiting' : STAGES[task] ?? task;
+}
+
+/** one line of text from a host, safe for a terminal and a log line: control characters become spaces, length capped */
+export function plainText(value: unknown, max = 400): string {
+  if (typeof value !== 'string') return '';
+  // eslint-disable-next-line no-control-regex
+  const flat = value.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** Events from the text so far; a half-written last line (still being appended) is left for the next read. */
+export function parseEvents(text: string): { events: FleetEvent[]; consumed: number } {
+  const events: FleetEvent[] = [];
+  let consumed = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', consumed);
+    if (nl < 0) break;
+    const line = text.slice(consumed, nl);
+    consumed = nl + 1;
+    if (line.trim() === '') continue;
+    try {
+      const e = JSON.parse(line) as FleetEvent;
+      if (e && typeof e === 'object' && typeof e.event === 'string' && typeof e.time === 'number') events.push(e);
+    } catch { /* not ours: skipped */ }
+  }
+  return { events, consumed };
+}
+
+/** Why a command failed, in one line: isobench's own `error:` line when there is one, else the last line of its output. */
+export function failureText(e: FleetEvent): string {
+  const lines = [e.stderr, e.stdout].flatMap((t) => (typeof t === 'string' ? t.split('\n') : [])).map((l) => plainText(l)).filter((l) => l !== '');
+  const isobenchError = [...lines].reverse().find((l) => l.startsWith('error: '));
+  const detail = isobenchError ?? (e.msg ? plainText(e.msg) : lines[lines.length - 1]) ?? '';
+  const rc = typeof e.rc === 'number' && e.rc !== 0 ? ` (exit ${e.rc})` : '';
+  return `${detail || 'failed'}${rc}`;
+}
+
+/** The hosts' states after the events, in the order of hosts. */
+export function hostStates(hosts: string[], events: FleetEvent[]): Map<string, HostState> {
+  const states = new Map<string, HostState>(hosts.map((h) => [h, { host: h, status: 'waiting' }]));
+  for (const e of events) {
+    const s = e.host !== undefined ? states.get(e.host) : undefined;
+    if (!s || s.status === 'failed' || s.status === 'unreachable') continue;
+    const task = typeof e.task === 'string' ? e.task : undefined;
+    switch (e.event) {
+      case 'start':
+        s.status = 'running';
+        s.task = task;
+        s.since = e.time;
+        if (task === MEASURE_TASK) s.measureStart = e.time;
+        break;
+      case 'ok':
+        if (task === MEASURE_TASK) s.measureEnd = e.time;
+        if (task === LAST_TASK) s.status = 'fetched';
+        break;
+      case 'failed':
+        s.status = 'failed';
+        s.task = task;
+        s.reason = `failed at '${stageOf(task)}' (task '${task}'): ${failureText(e)}`;
+        break;
+      case 'unreachable':
+        s.status = 'unreachable';
+        s.task = task;
+        s.reason = `unreachable${task === MEASURE_TASK ? ' while measuring (it may have died or lost its network; the next call resumes its run)' : ''}: ${plainText(e.msg) || 'no message'}`;
+        break;
+      default:
+        break;
+    }
+  }
+  return states;
+}
+
+/** `alpha: measuring 35 s · beta: unreachable`: one status line for all hosts */
+export function progressLine(states: Iterable<HostState>, now: number): string {
+  return [...states].map((s) => {
+    switch (s.status) {
+      case 'waiting': return `${s.host}: waiting`;
+      case 'fetched': return `${s.host}: fetched`;
+      case 'failed': return `${s.host}: failed (${stageOf(s.task)})`;
+      case 'unreachable': return `${s.host}: unreachable`;
+      default: return `${s.host}: ${stageOf(s.task)} ${Math.max(0, Math.round(now - (s.since ?? now)))} s`;
+    }
+  }).join(' · ');
+}
