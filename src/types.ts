@@ -444,6 +444,52 @@ export interface Analysis {
   failures: Failure[];
   /** the paper's claims (data/paper/claims.yaml), one verdict each (src/claims/evaluate.ts, docs/CLAIMS.md) */
   claims?: ClaimEvaluation;
+  /** a merged run (isobench merge, isobench fleet): each claim's verdict per host and whether the hosts agree (src/claims/cross-host.ts) */
+  crossHost?: CrossHostView;
+}
+
+// ---- across hosts ----
+
+/** Verdicts stay within a host (ratios to that host's own native); this puts them side by side. */
+export interface CrossHostView {
+  hosts: string[];
+  /** hosts meant to be in the run that are not (isobench fleet), with the reason */
+  missing: { host: string; reason: string }[];
+  /** how each host's verdicts were reached, and how the between-host spread is estimated */
+  method: { verdicts: string; spread: string };
+  claims: CrossHostClaim[];
+}
+
+export type HostAgreement = 'agree' | 'disagree' | 'one host' | 'not run' | 'caveat';
+
+export interface CrossHostClaim {
+  id: string;
+  claim: string;
+  area: ClaimArea;
+  /** the claim's verdict on each host, evaluated on that host's summaries alone (Holm within the host) */
+  verdicts: { host: string; verdict: ClaimVerdictKind; reason: string }[];
+  /** among the hosts where the claim was tested (not 'not run'): one verdict, several, or too few hosts to say */
+  agreement: HostAgreement;
+  /** per compared ratio measured on three or more hosts: hosts as a random effect beside instances */
+  spread: BetweenHostRatio[];
+}
+
+export interface BetweenHostRatio {
+  platform: string;
+  reference: string;
+  workload: string;
+  job: string;
+  metric: string;
+  params?: Params;
+  /** each host's ratio (platform mean / reference mean) */
+  perHost: { host: string; ratio: number }[];
+  hosts: number;
+  ratio: number;
+  ci: Interval;
+  tau: number;
+  spreadFactor: number;
+  i2: number;
+  prediction: Interval;
 }
 
 // ---- claims ----

@@ -6,6 +6,7 @@ import { formatTime } from './format.ts';
 import type { ReportInputs } from './inputs.ts';
 import { buildAppendix } from './sections/appendix.ts';
 import { buildAreaSections } from './sections/area.ts';
+import { buildCrossHost } from './sections/cross-host.ts';
 import { buildHost, buildRunFacts } from './sections/host.ts';
 import { buildMethods } from './sections/methods.ts';
 import { buildNotRun } from './sections/not-run.ts';
@@ -24,6 +25,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const summary = buildSummary(ctx);
   const runFacts = buildRunFacts(ctx, period);
   const { host, platforms } = buildHost(ctx, paper.host);
+  const crossHost = buildCrossHost(ctx);
   const areaResult = buildAreaSections(ctx);
   const notRun = buildNotRun(ctx, areaResult.unmeasured, areaResult.notShown);
   const threats = buildThreats(ctx, experimentResources(inputs.experimentText));
@@ -47,10 +49,11 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
       doi: paper.doi,
       doiUrl: doiUrl(paper.doi),
     },
-    toc: [summary.section, runFacts.section, host.section, ...areas.map((a) => a.section), notRun.section, threats.section, methods.section, appendix.section].map((s) => ({ ...s, page: '' })),
+    toc: [summary.section, runFacts.section, host.section, ...(crossHost ? [crossHost.section] : []), ...areas.map((a) => a.section), notRun.section, threats.section, methods.section, appendix.section].map((s) => ({ ...s, page: '' })),
     summary,
     runFacts,
     host,
+    crossHost,
     platforms,
     areas,
     notRun,

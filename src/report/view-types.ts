@@ -195,6 +195,8 @@ export interface ReportView {
   };
   runFacts: { section: SectionRef; facts: KeyValue[]; files: CompanionFile[] };
   host: { section: SectionRef; table: TableRef; rows: KeyValue[]; changes: string[] };
+  /** a merged run: each claim's verdict per host (src/report/sections/cross-host.ts) */
+  crossHost: CrossHostSectionView | null;
   platforms: { table: TableRef; rows: PlatformRow[]; alsoDetected: string[] };
   areas: AreaView[];
   notRun: {
@@ -221,4 +223,15 @@ export interface ReportView {
   /** the callouts' measured evidence, for verdicts.json */
   calloutEvidence: EvidenceRecord[];
   keywords: string[];
+}
+
+/** The "Across hosts" section of a merged run (src/report/sections/cross-host.ts). */
+export interface CrossHostSectionView {
+  section: SectionRef;
+  hosts: string[];
+  missing: { host: string; reason: string }[];
+  intro: string;
+  method: string[];
+  rows: { id: string; claim: string; verdicts: { host: string; verdict: string; verdictClass: string; reason: string }[]; agreement: string; agreementClass: string }[];
+  spread: { claim: string; ratio: string; perHost: string; pooled: string; spread: string; prediction: string }[];
 }

@@ -1,5 +1,6 @@
 // The analyze stage: samples.jsonl + plan.json + environment.json -> analysis.json (summaries, ratios to native, failures).
 import path from 'node:path';
+import { crossHostView } from '../claims/cross-host.ts';
 import { evaluateClaims } from '../claims/evaluate.ts';
 import { loadClaims, type LoadedClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
@@ -264,7 +265,10 @@ export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims }
   const experiment = readExperimentMeta(runDir);
   const adaptive = readAdaptiveLog(runDir);
   const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir), ...(adaptive.size > 0 ? { adaptive } : {}) });
-  analysis.claims = evaluateClaims(analysis, env, opts.claims ?? loadClaims());
+  const claims = opts.claims ?? loadClaims();
+  analysis.claims = evaluateClaims(analysis, env, claims);
+  const crossHost = crossHostView(analysis, env, claims);
+  if (crossHost) analysis.crossHost = crossHost;
   return analysis;
 }
 
