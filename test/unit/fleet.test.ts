@@ -1,0 +1,158 @@
+// isobench fleet's pieces that need no host: its events, host names, slow hosts, and the statistics across hosts.
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { betweenHosts } from '../../src/claims/between-hosts.ts';
+import { agreementOf } from '../../src/claims/cross-host.ts';
+import { FleetInputError } from '../../src/fleet/errors.ts';
+import { failureText, hostStates, parseEvents, plainText, progressLine, type FleetEvent } from '../../src/fleet/events.ts';
+import { checkHostName } from '../../src/fleet/host-name.ts';
+import { parseListHosts } from '../../src/fleet/inventory.ts';
+import { markSlowHosts } from '../../src/fleet/outcome.ts';
+import { checkTemplateSafe, type PlaybookVars } from '../../src/fleet/playbook.ts';
+import { fleetRunId } from '../../src/fleet/run-fleet.ts';
+import { mergeRuns } from '../../src/run/merge.ts';
+import { analyzeRun } from '../../src/stats/analyze.ts';
+import type { Environment, LoadedExperiment, Sample } from '../../src/types.ts';
+
+const ev = (event: string, host: string, task: string, time: number, more: Partial<FleetEvent> = {}): FleetEvent => ({ event, host, task, time, ...more });
+
+test('events: a half-written last line waits for the next read; lines that are not events are skipped', () => {
+  const text = '{"event":"start","host":"a","task":"setup","time":1}\nnot json\n{"event":"ok","host":"a"';
+  const { events, consumed } = parseEvents(text);
+  assert.equal(events.map((e) => e.event), ['start']);
+  assert.is(text.slice(consumed), '{"event":"ok","host":"a"');
+});
+
+test('host states: fetched, failed at a named stage with isobench\'s error line, unreachable while measuring', () => {
+  const states = hostStates(['alpha', 'beta', 'gamma', 'delta'], [
+    ev('start', 'alpha', 'measure', 10), ev('ok', 'alpha', 'measure', 40), ev('start', 'alpha', 'fetch artifact', 41), ev('ok', 'alpha', 'fetch artifact', 42),
+    ev('start', 'beta', 'setup', 5), ev('failed', 'beta', 'setup', 9, { rc: 1, stderr: 'installing\nerror: apt-get install failed: no space left\n' }),
+    ev('start', 'gamma', 'measure', 10), ev('unreachable', 'gamma', 'measure', 99, { msg: 'Failed to connect to the host via ssh: Connection refused' }),
+    // after a failure nothing changes the host's state
+    ev('ok', 'beta', 'fetch artifact', 50),
+  ]);
+  assert.is(states.get('alpha')!.status, 'fetched');
+  assert.is(states.get('alpha')!.measureEnd! - states.get('alpha')!.measureStart!, 30);
+  assert.is(states.get('beta')!.status, 'failed');
+  assert.is(states.get('beta')!.reason, "failed at 'installing system packages' (task 'setup'): error: apt-get install failed: no space left (exit 1)");
+  assert.is(states.get('gamma')!.status, 'unreachable');
+  assert.match(states.get('gamma')!.reason!, /^unreachable while measuring .*Connection refused$/);
+  assert.is(states.get('delta')!.status, 'waiting');
+  assert.is(progressLine(states.values(), 100), 'alpha: fetched · beta: failed (installing system packages) · gamma: unreachable · delta: waiting');
+});
+
+test('text from a host reaches the terminal without control characters', () => {
+  assert.is(plainText('ok\u001b[2J\u0007 done\r\nnext'), 'ok [2J done next');
+  assert.is(failureText({ event: 'failed', time: 0, msg: 'non-zero return code', rc: 2 }), 'non-zero return code (exit 2)');
+});
+
+test('ansible --list-hosts output is read as host names', () => {
+  assert.equal(parseListHosts('  hosts (2):\n    alpha\n    beta\n'), ['alpha', 'beta']);
+  assert.equal(parseListHosts('  hosts (0):\n'), []);
+});
+
+test('a host name that cannot be a folder or a plain --limit entry is refused, naming the fix', () => {
+  for (const ok of ['alpha', 'node-1.example.org', 'a_b']) assert.is(checkHostName(ok, 'inv'), ok);
+  for (const bad of ['..', '../etc', 'a/b', '-x', 'a:b', 'web*', '!a', 'a b', '', 'x'.repeat(64)]) {
+    assert.throws(() => checkHostName(bad, 'inv.yml'), (e: Error) => e instanceof FleetInputError && /inv\.yml: host name .* cannot name a folder; use an inventory alias/.test(e.message), bad);
+  }
+});
+
+test('a host that measured 3x as long as the fastest is named, with both times', () => {
+  const out = markSlowHosts([
+    { host: 'a', status: 'complete', measureSeconds: 100 },
+    { host: 'b', status: 'complete', measureSeconds: 250 },
+    { host: 'c', status: 'complete', measureSeconds: 400 },
+    { host: 'd', status: 'missing', reason: 'unreachable' },
+  ]);
+  assert.equal(out.map((o) => o.slow !== undefined), [false, false, true, false]);
+  assert.is(out[2].slow, 'c measured for 400 s, 4.0x as long as the fastest host (a, 100 s)');
+});
+
+test('no value reaches Ansible as a template: a path holding {{ is refused', () => {
+  const vars: PlaybookVars = { isobench_fleet_run: 'f', isobench_commit: 'c', isobench_source_tar: '/d/s.tar', isobench_experiment_file: '/d/e.yaml', isobench_fetch_dir: '/d', isobench_run_timeout: 1 };
+  checkTemplateSafe(vars);
+  assert.throws(() => checkTemplateSafe({ ...vars, isobench_fetch_dir: '/data/{{ lookup("pipe", "id") }}' }), /isobench_fetch_dir: .* Ansible would read as a template/);
+});
+
+test('the same experiment bytes and commit name the same fleet run (so a second call resumes it)', () => {
+  const exp = (sha256: string) => ({ file: 'x.yaml', text: '', sha256, experiment: { name: 'smoke' } }) as unknown as LoadedExperiment;
+  assert.is(fleetRunId(exp('ab'), 'c1'), fleetRunId(exp('ab'), 'c1'));
+  assert.match(fleetRunId(exp('ab'), 'c1'), /^fleet-smoke-[0-9a-f]{12}$/);
+  assert.is.not(fleetRunId(exp('ab'), 'c1'), fleetRunId(exp('ab'), 'c2'));
+  assert.is.not(fleetRunId(exp('ab'), 'c1'), fleetRunId(exp('cd'), 'c1'));
+});
+
+test('between hosts: DerSimonian–Laird gives tau 0 when hosts agree within their instance noise, and the spread when they do not', () => {
+  const same = betweenHosts([{ host: 'a', log: 0.1, se: 0.05 }, { host: 'b', log: 0.1, se: 0.05 }, { host: 'c', log: 0.1, se: 0.05 }])!;
+  assert.is(same.tau, 0);
+  assert.ok(Math.abs(same.ratio - Math.exp(0.1)) < 1e-12);
+  // equal se: tau² = (Q - (k-1)) / C with w = 400, Q = 400 · Σ(y - ȳ)² = 400 · 0.02 = 8, C = 1200 - 480000/1200 = 800
+  const apart = betweenHosts([{ host: 'a', log: 0, se: 0.05 }, { host: 'b', log: 0.1, se: 0.05 }, { host: 'c', log: 0.2, se: 0.05 }])!;
+  assert.ok(Math.abs(apart.tau ** 2 - (8 - 2) / 800) < 1e-12, String(apart.tau));
+  assert.ok(Math.abs(apart.i2 - 6 / 8) < 1e-12);
+  assert.ok(apart.prediction.low < apart.ci.low && apart.prediction.high > apart.ci.high, 'a new host is less certain than the mean');
+  assert.is(betweenHosts([{ host: 'a', log: 0, se: 0.05 }, { host: 'b', log: 0.1, se: 0.05 }]), null, 'two hosts: no spread');
+});
+
+test('agreement counts only the hosts where a claim was tested', () => {
+  const v = (...xs: string[]) => xs.map((verdict) => ({ verdict })) as { verdict: 'reproduced' }[];
+  assert.is(agreementOf(v('reproduced', 'reproduced', 'not run')), 'agree');
+  assert.is(agreementOf(v('reproduced', 'inconclusive')), 'disagree');
+  assert.is(agreementOf(v('reproduced', 'not run')), 'one host');
+  assert.is(agreementOf(v('not run', 'not run')), 'not run');
+});
+
+const fixture = fileURLToPath(new URL('../fixtures/runs/quick-example', import.meta.url));
+const NATIVE = '3355697ebe39';
+
+async function copyRun(dir: string, name: string, scaleNative: number): Promise<string> {
+  const runDir = path.join(dir, name);
+  await cp(fixture, runDir, { recursive: true });
+  const envFile = path.join(runDir, 'environment.json');
+  const env = JSON.parse(await readFile(envFile, 'utf8')) as Environment;
+  env.run = name;
+  await writeFile(envFile, JSON.stringify(env, null, 2));
+  const file = path.join(runDir, 'samples.jsonl');
+  const samples = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Sample);
+  await writeFile(file, samples.map((s) => JSON.stringify(s.cell === NATIVE && s.value !== null ? { ...s, value: s.value * scaleNative } : s)).join('\n') + '\n');
+  return runDir;
+}
+
+test('a fleet merge: host labels from the inventory, one finished host is enough, missing hosts kept; crossHost per host with spread at three hosts', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'isobench-fleet-unit-'));
+  try {
+    const runs = [await copyRun(dir, 'r1', 1), await copyRun(dir, 'r2', 1.3), await copyRun(dir, 'r3', 0.8)];
+    // all copies have the same hostname: the labels given are what tells them apart
+    const one = await mergeRuns([runs[0]], path.join(dir, 'one'), { hosts: ['alpha'], missingHosts: [{ host: 'beta', reason: 'unreachable: Connection refused' }] });
+    assert.equal(one.hosts.map((h) => h.host), ['alpha']);
+    const single = await analyzeRun(one.runDir);
+    assert.equal(single.crossHost!.hosts, ['alpha']);
+    assert.equal(single.crossHost!.missing, [{ host: 'beta', reason: 'unreachable: Connection refused' }]);
+    assert.ok(single.crossHost!.claims.every((c) => c.agreement !== 'agree' && c.agreement !== 'disagree' && c.spread.length === 0));
+
+    const three = await mergeRuns(runs, path.join(dir, 'three'), { hosts: ['alpha', 'beta', 'gamma'] });
+    const a = await analyzeRun(three.runDir);
+    const x = a.crossHost!;
+    assert.equal(x.hosts, ['alpha', 'beta', 'gamma']);
+    const tested = x.claims.filter((c) => c.verdicts.some((v) => v.verdict !== 'not run' && v.verdict !== 'caveat'));
+    assert.ok(tested.length > 0, 'the fixture tests some claim');
+    for (const c of tested) assert.equal(c.verdicts.map((v) => v.host), ['alpha', 'beta', 'gamma']);
+    const withSpread = x.claims.flatMap((c) => c.spread);
+    assert.ok(withSpread.length > 0, 'a ratio measured on three hosts has a spread');
+    // native scaled by 1, 1.3 and 0.8 moves each host's ratio to native; the hosts differ far beyond instance noise
+    const toNative = withSpread.find((s) => s.reference === 'native')!;
+    assert.ok(toNative, JSON.stringify(withSpread.map((s) => s.reference)));
+    assert.equal(toNative.perHost.map((p) => p.host), ['alpha', 'beta', 'gamma']);
+    assert.ok(toNative.tau > 0.1 && toNative.spreadFactor > 1.1, `tau ${toNative.tau}`);
+    assert.ok(Math.abs(toNative.perHost[1].ratio * 1.3 - toNative.perHost[0].ratio) < 1e-9);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.run();
