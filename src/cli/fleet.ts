@@ -76,6 +76,10 @@ export const fleet: Command = {
       log.info(`archive: ${result.artifact}`);
       process.stdout.write(`${result.runDir}\n${result.html}\n${result.pdf ? `${result.pdf}\n` : ''}${result.artifact}\n`);
     }
+    if (result.interrupted) {
+      log.error(`fleet: interrupted (${result.interrupted}); the hosts keep what they finished: run the same command again to resume`);
+      return result.interrupted === 'SIGINT' ? 130 : 143;
+    }
     const missing = result.hosts.filter((h) => h.status === 'missing');
     if (missing.length > 0) {
       const covered = result.hosts.filter((h) => h.status === 'complete').map((h) => h.host);

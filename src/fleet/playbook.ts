@@ -30,6 +30,8 @@ export interface PlaybookResult {
   states: Map<string, HostState>;
   events: FleetEvent[];
   log: string;
+  /** stopped by Ctrl-C or SIGTERM: what the hosts finished stays on them for the next call */
+  interrupted?: NodeJS.Signals;
 }
 
 /** Ansible templates extra variables: a value holding Jinja's delimiters would be evaluated, so none may */
@@ -91,7 +93,11 @@ export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {
   };
   const timer = setInterval(show, 1000);
   // Ctrl-C: stop ansible-playbook (and its ssh children); what the hosts finished is kept on them for the next call
-  const stop = () => { void terminate(daemon.pid, 5_000, true); };
+  let interrupted: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    interrupted = signal;
+    void terminate(daemon.pid, 5_000, true);
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   let exit;
@@ -104,5 +110,5 @@ export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {
   }
   read();
   log.endStatus();
-  return { code: exit.code, states: hostStates(p.hosts, events), events, log: logFile };
+  return { code: exit.code, states: hostStates(p.hosts, events), events, log: logFile, ...(interrupted ? { interrupted } : {}) };
 }

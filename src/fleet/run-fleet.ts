@@ -34,6 +34,8 @@ export interface FleetResult {
   fleetRun: string;
   dir: string;
   hosts: HostOutcome[];
+  /** Ctrl-C or SIGTERM stopped the playbook: nothing is merged, the next call resumes */
+  interrupted?: NodeJS.Signals;
   /** the merged run, its report and artifact: absent when no host finished */
   runDir?: string;
   html?: string;
@@ -82,6 +84,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
     }
   }
 
+  let interrupted: NodeJS.Signals | undefined;
   if (todo.length > 0) {
     const pb = await runPlaybook({
       inventory: o.inventory,
@@ -97,6 +100,7 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
         isobench_run_timeout: o.hostTimeout,
       },
     });
+    interrupted = pb.interrupted;
     for (const host of todo) {
       const state = pb.states.get(host);
       const seconds = measureSeconds(state);
@@ -112,9 +116,9 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
   }
 
   const results = markSlowHosts(hosts.map((h) => outcomes.get(h)!));
-  const result: FleetResult = { fleetRun, dir, hosts: results };
+  const result: FleetResult = { fleetRun, dir, hosts: results, ...(interrupted ? { interrupted } : {}) };
   const complete = hosts.filter((h) => fetched.has(h));
-  if (complete.length === 0) return result;
+  if (complete.length === 0 || interrupted) return result;
 
   // the merged run is derived from the fetched runs alone: made again from them on every call
   const merged = path.join(dir, 'merged', fleetRun);
