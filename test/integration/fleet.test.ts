@@ -11,6 +11,7 @@ import * as assert from 'uvu/assert';
 import { paths } from '../../src/paths.ts';
 import { run, runOk, spawnDaemon, terminate, which, type Daemon } from '../../src/proc.ts';
 import type { Analysis, Environment } from '../../src/types.ts';
+import { processesMentioning } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
 
 const SSHD = '/usr/sbin/sshd';
@@ -132,13 +133,7 @@ test.after(async () => {
   await stopSshd();
   if (madeRunSshd) rmSync('/run/sshd', { recursive: true, force: true });
   // nothing of this test may be left running: no sshd, ssh, ansible or remote isobench naming its folder
-  const leftovers = readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid).filter((p) => {
-    try {
-      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(tmp);
-    } catch {
-      return false;
-    }
-  });
+  const leftovers = processesMentioning(tmp);
   rmSync(tmp, { recursive: true, force: true });
   assert.equal(leftovers, [], `processes left running: ${leftovers.join(', ')}`);
 });

@@ -15,7 +15,11 @@ import { markSlowHosts } from '../../src/fleet/outcome.ts';
 import { checkTemplateSafe, type PlaybookVars } from '../../src/fleet/playbook.ts';
 import { fleetRunId } from '../../src/fleet/run-fleet.ts';
 import { mergeRuns } from '../../src/run/merge.ts';
-import { analyzeRun } from '../../src/stats/analyze.ts';
+import { readRunInputs } from '../../src/report/inputs.ts';
+import { renderHtml } from '../../src/report/render.ts';
+import { renderCharts } from '../../src/report/charts.ts';
+import { allCharts, buildViewModel } from '../../src/report/view-model.ts';
+import { analyzeRun, writeAnalysis } from '../../src/stats/analyze.ts';
 import type { Environment, LoadedExperiment, Sample } from '../../src/types.ts';
 
 const ev = (event: string, host: string, task: string, time: number, more: Partial<FleetEvent> = {}): FleetEvent => ({ event, host, task, time, ...more });
@@ -134,6 +138,14 @@ test('a fleet merge: host labels from the inventory, one finished host is enough
     assert.equal(single.crossHost!.hosts, ['alpha']);
     assert.equal(single.crossHost!.missing, [{ host: 'beta', reason: 'unreachable: Connection refused' }]);
     assert.ok(single.crossHost!.claims.every((c) => c.agreement !== 'agree' && c.agreement !== 'disagree' && c.spread.length === 0));
+    // the report's "Across hosts" section names the missing host with its reason (text escaped, never markup)
+    await writeAnalysis(one.runDir);
+    const view = buildViewModel(readRunInputs(one.runDir));
+    assert.equal(view.crossHost!.missing, [{ host: 'beta', reason: 'unreachable: Connection refused' }]);
+    assert.ok(view.toc.some((t) => t.id === 'across-hosts'));
+    const html = renderHtml(view, await renderCharts(allCharts(view), view.platformOrder));
+    assert.match(html, /<section id="across-hosts"/);
+    assert.match(html, /<strong>beta<\/strong>: unreachable: Connection refused/);
 
     const three = await mergeRuns(runs, path.join(dir, 'three'), { hosts: ['alpha', 'beta', 'gamma'] });
     const a = await analyzeRun(three.runDir);
