@@ -17,6 +17,9 @@ import { skip } from '../helpers/skip.ts';
 const SSHD = '/usr/sbin/sshd';
 const missingTools = [['ansible-playbook', 'ansible'], [SSHD, 'openssh-server'], ['ssh-keygen', 'openssh-client']].filter(([t]) => !which(t));
 
+// the packages are named literally: CI's ISOBENCH_REQUIRE turns this skip into a failure (registry-conformance checks the names)
+const skipForTools = () => skip(`isobench fleet needs ${missingTools.map(([t, p]) => `${t} (apt-get install ${p})`).join(', ')}`, ['ansible', 'openssh-server', 'openssh-client'].filter((p) => missingTools.some(([, q]) => q === p)));
+
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-fleet-'));
 const env = { ISOBENCH_DATA: path.join(tmp, 'data'), ISOBENCH_REPORT: path.join(tmp, 'report') };
 const cli = (...args: string[]) => run([process.execPath, path.join(paths.root, 'bin', 'isobench.mjs'), ...args], { env, timeoutMs: 900_000 });
@@ -139,7 +142,7 @@ test.after(async () => {
 });
 
 test('bad input: a missing inventory and a bad --forks exit 2 and change nothing', async () => {
-  if (missingTools.length > 0) return skip(`isobench fleet needs ${missingTools.map(([t, p]) => `${t} (apt-get install ${p})`).join(', ')}`, missingTools.map(([, p]) => p));
+  if (missingTools.length > 0) return skipForTools();
   const r = await cli('fleet', '--inventory', path.join(tmp, 'nope.yml'), '--experiment', experiment);
   assert.is(r.code, 2, r.stderr);
   assert.match(r.stderr, /--inventory .*nope\.yml: no such file/);
@@ -150,7 +153,7 @@ test('bad input: a missing inventory and a bad --forks exit 2 and change nothing
 });
 
 test('one host unreachable: the report covers the other, names the missing host, exit 1 with the reason', async () => {
-  if (missingTools.length > 0) return skip(`isobench fleet needs ${missingTools.map(([t, p]) => `${t} (apt-get install ${p})`).join(', ')}`, missingTools.map(([, p]) => p));
+  if (missingTools.length > 0) return skipForTools();
   await startSshd(['127.0.0.2']);
   const r = await cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
   assert.is(r.code, 1, r.stderr);
@@ -181,7 +184,7 @@ test('one host unreachable: the report covers the other, names the missing host,
 });
 
 test('the same command after the host is restored completes the fleet without measuring the finished host again', async () => {
-  if (missingTools.length > 0) return skip(`isobench fleet needs ${missingTools.map(([t, p]) => `${t} (apt-get install ${p})`).join(', ')}`, missingTools.map(([, p]) => p));
+  if (missingTools.length > 0) return skipForTools();
   assert.ok(alphaBefore, 'the first call ran');
   await startSshd(['127.0.0.2', '127.0.0.3']);
   const r = await cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
