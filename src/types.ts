@@ -474,7 +474,7 @@ export interface CrossHostClaim {
   spread: BetweenHostRatio[];
 }
 
-export interface BetweenHostRatio {
+export interface BetweenHostRatio extends RandomEffectsRatio {
   platform: string;
   reference: string;
   workload: string;
@@ -483,12 +483,22 @@ export interface BetweenHostRatio {
   params?: Params;
   /** each host's ratio (platform mean / reference mean) */
   perHost: { host: string; ratio: number }[];
+}
+
+/** one ratio across hosts, hosts as a random effect beside instances (src/claims/between-hosts.ts) */
+export interface RandomEffectsRatio {
   hosts: number;
+  /** exp of the random-effects mean log ratio: the ratio across hosts */
   ratio: number;
+  /** its 95% interval: mean ± t(k-1) · se */
   ci: Interval;
+  /** between-host standard deviation of the log ratio */
   tau: number;
+  /** exp(tau): a typical host's ratio is within this factor of the pooled one */
   spreadFactor: number;
+  /** share of the total variance due to hosts rather than instances (0..1) */
   i2: number;
+  /** where a new host's ratio is expected (95%): mean ± t(k-2) · sqrt(tau² + se²) */
   prediction: Interval;
 }
 

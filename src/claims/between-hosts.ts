@@ -1,7 +1,7 @@
 // One ratio measured on several hosts: hosts as a random effect beside instances (DerSimonian–Laird on the log ratio).
 // Within a host the log ratio's variance comes from its instances; between hosts, tau² is what the hosts add on top.
 import { tQuantile } from '../stats/interval.ts';
-import type { Interval } from '../types.ts';
+import type { Interval, RandomEffectsRatio } from '../types.ts';
 
 /** one host's log ratio and its standard error (from its instance means, src/claims/log-ratio.ts) */
 export interface HostLogRatio {
@@ -10,20 +10,7 @@ export interface HostLogRatio {
   se: number;
 }
 
-export interface RandomEffects {
-  hosts: number;
-  /** exp of the random-effects mean log ratio: the ratio across hosts */
-  ratio: number;
-  /** its 95% interval: mean ± t(k-1) · se */
-  ci: Interval;
-  /** between-host standard deviation of the log ratio */
-  tau: number;
-  /** exp(tau): a typical host's ratio is within this factor of the pooled one */
-  spreadFactor: number;
-  /** share of the total variance due to hosts rather than instances (0..1) */
-  i2: number;
-  /** where a new host's ratio is expected (95%): mean ± t(k-2) · sqrt(tau² + se²) */
-  prediction: Interval;
+export interface RandomEffects extends RandomEffectsRatio {
   /** Cochran's Q and its degrees of freedom */
   q: number;
   df: number;
