@@ -1,7 +1,7 @@
 // One ratio measured on several hosts: hosts as a random effect beside instances (DerSimonian–Laird on the log ratio).
 // Within a host the log ratio's variance comes from its instances; between hosts, tau² is what the hosts add on top.
 import { tQuantile } from '../stats/interval.ts';
-import type { Interval, RandomEffectsRatio } from '../types.ts';
+import type { RandomEffectsRatio } from '../types.ts';
 
 /** one host's log ratio and its standard error (from its instance means, src/claims/log-ratio.ts) */
 export interface HostLogRatio {
