@@ -4,6 +4,7 @@ import path from 'node:path';
 import { log } from '../log.ts';
 import { paths } from '../paths.ts';
 import { spawnDaemon, terminate } from '../proc.ts';
+import { FleetInputError } from './errors.ts';
 import { hostStates, parseEvents, progressLine, type FleetEvent, type HostState } from './events.ts';
 
 /** The playbook's extra variables: names of isobench's own values, never an experiment's content (that travels as a file). */
@@ -34,11 +35,11 @@ export interface PlaybookResult {
   interrupted?: NodeJS.Signals;
 }
 
-/** Ansible templates extra variables: a value holding Jinja's delimiters would be evaluated, so none may */
+/** Ansible templates extra variables: a value holding Jinja's delimiters would be evaluated, so none may (checked before anything is written) */
 export function checkTemplateSafe(vars: PlaybookVars): void {
   for (const [k, v] of Object.entries(vars)) {
     if (typeof v === 'string' && /[{}%#]/.test(v)) {
-      throw new Error(`${k}: ${JSON.stringify(v)} holds '{', '}', '%' or '#', which Ansible would read as a template; use a data folder (ISOBENCH_DATA) and file paths without them`);
+      throw new FleetInputError(`${k}: ${JSON.stringify(v)} holds '{', '}', '%' or '#', which Ansible would read as a template; use a data folder (ISOBENCH_DATA) and file paths without them`);
     }
   }
 }
