@@ -27,6 +27,7 @@ export const paths = {
   shippedCommit: path.join(root, '.isobench-commit'),
   /** the playbook `isobench fleet` runs, and its stdout callback (fleet/) */
   fleetPlaybook: path.join(root, 'fleet', 'fleet.yml'),
+  fleetStopPlaybook: path.join(root, 'fleet', 'stop.yml'),
   fleetCallbacks: path.join(root, 'fleet', 'callback_plugins'),
   /** fleet runs: data/fleet/<fleet-run>/<host>/ holds each host's fetched artifact and its run (src/fleet/) */
   fleet: () => path.join(dataRoot(), 'fleet'),

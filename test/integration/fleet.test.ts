@@ -2,6 +2,7 @@
 // a throwaway host key and user key, known_hosts written here for this test's own inventory) serves two inventory hosts
 // on 127.0.0.2 and 127.0.0.3, each with its own remote folder. One host is unreachable in the first call, loses its sshd
 // while measuring in the second, and is restored for the third.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -222,6 +223,39 @@ test('one host unreachable: the report covers the other, names the missing host,
   assert.not.ok(existsSync(path.join(tmp, 'remote-beta')), 'beta was never reached');
 });
 
+test('Ctrl-C while a host measures stops its isobench run there too, exits 130, and leaves nothing running', async () => {
+  if (missingTools.length > 0) return skipForTools();
+  assert.ok(alphaBefore, 'the first call ran');
+  await startSshd(['127.0.0.2', '127.0.0.3']);
+  const before = readdirSync(fleetDir);
+  // its own process group, as a shell runs a command: Ctrl-C is SIGINT to the group
+  const child = spawn(process.execPath, [path.join(paths.root, 'bin', 'isobench.mjs'), 'fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.resume();
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const deadline = Date.now() + 600_000;
+  while (!newEvents(before).some((e) => e.event === 'start' && e.host === 'beta' && e.task === 'wait for measure')) {
+    assert.ok(Date.now() < deadline, `beta started measuring within 10 minutes: ${stderr}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  process.kill(-child.pid!, 'SIGINT');
+  const code = await exited;
+  assert.is(code, 130, stderr);
+  assert.match(stderr, /stopped the isobench run on beta; the next call resumes it/);
+  assert.match(stderr, /fleet: interrupted \(SIGINT\)/);
+  // beta's isobench run got Ctrl-C there: it ended and released its lock; its async wrapper follows within its 5 s poll
+  const runs = path.join(tmp, 'remote-beta', 'runs');
+  assert.not.ok(existsSync(path.join(runs, readdirSync(runs)[0], 'data', 'runs', '.lock')), 'the run lock is released');
+  let left: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    left = processesMentioning(tmp).filter((l) => !/sshd_config/.test(l));
+    if (left.length === 0) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  assert.equal(left, [], `left running: ${left.join(', ')}`);
+});
+
 test('a host whose sshd stops while it measures is named unreachable while measuring; the other reported, exit 1, nothing left here', async () => {
   if (missingTools.length > 0) return skipForTools();
   assert.ok(alphaBefore, 'the first call ran');
@@ -276,7 +310,7 @@ test('the same command after the host is restored completes the fleet without me
   assert.is(sha(path.join(remote, 'samples.jsonl')), alphaBefore!.remoteSamples);
   assert.is(statSync(path.join(remote, 'samples.jsonl')).mtimeMs, alphaBefore!.remoteMtime);
   const events = readdirSync(fleetDir).filter((f) => /^events-.*\.jsonl$/.test(f)).sort();
-  assert.is(events.length, 3);
+  assert.is(events.length, 4, events.join(", "));
   for (const later of events.slice(1)) {
     const text = readFileSync(path.join(fleetDir, later), 'utf8');
     assert.not.ok(text.includes('"host": "alpha"'), `${later}: the later playbooks did not touch alpha`);

@@ -12,7 +12,7 @@ import { deltaSeconds, failureText, hostStates, parseEvents, plainText, progress
 import { checkHostName } from '../../src/fleet/host-name.ts';
 import { checkInventoryHosts, parseInventoryList, parseListHosts } from '../../src/fleet/inventory.ts';
 import { markSlowHosts } from '../../src/fleet/outcome.ts';
-import { checkTemplateSafe, type PlaybookVars } from '../../src/fleet/playbook.ts';
+import { checkTemplateSafe, measuringHosts, type PlaybookVars } from '../../src/fleet/playbook.ts';
 import { fleetRunId } from '../../src/fleet/run-fleet.ts';
 import { mergeRuns } from '../../src/run/merge.ts';
 import { readRunInputs } from '../../src/report/inputs.ts';
@@ -49,6 +49,10 @@ test('host states: fetched, failed at a named stage with isobench\'s error line,
   assert.match(states.get('gamma')!.reason!, /^unreachable while measuring .*Connection refused$/);
   assert.is(states.get('delta')!.status, 'waiting');
   assert.is(progressLine(states.values(), 100), 'alpha: fetched · beta: failed (installing system packages) · gamma: unreachable · delta: waiting');
+  // Ctrl-C stops the isobench run of a host whose launch started and whose end was not seen, only
+  const live = hostStates(['a', 'b', 'c', 'd'], [ev('start', 'a', 'measure', 1), ev('start', 'b', 'wait for measure', 1), ev('start', 'c', 'analyze', 1), ev('start', 'd', 'setup', 1)]);
+  assert.equal(measuringHosts(live), ['a', 'b']);
+  assert.equal(measuringHosts(states), []);
 });
 
 test('a measuring host: launch lost, a poll with no answer, the host timeout; Ansible durations read as seconds', () => {
