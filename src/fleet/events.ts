@@ -35,6 +35,8 @@ export interface HostState {
 const STAGES: Record<string, string> = {
   'check node': 'connecting',
   'require node 20': 'connecting',
+  'read probe': 'connecting',
+  'check workdir': 'preparing',
   'make folders': 'preparing',
   'ship checkout': 'shipping the checkout',
   'install npm packages': 'installing npm packages',
@@ -46,6 +48,7 @@ const STAGES: Record<string, string> = {
   'read state': 'preparing',
   'find measure jobs': 'preparing',
   'check earlier measure': 'preparing',
+  'check earlier measure alive': 'preparing',
   'forget earlier measure': 'preparing',
   measure: 'measuring',
   'wait for measure': 'measuring',
@@ -61,6 +64,9 @@ export const MEASURE_TASK = 'wait for measure';
 /** a poll of a measuring host that got no answer in the wait task's timeout: the host is as good as unreachable */
 const POLL_TIMED_OUT = /failed to execute in the expected time frame/;
 export const LAST_TASK = 'fetch artifact';
+
+/** every task of fleet/fleet.yml has a stage (the unit test checks the playbook against this list) */
+export const TASKS = Object.keys(STAGES);
 
 export function stageOf(task: string | undefined): string {
   return task === undefined ? 'waiting' : STAGES[task] ?? task;

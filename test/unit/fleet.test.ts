@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { betweenHosts } from '../../src/claims/between-hosts.ts';
 import { agreementOf } from '../../src/claims/cross-host.ts';
 import { FleetInputError } from '../../src/fleet/errors.ts';
-import { deltaSeconds, failureText, hostStates, parseEvents, plainText, progressLine, type FleetEvent } from '../../src/fleet/events.ts';
+import { deltaSeconds, failureText, hostStates, LAST_TASK, MEASURE_TASK, TASKS, parseEvents, plainText, progressLine, type FleetEvent } from '../../src/fleet/events.ts';
 import { checkHostName } from '../../src/fleet/host-name.ts';
 import { checkInventoryHosts, parseInventoryList, parseListHosts } from '../../src/fleet/inventory.ts';
 import { markSlowHosts } from '../../src/fleet/outcome.ts';
@@ -68,6 +68,14 @@ test('a measuring host: launch lost, a poll with no answer, the host timeout; An
   assert.match(states.get('c')!.reason!, /^still measuring when --host-timeout ran out/);
   assert.is(deltaSeconds('12:00:01.25'), 43201.25);
   for (const bad of [undefined, 5, '1:2:3', 'soon', '0:00:01 ; id']) assert.is(deltaSeconds(bad), undefined, String(bad));
+});
+
+test('every task of the playbook has a stage for the progress line, and the measure task is the one the states read', async () => {
+  const playbook = await readFile(fileURLToPath(new URL('../../fleet/fleet.yml', import.meta.url)), 'utf8');
+  const tasks = [...playbook.matchAll(/^ {4}- name: (.+)$/gm)].map((m) => m[1]);
+  assert.ok(tasks.length > 10, String(tasks.length));
+  assert.equal(tasks.filter((t) => !TASKS.includes(t)), [], 'tasks without a stage');
+  assert.ok(tasks.includes(MEASURE_TASK) && tasks.includes(LAST_TASK));
 });
 
 test('text from a host reaches the terminal without control characters', () => {
