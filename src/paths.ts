@@ -27,8 +27,9 @@ export const paths = {
   shippedCommit: path.join(root, '.isobench-commit'),
   /** the playbook `isobench fleet` runs, and its stdout callback (fleet/) */
   fleetPlaybook: path.join(root, 'fleet', 'fleet.yml'),
+  fleetStopPlaybook: path.join(root, 'fleet', 'stop.yml'),
   fleetCallbacks: path.join(root, 'fleet', 'callback_plugins'),
-  /** fleet runs: data/fleet/<fleet-run>/<host>/ holds each host's fetched artifact and its run (src/fleet/) */
+  /** fleet runs: data/fleet/<fleet-run>/hosts/<host>/ holds each host's fetched artifact and its run (src/fleet/) */
   fleet: () => path.join(dataRoot(), 'fleet'),
   fleetRun: (id: string) => path.join(dataRoot(), 'fleet', id),
   runs: () => path.join(dataRoot(), 'runs'),

@@ -460,7 +460,9 @@ export interface CrossHostView {
   claims: CrossHostClaim[];
 }
 
-export type HostAgreement = 'agree' | 'disagree' | 'one host' | 'not run' | 'caveat';
+/** 'disagree': reproduced on one host, not reproduced on another; 'mixed': verdicts differ without that contradiction
+ * (one host's is inconclusive or partly tested where another's is decided) */
+export type HostAgreement = 'agree' | 'disagree' | 'mixed' | 'one host' | 'not run' | 'caveat';
 
 export interface CrossHostClaim {
   id: string;
@@ -468,7 +470,8 @@ export interface CrossHostClaim {
   area: ClaimArea;
   /** the claim's verdict on each host, evaluated on that host's summaries alone (Holm within the host) */
   verdicts: { host: string; verdict: ClaimVerdictKind; reason: string }[];
-  /** among the hosts where the claim was tested (not 'not run'): one verdict, several, or too few hosts to say */
+  /** among the hosts where the claim was tested (not 'not run'): one verdict, a contradiction, verdicts of differing
+   * certainty, or too few hosts to say */
   agreement: HostAgreement;
   /** per compared ratio measured on three or more hosts: hosts as a random effect beside instances */
   spread: BetweenHostRatio[];

@@ -59,6 +59,8 @@ class CallbackModule(CallbackBase):
             fields['msg'] = msg
         if 'rc' in r:
             fields['rc'] = r.get('rc')
+        if 'finished' in r:
+            fields['finished'] = r.get('finished')
         if r.get('stderr'):
             fields['stderr'] = _tail(r.get('stderr'))
         if r.get('stdout'):
@@ -72,7 +74,11 @@ class CallbackModule(CallbackBase):
         self._emit('start', host.get_name(), task.get_name())
 
     def v2_runner_on_ok(self, result):
-        self._emit('ok', result._host.get_name(), result._task.get_name(), changed=bool(result._result.get('changed')))
+        fields = {}
+        # a command's own duration on the host (the measuring time isobench reports), not the task's wall time
+        if isinstance(result._result.get('delta'), str):
+            fields['delta'] = result._result.get('delta')
+        self._emit('ok', result._host.get_name(), result._task.get_name(), changed=bool(result._result.get('changed')), **fields)
 
     def v2_runner_on_skipped(self, result):
         self._emit('skipped', result._host.get_name(), result._task.get_name())

@@ -22,7 +22,10 @@ export function agreementOf(verdicts: { verdict: ClaimVerdict['verdict'] }[]): H
   const tested = verdicts.filter((v) => v.verdict !== 'not run');
   if (tested.length === 0) return 'not run';
   if (tested.length === 1) return 'one host';
-  return tested.every((v) => v.verdict === tested[0].verdict) ? 'agree' : 'disagree';
+  if (tested.every((v) => v.verdict === tested[0].verdict)) return 'agree';
+  // only a decided verdict against its opposite is a contradiction; an inconclusive or partly tested host just says less
+  const kinds = new Set(tested.map((v) => v.verdict));
+  return kinds.has('reproduced') && kinds.has('not reproduced') ? 'disagree' : 'mixed';
 }
 
 const comparisonKey = (c: ClaimComparison) => stableStringify([c.condition, c.platform, c.reference, c.workload, c.job, c.metric, c.params ?? {}], 0);

@@ -10,6 +10,10 @@ export interface FleetEvent {
   rc?: number;
   stderr?: string;
   stdout?: string;
+  /** the remote command's own duration as Ansible's command module reports it ('H:MM:SS.ffffff') */
+  delta?: string;
+  /** async_status: 0 while the job still runs */
+  finished?: number;
 }
 
 export type HostStatus = 'waiting' | 'running' | 'fetched' | 'failed' | 'unreachable';
@@ -23,15 +27,16 @@ export interface HostState {
   since?: number;
   /** why the host stopped: the task and the host's own message */
   reason?: string;
-  /** when the measure task started and ended on this host */
-  measureStart?: number;
-  measureEnd?: number;
+  /** how long `isobench run` ran on the host (seconds), from the command's own start and end there */
+  measureSeconds?: number;
 }
 
 /** the playbook's task names (fleet/fleet.yml) as what a user reads in the progress line */
 const STAGES: Record<string, string> = {
   'check node': 'connecting',
   'require node 20': 'connecting',
+  'read probe': 'connecting',
+  'check workdir': 'preparing',
   'make folders': 'preparing',
   'ship checkout': 'shipping the checkout',
   'install npm packages': 'installing npm packages',
@@ -40,15 +45,28 @@ const STAGES: Record<string, string> = {
   'find run': 'preparing',
   'check one run': 'preparing',
   'find artifact': 'preparing',
-  'find run again': 'archiving',
+  'read state': 'preparing',
+  'find measure jobs': 'preparing',
+  'check earlier measure': 'preparing',
+  'check earlier measure alive': 'preparing',
+  'forget earlier measure': 'preparing',
   measure: 'measuring',
+  'wait for measure': 'measuring',
+  'forget measure job': 'archiving',
+  'find run again': 'archiving',
   analyze: 'archiving',
   archive: 'archiving',
   'fetch artifact': 'fetching',
 };
 
-export const MEASURE_TASK = 'measure';
+/** the task whose result is the remote `isobench run`'s own (async_status of its job) */
+export const MEASURE_TASK = 'wait for measure';
+/** a poll of a measuring host that got no answer in the wait task's timeout: the host is as good as unreachable */
+const POLL_TIMED_OUT = /failed to execute in the expected time frame/;
 export const LAST_TASK = 'fetch artifact';
+
+/** every task of fleet/fleet.yml has a stage (the unit test checks the playbook against this list) */
+export const TASKS = Object.keys(STAGES);
 
 export function stageOf(task: string | undefined): string {
   return task === undefined ? 'waiting' : STAGES[task] ?? task;
@@ -89,6 +107,15 @@ export function failureText(e: FleetEvent): string {
   return `${detail || 'failed'}${rc}`;
 }
 
+const WHILE_MEASURING = ' (it died or lost its network: its isobench run goes on there if the host is up, and the next call waits for it or resumes it)';
+
+/** Ansible's command duration 'H:MM:SS.ffffff' in seconds; undefined for anything else. */
+export function deltaSeconds(delta: unknown): number | undefined {
+  if (typeof delta !== 'string') return undefined;
+  const m = /^(\d+):(\d{2}):(\d{2}(?:\.\d+)?)$/.exec(delta.trim());
+  return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
+}
+
 /** The hosts' states after the events, in the order of hosts. */
 export function hostStates(hosts: string[], events: FleetEvent[]): Map<string, HostState> {
   const states = new Map<string, HostState>(hosts.map((h) => [h, { host: h, status: 'waiting' }]));
@@ -101,21 +128,28 @@ export function hostStates(hosts: string[], events: FleetEvent[]): Map<string, H
         s.status = 'running';
         s.task = task;
         s.since = e.time;
-        if (task === MEASURE_TASK) s.measureStart = e.time;
         break;
       case 'ok':
-        if (task === MEASURE_TASK) s.measureEnd = e.time;
+        if (task === MEASURE_TASK) s.measureSeconds = deltaSeconds(e.delta);
         if (task === LAST_TASK) s.status = 'fetched';
         break;
       case 'failed':
+        if (task === MEASURE_TASK && POLL_TIMED_OUT.test(e.msg ?? '')) {
+          s.status = 'unreachable';
+          s.task = task;
+          s.reason = `unreachable while measuring${WHILE_MEASURING}: ${plainText(e.msg)}`;
+          break;
+        }
         s.status = 'failed';
         s.task = task;
-        s.reason = `failed at '${stageOf(task)}' (task '${task}'): ${failureText(e)}`;
+        s.reason = task === MEASURE_TASK && Number(e.finished) === 0 && e.rc === undefined
+          ? 'still measuring when --host-timeout ran out (its job there is stopped at the same limit; the next call resumes its run)'
+          : `failed at '${stageOf(task)}' (task '${task}'): ${failureText(e)}`;
         break;
       case 'unreachable':
         s.status = 'unreachable';
         s.task = task;
-        s.reason = `unreachable${task === MEASURE_TASK ? ' while measuring (it may have died or lost its network; the next call resumes its run)' : ''}: ${plainText(e.msg) || 'no message'}`;
+        s.reason = `unreachable${task === 'measure' ? ' while starting to measure (its isobench run may have started: the next call waits for it or resumes it)' : task === MEASURE_TASK ? ` while measuring${WHILE_MEASURING}` : ''}: ${plainText(e.msg) || 'no message'}`;
         break;
       default:
         break;

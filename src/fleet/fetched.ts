@@ -1,5 +1,5 @@
 // A host's fetched artifact, checked (every MANIFEST.sha256 hash and the canonical form, as `isobench verify` does) and
-// only then unpacked into data/fleet/<fleet-run>/<host>/run; fetched.json marks it done, so it is never fetched again.
+// only then unpacked into data/fleet/<fleet-run>/hosts/<host>/run; fetched.json marks it done, so it is never fetched again.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';

@@ -1,4 +1,4 @@
-// An inventory host's name becomes a folder (data/fleet/<run>/<host>/) and a --limit pattern: one strict pattern.
+// An inventory host's name becomes a folder (data/fleet/<run>/hosts/<host>/) and a --limit pattern: one strict pattern.
 import { FleetInputError } from './errors.ts';
 
 /** letters, digits, '.', '_', '-', starting with a letter or digit, at most 63: never '..', never an Ansible pattern operator */

@@ -31,7 +31,7 @@ export function markSlowHosts(outcomes: HostOutcome[]): HostOutcome[] {
 }
 
 export function measureSeconds(s: HostState | undefined): number | undefined {
-  return s && s.measureStart !== undefined && s.measureEnd !== undefined ? s.measureEnd - s.measureStart : undefined;
+  return s?.measureSeconds;
 }
 
 /** A host the playbook left without a fetched artifact: the reason from its events, or what the playbook's exit says. */

@@ -1,10 +1,12 @@
-// Runs fleet/fleet.yml with ansible-playbook on the hosts still to do, showing each host's progress live from its events.
-import { closeSync, openSync, readSync, writeFileSync } from 'node:fs';
+// Runs fleet/fleet.yml with ansible-playbook on the hosts still to do, showing each host's progress live from its events;
+// on Ctrl-C, fleet/stop.yml stops the isobench runs still measuring on the hosts.
+import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { log } from '../log.ts';
 import { paths } from '../paths.ts';
 import { spawnDaemon, terminate } from '../proc.ts';
-import { hostStates, parseEvents, progressLine, type FleetEvent, type HostState } from './events.ts';
+import { FleetInputError } from './errors.ts';
+import { hostStates, MEASURE_TASK, parseEvents, progressLine, type FleetEvent, type HostState } from './events.ts';
 
 /** The playbook's extra variables: names of isobench's own values, never an experiment's content (that travels as a file). */
 export interface PlaybookVars {
@@ -34,13 +36,64 @@ export interface PlaybookResult {
   interrupted?: NodeJS.Signals;
 }
 
-/** Ansible templates extra variables: a value holding Jinja's delimiters would be evaluated, so none may */
+/** Ansible templates extra variables: a value holding Jinja's delimiters would be evaluated, so none may (checked before anything is written) */
 export function checkTemplateSafe(vars: PlaybookVars): void {
   for (const [k, v] of Object.entries(vars)) {
     if (typeof v === 'string' && /[{}%#]/.test(v)) {
-      throw new Error(`${k}: ${JSON.stringify(v)} holds '{', '}', '%' or '#', which Ansible would read as a template; use a data folder (ISOBENCH_DATA) and file paths without them`);
+      throw new FleetInputError(`${k}: ${JSON.stringify(v)} holds '{', '}', '%' or '#', which Ansible would read as a template; use a data folder (ISOBENCH_DATA) and file paths without them`);
     }
   }
+}
+
+/** ansible-playbook on these hosts with isobench's events callback; the events go to eventsFile, Ansible's output to logFile */
+function spawnPlaybook(playbook: string, p: PlaybookRun, hosts: string[], varsFile: string, eventsFile: string, logFile: string) {
+  writeFileSync(eventsFile, '');
+  const argv = ['ansible-playbook', '-i', p.inventory, '--limit', hosts.join(','), '--forks', String(p.forks), '-e', `@${varsFile}`, playbook];
+  // only the output format is isobench's; connection, keys and host-key checking stay as the user's configuration says
+  const env = {
+    ANSIBLE_STDOUT_CALLBACK: 'isobench_fleet',
+    ANSIBLE_CALLBACK_PLUGINS: [paths.fleetCallbacks, process.env.ANSIBLE_CALLBACK_PLUGINS].filter(Boolean).join(':'),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ISOBENCH_FLEET_EVENTS: eventsFile,
+  };
+  return spawnDaemon(argv, logFile, { env });
+}
+
+/** the hosts whose isobench run may be measuring: its launch started, its end not yet seen */
+export function measuringHosts(states: Map<string, HostState>): string[] {
+  return [...states.values()].filter((s) => s.status === 'running' && (s.task === 'measure' || s.task === MEASURE_TASK)).map((s) => s.host);
+}
+
+/**
+ * After Ctrl-C: stop the isobench run on the hosts still measuring (fleet/stop.yml sends it SIGINT, as Ctrl-C there
+ * would), so nothing measures on unseen; a second Ctrl-C leaves them running. Returns the hosts whose run was stopped.
+ */
+async function stopMeasuring(p: PlaybookRun, hosts: string[], varsFile: string, stamp: string): Promise<{ stopped: string[]; idle: string[]; log: string }> {
+  const eventsFile = path.join(p.dir, `stop-events-${stamp}.jsonl`);
+  const logFile = path.join(p.dir, `ansible-stop-${stamp}.log`);
+  log.warn(`stopping the isobench run measuring on ${hosts.join(', ')} (Ctrl-C again leaves it running there; log: ${logFile})`);
+  const daemon = spawnPlaybook(paths.fleetStopPlaybook, p, hosts, varsFile, eventsFile, logFile);
+  const again = () => { void terminate(daemon.pid, 5_000, true); };
+  process.once('SIGINT', again);
+  process.once('SIGTERM', again);
+  // the daemon's child is unref'd: without a live timer Node would end here with the playbook still running
+  const keepAlive = setInterval(() => {}, 1000);
+  try {
+    await daemon.exited;
+  } finally {
+    clearInterval(keepAlive);
+    process.removeListener('SIGINT', again);
+    process.removeListener('SIGTERM', again);
+  }
+  const events = parseEvents(readFileSync(eventsFile, 'utf8')).events;
+  const saw = (h: string, event: string, task: string) => events.some((e) => e.host === h && e.event === event && e.task === task);
+  return {
+    stopped: hosts.filter((h) => saw(h, 'ok', 'stop run') && saw(h, 'ok', 'wait for run to stop')),
+    // found no isobench run of this fleet run: it had ended already
+    idle: hosts.filter((h) => saw(h, 'skipped', 'stop run')),
+    log: logFile,
+  };
 }
 
 export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {
@@ -50,19 +103,8 @@ export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {
   const logFile = path.join(p.dir, `ansible-${stamp}.log`);
   const varsFile = path.join(p.dir, 'vars.json');
   writeFileSync(varsFile, `${JSON.stringify(p.vars, null, 2)}\n`);
-  writeFileSync(eventsFile, '');
-  const argv = ['ansible-playbook', '-i', p.inventory, '--limit', p.hosts.join(','), '--forks', String(p.forks), '-e', `@${varsFile}`, paths.fleetPlaybook];
-  // only the output format is isobench's; connection, keys and host-key checking stay as the user's configuration says
-  const env = {
-    ANSIBLE_STDOUT_CALLBACK: 'isobench_fleet',
-    ANSIBLE_CALLBACK_PLUGINS: [paths.fleetCallbacks, process.env.ANSIBLE_CALLBACK_PLUGINS].filter(Boolean).join(':'),
-    ANSIBLE_NOCOLOR: '1',
-    ANSIBLE_RETRY_FILES_ENABLED: '0',
-    ISOBENCH_FLEET_EVENTS: eventsFile,
-  };
   log.info(`ansible-playbook on ${p.hosts.join(', ')} (log: ${logFile})`);
-  const daemon = spawnDaemon(argv, logFile, { env });
-
+  const daemon = spawnPlaybook(paths.fleetPlaybook, p, p.hosts, varsFile, eventsFile, logFile);
   const events: FleetEvent[] = [];
   let offset = 0;
   let pending = '';
@@ -94,12 +136,18 @@ export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {
   const timer = setInterval(show, 1000);
   // Ctrl-C: stop ansible-playbook (and its ssh children); what the hosts finished is kept on them for the next call
   let interrupted: NodeJS.Signals | undefined;
+  // a second Ctrl-C before the hosts are being stopped: leave their runs going
+  let leaveRunning = false;
   const stop = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      leaveRunning = true;
+      return;
+    }
     interrupted = signal;
     void terminate(daemon.pid, 5_000, true);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   let exit;
   try {
     exit = await daemon.exited;
@@ -110,5 +158,17 @@ export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {
   }
   read();
   log.endStatus();
-  return { code: exit.code, states: hostStates(p.hosts, events), events, log: logFile, ...(interrupted ? { interrupted } : {}) };
+  const states = hostStates(p.hosts, events);
+  if (interrupted) {
+    const measuring = measuringHosts(states);
+    if (measuring.length > 0 && leaveRunning) log.warn(`the isobench run on ${measuring.join(', ')} may still be measuring (Ctrl-C twice): the next call waits for it`);
+    else if (measuring.length > 0) {
+      const { stopped, idle, log: stopLog } = await stopMeasuring(p, measuring, varsFile, stamp);
+      if (stopped.length > 0) log.info(`stopped the isobench run on ${stopped.join(', ')}; the next call resumes it`);
+      if (idle.length > 0) log.info(`no isobench run was measuring any more on ${idle.join(', ')}`);
+      const left = measuring.filter((h) => !stopped.includes(h) && !idle.includes(h));
+      if (left.length > 0) log.warn(`the isobench run on ${left.join(', ')} may still be measuring (not stopped; see ${stopLog}): the next call waits for it`);
+    }
+  }
+  return { code: exit.code, states, events, log: logFile, ...(interrupted ? { interrupted } : {}) };
 }

@@ -14,10 +14,10 @@ import type { LoadedExperiment } from '../types.ts';
 import { which } from '../proc.ts';
 import { FleetInputError } from './errors.ts';
 import { acceptArtifact, fetchedRun, type FetchedRun } from './fetched.ts';
-import { inventoryHosts } from './inventory.ts';
+import { inventoryHosts, inventoryPath } from './inventory.ts';
 import { markSlowHosts, measureSeconds, missingReason, type HostOutcome } from './outcome.ts';
-import { runPlaybook } from './playbook.ts';
-import { checkUncommitted, headCommit, shipSource } from './source.ts';
+import { checkTemplateSafe, runPlaybook, type PlaybookVars } from './playbook.ts';
+import { checkUncommitted, headCommit, shipSource, sourceTarball } from './source.ts';
 
 export interface FleetOptions {
   inventory: string;
@@ -49,20 +49,36 @@ export function fleetRunId(experiment: LoadedExperiment, commit: string): string
   return `fleet-${experiment.experiment.name}-${digest}`;
 }
 
+/** the fleet run's folder holds its own files (fleet.json, vars.json, merged/ …): hosts get theirs under hosts/<host>/ */
+export const HOSTS_FOLDER = 'hosts';
+
 export async function runFleet(o: FleetOptions): Promise<FleetResult> {
-  await ensureSystemPackages(FLEET_PACKAGES, { install: true });
-  for (const tool of ['ansible', 'ansible-playbook']) {
-    if (!which(tool)) throw new FleetInputError(`${tool}: not found on PATH; install Ansible (apt-get install ansible, or 'isobench setup' as root)`);
-  }
-  const hosts = await inventoryHosts(o.inventory, o.limit);
+  // everything checked before anything is written, installed or run on any host
+  const inventory = inventoryPath(o.inventory);
   const head = await headCommit();
   checkUncommitted(head, o.allowDirty);
   const { commit } = head;
   const fleetRun = fleetRunId(o.experiment, commit);
   const dir = paths.fleetRun(fleetRun);
-  mkdirSync(dir, { recursive: true });
-  const source = await shipSource(dir, commit);
+  const hostsDir = path.join(dir, HOSTS_FOLDER);
   const experimentCopy = path.join(dir, 'experiment.yaml');
+  const vars: PlaybookVars = {
+    isobench_fleet_run: fleetRun,
+    isobench_commit: commit,
+    isobench_source_tar: sourceTarball(dir, commit),
+    isobench_experiment_file: experimentCopy,
+    isobench_fetch_dir: hostsDir,
+    isobench_run_timeout: o.hostTimeout,
+  };
+  checkTemplateSafe(vars);
+  await ensureSystemPackages(FLEET_PACKAGES, { install: true });
+  for (const tool of ['ansible', 'ansible-playbook', 'ansible-inventory']) {
+    if (!which(tool)) throw new FleetInputError(`${tool}: not found on PATH; install Ansible (apt-get install ansible, or 'isobench setup' as root)`);
+  }
+  const hosts = await inventoryHosts(inventory, o.limit);
+
+  mkdirSync(hostsDir, { recursive: true });
+  await shipSource(dir, commit);
   if (!existsSync(experimentCopy)) writeFileSync(experimentCopy, o.experiment.text);
   writeFileSync(path.join(dir, 'fleet.json'), `${JSON.stringify({ schema: 1, fleetRun, commit, experiment: { file: o.experiment.file, sha256: o.experiment.sha256 } }, null, 2)}\n`);
   log.step(`fleet run ${fleetRun}: ${hosts.length} host(s), commit ${commit.slice(0, 12)}, folder ${dir}`);
@@ -72,8 +88,8 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
   const fetched = new Map<string, FetchedRun>();
   const todo: string[] = [];
   for (const host of hosts) {
-    const before = fetchedRun(path.join(dir, host), host);
-    const accepted = before ? { status: 'accepted' as const, fetched: before } : await acceptArtifact(path.join(dir, host), host);
+    const before = fetchedRun(path.join(hostsDir, host), host);
+    const accepted = before ? { status: 'accepted' as const, fetched: before } : await acceptArtifact(path.join(hostsDir, host), host);
     if (accepted.status === 'accepted') {
       fetched.set(host, accepted.fetched);
       outcomes.set(host, { host, status: 'complete', reused: true });
@@ -86,25 +102,12 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
 
   let interrupted: NodeJS.Signals | undefined;
   if (todo.length > 0) {
-    const pb = await runPlaybook({
-      inventory: o.inventory,
-      hosts: todo,
-      forks: o.forks,
-      dir,
-      vars: {
-        isobench_fleet_run: fleetRun,
-        isobench_commit: source.commit,
-        isobench_source_tar: source.tarball,
-        isobench_experiment_file: experimentCopy,
-        isobench_fetch_dir: dir,
-        isobench_run_timeout: o.hostTimeout,
-      },
-    });
+    const pb = await runPlaybook({ inventory, hosts: todo, forks: o.forks, dir, vars });
     interrupted = pb.interrupted;
     for (const host of todo) {
       const state = pb.states.get(host);
       const seconds = measureSeconds(state);
-      const accepted = state?.status === 'fetched' ? await acceptArtifact(path.join(dir, host), host) : { status: 'absent' as const };
+      const accepted = state?.status === 'fetched' ? await acceptArtifact(path.join(hostsDir, host), host) : { status: 'absent' as const };
       if (accepted.status === 'accepted') {
         fetched.set(host, accepted.fetched);
         outcomes.set(host, { host, status: 'complete', ...(seconds !== undefined ? { measureSeconds: seconds } : {}) });

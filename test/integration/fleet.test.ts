@@ -1,6 +1,8 @@
-// isobench fleet with real Ansible over real SSH: an sshd of this machine (Debian's openssh-server, key auth, a throwaway
-// host key and user key, known_hosts written here for this test's own inventory) serves two inventory hosts on 127.0.0.2
-// and 127.0.0.3, each with its own remote folder. One host is unreachable in the first call, restored for the second.
+// isobench fleet with real Ansible over real SSH: one sshd of this machine per address (Debian's openssh-server, key auth,
+// a throwaway host key and user key, known_hosts written here for this test's own inventory) serves two inventory hosts
+// on 127.0.0.2 and 127.0.0.3, each with its own remote folder. One host is unreachable in the first call, loses its sshd
+// while measuring in the second, and is restored for the third.
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -23,9 +25,10 @@ const skipForTools = () => skip(`isobench fleet needs ${missingTools.map(([t, p]
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-fleet-'));
 const env = { ISOBENCH_DATA: path.join(tmp, 'data'), ISOBENCH_REPORT: path.join(tmp, 'report') };
 const cli = (...args: string[]) => run([process.execPath, path.join(paths.root, 'bin', 'isobench.mjs'), ...args], { env, timeoutMs: 900_000 });
-const inventory = path.join(tmp, 'inventory.yml');
+// a folder inventory (Ansible reads every inventory file in it)
+const inventory = path.join(tmp, 'inventory');
 const experiment = path.join(tmp, 'smoke-native.yaml');
-let sshd: Daemon | undefined;
+const sshds = new Map<string, Daemon>();
 let port = 0;
 let madeRunSshd = false;
 // the (host) fleet run's folder, the fleet command's output and alpha's state after the first call
@@ -55,32 +58,45 @@ async function waitForPort(host: string, p: number): Promise<void> {
   throw new Error(`sshd did not listen on ${host}:${p}`);
 }
 
-/** sshd on this test's port, listening on the given loopback addresses only; a host not listed is unreachable */
+/** an sshd on this test's port for each address not served yet; a host whose address has none is unreachable */
 async function startSshd(addresses: string[]): Promise<void> {
-  if (sshd) await stopSshd();
-  const config = path.join(tmp, 'sshd_config');
-  writeFileSync(config, [
-    `Port ${port}`,
-    ...addresses.map((a) => `ListenAddress ${a}`),
-    `HostKey ${path.join(tmp, 'host_key')}`,
-    `AuthorizedKeysFile ${path.join(tmp, 'authorized_keys')}`,
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'PermitRootLogin prohibit-password',
-    'StrictModes no', // the test's folder lives under /tmp, which StrictModes would refuse
-    'UsePAM no',
-    `PidFile ${path.join(tmp, 'sshd.pid')}`,
-    'Subsystem sftp /usr/lib/openssh/sftp-server',
-    '',
-  ].join('\n'));
-  sshd = spawnDaemon([SSHD, '-D', '-e', '-f', config], path.join(tmp, 'sshd.log'));
-  for (const a of addresses) await waitForPort(a, port);
+  for (const a of addresses) {
+    if (sshds.has(a)) continue;
+    const config = path.join(tmp, `sshd_config-${a}`);
+    writeFileSync(config, [
+      `Port ${port}`,
+      `ListenAddress ${a}`,
+      `HostKey ${path.join(tmp, 'host_key')}`,
+      `AuthorizedKeysFile ${path.join(tmp, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'StrictModes no', // the test's folder lives under /tmp, which StrictModes would refuse
+      'UsePAM no',
+      `PidFile ${path.join(tmp, `sshd-${a}.pid`)}`,
+      'Subsystem sftp /usr/lib/openssh/sftp-server',
+      '',
+    ].join('\n'));
+    sshds.set(a, spawnDaemon([SSHD, '-D', '-e', '-f', config], path.join(tmp, `sshd-${a}.log`)));
+    await waitForPort(a, port);
+  }
 }
 
-async function stopSshd(): Promise<void> {
-  if (!sshd) return;
-  await terminate(sshd.pid, 5_000, true);
-  sshd = undefined;
+/** the sshd of these addresses (all when none given) and its sessions stop: the host is gone for Ansible */
+async function stopSshd(...addresses: string[]): Promise<void> {
+  for (const a of addresses.length ? addresses : [...sshds.keys()]) {
+    const d = sshds.get(a);
+    if (!d) continue;
+    await terminate(d.pid, 5_000, true);
+    sshds.delete(a);
+  }
+}
+
+/** the events of a fleet call so far (its events-*.jsonl files not in `before`) */
+function newEvents(before: string[]): { event: string; host?: string; task?: string }[] {
+  if (!existsSync(fleetDir)) return [];
+  return readdirSync(fleetDir).filter((f) => /^events-.*\.jsonl$/.test(f) && !before.includes(f))
+    .flatMap((f) => readFileSync(path.join(fleetDir, f), 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l)));
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -112,7 +128,8 @@ test.before(async () => {
   const user = os.userInfo().username;
   // ControlMaster=no: no ssh master connection outlives the test
   const sshArgs = `-o UserKnownHostsFile=${path.join(tmp, 'known_hosts')} -o StrictHostKeyChecking=yes -o ControlMaster=no -o ConnectTimeout=10`;
-  writeFileSync(inventory, [
+  mkdirSync(inventory);
+  writeFileSync(path.join(inventory, 'hosts.yml'), [
     'all:',
     '  vars:',
     `    ansible_port: ${port}`,
@@ -121,6 +138,8 @@ test.before(async () => {
     `    ansible_ssh_args: "${sshArgs}"`,
     '    ansible_pipelining: true',
     `    ansible_python_interpreter: /usr/bin/python3`,
+    // the 'hosts' keep Ansible's temporary files (and so its async wrapper's command line) in the test's folder
+    `    ansible_remote_tmp: ${path.join(tmp, 'remote-tmp')}`,
     '  hosts:',
     `    alpha: { ansible_host: 127.0.0.2, isobench_workdir: ${path.join(tmp, 'remote-alpha')} }`,
     `    beta: { ansible_host: 127.0.0.3, isobench_workdir: ${path.join(tmp, 'remote-beta')} }`,
@@ -141,21 +160,42 @@ test.after(async () => {
   assert.equal(leftovers, [], `processes left running: ${leftovers.join(', ')}`);
 });
 
-test('bad input: a missing inventory and a bad --forks exit 2 and change nothing', async () => {
+test('bad input exits 2 before any host is reached and changes nothing: inventory, host names, --forks, a template in a path', async () => {
   if (missingTools.length > 0) return skipForTools();
   const r = await cli('fleet', '--inventory', path.join(tmp, 'nope.yml'), '--experiment', experiment);
   assert.is(r.code, 2, r.stderr);
-  assert.match(r.stderr, /--inventory .*nope\.yml: no such file/);
+  assert.match(r.stderr, /--inventory .*nope\.yml: no such file or folder/);
   const f = await cli('fleet', '--inventory', inventory, '--experiment', experiment, '--forks', '0');
   assert.is(f.code, 2);
   assert.match(f.stderr, /--forks "0": give a whole number from 1 to 100/);
+  // a host named like a group: --limit would select the group; refused with sshd up, so no host is touched
+  await startSshd(['127.0.0.2', '127.0.0.3']);
+  const clash = path.join(tmp, 'clash.yml');
+  writeFileSync(clash, `${readFileSync(path.join(inventory, 'hosts.yml'), 'utf8')}  children:\n    beta:\n      hosts:\n        gamma: { ansible_host: 127.0.0.2 }\n`);
+  const c = await cli('fleet', '--inventory', clash, '--experiment', experiment, '--allow-dirty');
+  assert.is(c.code, 2, c.stderr);
+  assert.match(c.stderr, /clash\.yml: host beta has the name of a group/);
+  const broken = path.join(tmp, 'broken.yml');
+  writeFileSync(broken, 'all:\n  hosts: [alpha\n');
+  const b = await cli('fleet', '--inventory', broken, '--experiment', experiment, '--allow-dirty');
+  assert.is(b.code, 2, b.stderr);
+  assert.match(b.stderr, /broken\.yml: Ansible cannot parse it/);
+  // ISOBENCH_DATA holding a Jinja delimiter would reach Ansible as a template: refused before anything is written
+  const jinja = path.join(tmp, 'data{{x}}');
+  const j = await run([process.execPath, path.join(paths.root, 'bin', 'isobench.mjs'), 'fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty'], { env: { ...env, ISOBENCH_DATA: jinja }, timeoutMs: 120_000 });
+  assert.is(j.code, 2, j.stderr);
+  assert.match(j.stderr, /isobench_source_tar: .* Ansible would read as a template/);
+  assert.not.ok(existsSync(jinja), 'nothing written under the refused data folder');
+  await stopSshd();
   assert.not.ok(existsSync(path.join(tmp, 'data', 'fleet')), 'nothing written');
+  assert.not.ok(existsSync(path.join(tmp, 'remote-alpha')) || existsSync(path.join(tmp, 'remote-beta')), 'no host reached');
 });
 
 test('one host unreachable: the report covers the other, names the missing host, exit 1 with the reason', async () => {
   if (missingTools.length > 0) return skipForTools();
   await startSshd(['127.0.0.2']);
-  const r = await cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
+  // the inventory folder given relative to the working folder: isobench passes it on absolute
+  const r = await cli('fleet', '--inventory', path.relative(process.cwd(), inventory), '--experiment', experiment, '--allow-dirty', '--no-pdf');
   assert.is(r.code, 1, r.stderr);
   assert.match(r.stderr, /error: fleet: 1 of 2 host\(s\) missing: beta \(unreachable: [^)]*127\.0\.0\.3/);
   assert.match(r.stderr, /the report covers alpha/);
@@ -172,7 +212,7 @@ test('one host unreachable: the report covers the other, names the missing host,
   assert.ok(page.includes('native @ alpha'), 'alpha in the report');
   assert.match(page, /<strong>beta<\/strong>: unreachable/, 'beta listed as missing, with its reason');
 
-  const alphaRun = path.join(fleetDir, 'alpha', 'run');
+  const alphaRun = path.join(fleetDir, 'hosts', 'alpha', 'run');
   const remote = remoteRun('alpha');
   alphaBefore = {
     samples: sha(path.join(alphaRun, 'samples.jsonl')),
@@ -183,29 +223,108 @@ test('one host unreachable: the report covers the other, names the missing host,
   assert.not.ok(existsSync(path.join(tmp, 'remote-beta')), 'beta was never reached');
 });
 
+test('Ctrl-C while a host measures stops its isobench run there too, exits 130, and leaves nothing running', async () => {
+  if (missingTools.length > 0) return skipForTools();
+  assert.ok(alphaBefore, 'the first call ran');
+  await startSshd(['127.0.0.2', '127.0.0.3']);
+  const before = readdirSync(fleetDir);
+  // its own process group, as a shell runs a command: Ctrl-C is SIGINT to the group
+  const child = spawn(process.execPath, [path.join(paths.root, 'bin', 'isobench.mjs'), 'fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+  child.stdout.resume();
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  const deadline = Date.now() + 600_000;
+  while (!newEvents(before).some((e) => e.event === 'start' && e.host === 'beta' && e.task === 'wait for measure')) {
+    assert.ok(Date.now() < deadline, `beta started measuring within 10 minutes: ${stderr}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  process.kill(-child.pid!, 'SIGINT');
+  const code = await exited;
+  assert.is(code, 130, stderr);
+  assert.match(stderr, /stopped the isobench run on beta; the next call resumes it/);
+  assert.match(stderr, /fleet: interrupted \(SIGINT\)/);
+  // beta's isobench run got Ctrl-C there: it ended and released its lock; its async wrapper follows within its 5 s poll
+  const runs = path.join(tmp, 'remote-beta', 'runs');
+  assert.not.ok(existsSync(path.join(runs, readdirSync(runs)[0], 'data', 'runs', '.lock')), 'the run lock is released');
+  let left: string[] = [];
+  for (let i = 0; i < 30; i++) {
+    left = processesMentioning(tmp).filter((l) => !/sshd_config/.test(l));
+    if (left.length === 0) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  assert.equal(left, [], `left running: ${left.join(', ')}`);
+});
+
+test('a host whose sshd stops while it measures is named unreachable while measuring; the other reported, exit 1, nothing left here', async () => {
+  if (missingTools.length > 0) return skipForTools();
+  assert.ok(alphaBefore, 'the first call ran');
+  await startSshd(['127.0.0.2', '127.0.0.3']);
+  const before = readdirSync(fleetDir);
+  const call = cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
+  // beta's isobench run is launched: its sshd goes (as a host that dies or loses its network)
+  const deadline = Date.now() + 600_000;
+  while (!newEvents(before).some((e) => e.event === 'ok' && e.host === 'beta' && e.task === 'measure')) {
+    assert.ok(Date.now() < deadline, 'beta started measuring within 10 minutes');
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  await stopSshd('127.0.0.3');
+  const r = await call;
+  assert.is(r.code, 1, r.stderr);
+  assert.match(r.stderr, /error: fleet: 1 of 2 host\(s\) missing: beta \(unreachable while measuring [^;]*127\.0\.0\.3/, r.stderr);
+  assert.match(r.stderr, /the report covers alpha/);
+  assert.match(r.stderr, /alpha: complete \(from an earlier call\)/);
+  const [runDir, html] = r.stdout.trim().split('\n');
+  const merged = (JSON.parse(readFileSync(path.join(runDir, 'environment.json'), 'utf8')) as Environment).merged!;
+  assert.equal(merged.hosts.map((h) => h.host), ['alpha']);
+  assert.match(merged.missing?.find((m) => m.host === 'beta')?.reason ?? '', /^unreachable while measuring/);
+  assert.match(readFileSync(html, 'utf8'), /<strong>beta<\/strong>: unreachable while measuring/);
+  // no ansible-playbook or ssh of this call is left running (beta's own isobench run may go on, as on a host that lost its network)
+  const leftovers = processesMentioning(tmp).filter((l) => /ansible-playbook/.test(l) || /^\d+: (\S*\/)?ssh /.test(l));
+  assert.equal(leftovers, [], `left running: ${leftovers.join(', ')}`);
+  assert.ok(existsSync(path.join(tmp, 'remote-beta')), 'beta was reached and measuring');
+  // a job file that outlived its job (as after a reboot): it says 'still running', but no async wrapper runs it
+  const runs = path.join(tmp, 'remote-beta', 'runs');
+  const stale = path.join(runs, readdirSync(runs)[0], 'async', 'j111111111111.1');
+  writeFileSync(stale, JSON.stringify({ started: 1, finished: 0, ansible_job_id: 'j111111111111.1' }));
+});
+
 test('the same command after the host is restored completes the fleet without measuring the finished host again', async () => {
   if (missingTools.length > 0) return skipForTools();
   assert.ok(alphaBefore, 'the first call ran');
   await startSshd(['127.0.0.2', '127.0.0.3']);
-  const r = await cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
+  // a host timeout the test outlives: waiting for the stale job above would end in 'still measuring when --host-timeout ran out'
+  const r = await cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf', '--host-timeout', '300');
   assert.is(r.code, 0, r.stderr);
   assert.match(r.stderr, /alpha: complete \(from an earlier call\)/);
+  // beta's run measured in the call before (waited for, or resumed when it had ended): its time is the remote command's
   assert.match(r.stderr, /beta: complete \(measured \d+ s\)/);
   const [runDir, html] = r.stdout.trim().split('\n');
   assert.is(path.dirname(path.dirname(runDir)), fleetDir, 'the same fleet run');
 
   // alpha: neither measured nor fetched again, on either side
-  const alphaRun = path.join(fleetDir, 'alpha', 'run');
+  const alphaRun = path.join(fleetDir, 'hosts', 'alpha', 'run');
   const remote = remoteRun('alpha');
   assert.is(sha(path.join(alphaRun, 'samples.jsonl')), alphaBefore!.samples);
   assert.is(sha(path.join(alphaRun, 'logs', 'completed.jsonl')), alphaBefore!.completed);
   assert.is(sha(path.join(remote, 'samples.jsonl')), alphaBefore!.remoteSamples);
   assert.is(statSync(path.join(remote, 'samples.jsonl')).mtimeMs, alphaBefore!.remoteMtime);
   const events = readdirSync(fleetDir).filter((f) => /^events-.*\.jsonl$/.test(f)).sort();
-  assert.is(events.length, 2);
-  const second = readFileSync(path.join(fleetDir, events[1]), 'utf8');
-  assert.not.ok(second.includes('"host": "alpha"'), 'the second playbook did not touch alpha');
-  assert.ok(second.includes('"host": "beta"'));
+  assert.is(events.length, 4, events.join(", "));
+  for (const later of events.slice(1)) {
+    const text = readFileSync(path.join(fleetDir, later), 'utf8');
+    assert.not.ok(text.includes('"host": "alpha"'), `${later}: the later playbooks did not touch alpha`);
+    assert.ok(text.includes('"host": "beta"'));
+  }
+  // beta's run was measured once through its interruption: as many completed instances as alpha's
+  const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').length;
+  assert.is(lines(path.join(fleetDir, 'hosts', 'beta', 'run', 'logs', 'completed.jsonl')), lines(path.join(alphaRun, 'logs', 'completed.jsonl')));
+  // every async job file was removed (the one the lost host left, and the stale one, by this call)
+  for (const host of ['alpha', 'beta']) {
+    const runs = path.join(tmp, `remote-${host}`, 'runs');
+    const jobs = readdirSync(runs).flatMap((f) => readdirSync(path.join(runs, f, 'async')));
+    assert.equal(jobs, [], `${host}: ${r.stderr}\n${events.map((f) => readFileSync(path.join(fleetDir, f), 'utf8')).join('\n')}`);
+  }
 
   const analysis = JSON.parse(readFileSync(path.join(runDir, 'analysis.json'), 'utf8')) as Analysis;
   assert.equal([...new Set(analysis.summaries.map((s) => s.host))].sort(), ['alpha', 'beta']);

@@ -8,11 +8,11 @@ import * as assert from 'uvu/assert';
 import { betweenHosts } from '../../src/claims/between-hosts.ts';
 import { agreementOf } from '../../src/claims/cross-host.ts';
 import { FleetInputError } from '../../src/fleet/errors.ts';
-import { failureText, hostStates, parseEvents, plainText, progressLine, type FleetEvent } from '../../src/fleet/events.ts';
+import { deltaSeconds, failureText, hostStates, LAST_TASK, MEASURE_TASK, TASKS, parseEvents, plainText, progressLine, type FleetEvent } from '../../src/fleet/events.ts';
 import { checkHostName } from '../../src/fleet/host-name.ts';
-import { parseListHosts } from '../../src/fleet/inventory.ts';
+import { checkInventoryHosts, parseInventoryList, parseListHosts } from '../../src/fleet/inventory.ts';
 import { markSlowHosts } from '../../src/fleet/outcome.ts';
-import { checkTemplateSafe, type PlaybookVars } from '../../src/fleet/playbook.ts';
+import { checkTemplateSafe, measuringHosts, type PlaybookVars } from '../../src/fleet/playbook.ts';
 import { fleetRunId } from '../../src/fleet/run-fleet.ts';
 import { mergeRuns } from '../../src/run/merge.ts';
 import { readRunInputs } from '../../src/report/inputs.ts';
@@ -33,20 +33,49 @@ test('events: a half-written last line waits for the next read; lines that are n
 
 test('host states: fetched, failed at a named stage with isobench\'s error line, unreachable while measuring', () => {
   const states = hostStates(['alpha', 'beta', 'gamma', 'delta'], [
-    ev('start', 'alpha', 'measure', 10), ev('ok', 'alpha', 'measure', 40), ev('start', 'alpha', 'fetch artifact', 41), ev('ok', 'alpha', 'fetch artifact', 42),
+    // alpha's measuring time is the remote command's own (delta), not the wait task's 90 s of polling
+    ev('start', 'alpha', 'measure', 10), ev('ok', 'alpha', 'measure', 11), ev('start', 'alpha', 'wait for measure', 11),
+    ev('ok', 'alpha', 'wait for measure', 101, { delta: '0:01:02.500000' }), ev('start', 'alpha', 'fetch artifact', 102), ev('ok', 'alpha', 'fetch artifact', 103),
     ev('start', 'beta', 'setup', 5), ev('failed', 'beta', 'setup', 9, { rc: 1, stderr: 'installing\nerror: apt-get install failed: no space left\n' }),
-    ev('start', 'gamma', 'measure', 10), ev('unreachable', 'gamma', 'measure', 99, { msg: 'Failed to connect to the host via ssh: Connection refused' }),
+    ev('start', 'gamma', 'wait for measure', 10), ev('unreachable', 'gamma', 'wait for measure', 99, { msg: 'Failed to connect to the host via ssh: Connection refused' }),
     // after a failure nothing changes the host's state
     ev('ok', 'beta', 'fetch artifact', 50),
   ]);
   assert.is(states.get('alpha')!.status, 'fetched');
-  assert.is(states.get('alpha')!.measureEnd! - states.get('alpha')!.measureStart!, 30);
+  assert.is(states.get('alpha')!.measureSeconds, 62.5);
   assert.is(states.get('beta')!.status, 'failed');
   assert.is(states.get('beta')!.reason, "failed at 'installing system packages' (task 'setup'): error: apt-get install failed: no space left (exit 1)");
   assert.is(states.get('gamma')!.status, 'unreachable');
   assert.match(states.get('gamma')!.reason!, /^unreachable while measuring .*Connection refused$/);
   assert.is(states.get('delta')!.status, 'waiting');
   assert.is(progressLine(states.values(), 100), 'alpha: fetched · beta: failed (installing system packages) · gamma: unreachable · delta: waiting');
+  // Ctrl-C stops the isobench run of a host whose launch started and whose end was not seen, only
+  const live = hostStates(['a', 'b', 'c', 'd'], [ev('start', 'a', 'measure', 1), ev('start', 'b', 'wait for measure', 1), ev('start', 'c', 'analyze', 1), ev('start', 'd', 'setup', 1)]);
+  assert.equal(measuringHosts(live), ['a', 'b']);
+  assert.equal(measuringHosts(states), []);
+});
+
+test('a measuring host: launch lost, a poll with no answer, the host timeout; Ansible durations read as seconds', () => {
+  const states = hostStates(['a', 'b', 'c'], [
+    ev('unreachable', 'a', 'measure', 1, { msg: 'ssh: connect to host 10.0.0.1 port 22: No route to host' }),
+    ev('failed', 'b', 'wait for measure', 1, { msg: 'The async_status action failed to execute in the expected time frame (300) and was terminated' }),
+    ev('failed', 'c', 'wait for measure', 1, { finished: 0 }),
+  ]);
+  assert.match(states.get('a')!.reason!, /^unreachable while starting to measure .*No route to host$/);
+  assert.is(states.get('b')!.status, 'unreachable');
+  assert.match(states.get('b')!.reason!, /^unreachable while measuring .*expected time frame \(300\)/);
+  assert.is(states.get('c')!.status, 'failed');
+  assert.match(states.get('c')!.reason!, /^still measuring when --host-timeout ran out/);
+  assert.is(deltaSeconds('12:00:01.25'), 43201.25);
+  for (const bad of [undefined, 5, '1:2:3', 'soon', '0:00:01 ; id']) assert.is(deltaSeconds(bad), undefined, String(bad));
+});
+
+test('every task of the playbook has a stage for the progress line, and the measure task is the one the states read', async () => {
+  const playbook = await readFile(fileURLToPath(new URL('../../fleet/fleet.yml', import.meta.url)), 'utf8');
+  const tasks = [...playbook.matchAll(/^ {4}- name: (.+)$/gm)].map((m) => m[1]);
+  assert.ok(tasks.length > 10, String(tasks.length));
+  assert.equal(tasks.filter((t) => !TASKS.includes(t)), [], 'tasks without a stage');
+  assert.ok(tasks.includes(MEASURE_TASK) && tasks.includes(LAST_TASK));
 });
 
 test('text from a host reaches the terminal without control characters', () => {
@@ -57,6 +86,21 @@ test('text from a host reaches the terminal without control characters', () => {
 test('ansible --list-hosts output is read as host names', () => {
   assert.equal(parseListHosts('  hosts (2):\n    alpha\n    beta\n'), ['alpha', 'beta']);
   assert.equal(parseListHosts('  hosts (0):\n'), []);
+});
+
+test('the inventory: every host and group of ansible-inventory --list; a host named like a group, or not a folder name, is refused', () => {
+  const list = JSON.stringify({
+    _meta: { hostvars: { alpha: { ansible_host: '127.0.0.2' }, lonely: {} } },
+    all: { children: ['ungrouped', 'web'] },
+    ungrouped: { hosts: ['alpha', 'novars'] },
+    web: { hosts: ['beta'] },
+  });
+  const tree = parseInventoryList(list, 'inv');
+  assert.equal(tree, { hosts: ['alpha', 'beta', 'lonely', 'novars'], groups: ['all', 'ungrouped', 'web'] });
+  checkInventoryHosts(tree, 'inv');
+  assert.throws(() => checkInventoryHosts({ hosts: ['alpha', 'web'], groups: ['web'] }, 'inv.yml'), (e: Error) => e instanceof FleetInputError && /inv\.yml: host web has the name of a group/.test(e.message));
+  assert.throws(() => checkInventoryHosts({ hosts: ['alpha', 'a b'], groups: [] }, 'inv.yml'), (e: Error) => e instanceof FleetInputError && /host name "a b" cannot name a folder/.test(e.message));
+  assert.throws(() => parseInventoryList('[WARNING]: nope', 'inv.yml'), (e: Error) => e instanceof FleetInputError && /inv\.yml: ansible-inventory --list did not print JSON/.test(e.message));
 });
 
 test('a host name that cannot be a folder or a plain --limit entry is refused, naming the fix', () => {
@@ -80,7 +124,7 @@ test('a host that measured 3x as long as the fastest is named, with both times',
 test('no value reaches Ansible as a template: a path holding {{ is refused', () => {
   const vars: PlaybookVars = { isobench_fleet_run: 'f', isobench_commit: 'c', isobench_source_tar: '/d/s.tar', isobench_experiment_file: '/d/e.yaml', isobench_fetch_dir: '/d', isobench_run_timeout: 1 };
   checkTemplateSafe(vars);
-  assert.throws(() => checkTemplateSafe({ ...vars, isobench_fetch_dir: '/data/{{ lookup("pipe", "id") }}' }), /isobench_fetch_dir: .* Ansible would read as a template/);
+  assert.throws(() => checkTemplateSafe({ ...vars, isobench_fetch_dir: '/data/{{ lookup("pipe", "id") }}' }), (e: Error) => e instanceof FleetInputError && /isobench_fetch_dir: .* Ansible would read as a template/.test(e.message));
 });
 
 test('the same experiment bytes and commit name the same fleet run (so a second call resumes it)', () => {
@@ -106,7 +150,11 @@ test('between hosts: DerSimonian–Laird gives tau 0 when hosts agree within the
 test('agreement counts only the hosts where a claim was tested', () => {
   const v = (...xs: string[]) => xs.map((verdict) => ({ verdict })) as { verdict: 'reproduced' }[];
   assert.is(agreementOf(v('reproduced', 'reproduced', 'not run')), 'agree');
-  assert.is(agreementOf(v('reproduced', 'inconclusive')), 'disagree');
+  // a contradiction is reproduced against not reproduced; an inconclusive or partly tested host only says less
+  assert.is(agreementOf(v('reproduced', 'not reproduced', 'reproduced')), 'disagree');
+  assert.is(agreementOf(v('reproduced', 'inconclusive')), 'mixed');
+  assert.is(agreementOf(v('not reproduced', 'partly tested')), 'mixed');
+  assert.is(agreementOf(v('reproduced', 'inconclusive', 'not reproduced')), 'disagree');
   assert.is(agreementOf(v('reproduced', 'not run')), 'one host');
   assert.is(agreementOf(v('not run', 'not run')), 'not run');
 });
@@ -137,7 +185,7 @@ test('a fleet merge: host labels from the inventory, one finished host is enough
     const single = await analyzeRun(one.runDir);
     assert.equal(single.crossHost!.hosts, ['alpha']);
     assert.equal(single.crossHost!.missing, [{ host: 'beta', reason: 'unreachable: Connection refused' }]);
-    assert.ok(single.crossHost!.claims.every((c) => c.agreement !== 'agree' && c.agreement !== 'disagree' && c.spread.length === 0));
+    assert.ok(single.crossHost!.claims.every((c) => c.agreement !== 'agree' && c.agreement !== 'disagree' && c.agreement !== 'mixed' && c.spread.length === 0));
     // the report's "Across hosts" section names the missing host with its reason (text escaped, never markup)
     await writeAnalysis(one.runDir);
     const view = buildViewModel(readRunInputs(one.runDir));

@@ -7,7 +7,8 @@ import type { CrossHostSectionView } from '../view-types.ts';
 
 const AGREEMENT: Record<HostAgreement, string> = {
   agree: 'hosts agree',
-  disagree: 'hosts disagree',
+  disagree: 'hosts disagree: reproduced on some, not reproduced on others',
+  mixed: 'no contradiction: decided on some hosts, inconclusive or partly tested on others',
   'one host': 'tested on one host only',
   'not run': 'not run on any host',
   caveat: 'caveat (not tested)',
@@ -25,14 +26,16 @@ export function buildCrossHost(ctx: ReportContext): CrossHostSectionView | null 
 }
 
 export function crossHostSection(view: CrossHostView, section: CrossHostSectionView['section']): CrossHostSectionView {
-  const tested = view.claims.filter((c) => c.agreement === 'agree' || c.agreement === 'disagree');
-  const disagree = tested.filter((c) => c.agreement === 'disagree').length;
+  const tested = view.claims.filter((c) => c.agreement === 'agree' || c.agreement === 'disagree' || c.agreement === 'mixed');
+  const count = (a: HostAgreement) => tested.filter((c) => c.agreement === a).length;
   return {
     section,
     hosts: view.hosts,
     missing: view.missing,
     intro: `This run merges ${view.hosts.length} host${view.hosts.length === 1 ? '' : 's'} (${view.hosts.join(', ')}). Each claim is judged on each host alone, against that host's own native; `
-      + (tested.length === 0 ? 'no claim was tested on two or more hosts.' : `of the ${tested.length} claim${tested.length === 1 ? '' : 's'} tested on two or more hosts, the hosts agree on ${tested.length - disagree} and disagree on ${disagree}.`),
+      + (tested.length === 0 ? 'no claim was tested on two or more hosts.' : `of the ${tested.length} claim${tested.length === 1 ? '' : 's'} tested on two or more hosts, the hosts agree on ${count('agree')}, `
+        + `contradict each other (reproduced on one, not reproduced on another) on ${count('disagree')}, and differ without contradiction `
+        + `(one host's verdict inconclusive or partly tested) on ${count('mixed')}.`),
     method: [`Verdicts: ${view.method.verdicts}.`, `Between-host spread (three or more hosts): ${view.method.spread}.`],
     rows: view.claims.map((c) => ({
       id: c.id,
