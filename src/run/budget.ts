@@ -90,8 +90,10 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
   const levelLeft = () => Math.max(1e-6, (BUDGET_ALPHA - spent) / Math.max(1, tested()));
   /** instances per side a comparison needs at that level */
   const need = (c: OpenComparison) => neededPerSide(c.terms, c.bound, levelLeft());
-  /** comparisons that level has not decided yet */
-  const openOf = (c: ClaimStatus) => c.open.filter((x) => x.p > levelLeft());
+  /** the level a look now would have, over Holm's worst case for the family */
+  const levelNow = () => Math.max(0, pocockSpent(BUDGET_ALPHA, fraction()) - spent) / Math.max(1, tested());
+  /** comparisons a look now would not decide: the ones more instances still serve */
+  const openOf = (c: ClaimStatus) => c.open.filter((x) => x.p > levelNow());
   /** ms the instances still missing for `need` would take */
   const costToDecide = (c: OpenComparison, n: number) => {
     if (!Number.isFinite(n)) return Infinity;
@@ -105,7 +107,9 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
     leftMs: () => o.deadlineMs - now(),
     states: () => state,
     look(final) {
-      const f = final ? 1 : fraction();
+      // the last look spends what is left only when the budget is spent: a run that ends early because its comparisons
+      // closed looks at its time's share, as any look (spending the rest there would test at a data-chosen moment)
+      const f = final && now() >= o.deadlineMs ? 1 : fraction();
       lastFraction = f;
       current = o.oracle(samples, o.env(), o.plan);
       const total = pocockSpent(BUDGET_ALPHA, f);
@@ -163,12 +167,14 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
         if (state.get(c.id)?.state !== 'undecided') continue;
         for (const x of openOf(c)) {
           if (costToDecide(x, need(x)) > left) continue; // the budget cannot decide this one: spend nothing on it
-          const v = x.terms.map((t) => relVar(t.side));
-          const se = Math.sqrt(v.reduce((a, b) => a + b, 0));
+          // one pooled spread for every side of the comparison: which side gets the instance depends on the counts and the
+          // costs only, never on which side's spread happened to look large (that choice would bias the spread it keeps)
+          const unit = x.terms.reduce((a, t) => a + t.side.n * relVar(t.side), 0) / x.terms.length;
+          const se = (ns: number[]) => Math.sqrt(ns.reduce((a, k) => a + unit / k, 0));
+          const ns = x.terms.map((t) => t.side.n);
           x.terms.forEach((t, i) => {
             if (!candidates.has(t.side.cell) || o.costOf(t.side.cell) > left) return;
-            const after = Math.sqrt(v.reduce((a, b, j) => a + (j === i ? relVar({ ...t.side, n: t.side.n + 1 }) : b), 0));
-            const gain = (se - after) / o.costOf(t.side.cell);
+            const gain = (se(ns) - se(ns.map((k, j) => (j === i ? k + 1 : k)))) / o.costOf(t.side.cell);
             const entry = score.get(t.side.cell) ?? { gain: 0, claims: new Set<string>(), labels: new Set<string>() };
             entry.gain += gain;
             entry.claims.add(c.id);
