@@ -373,7 +373,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   const cellsById = new Map<string, Cell>(plan.cells.map((c) => [c.id, c]));
   const runnable = pending.filter((o) => s.prepared.has(cellsById.get(o.cell)!.platform));
   const notHere = [...new Set(pending.filter((o) => !s.prepared.has(cellsById.get(o.cell)!.platform)).map((o) => cellsById.get(o.cell)!.platform))];
-  if (notHere.length > 0) log.info(`  ${pending.length - runnable.length} instance(s) not run: ${notHere.join(', ')} not available here`);
+  if (notHere.length > 0) log.info(`  ${exp.budgetS !== undefined ? `the cells of ${notHere.join(', ')} are not run` : `${pending.length - runnable.length} instance(s) not run`}: not available here`);
   const retries = runnable.filter((o) => o.retry).length;
   if (!s.resume) {
     const est = estimatePlan(exp, plan, (p) => s.prepared.has(p), s.deps.workloadById);
@@ -385,7 +385,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     ? `${rule.minInstances} to ${rule.maxInstances} instances until the 95% interval is within ±${rule.targetHalfWidth * 100}% or ${rule.budgetS} s are spent`
     : exp.budgetS !== undefined ? `${exp.repetitions.instances} instances, more where a claim needs them, within ${exp.budgetS} s` : `${exp.repetitions.instances} instances`;
   const firstStage = exp.budgetS !== undefined ? runnable.filter((o) => !isBudgetedCell(exp, cellsById.get(o.cell)!) || o.instance < exp.repetitions.instances).length : runnable.length;
-  log.step(`running ${rule || exp.budgetS !== undefined ? 'up to ' : ''}${runnable.length} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
+  log.step(`running ${exp.budgetS !== undefined ? `${firstStage} first-stage instances and up to ${runnable.length - firstStage} more` : `${rule ? 'up to ' : ''}${runnable.length}`} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
   const adaptive = adaptiveTracker(exp, plan.cells, files.adaptive, (d) => log.info(`  ${d.platform} · ${d.workload}/${d.job}: stopped after ${d.instances} instance(s), ` +
     `${d.relHalfWidth === null ? 'no interval' : `±${(d.relHalfWidth * 100).toFixed(2)}%`} (${d.reason === 'planned' ? `two-stage plan: ${d.planned} instance(s)` : d.reason === 'precise' ? 'precise enough' : d.reason === 'max' ? 'maxInstances reached' : 'time budget spent'})`));
   for (const smp of prior) adaptive.observe(smp);

@@ -59,6 +59,16 @@ test('a start that hangs is a timeout at startS; one that answers late is stoppe
   assert.is(late.log.starts.length, 1);
 });
 
+test('the same failure twice in a row skips the pair\'s other instances; a failure then a value does not', async () => {
+  const p = fakePlatform('fake-p');
+  const loaded = fakeExperiment(['fake-p'], ['fake-bench', 'fake-flaky'], { name: name('twice'), repetitions: { instances: 4, iterations: 1 }, timeouts: { startS: 1, cellS: 1 } });
+  const r = await runExperiment(loaded, fakeDeps([p], [fakeWorkload('fake-bench', ['garbled']), fakeWorkload('fake-flaky', ['garbled', 'ok', 'garbled', 'ok'])]));
+  const of = (w: string) => samplesOf(r.runDir).filter((s) => s.workload === w);
+  assert.equal(of('fake-bench').map((s) => s.status), ['failed', 'failed', 'skipped', 'skipped']);
+  assert.match(of('fake-bench')[2].error!, /fake-p · fake-bench failed twice in a row the same way in this run \(fake-bench printed no value\); first failure: fake-bench\/default instance 1, log logs\//);
+  assert.equal(of('fake-flaky').map((s) => s.status), ['failed', 'ok', 'failed', 'ok'], 'a value in between: the failure is not lasting');
+});
+
 test('a measurement that never answers is a timeout at cellS; the instance is stopped, the pair\'s other instances are skipped with a pointer to it', async () => {
   const p = fakePlatform('fake-p');
   const loaded = fakeExperiment(['fake-p'], ['fake-bench', 'fake-other'], { name: name('late'), repetitions: { instances: 2, iterations: 1 }, timeouts: { startS: 1, cellS: 0.05 } });
