@@ -103,13 +103,15 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
 function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord): ClaimVerdict {
   const d = seq.decided.get(v.id);
   if (!d) return v;
+  const reason = v.reason.replace(/; would need about \d+ instances per side \(from the observed spread and the distance to the bound\)$/, '');
   const at = { look: d.look, fraction: d.fraction, level: d.level };
   const said = `decided at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
   if (v.verdict === 'inconclusive' || v.verdict === d.state) {
     const { neededPerSide: _n, ...rest } = v;
-    return { ...rest, verdict: d.state, decidedAt: at, reason: `${said}; with every instance of the run: ${v.reason}` };
+    return { ...rest, verdict: d.state, decidedAt: at, reason: `${said}; with every instance of the run: ${reason}` };
   }
-  return { ...v, decidedAt: at, reason: `${said}; ${v.reason}` };
+  const { neededPerSide: _n, ...rest } = v;
+  return { ...rest, decidedAt: at, reason: `${said}; ${reason}` };
 }
 
 /** the terms of a comparison's log ratio (a ratio, or a ratio of ratios) */

@@ -5,6 +5,9 @@ import { nearestBound } from './evaluate.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type { Analysis, ClaimComparison, ClaimEvaluation, MetricSummary } from '../types.ts';
 
+/** an untestable comparison's side with fewer values than this gets instances before any interval is narrowed */
+export const THIN_BELOW = 5;
+
 const ROLE_SIGN: Record<string, 1 | -1> = { with: 1, 'reference with': -1, without: -1, 'reference without': 1 };
 
 export function claimStatuses(evaluation: ClaimEvaluation, analysis: Analysis): ClaimStatus[] {
@@ -12,11 +15,16 @@ export function claimStatuses(evaluation: ClaimEvaluation, analysis: Analysis): 
   for (const v of evaluation.verdicts) {
     if (v.verdict === 'caveat' || v.verdict === 'not run') continue;
     const open = v.comparisons.filter((c) => c.holds !== 'untestable').map((c) => openComparison(c, analysis)).filter((c): c is OpenComparison => c !== null);
-    // a side with fewer than 2 instance values (start-up keeps a platform's first start apart) makes its comparison untestable
+    // an untestable comparison (a side with fewer than 2 values, or so few that its mean's interval reaches 0: start-up keeps
+    // a platform's first start apart) has no interval at all; its thinner side gets instances, up to THIN_BELOW values
     const thin = new Set<string>();
     for (const c of v.comparisons.filter((x) => x.holds === 'untestable' && !x.contrast)) {
-      if (c.platformStats.n < 2) { const s = summaryOf(analysis, c, c.platform, c.platformOptions); if (s) thin.add(s.cell); }
-      if (c.referenceStats.n < 2) { const s = summaryOf(analysis, c, c.reference); if (s) thin.add(s.cell); }
+      const sides = [
+        { n: c.platformStats.n, s: summaryOf(analysis, c, c.platform, c.platformOptions) },
+        { n: c.referenceStats.n, s: summaryOf(analysis, c, c.reference) },
+      ].filter((x) => x.s && x.n < THIN_BELOW);
+      const fewest = Math.min(...sides.map((x) => x.n));
+      for (const x of sides) if (x.n === fewest) thin.add(x.s!.cell);
     }
     out.push({ id: v.id, p: v.p ? { support: v.p.supportHolm, refute: v.p.refuteHolm } : null, open, thin: [...thin].sort() });
   }

@@ -172,9 +172,11 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
           const unit = x.terms.reduce((a, t) => a + t.side.n * relVar(t.side), 0) / x.terms.length;
           const se = (ns: number[]) => Math.sqrt(ns.reduce((a, k) => a + unit / k, 0));
           const ns = x.terms.map((t) => t.side.n);
+          // a comparison close to its decision (few instances still needed) comes before one far from it
+          const weight = 1 / Math.max(1, need(x));
           x.terms.forEach((t, i) => {
             if (!candidates.has(t.side.cell) || o.costOf(t.side.cell) > left) return;
-            const gain = (se(ns) - se(ns.map((k, j) => (j === i ? k + 1 : k)))) / o.costOf(t.side.cell);
+            const gain = (weight * (se(ns) - se(ns.map((k, j) => (j === i ? k + 1 : k))))) / o.costOf(t.side.cell);
             const entry = score.get(t.side.cell) ?? { gain: 0, claims: new Set<string>(), labels: new Set<string>() };
             entry.gain += gain;
             entry.claims.add(c.id);
