@@ -69,6 +69,15 @@ test('the same failure twice in a row skips the pair\'s other instances; a failu
   assert.equal(of('fake-flaky').map((s) => s.status), ['failed', 'ok', 'failed', 'ok'], 'a value in between: the failure is not lasting');
 });
 
+test('a start that hangs until its timeout is paid once: the platform\'s other instances are skipped at once', async () => {
+  const hung = fakePlatform('fake-hung', ['hang']);
+  const loaded = fakeExperiment(['fake-hung'], ['fake-bench'], { name: name('hang-once'), repetitions: { instances: 3, iterations: 1 }, timeouts: { startS: 0.05, cellS: 1 } });
+  const r = await runExperiment(loaded, fakeDeps([hung], [fakeWorkload('fake-bench')]));
+  const samples = samplesOf(r.runDir);
+  assert.equal(samples.map((s) => s.status), ['timeout', 'skipped', 'skipped']);
+  assert.match(samples[1].error!, /not attempted: a start of fake-hung in this run hung until its timeout \(start: /);
+});
+
 test('a measurement that never answers is a timeout at cellS; the instance is stopped, the pair\'s other instances are skipped with a pointer to it', async () => {
   const p = fakePlatform('fake-p');
   const loaded = fakeExperiment(['fake-p'], ['fake-bench', 'fake-other'], { name: name('late'), repetitions: { instances: 2, iterations: 1 }, timeouts: { startS: 1, cellS: 0.05 } });
