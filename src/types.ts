@@ -633,7 +633,7 @@ export interface ClaimVerdict {
   /** an undecided claim: about how many instances per side would decide its widest-straddling comparison */
   neededPerSide?: number;
   /** a budgeted run: the look of its sequential design that decided the claim */
-  decidedAt?: { look: number; fraction: number; level: number };
+  decidedAt?: { look: number; fraction: number; level: number; state: 'reproduced' | 'not reproduced' };
   note?: string;
   paperValue?: PaperValue[];
 }

@@ -104,7 +104,7 @@ function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord): ClaimVerdict {
   const d = seq.decided.get(v.id);
   if (!d) return v;
   const reason = v.reason.replace(/; would need about \d+ instances per side \(from the observed spread and the distance to the bound\)$/, '');
-  const at = { look: d.look, fraction: d.fraction, level: d.level };
+  const at = { look: d.look, fraction: d.fraction, level: d.level, state: d.state };
   const said = `decided at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
   if (v.verdict === 'inconclusive' || v.verdict === d.state) {
     const { neededPerSide: _n, ...rest } = v;
@@ -691,12 +691,12 @@ function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number
     if (lost.tooMany) {
       return { ...verdict, verdict: 'inconclusive', reason: `every interval agrees with the claim (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)}), but ${lost.tooMany}, so it cannot support 'reproduced'${lost.text}`, coverage, p };
     }
-    const reason = `supported by every comparison (${e.comparisons.length}): p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} <= ${alpha}; ${clausesText(outcomes)}${lost.text}`;
+    const reason = `supported by every comparison (${e.comparisons.length}): p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} <= ${fmtP(alpha)}; ${clausesText(outcomes)}${lost.text}`;
     return { ...verdict, verdict: 'reproduced', reason, coverage, p };
   }
   if (p.refuteHolm <= alpha) {
     const failed = outcomes.find((o) => o.outcome === 'did not hold');
-    const reason = `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}; p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} <= ${alpha}${lost.text}`;
+    const reason = `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}; p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} <= ${fmtP(alpha)}${lost.text}`;
     return { ...verdict, verdict: 'not reproduced', reason, coverage, p };
   }
   return { ...verdict, verdict: 'inconclusive', reason: `${inconclusiveText(outcomes, p, alpha, holm)}${lost.text}`, coverage, p };
@@ -710,10 +710,10 @@ function inconclusiveText(outcomes: ClauseOutcome[], p: NonNullable<ClaimVerdict
   const open = outcomes.find((o) => o.outcome === 'inconclusive');
   if (open) return `${open.label}: ${open.why}`;
   if (outcomes.every((o) => o.outcome === 'held')) {
-    return `every 95% interval lies inside the claim's bounds, but the support does not survive the correction (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} > ${alpha})`;
+    return `every 95% interval lies inside the claim's bounds, but the support does not survive the correction (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} > ${fmtP(alpha)})`;
   }
   const failed = outcomes.find((o) => o.outcome === 'did not hold');
-  return `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}, but the refutation does not survive the correction (p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} > ${alpha})`;
+  return `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}, but the refutation does not survive the correction (p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} > ${fmtP(alpha)})`;
 }
 
 /** the failed, timed-out and skipped instances of the cells a verdict rests on, and whether one lost more than a fifth */
