@@ -36,6 +36,8 @@ export const paths = {
   run: (runId: string) => path.join(dataRoot(), 'runs', runId),
   cache: () => path.join(dataRoot(), 'cache'),
   images: () => path.join(dataRoot(), 'cache', 'images'),
+  /** start, measure and stop times seen on this host, per platform and workload, for estimates (src/run/estimate.ts) */
+  timings: () => path.join(dataRoot(), 'cache', 'timings.json'),
   /** binaries isobench compiles itself (e.g. the STREAM kernels): on PATH for native, at /usr/local/bin in images */
   builtTools: () => path.join(dataRoot(), 'cache', 'tools', 'bin'),
   /** a benchmark root filesystem and its tarball, cached by content hash (src/images/rootfs.ts) */
@@ -71,6 +73,8 @@ export const runFiles = (runDir: string) => ({
   completed: path.join(runDir, 'logs', 'completed.jsonl'),
   /** one line per decision of an adaptive cell: why it stopped (src/run/adaptive.ts), read by the analysis */
   adaptive: path.join(runDir, 'logs', 'adaptive.jsonl'),
+  /** a budgeted run's looks at the claims and why each instance beyond the minimum was given (src/run/budget.ts) */
+  budget: path.join(runDir, 'logs', 'budget.jsonl'),
   /** the instance being measured and the session measuring it, so a resume can remove what a crash left behind */
   inFlight: path.join(runDir, 'logs', 'in-flight.json'),
 });

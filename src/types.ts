@@ -201,6 +201,8 @@ export interface Workload {
   claimMeasures: ClaimMeasures;
   /** JSON Schema of `params`; defaults are filled in by the loader */
   paramsSchema: object;
+  /** about how many seconds one instance's measurement takes with these parameters (estimates before this host has timed it) */
+  expectedS?(params: Params): number;
   /** measures only fresh one-shot instances (ctx.oneShot): the scheduler starts no long-lived instance, which would warm the platform first */
   oneShotOnly?: boolean;
   /** argv arrays only, never a shell string */
@@ -288,6 +290,8 @@ export interface Experiment {
   description: string;
   seed: number;
   repetitions: { instances: number; iterations: number; adaptive?: AdaptiveRepetitions };
+  /** `budget`: seconds the run may take; every cell gets repetitions.instances, the rest goes to cells undecided claims rest on (src/run/budget.ts) */
+  budgetS?: number;
   resources: { cpus: number; memoryMiB: number };
   timeouts: { startS: number; cellS: number };
   platforms: PlatformEntry[];
@@ -446,6 +450,41 @@ export interface Analysis {
   claims?: ClaimEvaluation;
   /** a merged run (isobench merge, isobench fleet): each claim's verdict per host and whether the hosts agree (src/claims/cross-host.ts) */
   crossHost?: CrossHostView;
+  /** where the run's time went (runs whose completion markers carry times, since issue 18; src/stats/time-spent.ts) */
+  time?: TimeSpent;
+  /** a budgeted run: how its budget was spent (logs/budget.jsonl) */
+  budget?: BudgetSpent;
+}
+
+/** Seconds of start, measured and stop per platform and per workload; waiting is the rest of the run's wall time. */
+export interface TimeSpent {
+  wallS: number;
+  instancesS: number;
+  /** detection, provisioning, image builds and the looks at the claims: wall time outside any instance */
+  waitingS: number;
+  byPlatform: TimeRow[];
+  byWorkload: TimeRow[];
+}
+
+export interface TimeRow {
+  key: string;
+  instances: number;
+  startS: number;
+  measuredS: number;
+  stopS: number;
+}
+
+export interface BudgetSpent {
+  budgetS: number;
+  /** instances of the first stage (every cell) and the ones given to cells undecided claims rest on */
+  firstStage: number;
+  given: number;
+  /** instances given per claim (an instance may serve several) */
+  byClaim: { claim: string; instances: number }[];
+  /** instances planned but not given, and why */
+  notGiven: { why: string; instances: number }[];
+  looks: number;
+  finalLevel: number;
 }
 
 // ---- across hosts ----
@@ -604,6 +643,10 @@ export interface ClaimVerdict {
   };
   /** tested claims only: the claim's p-values and their Holm-adjusted values */
   p?: { support: number; refute: number; supportHolm: number; refuteHolm: number };
+  /** an undecided claim: about how many instances per side would decide its widest-straddling comparison */
+  neededPerSide?: number;
+  /** a budgeted run: the look of its sequential design that decided the claim */
+  decidedAt?: { look: number; fraction: number; level: number; state: 'reproduced' | 'not reproduced' };
   note?: string;
   paperValue?: PaperValue[];
 }
@@ -612,6 +655,8 @@ export interface ClaimEvaluation {
   /** the multiple-comparison correction, in words, with the size of the family */
   correction: string;
   alpha: number;
+  /** a budgeted run (src/run/budget.ts): the group-sequential design its looks followed, and the level left for the last look */
+  sequential?: { looks: number; finalLevel: number; rule: string };
   /** the claims file as evaluated */
   file: string;
   sha256: string;

@@ -1,6 +1,7 @@
 // The paper's claims against one run's analysis: clauses, comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
 import { platforms } from '../platforms/index.ts';
 import { boundTest, logContrast, logRatio, ratioInterval, untestable, contrastProblem, type Side, type Term } from '../stats/ratio.ts';
+import { neededPerSide } from '../stats/sequential.ts';
 import { baseJob } from '../experiment/plan.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
@@ -58,7 +59,16 @@ interface Examined {
   cells: MetricSummary[];
 }
 
-export function evaluateClaims(analysis: Analysis, env: Environment, loaded: LoadedClaims, alpha = CLAIMS_ALPHA): ClaimEvaluation {
+/** What a budgeted run's looks decided (logs/budget.jsonl): claims decided at a look keep that verdict; the rest are judged at the level left. */
+export interface SequentialRecord {
+  looks: number;
+  finalLevel: number;
+  decided: Map<string, { state: 'reproduced' | 'not reproduced'; look: number; fraction: number; level: number; why: string }>;
+}
+
+export const SEQUENTIAL_RULE = 'group-sequential looks at the claims over the budget\'s time, Pocock-type alpha spending α(t) = α·ln(1 + (e−1)·t), each look at its increment (Bonferroni over looks)';
+
+export function evaluateClaims(analysis: Analysis, env: Environment, loaded: LoadedClaims, alpha = CLAIMS_ALPHA, sequential?: SequentialRecord): ClaimEvaluation {
   const ctx: Context = {
     analysis,
     records: new Map(env.platforms.map((p) => [p.id, p])),
@@ -76,13 +86,64 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
   const refuteHolm = holmAdjust(refute);
   const p = new Map(tested.map((i, k) => [i, { support: support[k], refute: refute[k], supportHolm: supportHolm[k], refuteHolm: refuteHolm[k] }]));
 
+  // a budgeted run spent part of α at its interim looks: what is not decided there is judged at the level left
+  const level = sequential ? sequential.finalLevel : alpha;
+  const verdicts = examined.map((e, i) => withNeed(decide(e, p.get(i), level, tested.length, ctx), level, Math.max(1, tested.length)));
   return {
-    correction: correctionText(tested.length, alpha),
+    correction: correctionText(tested.length, alpha) + (sequential ? `; ${SEQUENTIAL_RULE}: ${sequential.looks} look(s), the last at level ${fmtP(sequential.finalLevel)}` : ''),
     alpha,
+    ...(sequential ? { sequential: { looks: sequential.looks, finalLevel: sequential.finalLevel, rule: SEQUENTIAL_RULE } } : {}),
     file: loaded.file,
     sha256: loaded.sha256,
-    verdicts: examined.map((e, i) => decide(e, p.get(i), alpha, tested.length, ctx)),
+    verdicts: sequential ? verdicts.map((v) => decidedAtLook(v, sequential)) : verdicts,
   };
+}
+
+/** A claim an interim look decided keeps that decision (the look's level was spent on it), even when later instances of shared cells moved it. */
+function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord): ClaimVerdict {
+  const d = seq.decided.get(v.id);
+  if (!d) return v;
+  const reason = v.reason.replace(/; would need about \d+ instances per side \(from the observed spread and the distance to the bound\)$/, '');
+  const at = { look: d.look, fraction: d.fraction, level: d.level, state: d.state };
+  const said = `decided at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
+  if (v.verdict === 'inconclusive' || v.verdict === d.state) {
+    const { neededPerSide: _n, ...rest } = v;
+    return { ...rest, verdict: d.state, decidedAt: at, reason: `${said}; with every instance of the run: ${reason}` };
+  }
+  const { neededPerSide: _n, ...rest } = v;
+  return { ...rest, decidedAt: at, reason: `${said}; ${reason}` };
+}
+
+/** the terms of a comparison's log ratio (a ratio, or a ratio of ratios) */
+function termsOf(c: ClaimComparison): Term[] {
+  const roleSign: Record<string, 1 | -1> = { with: 1, 'reference with': -1, without: -1, 'reference without': 1 };
+  if (c.contrast) return c.contrast.map((s) => ({ side: { mean: s.mean, sd: s.sd, n: s.n, resolution: s.resolution ?? null }, sign: roleSign[s.role] ?? 1 }));
+  const side = (st: ClaimComparison['platformStats']) => ({ mean: st.mean, sd: st.sd, n: st.n, resolution: st.resolution ?? null });
+  return [{ side: side(c.platformStats), sign: 1 }, { side: side(c.referenceStats), sign: -1 }];
+}
+
+/** the bound nearest to a comparison's ratio (on the log scale): the one more instances decide against */
+export function nearestBound(c: ClaimComparison): number | null {
+  if (c.ratio === null || !(c.ratio > 0)) return null;
+  const bounds = [c.bounds.low, c.bounds.high].filter((b): b is number => b !== undefined);
+  if (bounds.length === 0) return null;
+  return bounds.reduce((a, b) => (Math.abs(Math.log(c.ratio! / b)) < Math.abs(Math.log(c.ratio! / a)) ? b : a));
+}
+
+/**
+ * An undecided claim says how many instances per side would have decided it: the largest need among its comparisons the
+ * level (over Holm's worst case for the family) has not decided, from the observed spread and the distance to the bound.
+ */
+function withNeed(v: ClaimVerdict, level: number, family: number): ClaimVerdict {
+  if (v.verdict !== 'inconclusive' && v.verdict !== 'partly tested') return v;
+  const needs = v.comparisons.filter((c) => c.holds !== 'untestable' && Math.min(c.pSupport, c.pRefute) > level / family).map((c) => {
+    const bound = nearestBound(c);
+    return bound === null ? Infinity : neededPerSide(termsOf(c), bound, level / family);
+  });
+  if (needs.length === 0) return v;
+  const n = Math.max(...needs);
+  if (!Number.isFinite(n)) return { ...v, reason: `${v.reason}; a ratio sits on its bound: no number of instances would decide it` };
+  return { ...v, neededPerSide: n, reason: `${v.reason}; would need about ${n} instances per side (from the observed spread and the distance to the bound)` };
 }
 
 export function correctionText(m: number, alpha: number): string {
@@ -630,12 +691,12 @@ function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number
     if (lost.tooMany) {
       return { ...verdict, verdict: 'inconclusive', reason: `every interval agrees with the claim (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)}), but ${lost.tooMany}, so it cannot support 'reproduced'${lost.text}`, coverage, p };
     }
-    const reason = `supported by every comparison (${e.comparisons.length}): p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} <= ${alpha}; ${clausesText(outcomes)}${lost.text}`;
+    const reason = `supported by every comparison (${e.comparisons.length}): p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} <= ${fmtP(alpha)}; ${clausesText(outcomes)}${lost.text}`;
     return { ...verdict, verdict: 'reproduced', reason, coverage, p };
   }
   if (p.refuteHolm <= alpha) {
     const failed = outcomes.find((o) => o.outcome === 'did not hold');
-    const reason = `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}; p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} <= ${alpha}${lost.text}`;
+    const reason = `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}; p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} <= ${fmtP(alpha)}${lost.text}`;
     return { ...verdict, verdict: 'not reproduced', reason, coverage, p };
   }
   return { ...verdict, verdict: 'inconclusive', reason: `${inconclusiveText(outcomes, p, alpha, holm)}${lost.text}`, coverage, p };
@@ -649,10 +710,10 @@ function inconclusiveText(outcomes: ClauseOutcome[], p: NonNullable<ClaimVerdict
   const open = outcomes.find((o) => o.outcome === 'inconclusive');
   if (open) return `${open.label}: ${open.why}`;
   if (outcomes.every((o) => o.outcome === 'held')) {
-    return `every 95% interval lies inside the claim's bounds, but the support does not survive the correction (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} > ${alpha})`;
+    return `every 95% interval lies inside the claim's bounds, but the support does not survive the correction (p = ${fmtP(p.support)}, ${holm}: ${fmtP(p.supportHolm)} > ${fmtP(alpha)})`;
   }
   const failed = outcomes.find((o) => o.outcome === 'did not hold');
-  return `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}, but the refutation does not survive the correction (p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} > ${alpha})`;
+  return `${failed ? `${failed.label}: ${failed.why}` : 'a clause did not hold'}, but the refutation does not survive the correction (p = ${fmtP(p.refute)}, ${holm}: ${fmtP(p.refuteHolm)} > ${fmtP(alpha)})`;
 }
 
 /** the failed, timed-out and skipped instances of the cells a verdict rests on, and whether one lost more than a fifth */

@@ -8,13 +8,14 @@ import { helpText, parseCommandArgs, UsageError, type Command } from './command.
 import { doctor } from './doctor.ts';
 import { fleet } from './fleet.ts';
 import { merge } from './merge.ts';
+import { plan } from './plan.ts';
 import { report } from './report.ts';
 import { reproduce } from './reproduce.ts';
 import { runCommand } from './run.ts';
 import { setup } from './setup.ts';
 import { verify } from './verify.ts';
 
-export const commands: Command[] = [reproduce, runCommand, analyze, report, archive, verify, merge, fleet, doctor, setup];
+export const commands: Command[] = [reproduce, plan, runCommand, analyze, report, archive, verify, merge, fleet, doctor, setup];
 
 function mainHelp(): string {
   const w = Math.max(...commands.map((c) => c.name.length));

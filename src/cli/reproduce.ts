@@ -3,10 +3,14 @@ import { loadExperiment } from '../experiment/load.ts';
 import { log } from '../log.ts';
 import { paths } from '../paths.ts';
 import { renderReport } from '../report/index.ts';
-import { runExperiment } from '../run/scheduler.ts';
+import { loadClaims } from '../claims/load.ts';
+import { realDeps, runExperiment } from '../run/scheduler.ts';
 import { ensureSystemPackages, packagesFor } from '../setup/system.ts';
-import { writeAnalysis } from '../stats/analyze.ts';
+import { budgetOracle, writeAnalysis } from '../stats/analyze.ts';
 import type { Command } from './command.ts';
+
+/** seconds of an experiment's budget kept for the analysis, the report (HTML + PDF) and the archive after the run */
+export const REPORT_RESERVE_S = 75;
 
 export const reproduce: Command = {
   name: 'reproduce',
@@ -18,9 +22,9 @@ export const reproduce: Command = {
     // Validate before installing anything: a typo must change nothing.
     const loaded = loadExperiment((values.experiment as string | undefined) ?? paths.defaultExperiment);
     await ensureSystemPackages(packagesFor(loaded.experiment), { install: !values['no-install'] });
-    const result = await runExperiment(loaded);
+    const result = await runExperiment(loaded, { ...realDeps, claimOracle: budgetOracle(loadClaims()) }, { budgetReserveS: REPORT_RESERVE_S });
     log.step('analyzing');
-    await writeAnalysis(result.runDir);
+    await writeAnalysis(result.runDir, { summary: true });
     log.step('rendering the report');
     const out = await renderReport(result.runDir, paths.reportDir(result.runId), { pdf: true });
     log.step('archiving');

@@ -1,7 +1,9 @@
 import { loadExperiment } from '../experiment/load.ts';
 import { paths } from '../paths.ts';
 import { ResumeRefused } from '../run/resume.ts';
-import { resumeRun, runExperiment } from '../run/scheduler.ts';
+import { loadClaims } from '../claims/load.ts';
+import { realDeps, resumeRun, runExperiment } from '../run/scheduler.ts';
+import { budgetOracle } from '../stats/analyze.ts';
 import { UsageError, type Command } from './command.ts';
 import { resolveRunDir } from './run-dir.ts';
 
@@ -31,14 +33,14 @@ export const runCommand: Command = {
     if (resume === undefined) {
       if (values['retry-failed'] || values.force) throw new UsageError(`run: --${values['retry-failed'] ? 'retry-failed' : 'force'} needs --resume RUN_DIR (see 'isobench run --help')`);
       const loaded = loadExperiment((values.experiment as string | undefined) ?? paths.defaultExperiment);
-      const result = await runExperiment(loaded);
+      const result = await runExperiment(loaded, { ...realDeps, claimOracle: budgetOracle(loadClaims()) });
       process.stdout.write(`${result.runDir}\n`);
       return 0;
     }
     if (values.experiment) throw new UsageError('run: --resume uses the experiment stored in the run directory; drop --experiment');
     const { runDir } = resolveRunDir(resume);
     try {
-      const result = await resumeRun(runDir, { retryFailed: values['retry-failed'] === true, force: values.force === true });
+      const result = await resumeRun(runDir, { retryFailed: values['retry-failed'] === true, force: values.force === true }, { ...realDeps, claimOracle: budgetOracle(loadClaims()) });
       process.stdout.write(`${result.runDir}\n`);
       return 0;
     } catch (e) {

@@ -19,6 +19,12 @@ export class ExperimentError extends Error {
 /** Upper bound on planned instances: a typo like 100000 repetitions should not start a week-long run. */
 export const MAX_PLANNED_INSTANCES = 20000;
 
+/** Upper bound on `budget`: 720 h (30 days), the same as the longest adaptive budget. */
+export const MAX_BUDGET_S = 720 * 3600;
+
+/** A budgeted cell plans up to this many instances; the budget decides how many of them run (src/run/budget.ts). */
+export const BUDGET_MAX_INSTANCES = 30;
+
 /** Upper bound on one workload's sweep (the product of its value lists' lengths), checked before it is expanded. */
 export const MAX_SWEEP_COMBINATIONS = 1000;
 
@@ -29,7 +35,14 @@ export const EXPERIMENT_LIMITS = {
   aliases: YAML_LIMITS.aliases,
   sweepCombinations: MAX_SWEEP_COMBINATIONS,
   plannedInstances: MAX_PLANNED_INSTANCES,
+  budgetS: MAX_BUDGET_S,
 } as const;
+
+/** '15m' -> 900; the schema has checked the form already */
+export function parseBudget(text: string): number {
+  const n = Number(text.slice(0, -1));
+  return n * { s: 1, m: 60, h: 3600 }[text.slice(-1) as 's' | 'm' | 'h'];
+}
 
 const validateFile = makeValidator(JSON.parse(readFileSync(paths.schema, 'utf8')));
 
@@ -117,6 +130,7 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     description: obj.description ?? '',
     seed: obj.seed,
     repetitions: { instances: obj.repetitions.instances, iterations: obj.repetitions.iterations, ...(obj.repetitions.adaptive ? { adaptive: obj.repetitions.adaptive } : {}) },
+    ...(obj.budget !== undefined ? { budgetS: parseBudget(obj.budget) } : {}),
     resources: { cpus: obj.resources.cpus, memoryMiB: obj.resources.memory },
     timeouts: { startS: obj.timeouts.start, cellS: obj.timeouts.cell },
     platforms: platformEntries,
@@ -132,8 +146,12 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
       fail(['repetitions', 'adaptive', 'metric'], `'${adaptive.metric}' is not a metric of this experiment's workloads${suggest(adaptive.metric, metrics)} (known: ${metrics.join(', ')})`);
     }
   }
-  // with adaptive repetitions a cell plans up to maxInstances; a workload's own instances keep its cells fixed
-  const plannedOf = (w: WorkloadEntry) => w.repetitions?.instances ?? adaptive?.maxInstances ?? experiment.repetitions.instances;
+  if (experiment.budgetS !== undefined) {
+    if (experiment.budgetS > MAX_BUDGET_S) fail(['budget'], `'${obj.budget}' is ${experiment.budgetS} s; at most ${MAX_BUDGET_S / 3600}h is allowed (MAX_BUDGET_S)`);
+    if (adaptive) fail(['budget'], 'budget and repetitions.adaptive both size the run; keep one (budget spends its time on the claims, adaptive on each cell\'s precision)');
+  }
+  // with adaptive repetitions (or a budget) a cell plans up to its maximum; a workload's own instances keep its cells fixed
+  const plannedOf = (w: WorkloadEntry) => w.repetitions?.instances ?? adaptive?.maxInstances ?? (experiment.budgetS !== undefined ? Math.max(BUDGET_MAX_INSTANCES, experiment.repetitions.instances) : experiment.repetitions.instances);
   const cellsOf = (w: WorkloadEntry) => platformEntries.filter((p) => !p.workloads || p.workloads.includes(w.id)).length * w.jobs.length * sweepSize(w.sweep);
   const cells = workloadEntries.reduce((n, w) => n + cellsOf(w), 0);
   const planned = workloadEntries.reduce((n, w) => n + cellsOf(w) * plannedOf(w), 0);

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Cell, Experiment, Plan, PlannedInstance } from '../types.ts';
 import { deriveSeed, seededRandom } from '../stats/random.ts';
-import { sweepCombinations } from './load.ts';
+import { BUDGET_MAX_INSTANCES, sweepCombinations } from './load.ts';
 
 /** JSON with object keys sorted at every level, so equal descriptions hash equally. */
 export function canonicalJson(value: unknown): string {
@@ -37,7 +37,7 @@ export function expandCells(exp: Experiment): Cell[] {
           };
           // repetitions are not part of the id: more instances of a cell measure the same thing
           cells.push({ id: cellId(c, exp.resources), ...c,
-            instances: w.repetitions?.instances ?? exp.repetitions.adaptive?.maxInstances ?? exp.repetitions.instances,
+            instances: w.repetitions?.instances ?? exp.repetitions.adaptive?.maxInstances ?? (exp.budgetS !== undefined ? Math.max(BUDGET_MAX_INSTANCES, exp.repetitions.instances) : exp.repetitions.instances),
             iterations: w.repetitions?.iterations ?? exp.repetitions.iterations });
         }
       }
@@ -49,6 +49,11 @@ export function expandCells(exp: Experiment): Cell[] {
 /** Whether a cell stops adaptively: the experiment asks for it and the cell's workload sets no instances of its own. */
 export function isAdaptiveCell(exp: Experiment, cell: Pick<Cell, 'workload'>): boolean {
   return exp.repetitions.adaptive !== undefined && exp.workloads.find((w) => w.id === cell.workload)?.repetitions?.instances === undefined;
+}
+
+/** Whether a budgeted run decides this cell's instances (src/run/budget.ts): the workload sets no instances of its own. */
+export function isBudgetedCell(exp: Experiment, cell: Pick<Cell, 'workload'>): boolean {
+  return exp.budgetS !== undefined && exp.workloads.find((w) => w.id === cell.workload)?.repetitions?.instances === undefined;
 }
 
 /** Fisher-Yates with a seeded generator: the same seed gives the same order on every machine. */

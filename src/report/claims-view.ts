@@ -123,7 +123,9 @@ export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
     verdict: v.verdict,
     verdictClass: verdictClass(v.verdict),
     // one line on page 1; the claim's card and claims.csv hold the whole reason
-    reason: v.verdict === 'reproduced' ? '' : shorten(readableParams(v.reason), 110),
+    reason: v.verdict === 'reproduced' ? ''
+      : v.neededPerSide !== undefined ? `${shorten(readableParams(v.reason), 80)} Would need about ${v.neededPerSide} instances per side.`
+        : shorten(readableParams(v.reason), 110),
     partial: v.coverage === 'partial',
   };
 }

@@ -56,7 +56,8 @@ export function staleness(analysis: Analysis, environment: Environment, samples:
     return `stale: analysed experiment sha256 ${analysis.experiment.sha256.slice(0, 12)}, the run's is ${environment.experiment.sha256.slice(0, 12)}; ${fix}`;
   }
   if (samples === null) return null;
-  const analysed = analysis.summaries.reduce((n, s) => n + (s.iterations ?? 0), 0);
+  // a platform's first start is stored but kept out of the statistics (MetricSummary.firstStarts): it counts as analysed
+  const analysed = analysis.summaries.reduce((n, s) => n + (s.iterations ?? 0) + (s.firstStarts?.length ?? 0), 0);
   const stored = latestAttempts(samples).filter((s) => s.status === 'ok').length;
   return analysed === stored ? null : `stale: it counts ${analysed} measured values, samples.jsonl holds ${stored}; ${fix}`;
 }

@@ -17,6 +17,8 @@ export interface MeasureArgs {
   hostChanges: HostChanges;
   base: Omit<Sample, 'iteration' | 'metric' | 'value' | 'unit' | 'better' | 'status' | 'startedAt' | 'endedAt'>;
   onStarted?: (instance: Instance) => void;
+  /** where the instance's time went: start, measured, stop (ms); called once it is stopped */
+  onTiming?: (t: { startMs: number; measureMs: number; stopMs: number }) => void;
   /** stores the sample; a throw (the store cannot be written) stops the measurement and is rethrown after the instance stopped */
   onSample: (s: Sample) => void;
 }
@@ -118,6 +120,12 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
   const groupsBefore = new Set(liveProcessGroups());
   let instance: Instance | undefined;
   const t0 = new Date().toISOString();
+  const clock = { begin: Date.now(), started: 0, measured: 0 };
+  const timing = (end = Date.now()) => a.onTiming?.({
+    startMs: (clock.started || end) - clock.begin,
+    measureMs: clock.started ? (clock.measured || end) - clock.started : 0,
+    stopMs: clock.measured ? end - clock.measured : 0,
+  });
   let iteration = 0;
   const failure = (status: 'failed' | 'timeout', error: string, startedAt: string) => emit({
     ...a.base, iteration, metric: null, value: null, unit: null, better: null, status, error, log: logRel,
@@ -161,11 +169,13 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
       throw e;
     });
     a.onStarted?.(instance);
+    clock.started = Date.now();
   } catch (e) {
     appendNoFollow(logFile, `# start failed: ${(e as Error).message}\n`);
     failure(e instanceof Timeout ? 'timeout' : 'failed', `${START_FAILED} ${(e as Error).message}`, t0);
     killNewGroups(groupsBefore);
     removeScratch(dataDir, logFile);
+    timing();
     if (storeError !== undefined) throw storeError;
     return out;
   }
@@ -199,9 +209,11 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
       failure('timeout', (e as Error).message, t0);
     }
   } finally {
+    clock.measured = Date.now();
     await instance.stop().catch((e: Error) => appendNoFollow(logFile, `# stop failed: ${e.message}\n`));
     killNewGroups(groupsBefore);
     removeScratch(dataDir, logFile);
+    timing();
   }
   if (storeError !== undefined) throw storeError;
   return out;

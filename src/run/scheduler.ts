@@ -1,7 +1,7 @@
 // The run stage: start a fresh instance per planned repetition, run the workload, store every value as it is measured.
 import { mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { makePlan } from '../experiment/plan.ts';
+import { isBudgetedCell, makePlan } from '../experiment/plan.ts';
 import { provideBuiltTools } from '../images/built-tools.ts';
 import { buildRootfs } from '../images/rootfs.ts';
 import { log } from '../log.ts';
@@ -11,10 +11,14 @@ import { which } from '../proc.ts';
 import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan, Platform, PlatformRecord, ResumeRecord, Sample, Workload } from '../types.ts';
 import { packageOfTool, workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from '../rundir/write.ts';
+import { readBudgetLog } from '../rundir/budget-log.ts';
 import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
 import { hostChangeLog, type HostChangeLog } from './host-changes.ts';
-import { instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
+import { budgetPlanner, spendBudget, type ClaimOracle } from './budget.ts';
+import { estimatePlan, formatEstimate, instanceEstimateMs, readHostTimings, recordDetection, recordHostTimings, type InstanceTiming } from './estimate.ts';
+import { instanceLogPath, instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
+import { lastingFailures } from './lasting-failures.ts';
 import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
 import { formatProgress } from './progress.ts';
@@ -33,6 +37,13 @@ export interface RunDeps {
   storeIo: StoreIo;
   /** installs the Ctrl-C / SIGTERM handler (a test's calls the cleanup itself instead of signalling the process) */
   onInterrupt: typeof onInterrupt;
+  /** the claims on the samples so far, for a budgeted run (the CLI passes src/stats/analyze.ts budgetOracle) */
+  claimOracle?: ClaimOracle;
+}
+
+export interface RunOptions {
+  /** seconds of the budget kept for what follows the run in the same command (reproduce: analysis, report, archive) */
+  budgetReserveS?: number;
 }
 
 export const realDeps: RunDeps = { platformById, workloadById, storeIo: nodeIo, onInterrupt };
@@ -97,12 +108,16 @@ interface Session {
   instancesRun: number;
   /** set on the first interrupt: nothing more is stored, so an instance killed by the cleanup is not recorded as failed */
   stopping: boolean;
+  /** when this session began: a budget counts from here */
+  startedMs: number;
+  budgetReserveS: number;
   finished?: Promise<void>;
 }
 
-function openSession(runId: string, runDir: string, lock: RunLock, deps: RunDeps): { session: Session; removeInterrupt: () => void } {
+function openSession(runId: string, runDir: string, lock: RunLock, deps: RunDeps, opts: RunOptions = {}): { session: Session; removeInterrupt: () => void } {
   const session: Session = {
     deps, runId, runDir, files: runFiles(runDir), lock, earlierHostChanges: [], host: hostChangeLog(), prepared: new Map(), instancesRun: 0, stopping: false,
+    startedMs: Date.now(), budgetReserveS: opts.budgetReserveS ?? 0,
   };
   markSession(runId);
   const removeInterrupt = deps.onInterrupt(async (signal) => {
@@ -162,7 +177,7 @@ function finishSession(s: Session): Promise<void> {
 }
 
 /** Start a new run of an experiment. */
-export async function runExperiment(loaded: LoadedExperiment, deps: RunDeps = realDeps): Promise<RunResult> {
+export async function runExperiment(loaded: LoadedExperiment, deps: RunDeps = realDeps, opts: RunOptions = {}): Promise<RunResult> {
   const exp = loaded.experiment;
   const startedAt = new Date();
   const runId = newRunId(exp.name, startedAt);
@@ -171,7 +186,7 @@ export async function runExperiment(loaded: LoadedExperiment, deps: RunDeps = re
   const plan = makePlan(exp, path.basename(loaded.file));
   checkWritable(paths.runs());
   const lock = acquireRunLock(runId);
-  const { session, removeInterrupt } = openSession(runId, runDir, lock, deps);
+  const { session, removeInterrupt } = openSession(runId, runDir, lock, deps, opts);
   try {
     await reapTakenOver(lock, runId);
     mkdirSync(files.logs, { recursive: true });
@@ -200,14 +215,14 @@ export async function runExperiment(loaded: LoadedExperiment, deps: RunDeps = re
 }
 
 /** Continue an interrupted run with its stored experiment, plan and seed (see docs/ARCHITECTURE.md, run-stage guarantees). */
-export async function resumeRun(runDir: string, opts: ResumeOptions = {}, deps: RunDeps = realDeps): Promise<RunResult> {
+export async function resumeRun(runDir: string, opts: ResumeOptions & RunOptions = {}, deps: RunDeps = realDeps): Promise<RunResult> {
   const stored = await readStoredRun(runDir);
   const host = currentHost();
   const forced = checkSameHost(stored.env, host, opts.force === true);
   if (forced) log.warn(`resuming run ${stored.runId} on ${host.hostname} although it was measured on ${stored.env.host.hostname} (--force)`);
   checkWritable(runDir);
   const lock = acquireRunLock(stored.runId);
-  const { session, removeInterrupt } = openSession(stored.runId, runDir, lock, deps);
+  const { session, removeInterrupt } = openSession(stored.runId, runDir, lock, deps, opts);
   const files = session.files;
   const startedAt = new Date().toISOString();
   try {
@@ -349,61 +364,73 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   }
   if (!s.resume) s.env!.platforms = records;
   writeJsonAtomic(files.environment, s.env);
+  try {
+    recordDetection(records);
+  } catch (e) {
+    log.warn(`could not keep this host's platform detection for later estimates: ${(e as Error).message}`);
+  }
 
   const cellsById = new Map<string, Cell>(plan.cells.map((c) => [c.id, c]));
   const runnable = pending.filter((o) => s.prepared.has(cellsById.get(o.cell)!.platform));
   const notHere = [...new Set(pending.filter((o) => !s.prepared.has(cellsById.get(o.cell)!.platform)).map((o) => cellsById.get(o.cell)!.platform))];
-  if (notHere.length > 0) log.info(`  ${pending.length - runnable.length} instance(s) not run: ${notHere.join(', ')} not available here`);
+  if (notHere.length > 0) log.info(`  ${exp.budgetS !== undefined ? `the cells of ${notHere.join(', ')} are not run` : `${pending.length - runnable.length} instance(s) not run`}: not available here`);
   const retries = runnable.filter((o) => o.retry).length;
+  if (!s.resume) {
+    const est = estimatePlan(exp, plan, (p) => s.prepared.has(p), s.deps.workloadById);
+    log.step('estimated cost (isobench plan prints the same)');
+    for (const line of formatEstimate(est)) log.info(`  ${line}`);
+  }
   const rule = exp.repetitions.adaptive;
   const instancesSaid = rule
     ? `${rule.minInstances} to ${rule.maxInstances} instances until the 95% interval is within ±${rule.targetHalfWidth * 100}% or ${rule.budgetS} s are spent`
-    : `${exp.repetitions.instances} instances`;
-  log.step(`running ${rule ? 'up to ' : ''}${runnable.length} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
+    : exp.budgetS !== undefined ? `${exp.repetitions.instances} instances, more where a claim needs them, within ${exp.budgetS} s` : `${exp.repetitions.instances} instances`;
+  const firstStage = exp.budgetS !== undefined ? runnable.filter((o) => !isBudgetedCell(exp, cellsById.get(o.cell)!) || o.instance < exp.repetitions.instances).length : runnable.length;
+  log.step(`running ${exp.budgetS !== undefined ? `${firstStage} first-stage instances and up to ${runnable.length - firstStage} more` : `${rule ? 'up to ' : ''}${runnable.length}`} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
   const adaptive = adaptiveTracker(exp, plan.cells, files.adaptive, (d) => log.info(`  ${d.platform} · ${d.workload}/${d.job}: stopped after ${d.instances} instance(s), ` +
     `${d.relHalfWidth === null ? 'no interval' : `±${(d.relHalfWidth * 100).toFixed(2)}%`} (${d.reason === 'planned' ? `two-stage plan: ${d.planned} instance(s)` : d.reason === 'precise' ? 'precise enough' : d.reason === 'max' ? 'maxInstances reached' : 'time budget spent'})`));
   for (const smp of prior) adaptive.observe(smp);
   const budgetMs = (rule?.budgetS ?? Infinity) * 1000;
   const t0 = Date.now();
   let failed = 0;
-  const startFailures = new Map<string, { count: number; error: string }>(); // consecutive failed starts per platform
-  for (let k = 0; k < runnable.length && !s.stopping; k++) {
-    const planned = runnable[k];
+  let done = 0;
+  const startFailures = new Map<string, { count: number; error: string; hung?: boolean }>(); // consecutive failed starts per platform
+  const lasting = lastingFailures();
+  const timings: { cell: Cell; timing: InstanceTiming }[] = [];
+  const measuredMs = new Map<string, number[]>(); // this session's instance times per cell, for the budget's costs
+  const onSample: ((smp: Sample) => void)[] = [(smp) => adaptive.observe(smp)];
+  // a budgeted run counts its first stage, then each instance it gives
+  const total = () => Math.max(done + 1, firstStage);
+
+  /** one planned instance: skipped for a known reason, or started, measured and stopped; false when it was not measured */
+  const runOne = async (planned: PendingInstance, why?: string): Promise<boolean> => {
     const cell = cellsById.get(planned.cell)!;
     const workload = s.deps.workloadById(cell.workload)!;
-    log.status(formatProgress({ done: k, total: runnable.length, platform: cell.platform, workload: cell.workload, job: cell.job, instance: planned.instance, elapsedMs: Date.now() - t0 }));
+    log.status(formatProgress({ done: done++, total: total(), platform: cell.platform, workload: cell.workload, job: cell.job, instance: planned.instance, elapsedMs: Date.now() - t0 }));
     const lacking = workload.tools.filter((t) => missingTools.includes(t));
     const base = {
       schema: 1 as const, run: s.runId, cell: cell.id, platform: cell.platform, workload: cell.workload, job: cell.job,
       params: cell.params, instance: planned.instance, attempt: planned.attempt,
     };
-    const store1 = (smp: Sample) => { if (!s.stopping) { store.append(smp); adaptive.observe(smp); } };
-    if (adaptive.isAdaptive(cell.id)) {
-      // precise enough, or the budget spent: the instance is not measured, only marked so a resume does not run it
-      const why = adaptive.check(cell.id) ?? (Date.now() - t0 >= budgetMs ? adaptive.decide(cell.id, 'budget') : undefined);
-      if (why === 'planned' || why === 'precise' || why === 'budget') {
-        if (!s.stopping) store.skipInstance(cell.id, planned.instance, planned.attempt, why);
-        continue;
-      }
-    }
-    if (lacking.length > 0) {
+    const store1 = (smp: Sample) => { if (!s.stopping) { store.append(smp); for (const f of onSample) f(smp); } };
+    const skip = (error: string) => {
       const now = new Date().toISOString();
-      store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error: `not installed on the host: ${lacking.join(', ')}`, startedAt: now, endedAt: now });
-      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt);
-      continue;
-    }
+      store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error, startedAt: now, endedAt: now });
+      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt, why ? { why } : {});
+      return false;
+    };
+    if (lacking.length > 0) return skip(`not installed on the host: ${lacking.join(', ')}`);
     const streak = startFailures.get(cell.platform);
     if (streak && streak.count >= START_FAILURES_BEFORE_SKIP) {
-      const now = new Date().toISOString();
-      store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped',
-        error: `not attempted: the last ${streak.count} starts of ${cell.platform} in this run failed (${streak.error}); isobench run --resume --retry-failed tries again`, startedAt: now, endedAt: now });
-      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt);
-      continue;
+      const what = streak.hung ? `a start of ${cell.platform} in this run hung until its timeout` : `the last ${streak.count} starts of ${cell.platform} in this run failed`;
+      return skip(`not attempted: ${what} (${streak.error}); isobench run --resume --retry-failed tries again`);
     }
+    const known = lasting.known(cell);
+    if (known) return skip(`not attempted: ${known}; isobench run --resume --retry-failed tries again`);
     writeInFlight(files.inFlight, {
       session: `${s.runId}:${process.pid}`, pid: process.pid, platform: cell.platform, namePrefix: instanceNamePrefix(cell.id, planned.instance),
       cell: cell.id, instance: planned.instance, attempt: planned.attempt, startedAt: new Date().toISOString(),
     });
+    let timing: InstanceTiming | undefined;
     const samples: Sample[] = await measureInstance({
       platform: s.prepared.get(cell.platform)!,
       workload,
@@ -415,25 +442,82 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       hostChanges: s.host,
       base,
       onStarted: (inst) => { s.current = inst; },
+      onTiming: (t) => { timing = t; },
       onSample: store1,
     });
     s.current = undefined;
-    if (s.stopping) break;
+    if (s.stopping) return false;
     if (neverStarted(samples)) {
       const prev = startFailures.get(cell.platform);
-      startFailures.set(cell.platform, { count: (prev?.count ?? 0) + 1, error: samples[0].error ?? '' });
-      if ((prev?.count ?? 0) + 1 === START_FAILURES_BEFORE_SKIP) log.warn(`${cell.platform}: ${START_FAILURES_BEFORE_SKIP} starts in a row failed; its remaining instances in this run are recorded as skipped`);
+      // a start that hangs until its timeout (ours, or the platform's own: "timed out after 20 s") will hang again
+      const hung = samples.some((x) => x.status === 'timeout' || /\btimed out\b/.test(x.error ?? ''));
+      const count = hung ? START_FAILURES_BEFORE_SKIP : (prev?.count ?? 0) + 1;
+      startFailures.set(cell.platform, { count, error: samples[0].error ?? '', hung });
+      if (count >= START_FAILURES_BEFORE_SKIP && (prev?.count ?? 0) < START_FAILURES_BEFORE_SKIP) log.warn(`${cell.platform}: ${count > (prev?.count ?? 0) + 1 ? 'a start hung until its timeout' : `${START_FAILURES_BEFORE_SKIP} starts in a row failed`}; its remaining instances in this run are recorded as skipped`);
     } else {
       startFailures.delete(cell.platform);
+      const said = lasting.observe(cell, planned.instance, samples, instanceLogPath(cell.id, planned.instance, planned.attempt));
+      if (said) log.warn(said);
     }
     // the marker comes after the samples are on disk: only now does this instance count as done
-    store.completeInstance(cell.id, planned.instance, planned.attempt);
+    store.completeInstance(cell.id, planned.instance, planned.attempt, { ...(why ? { why } : {}), ...(timing ? { timing } : {}) });
     clearInFlight(files.inFlight);
     s.instancesRun++;
+    if (timing) {
+      timings.push({ cell, timing });
+      measuredMs.set(cell.id, [...(measuredMs.get(cell.id) ?? []), timing.startMs + timing.measureMs + timing.stopMs]);
+    }
     adaptive.check(cell.id);
     const bad = samples.filter((x) => x.status !== 'ok');
     failed += bad.length;
     for (const x of bad) log.warn(`${cell.platform} · ${cell.workload}/${cell.job} · instance ${planned.instance + 1}${planned.attempt ? ` (attempt ${planned.attempt + 1})` : ''}: ${x.status}: ${x.error}`);
+    return true;
+  };
+
+  if (exp.budgetS !== undefined) {
+    const host = readHostTimings();
+    const costOf = (cell: string) => {
+      const seen = measuredMs.get(cell);
+      if (seen && seen.length > 0) return seen.reduce((a, b) => a + b, 0) / seen.length;
+      const c = cellsById.get(cell)!;
+      return instanceEstimateMs(c, s.deps.workloadById(c.workload), host).ms;
+    };
+    const deadlineMs = s.startedMs + (exp.budgetS - s.budgetReserveS) * 1000;
+    const earlier = readBudgetLog(s.runDir);
+    const lastLook = earlier?.looks.at(-1);
+    const planner = s.deps.claimOracle ? budgetPlanner({
+      file: files.budget, oracle: s.deps.claimOracle, env: () => s.env!, plan, startMs: s.startedMs, deadlineMs, costOf,
+      ...(lastLook ? { spentBefore: lastLook.spentAlpha, looksBefore: lastLook.look } : {}),
+    }) : null;
+    if (planner) {
+      for (const smp of prior) planner.observe(smp);
+      onSample.push((smp) => planner.observe(smp));
+    }
+    log.info(`  budget ${exp.budgetS} s${s.budgetReserveS ? ` (${s.budgetReserveS} s of it kept for the analysis and the report)` : ''}: every cell ${exp.repetitions.instances} instance(s), then the cells undecided claims rest on`);
+    await spendBudget({
+      exp, runnable, cells: cellsById, planner,
+      runOne, stopping: () => s.stopping, log: (line) => log.info(line),
+      skip: (p, why) => { if (!s.stopping) store.skipInstance(p.cell, p.instance, p.attempt, 'budget', why); },
+    }, () => deadlineMs - Date.now());
+  } else {
+    for (let k = 0; k < runnable.length && !s.stopping; k++) {
+      const planned = runnable[k];
+      const cell = cellsById.get(planned.cell)!;
+      if (adaptive.isAdaptive(cell.id)) {
+        // precise enough, or the budget spent: the instance is not measured, only marked so a resume does not run it
+        const why = adaptive.check(cell.id) ?? (Date.now() - t0 >= budgetMs ? adaptive.decide(cell.id, 'budget') : undefined);
+        if (why === 'planned' || why === 'precise' || why === 'budget') {
+          if (!s.stopping) store.skipInstance(cell.id, planned.instance, planned.attempt, why);
+          continue;
+        }
+      }
+      await runOne(planned);
+    }
+  }
+  try {
+    recordHostTimings(timings);
+  } catch (e) {
+    log.warn(`could not keep this host's timings for later estimates: ${(e as Error).message}`);
   }
   // every planned instance of a cell ran without it getting precise enough
   if (!s.stopping) for (const cell of adaptive.undecided(runnable.map((o) => o.cell))) adaptive.decide(cell, 'max');

@@ -35,9 +35,9 @@ export class StoreError extends Error {
 export interface SampleStore {
   append(sample: Sample): void;
   /** after the last sample of an attempt: the marker that makes its samples count as complete */
-  completeInstance(cell: string, instance: number, attempt: number): Completion;
+  completeInstance(cell: string, instance: number, attempt: number, extra?: Pick<Completion, 'why' | 'timing'>): Completion;
   /** an instance an adaptive cell does not need: a 'skipped' marker with no samples, so resume counts it as done */
-  skipInstance(cell: string, instance: number, attempt: number, why: 'planned' | 'precise' | 'budget'): Completion;
+  skipInstance(cell: string, instance: number, attempt: number, why: 'planned' | 'precise' | 'budget', reason?: string): Completion;
   close(): void;
   /** samples appended in this session */
   readonly count: number;
@@ -106,14 +106,14 @@ export function openSampleStore(files: { samples: string; completed: string }, i
       if (severity[sample.status] > severity[a.status]) a.status = sample.status;
       attempts.set(k, a);
     },
-    completeInstance(cell, instance, attempt) {
+    completeInstance(cell, instance, attempt, extra = {}) {
       const a = attempts.get(key(cell, instance, attempt)) ?? { samples: 0, status: 'ok' as SampleStatus };
-      const c: Completion = { schema: 1, cell, instance, attempt, status: a.status, samples: a.samples, endedAt: new Date().toISOString() };
+      const c: Completion = { schema: 1, cell, instance, attempt, status: a.status, samples: a.samples, ...extra, endedAt: new Date().toISOString() };
       completed.append(JSON.stringify(c));
       return c;
     },
-    skipInstance(cell, instance, attempt, why) {
-      const c: Completion = { schema: 1, cell, instance, attempt, status: 'skipped', samples: 0, adaptive: why, endedAt: new Date().toISOString() };
+    skipInstance(cell, instance, attempt, why, reason) {
+      const c: Completion = { schema: 1, cell, instance, attempt, status: 'skipped', samples: 0, adaptive: why, ...(reason ? { why: reason } : {}), endedAt: new Date().toISOString() };
       completed.append(JSON.stringify(c));
       return c;
     },

@@ -20,7 +20,7 @@ export function readClaimsCopy(runDir: string): string | null {
 }
 
 /** The experiment's description and repetitions from the run's copy; {} when absent or not YAML (old runs stay analysable). */
-export function readExperimentMeta(runDir: string): { description?: string; repetitions?: { instances: number; iterations: number } } {
+export function readExperimentMeta(runDir: string): { description?: string; repetitions?: { instances: number; iterations: number }; budget?: string } {
   const copy = readExperimentCopy(runDir);
   if (!copy) return {};
   let doc: any;
@@ -30,8 +30,9 @@ export function readExperimentMeta(runDir: string): { description?: string; repe
     log.warn(`${path.join(runDir, RUN_FILES.experiment)}: not valid YAML (${(e as Error).message.split('\n')[0]}); the analysis omits the description`);
     return {};
   }
-  const out: { description?: string; repetitions?: { instances: number; iterations: number } } = {};
+  const out: { description?: string; repetitions?: { instances: number; iterations: number }; budget?: string } = {};
   if (typeof doc?.description === 'string') out.description = doc.description;
+  if (typeof doc?.budget === 'string' && /^[1-9][0-9]{0,6}(s|m|h)$/.test(doc.budget)) out.budget = doc.budget;
   const r = doc?.repetitions;
   if (Number.isInteger(r?.instances) && Number.isInteger(r?.iterations)) out.repetitions = { instances: r.instances, iterations: r.iterations };
   return out;

@@ -22,6 +22,7 @@ export const RUN_FILES = {
   logs: 'logs',
   completed: 'logs/completed.jsonl',
   adaptive: 'logs/adaptive.jsonl',
+  budget: 'logs/budget.jsonl',
   inFlight: 'logs/in-flight.json',
 } as const;
 
@@ -52,6 +53,10 @@ export interface Completion {
   samples: number;
   /** an adaptive cell stopped before this instance (status 'skipped', samples 0): a decision, never retried */
   adaptive?: 'planned' | 'precise' | 'budget';
+  /** a budgeted run (src/run/budget.ts): why this instance was given, or why it was not */
+  why?: string;
+  /** where the instance's time went, in ms: start (until the instance answered), measured (the workload), stop */
+  timing?: { startMs: number; measureMs: number; stopMs: number };
   endedAt: string;
 }
 
@@ -74,6 +79,36 @@ export interface AdaptiveDecision {
   /** how the plan was set */
   plan?: string;
   at: string;
+}
+
+/** A claim's state at a look of a budgeted run (src/run/budget.ts). */
+export type ClaimState = 'reproduced' | 'not reproduced' | 'undecided' | 'futile' | 'untested';
+
+/** One line of logs/budget.jsonl: a look at the claims. */
+export interface BudgetLook {
+  schema: 1;
+  kind: 'look';
+  look: number;
+  at: string;
+  /** share of the budget passed (1 at the last look) */
+  fraction: number;
+  /** two-sided α spent up to and including this look, and this look's level (the increment) */
+  spentAlpha: number;
+  level: number;
+  final: boolean;
+  claims: { id: string; state: ClaimState; support?: number; refute?: number; neededPerSide?: number; why: string }[];
+}
+
+/** One line of logs/budget.jsonl: an instance given beyond the minimum, and why. */
+export interface BudgetGift {
+  schema: 1;
+  kind: 'give';
+  at: string;
+  cell: string;
+  instance: number;
+  /** the claims this instance serves */
+  claims: string[];
+  why: string;
 }
 
 /** The instance being measured, written before it starts and removed after it stopped (logs/in-flight.json). */

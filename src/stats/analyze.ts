@@ -1,7 +1,14 @@
 // The analyze stage: samples.jsonl + plan.json + environment.json -> analysis.json (summaries, ratios to native, failures).
 import path from 'node:path';
 import { crossHostView } from '../claims/cross-host.ts';
-import { evaluateClaims } from '../claims/evaluate.ts';
+import { CLAIMS_ALPHA, evaluateClaims, type SequentialRecord } from '../claims/evaluate.ts';
+import { parseBudget } from '../experiment/load.ts';
+import { readBudgetLog, type BudgetLog } from '../rundir/budget-log.ts';
+import { parseCompletions, readCompletionsText } from '../rundir/completed.ts';
+import { budgetSpent, timeSpent } from './time-spent.ts';
+import { summaryLines } from './console-summary.ts';
+import { claimStatuses } from '../claims/looks.ts';
+import type { ClaimOracle } from '../run/budget.ts';
 import { loadClaims, type LoadedClaims } from '../claims/load.ts';
 import { log } from '../log.ts';
 import { runFiles } from '../paths.ts';
@@ -257,16 +264,48 @@ function repetitionsFrom(plan: Plan, samples: readonly Sample[]): { instances: n
   return { instances: Math.max(0, ...perCell.values()), iterations };
 }
 
+/** What the looks of a budgeted run decided, and the level left for the analysis (the last look's, or what no look spent). */
+export function sequentialRecord(log: BudgetLog): SequentialRecord {
+  const decided: SequentialRecord['decided'] = new Map();
+  for (const l of log.looks) {
+    for (const c of l.claims) {
+      if ((c.state === 'reproduced' || c.state === 'not reproduced') && !decided.has(c.id) && c.why !== 'decided at an earlier look') {
+        decided.set(c.id, { state: c.state, look: l.look, fraction: l.fraction, level: l.level, why: c.why });
+      }
+    }
+  }
+  const last = log.looks.at(-1);
+  // an interrupted run made no last look: the analysis is that look, at what is left of α
+  const finalLevel = !last ? CLAIMS_ALPHA : last.final ? last.level : Math.max(0, CLAIMS_ALPHA - last.spentAlpha);
+  // the last look's own decisions are the analysis' (same data, same level): only earlier looks' decisions are carried over
+  if (last?.final) for (const [id, d] of decided) if (d.look === last.look) decided.delete(id);
+  return { looks: log.looks.length + (last?.final ? 0 : 1), finalLevel, decided };
+}
+
+/** The claims on a budgeted run's samples so far, for its planner's looks (src/run/budget.ts); injected by the CLI. */
+export function budgetOracle(claims: LoadedClaims): ClaimOracle {
+  return (samples, env, plan) => {
+    const analysis = analyzeSamples(samples, plan, env);
+    return claimStatuses(evaluateClaims(analysis, env, claims), analysis);
+  };
+}
+
 /** claims: the claims to evaluate (default: the project's data/paper/claims.yaml as it is now). */
 export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims } = {}): Promise<Analysis> {
   const samples = readSamples(runDir);
   const plan = readPlan(runDir);
   const env = readEnvironment(runDir);
-  const experiment = readExperimentMeta(runDir);
+  const { budget, ...experiment } = readExperimentMeta(runDir);
   const adaptive = readAdaptiveLog(runDir);
   const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir), ...(adaptive.size > 0 ? { adaptive } : {}) });
   const claims = opts.claims ?? loadClaims();
-  analysis.claims = evaluateClaims(analysis, env, claims);
+  const budgetLog = readBudgetLog(runDir);
+  analysis.claims = evaluateClaims(analysis, env, claims, CLAIMS_ALPHA, budgetLog ? sequentialRecord(budgetLog) : undefined);
+  const completionsText = readCompletionsText(runDir);
+  const completions = completionsText === null ? [] : parseCompletions(completionsText, runFiles(runDir).completed).completions;
+  const time = timeSpent(completions, plan, env);
+  if (time) analysis.time = time;
+  if (budgetLog && budget) analysis.budget = budgetSpent(parseBudget(budget), budgetLog, completions);
   const crossHost = crossHostView(analysis, env, claims);
   if (crossHost) analysis.crossHost = crossHost;
   return analysis;
@@ -278,10 +317,12 @@ export function formatAnalysis(analysis: Analysis): string {
 }
 
 /** Analyse a run and write its analysis.json (via a temporary file, so a reader never sees half a file); returns the path. */
-export async function writeAnalysis(runDir: string): Promise<string> {
+export async function writeAnalysis(runDir: string, opts: { summary?: boolean } = {}): Promise<string> {
   const files = runFiles(runDir);
   const claims = loadClaims();
-  const text = formatAnalysis(await analyzeRun(runDir, { claims }));
+  const analysis = await analyzeRun(runDir, { claims });
+  const text = formatAnalysis(analysis);
+  if (opts.summary) for (const line of summaryLines(analysis)) log.info(line);
   // the claims evaluated are kept beside the analysis, so `verify` can re-run exactly this analysis later
   writeFileAtomic(files.claims, claims.text);
   writeFileAtomic(files.analysis, text);

@@ -110,3 +110,38 @@ export function spendingLook(terms: readonly Term[], bound: { value: number; sid
   if (n >= design.maxInstances) return { action: 'stop-futile', plannedN: n, spentAlpha: spent, why: `undecided at the last look (${n} instances)` };
   return { action: 'continue', plannedN: n, spentAlpha: spent, why: `undecided at ${n} of ${design.maxInstances} instances` };
 }
+
+// ---- the run-wide budget's looks at the claims (issue 18): Pocock-type spending over the budget's time fraction ----
+
+/** Lan-DeMets Pocock-type spending: α(t) = α · ln(1 + (e − 1) · t); spends early, so claims decided early free the budget */
+export function pocockSpent(alpha: number, fraction: number): number {
+  if (fraction <= 0) return 0;
+  if (fraction >= 1) return alpha;
+  return alpha * Math.log(1 + (Math.E - 1) * fraction);
+}
+
+/**
+ * One look at a claim's p-values (twice one-sided, as the verdicts use them) at a look whose level is the spending increment.
+ * Bonferroni over looks: the increments sum to α, so "reproduced" at a bound keeps a size of at most α/2 over all looks.
+ */
+export function claimLook(p: { support: number; refute: number }, level: number): 'holds' | 'fails' | 'continue' {
+  if (p.support <= level) return 'holds';
+  if (p.refute <= level) return 'fails';
+  return 'continue';
+}
+
+/**
+ * About how many instances per side would decide a ratio (terms) against a bound at a two-sided level: from the spread seen
+ * (each side's coefficient of variation, at least its resolution) and the distance of the log ratio from the bound,
+ * n = ((t + z_power) · sqrt(Σ cv²) / distance)², with 80% power; Infinity when the ratio sits on the bound.
+ */
+export function neededPerSide(terms: readonly Term[], bound: number, level = 0.05): number {
+  if (contrastProblem(terms)) return Infinity;
+  const lr = logContrast(terms);
+  const distance = Math.abs(lr.log - Math.log(bound));
+  if (distance === 0) return Infinity;
+  // per-side variance of one instance, relative: n_i · se_i² / mean_i²
+  const unit = terms.reduce((a, { side }) => a + (side.n * Math.max(side.sd / Math.sqrt(side.n), side.resolution ?? 0) ** 2) / side.mean ** 2, 0);
+  const z = probit(1 - level / 2) + probit(0.8);
+  return Math.max(2, Math.ceil((z * z * unit) / (distance * distance)));
+}

@@ -86,6 +86,8 @@ export function parseFfmpegEncode(stderr: string, expectedFrames: number): Ffmpe
 
 export const ffmpeg: Workload = {
   id: 'ffmpeg',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => Number(p.durationS) + 2,
   description:
     "ffmpeg: re-encode a deterministic 1080p H.264 clip (lavfi testsrc2, libx264) to H.265 with libx265; wall_ms is ffmpeg's own -benchmark rtime of the encode (clip generation and process start are not timed)",
   tools: ['ffmpeg'],

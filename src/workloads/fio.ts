@@ -185,6 +185,8 @@ async function fioTarget(instance: Instance, fileSystem: FioFileSystem): Promise
 
 export const fio: Workload = {
   id: 'fio',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => 4 * (Number(p.rampTime) + Number(p.runtime)) + 2,
   description:
     'fio: sequential write and read (128k, iodepth 128), then random write and read (4k, iodepth 1), stonewalled, ' +
     'one file in the platform data directory on real disk',

@@ -87,6 +87,8 @@ async function traceKernelFunctions(p: HapParams, pids: () => Promise<number[]>,
 
 export const hap: Workload = {
   id: 'hap',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => workloadSeconds(p as unknown as HapParams) + 2,
   description:
     "HAP (Horizontal Attack Profile): distinct host kernel functions run on behalf of the platform's host processes (Instance.hostPids and their children) while sysbench cpu and an fsync'd file write/read loop run inside; the paper's ftrace function tracer where the kernel allows it, else kernel call chains sampled with perf (a lower-bound approximation) — each sample's note says which",
   tools: ['sysbench'],

@@ -71,6 +71,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export const latencyRr: Workload = {
   id: 'latency-rr',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => Number(p.durationS) + 2,
   description:
     'request/response round-trip latency with sockperf ping-pong (server in the instance, client on the host; the paper used netperf TCP_RR/UDP_RR, not in Debian main): equal request and reply size, since sockperf cannot reply with another size',
   tools: ['sockperf'],

@@ -115,6 +115,8 @@ export function clientArgv(o: YcsbClientOptions): string[] {
 
 export const memcachedYcsb: Workload = {
   id: 'memcached-ycsb',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: () => 6,
   description:
     'memcached inside the instance under YCSB mixes a (50% read, 50% update), b (95/5), c (100% read), f (50% read, 50% read-modify-write), '
     + 'driven from the host by isobench\'s own YCSB client (Debian has neither YCSB nor memtier): YCSB\'s scrambled-zipfian keys, 10 × 100-byte fields; '

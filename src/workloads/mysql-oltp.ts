@@ -63,6 +63,8 @@ async function prepareOnce(instance: Instance, p: MysqlOltpParams, datadir: stri
 
 export const mysqlOltp: Workload = {
   id: 'mysql-oltp',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => Number(p.warmupS) + Number(p.time) + 10,
   description:
     'MySQL OLTP: MariaDB (the host\'s Debian package) inside the instance, its data directory on the platform data mount, '
     + 'sysbench oltp_read_write on the host through the platform network; tables prepared once per instance, outside the measured window',

@@ -39,6 +39,8 @@ export function parseStartup(r: ExecResult, marker: string): StartupTimes {
 
 export const startup: Workload = {
   id: 'startup',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: () => 1,
   description:
     "startup: one fresh platform instance per iteration (Platform.oneShot: docker run --rm, runc run, a system container or a VM that powers off) whose first process is /bin/echo <marker>; first_output_ms from creating it to the marker on the host (a VM's or unikernel's serial console), exit_ms to its end. What starts and stops each platform's clock: docs/STARTUP.md. The session's first instance of a platform is reported apart (first start: cold caches). For the daemon's cost, run the OCI runtime (runc) platform in the same experiment as docker-runc",
   oneShotOnly: true,

@@ -56,6 +56,8 @@ function streamTimeoutMs(p: StreamParams): number {
 
 export const stream: Workload = {
   id: 'stream',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => 1 + Number(p.ntimes) * 0.3,
   description:
     "STREAM Copy, Scale, Add, Triad, single-threaded, best of ntimes passes; isobench's own C implementation of the " +
     'four kernels (src/workloads/stream/stream-kernels.c, gcc -O2), not stream.c and not stress-ng (whose stream ' +

@@ -28,6 +28,8 @@ export function parseSysbenchCpu(stdout: string): number {
 
 export const sysbenchCpu: Workload = {
   id: 'sysbench-cpu',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => Number(p.time),
   description: 'sysbench cpu: verify primes up to maxPrime for a fixed time',
   tools: ['sysbench'],
   packages: ['sysbench'],

@@ -38,6 +38,8 @@ export function parseSysbenchMemory(stdout: string): number {
 
 export const sysbenchMemory: Workload = {
   id: 'sysbench-memory',
+  // seconds one instance measures, for the budget and `isobench plan` before this host has timed it
+  expectedS: (p) => Number(p.time),
   description: 'sysbench memory: write 1 KiB blocks at random addresses for a fixed time, one thread',
   tools: ['sysbench'],
   packages: ['sysbench'],

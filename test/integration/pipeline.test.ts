@@ -23,7 +23,7 @@ test('a malformed experiment is refused with exit 2, naming the field, and nothi
 });
 
 test('--help works for every command', async () => {
-  for (const c of ['run', 'analyze', 'report', 'archive', 'reproduce', 'doctor', 'setup', 'verify', 'merge']) {
+  for (const c of ['run', 'plan', 'analyze', 'report', 'archive', 'reproduce', 'doctor', 'setup', 'verify', 'merge']) {
     const r = await cli(c, '--help');
     assert.is(r.code, 0, `${c} --help: ${r.stderr}`);
     assert.match(r.stdout, /Usage: isobench/);
@@ -31,6 +31,17 @@ test('--help works for every command', async () => {
   const r = await cli('frobnicate');
   assert.is(r.code, 2);
   assert.match(r.stderr, /unknown command 'frobnicate'/);
+});
+
+test('plan prints cells, instances and an estimate per platform and in total, and runs nothing', async () => {
+  const r = await cli('plan', '--experiment', path.join(paths.experiments, 'quick.yaml'));
+  assert.is(r.code, 0, r.stderr);
+  assert.match(r.stdout, /quick\.yaml: \d+ cells/);
+  assert.match(r.stdout, /^platform +cells +instances +estimated$/m);
+  assert.match(r.stdout, /^native +\d+ +\d+ +[\d.]+ (s|min|h)$/m);
+  assert.match(r.stdout, /^total +\d+ +\d+ +[\d.]+ (s|min|h)$/m);
+  assert.match(r.stdout, /budget 15\.0 min/);
+  assert.not.ok(existsSync(path.join(tmp, 'data', 'runs')) && readdirSync(path.join(tmp, 'data', 'runs')).some((d) => !d.startsWith('.')), 'no run directory');
 });
 
 test('doctor --json lists every platform with id, family, available, version, reason', async () => {

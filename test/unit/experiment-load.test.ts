@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ExperimentError, loadExperiment, parseExperiment } from '../../src/experiment/load.ts';
-import { isAdaptiveCell, makePlan } from '../../src/experiment/plan.ts';
+import { BUDGET_MAX_INSTANCES, ExperimentError, loadExperiment, MAX_BUDGET_S, parseExperiment } from '../../src/experiment/load.ts';
+import { isAdaptiveCell, isBudgetedCell, makePlan } from '../../src/experiment/plan.ts';
 import { paths } from '../../src/paths.ts';
 
 const badDir = path.join(paths.root, 'test', 'fixtures', 'experiments', 'bad');
@@ -66,6 +66,34 @@ test('adaptive repetitions: defaults filled in, cells plan maxInstances, a workl
   assert.not.ok(isAdaptiveCell(exp, mem));
   assert.is(plan.order.length, 9);
   assert.is(parseExperiment('b.yaml', 'name: b\nplatforms: [native]\nworkloads: [sysbench-cpu]\n').experiment.repetitions.adaptive, undefined);
+});
+
+test('budget: 15m is 900 s; its cells plan up to BUDGET_MAX_INSTANCES, a workload with its own instances stays fixed', () => {
+  const exp = parseExperiment('a.yaml', 'name: a\nbudget: 15m\nplatforms: [native]\nworkloads:\n  - sysbench-cpu\n  - id: sysbench-memory\n    repetitions: {instances: 2}\n').experiment;
+  assert.is(exp.budgetS, 900);
+  const plan = makePlan(exp, 'a.yaml');
+  const cpu = plan.cells.find((c) => c.workload === 'sysbench-cpu')!;
+  assert.is(cpu.instances, BUDGET_MAX_INSTANCES);
+  assert.ok(isBudgetedCell(exp, cpu));
+  assert.not.ok(isBudgetedCell(exp, plan.cells.find((c) => c.workload === 'sysbench-memory')!));
+  assert.is(parseExperiment('b.yaml', 'name: b\nbudget: 2h\nplatforms: [native]\nworkloads: [sysbench-cpu]\n').experiment.budgetS, 7200);
+  assert.is(parseExperiment('b.yaml', 'name: b\nplatforms: [native]\nworkloads: [sysbench-cpu]\n').experiment.budgetS, undefined);
+});
+
+test('a bad budget is refused naming the file, the field and what is allowed; nothing is expanded', () => {
+  const refused = (text: string) => {
+    try {
+      parseExperiment('x.yaml', `name: a\n${text}\nplatforms: [native]\nworkloads: [sysbench-cpu]\n`);
+    } catch (e) {
+      assert.instance(e, ExperimentError);
+      return (e as Error).message;
+    }
+    throw new Error(`accepted: ${text}`);
+  };
+  assert.match(refused('budget: 15 minutes'), /^x\.yaml:2: budget: /);
+  assert.match(refused('budget: 0m'), /budget/);
+  assert.match(refused(`budget: ${MAX_BUDGET_S + 1}s`), `at most ${MAX_BUDGET_S / 3600}h is allowed (MAX_BUDGET_S)`);
+  assert.match(refused('budget: 10m\nrepetitions: {adaptive: {maxInstances: 5}}'), 'budget and repetitions.adaptive both size the run; keep one');
 });
 
 test('the shipped experiment files are valid', () => {

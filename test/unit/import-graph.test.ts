@@ -34,7 +34,7 @@ export function stageOf(rel: string): Stage | undefined {
   if (top === 'stats') {
     const name = rest.join('/').replace(/\.ts$/, '');
     if (NUMERICS.includes(name)) return 'numerics';
-    if (name === 'analyze') return 'analyze';
+    if (['analyze', 'time-spent', 'console-summary'].includes(name)) return 'analyze';
     return undefined;
   }
   const byDir: Record<string, Stage> = {

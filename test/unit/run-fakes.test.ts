@@ -59,14 +59,35 @@ test('a start that hangs is a timeout at startS; one that answers late is stoppe
   assert.is(late.log.starts.length, 1);
 });
 
-test('a measurement that never answers is a timeout at cellS; the instance is stopped and the run goes on', async () => {
+test('the same failure twice in a row skips the pair\'s other instances; a failure then a value does not', async () => {
   const p = fakePlatform('fake-p');
-  const loaded = fakeExperiment(['fake-p'], ['fake-bench'], { name: name('late'), repetitions: { instances: 2, iterations: 1 }, timeouts: { startS: 1, cellS: 0.05 } });
-  const r = await runExperiment(loaded, fakeDeps([p], [fakeWorkload('fake-bench', ['late', 'ok'])]));
+  const loaded = fakeExperiment(['fake-p'], ['fake-bench', 'fake-flaky'], { name: name('twice'), repetitions: { instances: 4, iterations: 1 }, timeouts: { startS: 1, cellS: 1 } });
+  const r = await runExperiment(loaded, fakeDeps([p], [fakeWorkload('fake-bench', ['garbled']), fakeWorkload('fake-flaky', ['garbled', 'ok', 'garbled', 'ok'])]));
+  const of = (w: string) => samplesOf(r.runDir).filter((s) => s.workload === w);
+  assert.equal(of('fake-bench').map((s) => s.status), ['failed', 'failed', 'skipped', 'skipped']);
+  assert.match(of('fake-bench')[2].error!, /fake-p · fake-bench failed twice in a row the same way in this run \(fake-bench printed no value\); first failure: fake-bench\/default instance 1, log logs\//);
+  assert.equal(of('fake-flaky').map((s) => s.status), ['failed', 'ok', 'failed', 'ok'], 'a value in between: the failure is not lasting');
+});
+
+test('a start that hangs until its timeout is paid once: the platform\'s other instances are skipped at once', async () => {
+  const hung = fakePlatform('fake-hung', ['hang']);
+  const loaded = fakeExperiment(['fake-hung'], ['fake-bench'], { name: name('hang-once'), repetitions: { instances: 3, iterations: 1 }, timeouts: { startS: 0.05, cellS: 1 } });
+  const r = await runExperiment(loaded, fakeDeps([hung], [fakeWorkload('fake-bench')]));
   const samples = samplesOf(r.runDir);
-  assert.equal(samples.map((s) => s.status), ['timeout', 'ok']);
+  assert.equal(samples.map((s) => s.status), ['timeout', 'skipped', 'skipped']);
+  assert.match(samples[1].error!, /not attempted: a start of fake-hung in this run hung until its timeout \(start: /);
+});
+
+test('a measurement that never answers is a timeout at cellS; the instance is stopped, the pair\'s other instances are skipped with a pointer to it', async () => {
+  const p = fakePlatform('fake-p');
+  const loaded = fakeExperiment(['fake-p'], ['fake-bench', 'fake-other'], { name: name('late'), repetitions: { instances: 2, iterations: 1 }, timeouts: { startS: 1, cellS: 0.05 } });
+  const r = await runExperiment(loaded, fakeDeps([p], [fakeWorkload('fake-bench', ['late', 'ok']), fakeWorkload('fake-other', ['ok'])]));
+  const samples = samplesOf(r.runDir).filter((s) => s.workload === 'fake-bench');
+  assert.equal(samples.map((s) => s.status), ['timeout', 'skipped']);
   assert.match(samples[0].error!, /fake-bench on fake-p did not finish within 0.05 s/);
-  assert.is(p.log.stops.length, 2);
+  assert.match(samples[1].error!, /not attempted: fake-p · fake-bench ran into its timeout in this run .*first failure: fake-bench\/default instance 1, log logs\//);
+  assert.equal(samplesOf(r.runDir).filter((s) => s.workload === 'fake-other').map((s) => s.status), ['ok', 'ok'], 'another workload on the platform still runs');
+  assert.is(p.log.stops.length, 3);
   assert.is(r.failed, 1);
 });
 

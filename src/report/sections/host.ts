@@ -16,6 +16,11 @@ export const COMPANION_FILES: CompanionFile[] = [
 export function repetitionsText(ctx: ReportContext): string {
   const { plan, analysis } = ctx.inputs;
   const { instances, iterations } = analysis.repetitions;
+  // a budgeted run plans its cells up to a maximum; the budget decided how many ran
+  if (analysis.budget) {
+    const max = Math.max(...plan.cells.map((c) => c.instances ?? instances));
+    return `${instances} fresh instance${instances === 1 ? '' : 's'} per cell (the first stage) × ${iterations} iteration${iterations === 1 ? '' : 's'} per instance, up to ${max} where an undecided claim needed more`;
+  }
   const overrides = unique(plan.cells.map((c) => c.workload)).flatMap((w) => {
     const c = plan.cells.find((x) => x.workload === w)!;
     const n = c.instances ?? instances;
@@ -37,7 +42,7 @@ export function buildRunFacts(ctx: ReportContext, period: string): ReportView['r
     { key: 'Platforms', value: `${ctx.requested.length} requested; ${ctx.ran.length} measured${ctx.notRunIds.length ? `; ${ctx.notRunIds.length} not run` : ''}` },
     { key: 'Workloads', value: `${ctx.workloads.length} with values (${ctx.workloads.join(', ') || 'none'})` },
     { key: 'Cells', value: `${plan.cells.length} planned (platform × workload × job), ${measuredCells.length} with values` },
-    { key: 'Repetitions', value: `${repetitionsText(ctx)}; ${plan.order.length} instances planned` },
+    { key: 'Repetitions', value: `${repetitionsText(ctx)}; ${analysis.budget ? `${analysis.budget.firstStage + analysis.budget.given} instances run of ${plan.order.length} planned at most` : `${plan.order.length} instances planned`}` },
     { key: 'Failures', value: analysis.failures.length ? `${analysis.failures.length} failed, timed out or skipped values (see “What was not run”)` : 'none' },
   ];
   return { section: ctx.number.section('run', 'The run'), facts, files: COMPANION_FILES };

@@ -1,5 +1,6 @@
 // Methods: repetitions, statistics, the claims' test, seeds, the exact commands, software, the data files, the experiment file.
-import type { MetricSummary } from '../../types.ts';
+import type { Analysis, MetricSummary, TimeRow } from '../../types.ts';
+import { formatP } from '../claims-view.ts';
 import { formatArgv } from '../../proc.ts';
 import { formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit } from '../format.ts';
@@ -31,7 +32,7 @@ export function buildMethods(ctx: ReportContext, evidenceMethod: string): Report
   const claims = analysis.claims;
   return {
     section,
-    repetitions: `${repetitionsText(ctx)} (instances of all cells ran interleaved in a seeded random order).${adaptiveNote(analysis.summaries)}`,
+    repetitions: `${repetitionsText(ctx)} (instances of all cells ran interleaved in a seeded random order).${adaptiveNote(analysis.summaries)}${budgetNote(analysis)}`,
     statistics: [
       'The unit of replication is a fresh platform instance: each instance\'s iterations are averaged first, and n counts the instances that produced a value.',
       'Mean, median and standard deviation are taken over the instance means; the 95 % confidence interval of the mean uses Student\'s t with n − 1 degrees of freedom (no interval when n < 2).',
@@ -59,6 +60,25 @@ export function buildMethods(ctx: ReportContext, evidenceMethod: string): Report
     experimentFile: { file: analysis.experiment.file, sha256: analysis.experiment.sha256, text: ctx.inputs.experimentText },
   };
 }
+
+/** A budgeted run: how its budget was spent, and where its time went. */
+function budgetNote(analysis: Analysis): string {
+  const b = analysis.budget;
+  const t = analysis.time;
+  const parts: string[] = [];
+  if (b) {
+    const min = (s: number) => `${Math.round(s / 6) / 10} min`;
+    const served = b.byClaim.length ? ` (${b.byClaim.map((c) => `${c.claim}: ${c.instances}`).join(', ')})` : '';
+    const notGiven = b.notGiven.length ? ` Planned but not given: ${b.notGiven.map((n) => `${n.instances} (${n.why.replace(/^not given: /, '')})`).join('; ')}.` : '';
+    const seq = analysis.claims?.sequential;
+    parts.push(` Budget ${min(b.budgetS)}: the first stage gave every cell its instances (${b.firstStage} instances), then ${b.given} instance(s) went, one at a time, to the cell where one more instance most narrowed an interval of a claim not yet decided, per second of its measured cost${served ? `${served.slice(0, -1)}; an instance may serve several claims)` : ''}; logs/budget.jsonl says why each was given.${notGiven}`
+      + ` The claims were looked at ${b.looks} time(s) during the run${seq ? ` (${seq.rule}); the last look's level was ${formatP(seq.finalLevel)}` : ''}, and a claim decided at a look keeps that verdict.`);
+  }
+  if (t) parts.push(` Time: ${Math.round(t.wallS)} s of wall time, ${Math.round(t.instancesS)} s in instances (start ${Math.round(sum(t.byPlatform, 'startS'))} s, measured ${Math.round(sum(t.byPlatform, 'measuredS'))} s, stop ${Math.round(sum(t.byPlatform, 'stopS'))} s), ${Math.round(t.waitingS)} s outside any instance (detection, provisioning, image builds, the looks).`);
+  return parts.join('');
+}
+
+const sum = (rows: TimeRow[], k: 'startS' | 'measuredS' | 'stopS') => rows.reduce((a, r) => a + r[k], 0);
 
 /** Adaptive repetitions, in one sentence: the target and how many cells reached it before their maximum or the budget. */
 function adaptiveNote(summaries: MetricSummary[]): string {
