@@ -132,7 +132,7 @@ function difference(base: EvidenceBase, a: MetricSummary, b: MetricSummary): { r
     measured: true,
     pair: `${a.platform} − ${b.platform}${a.host ? ` @ ${a.host}` : ''}`,
     ratio: `${d >= 0 ? '+' : ''}${formatEstimate(d, interval)} ${a.unit}`,
-    interval: interval ? '' : 'no interval (n < 2)',
+    interval: interval ? '' : `no interval: ${a.n < 2 ? a.platform : b.platform} has ${Math.min(a.n, b.n) === 1 ? 'one instance' : 'no instance'}, so its spread is unknown`,
     means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
     reason: '',
   };
