@@ -161,6 +161,8 @@ export interface MetricSpec {
   unit: string;
   better: 'higher' | 'lower';
   description?: string;
+  /** the value's smallest step where it is an integer or quantised (1 for a count): every sample of it carries it (src/stats/resolution.ts) */
+  resolution?: number;
 }
 
 export type Params = Record<string, unknown>;
@@ -557,7 +559,7 @@ export interface ClaimComparison {
   pSupport: number;
   /** p-value against 'the claim is true' for this comparison (small refutes it) */
   pRefute: number;
-  /** the analysis' bootstrap ratio to native, shown beside the test's interval when the reference is native */
+  /** the analysis' ratio to native (the same Welch interval on the log ratio), when the reference is native */
   ratioToNative?: MetricSummary['ratioToNative'];
   /** why it is untestable */
   problem?: string;

@@ -128,7 +128,7 @@ export const memcachedYcsb: Workload = {
   metrics: [
     { name: 'ops_per_s', unit: 'ops/s', better: 'higher', description: 'operations per second over the run phase (YCSB [OVERALL] Throughput)' },
     ...OPS.flatMap(opMetrics),
-    { name: 'errors', unit: 'errors', better: 'lower', description: 'operations memcached answered with an error' },
+    { name: 'errors', unit: 'errors', better: 'lower', description: 'operations memcached answered with an error', resolution: 1 },
   ],
   paramsSchema: {
     type: 'object',
