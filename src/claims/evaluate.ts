@@ -527,7 +527,7 @@ function clauseOutcome(e: Examined, clause: Clause): ClauseOutcome & { complete:
     subjectTested: testedOn,
     subjectMissing: notTested.map(entryName),
   };
-  const missingWhy = (entries: string[][]) => entries.map((entry) => `${entryName(entry)}: ${entryAbsence(e, entry)}`).join('; ');
+  const missingWhy = (entries: string[][]) => entries.map((entry) => `${entryName(entry)}: ${entryAbsence(e, entry, clause)}`).join('; ');
   const allChecks = testable.flatMap((x) => x.checks);
   const iutSupport = allChecks.length > 0 && testable.length === clause.comparisons.length ? Math.max(...allChecks.map((c) => c.support)) : 1;
   const bonfRefute = allChecks.length > 0 ? Math.min(1, allChecks.length * Math.min(...allChecks.map((c) => c.refute))) : 1;
@@ -587,8 +587,17 @@ function gapOutcome(e: Examined, clause: Clause, gap: Clause['gaps'][number]): C
 }
 
 /** why no member of a subject entry was tested: the reason of its first named member */
-function entryAbsence(e: Examined, entry: string[]): string {
+function entryAbsence(e: Examined, entry: string[], clause?: Clause): string {
   const reasons = [...new Set(entry.map((p) => e.missing.platforms.find((m) => m.platform === p)?.reason).filter((r): r is string => !!r))];
+  // the entry ran but what the clause compares it with did not: name that, with its reason
+  const ranAlone = reasons.length > 0 && reasons.every((r) => r.startsWith('ran, but nothing to compare'));
+  const subject = (e.claim.subject?.entries ?? []).flat();
+  // a subject platform that did not run is named as its own entry; the others are the clause's references
+  const others = (clause?.platforms ?? []).filter((p) => !entry.includes(p) && !subject.includes(p) && !e.comparisons.some((c) => c.platform === p || c.reference === p));
+  const othersWhy = others.map((p) => ({ p, why: e.missing.platforms.find((m) => m.platform === p)?.reason })).filter((x): x is { p: string; why: string } => !!x.why && !x.why.startsWith('ran, but'));
+  if ((ranAlone || reasons.length === 0) && othersWhy.length > 0 && othersWhy.length === others.length) {
+    return `ran, but what this clause compares it with did not: ${othersWhy.map((x) => `${x.p}: ${x.why}`).join('; ')}`;
+  }
   if (reasons.length > 0) return reasons.join('; ');
   if (e.missing.measures.length > 0) return e.missing.measures.map((m) => `${measureText(m)}: ${m.reason}`).join('; ');
   return 'ran, but gave nothing this clause can compare';
