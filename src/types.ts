@@ -233,6 +233,8 @@ export interface WorkloadReport {
   screenOnlyTables?: string[];
   /** a workload swept over a parameter: the area names each platform's peak of this metric (the paper: native peaks at 110 threads); chart 'sweep' draws the metric against the parameter */
   sweepPeak?: { metric: string; param: string };
+  /** the samples' notes say how the values were obtained (a YCSB mix's realisation, a server's settings): the area prints them once, under this title */
+  howMeasured?: string;
 }
 
 /** Thrown by a workload when the tool ran but its output is not a valid result. */

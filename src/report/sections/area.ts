@@ -58,6 +58,11 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
         else block.figures[0].callouts.push(view);
       }
     }
+    // "How measured": the samples' own notes, once per workload, in its first block
+    for (const w of unique(blocks.map((b) => b.workload))) {
+      const title = reportOf(w).howMeasured;
+      if (title) blocks.find((b) => b.workload === w)!.notes.unshift(howMeasuredNote(w, title, ctx));
+    }
     const figures: FigureBlock[] = claimCharts.map((chart) => ({ chart, callouts: [] }));
     charts.push(...figures.map((f) => f.chart), ...sweepFigures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
     const ran = def.workloads.filter((w) => jobs.some((j) => j.workload === w));
@@ -146,6 +151,15 @@ function missingNote(id: string, failed: number, notRun: Map<string, string>): s
   if (notRun.has(id)) return 'not run';
   if (failed) return `no value (${failed} failure${failed === 1 ? '' : 's'})`;
   return 'no value recorded';
+}
+
+/** "How measured (the MariaDB server settings …): server 10.11.6: innodb_buffer_pool_size=128M, …", from every cell's sample notes */
+function howMeasuredNote(workload: string, title: string, ctx: ReportContext): string {
+  const cells = ctx.summaries.filter((s) => s.workload === workload);
+  const notes = unique(cells.flatMap((s) => ctx.inputs.sampleNotes[logKey(s.cell, s.host)] ?? []));
+  if (notes.length === 0) return `How measured (${title}): not recorded in this run's samples.`;
+  const shown = notes.slice(0, 4);
+  return `How measured (${title}): ${shown.join('. Also: ')}${notes.length > shown.length ? ` (and ${notes.length - shown.length} more variants, in the samples)` : ''}.`;
 }
 
 function hapMethodNote(rows: MetricSummary[], ctx: ReportContext): string {
