@@ -266,8 +266,8 @@ function sweepPanel(chart: SweepChartView, panel: SweepPanel, order: string[]): 
   const span = (allAts[allAts.length - 1] - allAts[0]) || 1;
   const gaps = allAts.slice(1).map((a, i) => a - allAts[i]);
   // platforms side by side around each swept value (dodged), so that their intervals never overlap: together at most 60 % of the
-  // closest two values' gap and 6 % of the axis
-  const spread = panel.lines.length > 1 ? Math.min(0.6 * (gaps.length ? Math.min(...gaps) : span), 0.06 * span) : 0;
+  // closest two values' gap and 10 % of the axis
+  const spread = panel.lines.length > 1 ? Math.min(0.6 * (gaps.length ? Math.min(...gaps) : span), 0.1 * span) : 0;
   const offset = (i: number) => (panel.lines.length > 1 ? (i / (panel.lines.length - 1) - 0.5) * spread : 0);
   const rows = panel.lines.flatMap((l, i) => l.points.map((q) => ({ label: l.label, at: q.at, x: q.at + offset(i), value: q.value, low: q.low, high: q.high, hover: q.hover })));
   const labels = panel.lines.map((l) => l.label);
