@@ -150,6 +150,11 @@ export function compactWhy(reason: string): string {
   return `${r}${emulatedOnly ? ` (only emulated ${emulatedOnly[1]} ran)` : ''}`;
 }
 
+/** the recorded reason of a subject entry's first member that has one */
+function entryReason(v: ClaimVerdict, entry: string): string {
+  return entry.split(' or ').map((p) => v.missing.platforms.find((m) => m.platform === p)?.reason).find((r) => r !== undefined) ?? '';
+}
+
 /** why a subject entry ("gvisor-ptrace or gvisor-kvm") gave nothing: the reason of its first member that has one */
 function entryWhy(v: ClaimVerdict, entry: string): { platform: string; why: string } {
   const members = entry.split(' or ');
@@ -190,11 +195,13 @@ export function whyLine(v: ClaimVerdict): string {
       why = 'printed with the results, not tested';
       break;
     case 'not run': {
+      // first the subject platforms that did not run (or not as the claim needs), then what the ones that ran lacked
+      const absent = gaps.filter((e) => !/^ran, but/.test(entryReason(v, e)));
+      const clause = clauses.find((c) => c.outcome === 'not run' && c.kind !== 'cause') ?? clauses[0];
       if (/^not in this experiment/.test(v.reason)) why = v.reason;
-      else {
-        const clause = clauses.find((c) => c.outcome === 'not run' && c.kind !== 'cause') ?? clauses[0];
-        why = clause && /^[\w-]+( or [\w-]+)*: /.test(clause.why) ? clauseWhy(clause.why) : gaps.length ? entriesWhy(v, gaps) : compactWhy(v.reason);
-      }
+      else if (absent.length) why = entriesWhy(v, absent);
+      else if (clause && /^[\w-]+( or [\w-]+)*: /.test(clause.why)) why = clauseWhy(clause.why);
+      else why = gaps.length ? entriesWhy(v, gaps) : compactWhy(v.reason);
       break;
     }
     case 'partly tested': {
