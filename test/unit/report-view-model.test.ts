@@ -163,6 +163,10 @@ test('a single instance gets no interval, and an emulated platform is labelled s
   // the real reason, not a bare 'n < 2'
   assert.is(row.ci, 'unbounded: one instance, spread unknown');
   assert.is(row.ratioCi, 'unbounded: one instance, spread unknown');
+  // a ratio column does not wrap: a long reason there widened the table past the page (the PDF shrank), so it is a few words
+  Object.assign(runc, { n: 2, instanceMeans: [448, 448], ratioToNative: { value: 0.556, ci: null, method: 'm', problem: "the platform's mean 448 is not distinguishable from 0 (its 95% interval reaches 0), so the ratio has no bound" } });
+  const wide = buildViewModel(i).areas[0].blocks[0].tables[0].rows.find((r) => r.platform === 'runc')!;
+  assert.is(wide.ratioCi, "unbounded: a mean's CI reaches 0");
   assert.is(row.label, 'runc (software emulation)');
   const chart = block.figures[0].chart as DotChartView;
   assert.is(chart.panels.length, 1);

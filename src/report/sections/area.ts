@@ -144,7 +144,10 @@ const oneInstance = (n: number) => `unbounded: ${n === 1 ? 'one instance' : 'no 
 function noRatioInterval(s: MetricSummary, native: MetricSummary | undefined, problem: string | undefined): string {
   if (s.n < 2) return oneInstance(s.n);
   if (native && native.n < 2) return `unbounded: native has ${native.n === 1 ? 'one instance' : 'no instance'}, spread unknown`;
-  return problem ? shorten(problem, 80) : 'none';
+  // the cell does not wrap (a number column): the reason in a few words; the verdicts and summary.csv keep it whole
+  if (problem && /not distinguishable from 0/.test(problem)) return 'unbounded: a mean\'s CI reaches 0';
+  if (problem && /no spread/.test(problem)) return 'none: no spread, no resolution';
+  return problem ? shorten(problem, 32) : 'none';
 }
 
 function missingNote(id: string, failed: number, notRun: Map<string, string>): string {
