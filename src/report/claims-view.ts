@@ -196,7 +196,7 @@ export function whyLine(v: ClaimVerdict): string {
       break;
     case 'not run': {
       // first the subject platforms that did not run (or not as the claim needs), then what the ones that ran lacked
-      const absent = gaps.filter((e) => !/^ran, but/.test(entryReason(v, e)));
+      const absent = gaps.filter((e) => /^(?!ran, but)./.test(entryReason(v, e)));
       const clause = clauses.find((c) => c.outcome === 'not run' && c.kind !== 'cause') ?? clauses[0];
       if (/^not in this experiment/.test(v.reason)) why = v.reason;
       else if (absent.length) why = entriesWhy(v, absent);
@@ -210,7 +210,10 @@ export function whyLine(v: ClaimVerdict): string {
       const notRun = effects.filter((c) => c.outcome === 'not run');
       const held = effects.filter((c) => c.outcome !== 'not run' && c.subjectMissing.length > 0);
       const parts: string[] = [];
-      if (notRun.length) parts.push(`not run: ${shorten(notRun[0].label, 45)} (${clauseWhy(notRun[0].why)})${notRun.length > 1 ? ` and ${notRun.length - 1} more` : ''}`);
+      if (notRun.length) {
+        const absent = notRun[0].subjectMissing.filter((e) => /^(?!ran, but)./.test(entryReason(v, e)));
+        parts.push(`not run: ${shorten(notRun[0].label, 45)} (${absent.length ? entriesWhy(v, absent) : clauseWhy(notRun[0].why)})${notRun.length > 1 ? ` and ${notRun.length - 1} more` : ''}`);
+      }
       else if (held.length) parts.push(`not tested on ${entriesWhy(v, [...new Set(held.flatMap((c) => c.subjectMissing))])}`);
       if (cause) {
         const effect = /^effect (reproduced|not reproduced|inconclusive)/.exec(v.reason)?.[0];
