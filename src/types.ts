@@ -161,6 +161,8 @@ export interface MetricSpec {
   unit: string;
   better: 'higher' | 'lower';
   description?: string;
+  /** the value's smallest step where it is an integer or quantised (1 for a count): every sample of it carries it (src/stats/resolution.ts) */
+  resolution?: number;
 }
 
 export type Params = Record<string, unknown>;
@@ -233,6 +235,8 @@ export interface WorkloadReport {
   screenOnlyTables?: string[];
   /** a workload swept over a parameter: the area names each platform's peak of this metric (the paper: native peaks at 110 threads); chart 'sweep' draws the metric against the parameter */
   sweepPeak?: { metric: string; param: string };
+  /** the samples' notes say how the values were obtained (a YCSB mix's realisation, a server's settings): the area prints them once, under this title */
+  howMeasured?: string;
 }
 
 /** Thrown by a workload when the tool ran but its output is not a valid result. */
@@ -609,7 +613,7 @@ export interface ClaimComparison {
   pSupport: number;
   /** p-value against 'the claim is true' for this comparison (small refutes it) */
   pRefute: number;
-  /** the analysis' bootstrap ratio to native, shown beside the test's interval when the reference is native */
+  /** the analysis' ratio to native (the same Welch interval on the log ratio), when the reference is native */
   ratioToNative?: MetricSummary['ratioToNative'];
   /** why it is untestable */
   problem?: string;

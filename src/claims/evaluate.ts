@@ -8,6 +8,7 @@ import type {
   Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, ClauseOutcome, Environment, MetricSummary, NotRun, PlatformRecord,
 } from '../types.ts';
 import { holmAdjust } from './holm.ts';
+import { settingsWords } from './words.ts';
 import type { Claim, ClaimTest, Contrast, LoadedClaims, Measure, RatioCondition, Selector } from './load.ts';
 
 export const CLAIMS_ALPHA = 0.05;
@@ -30,6 +31,8 @@ interface Context {
   /** workloads that appear in the run at all (values or failures) */
   workloads: Set<string>;
   paramDefaults: Record<string, Record<string, unknown>>;
+  /** 'workload\0param' for the parameters whose value differs between the run's cells of that workload */
+  varying: Set<string>;
 }
 
 /** One clause examined: its comparisons and the checks (bound tests) behind them. */
@@ -46,6 +49,8 @@ interface Clause {
   absent?: string;
   /** an ordering's link implied by transitivity across groups that did not run */
   impliedAcross?: string[];
+  /** measures the clause needs that gave its subject nothing, while others did: each is a part of the clause not run */
+  gaps: { measure: Measure; why: string }[];
 }
 
 /** One claim examined, before the family-wide correction. */
@@ -57,6 +62,7 @@ interface Examined {
   missing: ClaimVerdict['missing'];
   /** the summaries the comparisons rest on */
   cells: MetricSummary[];
+  varying: ReadonlySet<string>;
 }
 
 /** What a budgeted run's looks decided (logs/budget.jsonl): claims decided at a look keep that verdict; the rest are judged at the level left. */
@@ -75,6 +81,7 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
     notRun: new Map(analysis.notRun.map((n) => [n.platform, n.reason])),
     workloads: new Set([...analysis.summaries.map((s) => s.workload), ...analysis.failures.map((f) => f.workload)]),
     paramDefaults: loaded.paramDefaults ?? {},
+    varying: varyingParams(analysis.summaries),
   };
   const examined = loaded.claims.map((c) => examine(c, ctx));
 
@@ -146,6 +153,20 @@ function withNeed(v: ClaimVerdict, level: number, family: number): ClaimVerdict 
   return { ...v, neededPerSide: n, reason: `${v.reason}; would need about ${n} instances per side (from the observed spread and the distance to the bound)` };
 }
 
+/** the parameters that tell a workload's cells apart: the ones a reason must name (a sweep's threads, fio's fileSystem) */
+function varyingParams(summaries: readonly MetricSummary[]): Set<string> {
+  const keys = new Map<string, Set<string>>();
+  for (const s of summaries) for (const k of Object.keys(s.params ?? {})) keys.set(s.workload, (keys.get(s.workload) ?? new Set()).add(k));
+  const values = new Map<string, Set<string>>();
+  for (const s of summaries) {
+    for (const k of keys.get(s.workload) ?? []) {
+      const key = `${s.workload}\u0000${k}`;
+      values.set(key, (values.get(key) ?? new Set()).add(stableStringify(s.params?.[k] ?? null, 0)));
+    }
+  }
+  return new Set([...values].filter(([, v]) => v.size > 1).map(([k]) => k));
+}
+
 export function correctionText(m: number, alpha: number): string {
   if (m === 0) return `Holm step-down at α = ${alpha}: no claim had a testable comparison in this run, so there is nothing to correct`;
   return `Holm step-down over the ${m} claim${m === 1 ? '' : 's'} with a testable comparison at α = ${alpha} (family-wise error rate), applied to the support and to the refutation p-values; `
@@ -184,6 +205,7 @@ function examine(claim: Claim, ctx: Context): Examined {
         rest(...r.cells);
       }
       if (clause.comparisons.length === 0 && found.gaps.length > 0) clause.absent = found.gaps.join('; ');
+      clause.gaps = measureGaps(ctx, claim, clause, c.measures, undefined, c);
       clauses.push(clause);
       continue;
     }
@@ -207,6 +229,7 @@ function examine(claim: Claim, ctx: Context): Examined {
         }
       }
     }
+    clause.gaps = measureGaps(ctx, claim, clause, c.measures, c.network, c);
     clauses.push(clause);
   }
   if (t.kind === 'ordering') {
@@ -227,6 +250,7 @@ function examine(claim: Claim, ctx: Context): Examined {
           }
         }
       }
+      clause.gaps = measureGaps(ctx, claim, clause, t.measures, undefined, t);
       clauses.push(clause);
     };
     // each link between neighbours is its own clause; a group that did not run leaves both its links not run (the claim is about it)
@@ -256,6 +280,7 @@ function examine(claim: Claim, ctx: Context): Examined {
         addTo(clause, r.result);
         rest(...r.cells);
       }
+      clause.gaps = measureGaps(ctx, claim, clause, k.measures, undefined, k.with);
     } else {
       clause.absent = `no experiment in isobench isolates ${claim.cause.isolates}`;
     }
@@ -279,11 +304,35 @@ function examine(claim: Claim, ctx: Context): Examined {
     comparisons,
     missing: { platforms: missingPlatforms, measures: missingMeasures },
     cells,
+    varying: ctx.varying,
   };
 }
 
+/**
+ * The measures a clause needs on which its subject gave nothing, when it gave something on others (gVisor's netstack P90 for
+ * TCP but none for UDP): each is a part of the clause that did not run, so the claim is never decided on the rest.
+ */
+function measureGaps(ctx: Context, claim: Claim, clause: Clause, ms: readonly Measure[], network: string | undefined, sel: Selector): Clause['gaps'] {
+  const subject = (claim.subject?.entries ?? []).flat().filter((p) => clause.platforms.includes(p));
+  if (subject.length === 0 || ms.length < 2) return [];
+  const onSubject = (c: ClaimComparison) => subject.some((p) => c.platform === p || c.reference === p || (c.contrast ?? []).some((x) => x.platform === p));
+  const covered = (m: Measure) => clause.comparisons.some((c) => onSubject(c) && c.workload === m.workload && baseJob(c.job) === m.job && c.metric === m.metric);
+  // a clause with nothing on its subject is not run as a whole: its own outcome says so
+  if (!ms.some(covered)) return [];
+  // a workload not in the experiment at all is a measure the verdict's coverage calls partial, not a gap in a clause that ran
+  return ms.filter((m) => !covered(m) && ctx.workloads.has(m.workload)).map((m) => {
+    if (!present(ctx, m)) return { measure: m, why: `no '${m.metric}' value${m.job === 'default' ? '' : ` of job ${m.job}`} in this run` };
+    const byReason = new Map<string, string[]>();
+    for (const p of subject) {
+      const why = absenceReason(ctx, p, [m], network, sel.params || sel.options?.[p] ? sel : undefined);
+      byReason.set(why, [...(byReason.get(why) ?? []), p]);
+    }
+    return { measure: m, why: [...byReason].map(([why, ps]) => `${ps.join(', ')}: ${why}`).join('; ') };
+  });
+}
+
 function newClause(label: string, kind: ClauseOutcome['kind'], platforms: string[], isolates?: string): Clause {
-  return { label, kind, ...(isolates ? { isolates } : {}), comparisons: [], checks: [], perComparison: [], platforms };
+  return { label, kind, ...(isolates ? { isolates } : {}), comparisons: [], checks: [], perComparison: [], platforms, gaps: [] };
 }
 
 function addTo(clause: Clause, r: { comparison: ClaimComparison; checks: Check[] }): void {
@@ -539,14 +588,14 @@ function clauseOutcome(e: Examined, clause: Clause): ClauseOutcome & { complete:
     subjectTested: testedOn,
     subjectMissing: notTested.map(entryName),
   };
-  const missingWhy = (entries: string[][]) => entries.map((entry) => `${entryName(entry)}: ${entryAbsence(e, entry)}`).join('; ');
+  const missingWhy = (entries: string[][]) => entries.map((entry) => `${entryName(entry)}: ${entryAbsence(e, entry, clause)}`).join('; ');
   const allChecks = testable.flatMap((x) => x.checks);
   const iutSupport = allChecks.length > 0 && testable.length === clause.comparisons.length ? Math.max(...allChecks.map((c) => c.support)) : 1;
   const bonfRefute = allChecks.length > 0 ? Math.min(1, allChecks.length * Math.min(...allChecks.map((c) => c.refute))) : 1;
 
   if (testedOn.length === 0) {
     const untestable = clause.comparisons.find((c) => c.holds === 'untestable');
-    if (untestable) return { ...base, outcome: 'inconclusive', why: `${comparisonText(untestable)}: ${untestable.problem}`, complete: false, supportP: 1, refuteP: 1 };
+    if (untestable) return { ...base, outcome: 'inconclusive', why: `${comparisonText(untestable, e.varying)}: ${untestable.problem}`, complete: false, supportP: 1, refuteP: 1 };
     const why = clause.absent ?? (notTested.length ? missingWhy(notTested) : 'nothing it names ran here');
     return { ...base, outcome: 'not run', why, complete: false, supportP: 1, refuteP: 1 };
   }
@@ -574,16 +623,42 @@ function clauseOutcome(e: Examined, clause: Clause): ClauseOutcome & { complete:
   const untested = clause.comparisons.find((c) => c.holds === 'untestable');
   const gap = notTested.length ? `; not run on ${missingWhy(notTested)}` : '';
   // 'all': one counterexample is enough against the clause, but holding needs every subject entry it names
-  if (outside) return { ...base, outcome: 'did not hold', why: `${comparisonText(outside)}: ${intervalWords(outside)} is outside ${boundsText(outside.bounds)}${gap}`, complete: true, supportP: iutSupport, refuteP: bonfRefute };
+  if (outside) return { ...base, outcome: 'did not hold', why: `${comparisonText(outside, e.varying)}: ${intervalWords(outside)} is outside ${boundsText(outside.bounds)}${gap}`, complete: true, supportP: iutSupport, refuteP: bonfRefute };
   const complete = notTested.length === 0;
-  if (straddles) return { ...base, outcome: 'inconclusive', why: `${comparisonText(straddles)}: ${intervalWords(straddles)} straddles ${boundsText(straddles.bounds)}${gap}`, complete, supportP: iutSupport, refuteP: bonfRefute };
-  if (untested) return { ...base, outcome: 'inconclusive', why: `${comparisonText(untested)}: ${untested.problem}${gap}`, complete, supportP: 1, refuteP: bonfRefute };
+  if (straddles) return { ...base, outcome: 'inconclusive', why: `${comparisonText(straddles, e.varying)}: ${intervalWords(straddles)} straddles ${boundsText(straddles.bounds)}${gap}`, complete, supportP: iutSupport, refuteP: bonfRefute };
+  if (untested) return { ...base, outcome: 'inconclusive', why: `${comparisonText(untested, e.varying)}: ${untested.problem}${gap}`, complete, supportP: 1, refuteP: bonfRefute };
   return { ...base, outcome: 'held', why: `every 95% interval (${testable.length}) inside the bounds, on ${testedOn.join(', ')}${gap}`, complete, supportP: iutSupport, refuteP: bonfRefute };
 }
 
+/** a measure of a clause that gave its subject nothing: that part of the clause did not run */
+function gapOutcome(e: Examined, clause: Clause, gap: Clause['gaps'][number]): ClauseOutcome & { complete: boolean; supportP: number; refuteP: number } {
+  return {
+    label: `${clause.label}, on ${measureText(gap.measure)}`,
+    kind: clause.kind,
+    ...(clause.isolates ? { isolates: clause.isolates } : {}),
+    outcome: 'not run',
+    why: gap.why,
+    comparisons: 0,
+    subjectTested: [],
+    subjectMissing: entriesOf(e, clause).map(entryName),
+    complete: false,
+    supportP: 1,
+    refuteP: 1,
+  };
+}
+
 /** why no member of a subject entry was tested: the reason of its first named member */
-function entryAbsence(e: Examined, entry: string[]): string {
+function entryAbsence(e: Examined, entry: string[], clause?: Clause): string {
   const reasons = [...new Set(entry.map((p) => e.missing.platforms.find((m) => m.platform === p)?.reason).filter((r): r is string => !!r))];
+  // the entry ran but what the clause compares it with did not: name that, with its reason
+  const ranAlone = reasons.length > 0 && reasons.every((r) => r.startsWith('ran, but nothing to compare'));
+  const subject = (e.claim.subject?.entries ?? []).flat();
+  // a subject platform that did not run is named as its own entry; the others are the clause's references
+  const others = (clause?.platforms ?? []).filter((p) => !entry.includes(p) && !subject.includes(p) && !e.comparisons.some((c) => c.platform === p || c.reference === p));
+  const othersWhy = others.map((p) => ({ p, why: e.missing.platforms.find((m) => m.platform === p)?.reason })).filter((x): x is { p: string; why: string } => !!x.why && !x.why.startsWith('ran, but'));
+  if ((ranAlone || reasons.length === 0) && othersWhy.length > 0 && othersWhy.length === others.length) {
+    return `ran, but what this clause compares it with did not: ${othersWhy.map((x) => `${x.p}: ${x.why}`).join('; ')}`;
+  }
   if (reasons.length > 0) return reasons.join('; ');
   if (e.missing.measures.length > 0) return e.missing.measures.map((m) => `${measureText(m)}: ${m.reason}`).join('; ');
   return 'ran, but gave nothing this clause can compare';
@@ -608,6 +683,14 @@ function claimRefute(e: Examined): number {
   return Math.min(1, ps.length * Math.min(...ps));
 }
 
+/** what a cell ran with for one selector key: its parameter or platform option, else the network it recorded, else unset */
+function ranWith(s: MetricSummary, key: string): unknown {
+  const own = { ...s.params, ...s.platformOptions }[key];
+  if (own !== undefined && own !== null) return own;
+  if (key === 'network' && s.network) return `${s.network} (its default)`;
+  return null;
+}
+
 /** why no platform the claim names gave something to compare, in words a reader can act on */
 function absenceReason(ctx: Context, platform: string, measures: Measure[], network?: string, selector?: Selector): string {
   const mine = ctx.analysis.summaries.filter((s) => s.platform === platform && measures.some((m) => matches(s, m)));
@@ -618,8 +701,8 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
     if (selector && real.every((s) => !selected(ctx, s, selector))) {
       const want = { ...(selector.params ?? {}), ...(selector.options?.[platform] ?? {}) };
       const keys = Object.keys(want);
-      const had = real.map((s) => stableStringify(Object.fromEntries(keys.map((k) => [k, { ...s.params, ...s.platformOptions }[k] ?? null])), 0));
-      return `ran only as ${[...new Set(had)].join(', ')}; the claim rests on ${stableStringify(want, 0)} only (those cells are shown, never decide it)`;
+      const had = real.map((s) => settingsWords(Object.fromEntries(keys.map((k) => [k, ranWith(s, k)]))));
+      return `ran only with ${[...new Set(had)].join('; ')}; the claim rests on ${settingsWords(want)} only (those cells are shown, never decide it)`;
     }
     return 'ran, but nothing to compare it with ran here';
   }
@@ -646,7 +729,10 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
 
 function decide(e: Examined, p: ClaimVerdict['p'], alpha: number, family: number, ctx: Context): ClaimVerdict {
   const { claim } = e;
-  const outcomes = e.clauses.map((c) => clauseOutcome(e, c));
+  const outcomes = e.clauses.flatMap((c) => {
+    const o = clauseOutcome(e, c);
+    return o.outcome === 'not run' ? [o] : [o, ...c.gaps.map((g) => gapOutcome(e, c, g))];
+  });
   const verdict: ClaimVerdict = {
     id: claim.id,
     claim: claim.claim,
@@ -759,7 +845,7 @@ function describeClaim(c: Claim): string {
   if (!c.cause) return test;
   const k = c.cause.contrast;
   if (!k) return `${test}; the cause (${c.cause.label}) is not tested: no experiment isolates ${c.cause.isolates}`;
-  const sel = (s: Selector) => stableStringify({ ...(s.params ?? {}), ...Object.assign({}, ...Object.values(s.options ?? {})) }, 0);
+  const sel = (s: Selector) => settingsWords({ ...(s.params ?? {}), ...Object.assign({}, ...Object.values(s.options ?? {})) });
   const ratio = k.reference ? `(${k.platforms.join(' | ')} / ${k.reference.join(' | ')}) on ${sel(k.with)} divided by the same on ${sel(k.without)}` : `${k.platforms.join(' | ')} on ${sel(k.with)} / on ${sel(k.without)}`;
   return `${test}; and the cause (${c.cause.label}; isolates ${c.cause.isolates}): ${ratio} ${boundsText(k)} on ${measuresText(k.measures)}`;
 }
@@ -780,8 +866,8 @@ function describeTest(t: ClaimTest): string {
 
 function selectionText(s: Selector): string {
   const parts: string[] = [];
-  if (s.params && Object.keys(s.params).length) parts.push(`cells with ${stableStringify(s.params, 0)}`);
-  for (const [p, o] of Object.entries(s.options ?? {})) parts.push(`${p} with ${stableStringify(o, 0)}`);
+  if (s.params && Object.keys(s.params).length) parts.push(`cells with ${settingsWords(s.params)}`);
+  for (const [p, o] of Object.entries(s.options ?? {})) parts.push(`${p} with ${settingsWords(o)}`);
   return parts.length ? ` (only ${parts.join(', ')})` : '';
 }
 
@@ -800,8 +886,10 @@ function boundsText(b: Bounds): string {
 const measureText = (m: Measure) => `${m.workload}${m.job === 'default' ? '' : `/${m.job}`} ${m.metric}`;
 const measuresText = (ms: Measure[]) => ms.map(measureText).join(', ');
 
-function comparisonText(c: ClaimComparison): string {
-  const params = c.params ? ` ${stableStringify(c.params, 0)}` : '';
+/** "docker-runc / kata-virtiofs on hap functions (threads=110)": only the parameters that tell this run's cells of the workload apart */
+function comparisonText(c: ClaimComparison, varying: ReadonlySet<string>): string {
+  const shown = Object.fromEntries(Object.entries(c.params ?? {}).filter(([k]) => varying.has(`${c.workload}\u0000${k}`)));
+  const params = Object.keys(shown).length ? ` (${settingsWords(shown)})` : '';
   return `${c.platform} / ${c.reference} on ${measureText(c)}${params}`;
 }
 

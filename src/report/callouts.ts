@@ -1,5 +1,5 @@
 // The architecture callouts with this run's evidence: the ratio of two platforms' means and its 95 % interval, or "not measured here".
-import { logRatio, ratioInterval, untestable } from '../stats/ratio.ts';
+import { logRatio, ratioInterval, sideSe, untestable } from '../stats/ratio.ts';
 import { tQuantile } from '../stats/interval.ts';
 import type { Interval, MetricSummary, PlatformRecord } from '../types.ts';
 import { formatEstimate, formatNumber } from './format.ts';
@@ -109,22 +109,33 @@ function evidenceFor(callout: string, e: CalloutEvidenceSpec, ctx: EvidenceConte
 
 type EvidenceBase = Omit<EvidenceRecord, 'platform' | 'reference' | 'ratio' | 'interval' | 'platformStats' | 'referenceStats'>;
 
-/** The 95 % Welch interval of a difference of two means; null when either side has fewer than 2 instances. */
-export function differenceInterval(a: { mean: number; sd: number; n: number }, b: { mean: number; sd: number; n: number }): Interval | null {
+/**
+ * The 95 % Welch interval of a difference of two means; null when either side has fewer than 2 instances, or neither shows
+ * spread and the metric has no known resolution (zero spread is not certainty). Each mean's standard error is at least the
+ * metric's resolution, as in the ratios (src/stats/ratio.ts).
+ */
+export function differenceInterval(a: { mean: number; sd: number; n: number; resolution?: number | null }, b: { mean: number; sd: number; n: number; resolution?: number | null }): Interval | null {
   if (a.n < 2 || b.n < 2) return null;
-  const va = (a.sd * a.sd) / a.n;
-  const vb = (b.sd * b.sd) / b.n;
+  const va = sideSe(a) ** 2;
+  const vb = sideSe(b) ** 2;
   const se = Math.sqrt(va + vb);
+  if (se === 0) return null;
   const d = a.mean - b.mean;
-  if (se === 0) return { low: d, high: d, level: 0.95 };
   const df = (va + vb) ** 2 / ((va * va) / (a.n - 1) + (vb * vb) / (b.n - 1));
   const half = tQuantile(0.975, df) * se;
   return { low: d - half, high: d + half, level: 0.95 };
 }
 
+/** why a difference has no interval, in words */
+function noDifferenceInterval(a: MetricSummary, b: MetricSummary): string {
+  const one = [a, b].find((s) => s.n < 2);
+  if (one) return `no interval: ${one.platform} has ${one.n === 1 ? 'one instance' : 'no instance'}, so its spread is unknown`;
+  return 'no interval: neither side shows spread and the metric has no known resolution';
+}
+
 function difference(base: EvidenceBase, a: MetricSummary, b: MetricSummary): { row: EvidenceRow; record: EvidenceRecord } {
-  const sa = { mean: a.mean, sd: a.sd, n: a.n };
-  const sb = { mean: b.mean, sd: b.sd, n: b.n };
+  const sa = { mean: a.mean, sd: a.sd, n: a.n, resolution: a.resolution?.value };
+  const sb = { mean: b.mean, sd: b.sd, n: b.n, resolution: b.resolution?.value };
   const d = a.mean - b.mean;
   const interval = differenceInterval(sa, sb);
   const row: EvidenceRow = {
@@ -132,7 +143,7 @@ function difference(base: EvidenceBase, a: MetricSummary, b: MetricSummary): { r
     measured: true,
     pair: `${a.platform} − ${b.platform}${a.host ? ` @ ${a.host}` : ''}`,
     ratio: `${d >= 0 ? '+' : ''}${formatEstimate(d, interval)} ${a.unit}`,
-    interval: interval ? '' : 'no interval (n < 2)',
+    interval: interval ? '' : noDifferenceInterval(a, b),
     means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
     reason: '',
   };

@@ -80,8 +80,9 @@ export function claimAlt(rows: { claim: string; label: string; value: number; lo
   return `Claims' ratios: ${rows.map((r) => `${r.claim}, ${r.label}: ${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)}, needs ${r.band || 'an ordering'}`).join('; ')}.`;
 }
 
-export function sweepCaption(p: CaptionParts, metric: string, unit: string, better: string, param: string): string {
-  return `${p.title}: ${metric} (${unit}, ${better} is better) against ${param}, one line per platform. Dot: mean over the instances at that ${param}; bar: 95 % confidence interval of the mean (Student t); ring: the platform's peak, the ${param} with the best mean (the area's text names the values it cannot be told apart from); ${nText(p.ns)} at each ${param}. Each ${param} is its own cell of fresh instances; the axis does not start at 0.${tail(p)}`;
+export function sweepCaption(p: CaptionParts, metric: string, unit: string, better: string, param: string, yFromZero: boolean, lines: number): string {
+  const dodged = lines > 1 ? ` The platforms are set side by side around each ${param} so that their intervals do not overlap; the axis labels give the swept values.` : '';
+  return `${p.title}: ${metric} (${unit}, ${better} is better) against ${param}, one line per platform. Dot: mean over the instances at that ${param}; bar: 95 % confidence interval of the mean (Student t); ring: the platform's peak, the ${param} with the best mean (the area's text names the values it cannot be told apart from); ${nText(p.ns)} at each ${param}. Each ${param} is its own cell of fresh instances.${dodged}${yFromZero ? '' : ' The y axis does not start at 0: an interval reaches below it.'}${tail(p)}`;
 }
 
 export function sweepAlt(title: string, unit: string, param: string, lines: { label: string; peak: number | null; points: { at: number; value: number; low: number | null; high: number | null }[] }[]): string {

@@ -262,14 +262,22 @@ const SWEEP_HEIGHT = 230;
 
 /** One line per platform over the swept values, each point's 95 % interval as a bar, the peak ringed; a legend names the lines. */
 function sweepPanel(chart: SweepChartView, panel: SweepPanel, order: string[]): object {
-  const rows = panel.lines.flatMap((l) => l.points.map((q) => ({ label: l.label, at: q.at, value: q.value, low: q.low, high: q.high, hover: q.hover })));
+  const allAts = [...new Set(panel.lines.flatMap((l) => l.points.map((q) => q.at)))].sort((a, b) => a - b);
+  const span = (allAts[allAts.length - 1] - allAts[0]) || 1;
+  const gaps = allAts.slice(1).map((a, i) => a - allAts[i]);
+  // platforms side by side around each swept value (dodged), so that their intervals never overlap: together at most 60 % of the
+  // closest two values' gap and 10 % of the axis
+  const spread = panel.lines.length > 1 ? Math.min(0.6 * (gaps.length ? Math.min(...gaps) : span), 0.1 * span) : 0;
+  const offset = (i: number) => (panel.lines.length > 1 ? (i / (panel.lines.length - 1) - 0.5) * spread : 0);
+  const rows = panel.lines.flatMap((l, i) => l.points.map((q) => ({ label: l.label, at: q.at, x: q.at + offset(i), value: q.value, low: q.low, high: q.high, hover: q.hover })));
   const labels = panel.lines.map((l) => l.label);
-  const ats = [...new Set(rows.map((r) => r.at))].sort((a, b) => a - b);
-  const span = (ats[ats.length - 1] - ats[0]) || 1;
-  const xScale = { domain: [ats[0] - span * 0.05, ats[ats.length - 1] + span * 0.05], nice: false, zero: false };
-  const x = { field: 'at', type: 'quantitative', title: chart.xTitle, scale: xScale, axis: { values: ats, tickCount: ats.length, format: 'd', labelOverlap: false } } as const;
+  const ats = allAts;
+  const xScale = { domain: [ats[0] - span * 0.05 - spread / 2, ats[ats.length - 1] + span * 0.05 + spread / 2], nice: false, zero: false };
+  const x = { field: 'x', type: 'quantitative', title: chart.xTitle, scale: xScale, axis: { values: ats, tickCount: ats.length, format: 'd', labelOverlap: false } } as const;
   const yValues = rows.flatMap((r) => [r.value, r.low ?? r.value, r.high ?? r.value]);
-  const yScale = { domain: domainOf(yValues, false, 0), nice: false, zero: false };
+  // from 0 (throughput against threads reads as a share of the peak); below 0 only where an interval reaches there
+  const [, top] = domainOf(yValues, false, 0);
+  const yScale = { domain: chart.yFromZero ? [0, top] : domainOf(yValues, false, 0), nice: false, zero: chart.yFromZero };
   const y = { field: 'value', type: 'quantitative', title: chart.yTitle, scale: yScale } as const;
   const style = panel.lines.map((l) => platformStyle(l.platform, order));
   // one legend for colour and shape (the same field and legend properties, so Vega-Lite merges them)
@@ -281,9 +289,9 @@ function sweepPanel(chart: SweepChartView, panel: SweepPanel, order: string[]): 
   ];
   const withInterval = rows.filter((r) => r.low !== null && r.high !== null);
   if (withInterval.length) {
-    layer.push({ data: { values: withInterval }, mark: { type: 'errorbar', ticks: { size: 7 }, thickness: 1.3 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: chart.yTitle, scale: yScale }, y2: { field: 'high' }, color } });
+    layer.push({ data: { values: withInterval }, mark: { type: 'errorbar', ticks: { size: 5 }, thickness: 1.3 }, encoding: { x, y: { field: 'low', type: 'quantitative', title: chart.yTitle, scale: yScale }, y2: { field: 'high' }, color } });
   }
-  const peaks = panel.lines.flatMap((l) => l.points.filter((q) => q.at === l.peak).map((q) => ({ label: l.label, at: q.at, value: q.value })));
+  const peaks = rows.filter((r) => panel.lines.some((l) => l.label === r.label && l.peak === r.at)).map((r) => ({ label: r.label, at: r.at, x: r.x, value: r.value }));
   if (peaks.length) layer.push({ data: { values: peaks }, mark: { type: 'point', shape: 'circle', filled: false, size: 420, stroke: '#000000', strokeWidth: 1.2, opacity: 1 }, encoding: { x, y } });
   layer.push({
     data: { values: rows },

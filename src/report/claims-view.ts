@@ -33,6 +33,8 @@ export interface ClaimCard {
   missing: string[];
   /** a 'not run' verdict's reason already says all of it */
   showMissing: boolean;
+  /** more comparisons than fit a page well: the card may split between pages rather than leave one blank */
+  long: boolean;
   p: string;
   /** a claim of several clauses: each one's outcome */
   clauses: { clause: string; outcome: string; outcomeClass: string; reason: string }[];
@@ -65,6 +67,9 @@ const CLAUSE_CLASS: Record<ClauseOutcome['outcome'], string> = { held: 'reproduc
 
 export const verdictClass = (v: ClaimVerdictKind): string => v.replace(/ /g, '-');
 
+/** a card with more comparisons than this may split across pages */
+export const LONG_CARD = 12;
+
 export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
   return {
     id: v.id,
@@ -83,6 +88,7 @@ export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
     evidence: v.comparisons.map(evidenceRow),
     missing: missingLines(v),
     showMissing: v.verdict !== 'not run' && missingLines(v).length > 0,
+    long: v.comparisons.length > LONG_CARD,
     clauses: (v.clauses ?? []).map((c) => ({ clause: `${c.label} (${c.kind})`, outcome: c.outcome, outcomeClass: CLAUSE_CLASS[c.outcome], reason: c.why })),
     p: v.p ? `support p = ${formatP(v.p.support)} (Holm ${formatP(v.p.supportHolm)}), refutation p = ${formatP(v.p.refute)} (Holm ${formatP(v.p.refuteHolm)}); significant at ≤ ${alpha}` : '',
   };
@@ -110,12 +116,12 @@ export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
   const c = decidingComparison(v);
   const more = c ? v.comparisons.filter((x) => x.ratio !== null).length - 1 : 0;
   const observed = c
-    ? `${c.platform} / ${c.reference}, ${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}: ${formatEstimate(c.ratio!, c.interval)}, n = ${c.platformStats.n}, ${c.referenceStats.n}${more > 0 ? ` (+${more} more)` : ''}`
+    ? `${c.platform} / ${c.reference}, ${c.workload}${c.job === 'default' ? '' : ` ${c.job}`} ${c.metric}: ${formatEstimate(c.ratio!, c.interval)}, n = ${c.platformStats.n}, ${c.referenceStats.n}${more > 0 ? ` (+${more})` : ''}`
     : '';
   return {
     id: v.id,
     anchor: `claim-${v.id}`,
-    claim: shorten(v.claim, 75),
+    claim: shorten(v.claim, 48),
     area: areaTitle,
     areaAnchor: `area-${v.area}`,
     observed,
@@ -124,10 +130,126 @@ export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
     verdictClass: verdictClass(v.verdict),
     // one line on page 1; the claim's card and claims.csv hold the whole reason
     reason: v.verdict === 'reproduced' ? ''
-      : v.neededPerSide !== undefined ? `${shorten(readableParams(v.reason), 80)} Would need about ${v.neededPerSide} instances per side.`
-        : shorten(readableParams(v.reason), 110),
+      : v.neededPerSide !== undefined ? withNeedWords(whyLine({ ...v, reason: v.reason.replace(NEED_SUFFIX, '') }), v.neededPerSide) : whyLine(v),
     partial: v.coverage === 'partial',
   };
+}
+
+/** at most this many characters of a reason on page 1 */
+const WHY_MAX = 104;
+
+/** a platform's reason for page 1: its cause in a few words ("ran only with network=host, the claim needs network=sandbox") */
+export function compactWhy(reason: string): string {
+  let r = readableParams(reason).replace(/\s*\((those cells|see) [^)]*\)/g, '');
+  const emulatedOnly = /; ([\w-]+) ran under software emulation, which never stands in for a KVM platform/.exec(r);
+  r = r.replace(/; [\w-]+ ran under software emulation, which never stands in for a KVM platform/g, '');
+  const unavailable = /^not in this experiment \(not available here: (.*)\)$/.exec(r);
+  if (unavailable) r = `not available: ${unavailable[1].split('; ')[0].replace(/ \([^)]*$/, '')}`;
+  r = r.replace(/^ran only with (.*?); the claim rests on (.*?) only.*$/, 'ran only with $1, the claim needs $2');
+  r = r.replace(/^ran, but what this clause compares it with did not: ([\w-]+): /, 'ran, $1 did not: ');
+  r = r.split('; ').slice(0, 2).join('; ');
+  return `${r}${emulatedOnly ? ` (only emulated ${emulatedOnly[1]} ran)` : ''}`;
+}
+
+/** the recorded reason of a subject entry's first member that has one */
+function entryReason(v: ClaimVerdict, entry: string): string {
+  return entry.split(' or ').map((p) => v.missing.platforms.find((m) => m.platform === p)?.reason).find((r) => r !== undefined) ?? '';
+}
+
+/** why a subject entry ("gvisor-ptrace or gvisor-kvm") gave nothing: the reason of its first member that has one */
+function entryWhy(v: ClaimVerdict, entry: string): { platform: string; why: string } {
+  const members = entry.split(' or ');
+  const found = members.map((p) => v.missing.platforms.find((m) => m.platform === p)).find((m) => m !== undefined);
+  return found ? { platform: found.platform, why: compactWhy(found.reason) } : { platform: members[0], why: 'gave nothing to compare' };
+}
+
+/** entries grouped by their reason: "lxc, crun: not in this experiment; gvisor-kvm: not available: …" */
+function entriesWhy(v: ClaimVerdict, entries: string[]): string {
+  const byWhy = new Map<string, string[]>();
+  for (const e of entries) {
+    const { platform, why } = entryWhy(v, e);
+    byWhy.set(why, [...(byWhy.get(why) ?? []), platform]);
+  }
+  return [...byWhy].map(([why, ps]) => `${ps.join(', ')}: ${why}`).join('; ');
+}
+
+/**
+ * Page 1's reason: one short line with its cause, built from the verdict's clauses (the card and claims.csv keep the whole
+ * reason). "gvisor-ptrace: ran only with network=host"; "not tested on lxc: not in this experiment"; "the interval straddles ≥ 0.95".
+ */
+/** a clause's "platform or platform: reason; platform: reason" with each reason compacted, the first two */
+function clauseWhy(text: string): string {
+  const parts = text.split(/; (?=[\w-]+( or [\w-]+)*: )/).filter((x) => x && !/^ or /.test(x) && /: /.test(x));
+  // "docker-runc: ran, but gave nothing this clause can compare" says less than its neighbour "docker-gvisor: not in this experiment"
+  const telling = parts.filter((x) => !/: ran, but gave nothing/.test(x));
+  return (telling.length ? telling : parts).slice(0, 2)
+    .map((part) => { const i = part.indexOf(': '); return `${part.slice(0, i).split(' or ')[0]}: ${compactWhy(part.slice(i + 2))}`; }).join('; ');
+}
+
+/** the need withNeed (src/claims/evaluate.ts) appends to a reason: page 1 says it apart, in words of its own */
+const NEED_SUFFIX = /; would need about \d+ instances per side \([^)]*\)$/;
+
+/** page 1's line of an undecided claim: its cause, then the instances that would decide it, within the one line */
+function withNeedWords(why: string, n: number): string {
+  const need = `; would need about ${n} instances per side`;
+  return `${shorten(why, WHY_MAX - need.length)}${need}`;
+}
+
+export function whyLine(v: ClaimVerdict): string {
+  const clauses = v.clauses ?? [];
+  const gaps = [...new Set(clauses.flatMap((c) => c.subjectMissing))];
+  const lost = /lost instances: (.*)$/.exec(v.reason)?.[1];
+  let why: string;
+  switch (v.verdict) {
+    case 'caveat':
+      why = 'printed with the results, not tested';
+      break;
+    case 'not run': {
+      // first the subject platforms that did not run (or not as the claim needs), then what the ones that ran lacked
+      const absent = gaps.filter((e) => /^(?!ran, but)./.test(entryReason(v, e)));
+      const clause = clauses.find((c) => c.outcome === 'not run' && c.kind !== 'cause') ?? clauses[0];
+      if (/^not in this experiment/.test(v.reason)) why = v.reason;
+      else if (absent.length) why = entriesWhy(v, absent);
+      else if (clause && /^[\w-]+( or [\w-]+)*: /.test(clause.why)) why = clauseWhy(clause.why);
+      else why = gaps.length ? entriesWhy(v, gaps) : compactWhy(v.reason);
+      break;
+    }
+    case 'partly tested': {
+      const cause = clauses.find((c) => c.kind === 'cause' && c.outcome === 'not run');
+      const effects = clauses.filter((c) => c.kind !== 'cause');
+      const notRun = effects.filter((c) => c.outcome === 'not run');
+      const held = effects.filter((c) => c.outcome !== 'not run' && c.subjectMissing.length > 0);
+      const parts: string[] = [];
+      if (notRun.length) {
+        const absent = notRun[0].subjectMissing.filter((e) => /^(?!ran, but)./.test(entryReason(v, e)));
+        parts.push(`not run: ${shorten(notRun[0].label, 45)} (${absent.length ? entriesWhy(v, absent) : clauseWhy(notRun[0].why)})${notRun.length > 1 ? ` and ${notRun.length - 1} more` : ''}`);
+      }
+      else if (held.length) parts.push(`not tested on ${entriesWhy(v, [...new Set(held.flatMap((c) => c.subjectMissing))])}`);
+      if (cause) {
+        const effect = /^effect (reproduced|not reproduced|inconclusive)/.exec(v.reason)?.[0];
+        parts.push(`${effect ? `${effect}; ` : ''}cause not tested${cause.isolates ? ` (nothing isolates ${shorten(cause.isolates.split(':')[0], 40)})` : ''}`);
+      }
+      why = parts.join('; ') || compactWhy(v.reason);
+      break;
+    }
+    case 'not reproduced': {
+      const failed = clauses.find((c) => c.outcome === 'did not hold');
+      why = failed ? `did not hold: ${shorten(failed.label, 70)}` : compactWhy(v.reason);
+      break;
+    }
+    case 'inconclusive': {
+      const c = decidingComparison(v);
+      if (lost && /more than a fifth/.test(v.reason)) why = `a cell lost more than a fifth of its instances (${shorten(lost, 50)})`;
+      else if (c?.holds === 'untestable') why = shorten(readableParams(c.problem ?? 'untestable'), 90);
+      else if (c?.holds === 'straddles') why = `the interval straddles the band's bound: more instances would decide (n = ${c.platformStats.n}, ${c.referenceStats.n})`;
+      else if (/does not survive the correction/.test(v.reason)) why = 'inside the band, but not significant after Holm\'s correction';
+      else why = compactWhy(v.reason);
+      break;
+    }
+    default:
+      why = '';
+  }
+  return shorten(why, WHY_MAX);
 }
 
 function evidenceRow(c: ClaimComparison): ClaimEvidenceRow {

@@ -298,12 +298,14 @@ export function sweepFigure(ctx: ReportContext, workload: string): SweepChartVie
   const num = ctx.number.figure();
   const name = `${slug(`${workload}-${metric}`)}-by-${slug(param)}`;
   const title = workload;
+  const yFromZero = rows.every((s) => s.mean >= 0 && (s.ci?.low ?? s.mean) >= 0);
   return {
     kind: 'sweep',
+    yFromZero,
     name,
     number: num,
     id: `figure-${num}-${name}`,
-    caption: caption.sweepCaption({ title, ns: rows.map((s) => s.n), missing: '', emulated: emulated.length > 0 }, human, unit, rows[0].better, param),
+    caption: caption.sweepCaption({ title, ns: rows.map((s) => s.n), missing: '', emulated: emulated.length > 0 }, human, unit, rows[0].better, param, yFromZero, lines.length),
     alt: caption.sweepAlt(title, unit, param, lines.map((l) => ({ label: l.label, peak: l.peak, points: l.points }))),
     xTitle: param,
     yTitle: `${human} (${unit}, ${betterText(rows[0])})`,

@@ -67,7 +67,11 @@ export interface SweepPoint { at: number; value: number; low: number | null; hig
 export interface SweepLine { platform: string; label: string; emulated: boolean; points: SweepPoint[]; peak: number | null }
 export interface SweepPanel { title: string | null; emulated: boolean; lines: SweepLine[] }
 /** a metric against a swept parameter, one line per platform, each point with its 95 % interval, each platform's peak ringed */
-export interface SweepChartView extends ChartCommon { kind: 'sweep'; xTitle: string; yTitle: string; panels: SweepPanel[] }
+export interface SweepChartView extends ChartCommon {
+  kind: 'sweep'; xTitle: string; yTitle: string; panels: SweepPanel[];
+  /** the y axis starts at 0 (every interval is above it); otherwise it reaches below 0, and the caption says so */
+  yFromZero: boolean;
+}
 
 export type ChartView = DotChartView | StripChartView | PercentileChartView | SweepChartView;
 

@@ -190,7 +190,9 @@ export async function measureInstance(a: MeasureArgs): Promise<Sample[]> {
         const endedAt = new Date().toISOString();
         if (abandoned) return;
         for (const m of metrics) {
-          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}), ...(m.resolution ? { resolution: m.resolution } : {}),
+          // the value's own resolution, else the one its workload declares for the metric
+          const resolution = m.resolution ?? a.workload.metrics.find((x) => x.name === m.name)?.resolution;
+          emit({ ...a.base, iteration, metric: m.name, value: m.value, unit: m.unit, better: m.better, status: 'ok', ...(m.note ? { note: m.note } : {}), ...(resolution ? { resolution } : {}),
             ...(m.firstStart ? { firstStart: true as const } : {}),
             network: instance!.network, ...(instance!.settings ? { platformSettings: instance!.settings } : {}), commands, log: logRel, startedAt, endedAt });
         }

@@ -38,7 +38,7 @@ export function sideSe(s: Side): number {
 
 /** Why a side cannot enter a test, or null when it can. */
 export function sideProblem(s: Side, name: string): string | null {
-  if (s.n < 2) return `${name} has n = ${s.n} instance${s.n === 1 ? '' : 's'}: its spread is unknown, so no test`;
+  if (s.n < 2) return `the interval is unbounded: ${name} has ${s.n === 1 ? 'one instance' : 'no instance'} (n = ${s.n}), so its spread is unknown and nothing can be tested`;
   if (!(s.mean > 0)) return `${name}'s mean is ${s.mean}: a mean <= 0 has no log ratio`;
   if (sideSe(s) === 0) return `${name}'s ${s.n} instances show no spread and the metric has no known resolution: no test can take zero spread as certainty`;
   // a mean whose own 95% interval reaches 0 makes the ratio unbounded

@@ -96,8 +96,8 @@ export const hap: Workload = {
   // a count of kernel functions is the finding itself; method_exact says how it was obtained
   report: { area: 'isolation', charts: ['value'], counts: ['functions'], flags: ['method_exact'] },
   metrics: [
-    { name: 'functions', unit: 'functions', better: 'lower', description: 'distinct host kernel functions executed (interrupt work left out)' },
-    { name: 'method_exact', unit: 'flag', better: 'higher', description: '1: ftrace function tracer (the paper\'s method); 0: sampled approximation with perf' },
+    { name: 'functions', unit: 'functions', better: 'lower', description: 'distinct host kernel functions executed (interrupt work left out)', resolution: 1 },
+    { name: 'method_exact', unit: 'flag', better: 'higher', description: '1: ftrace function tracer (the paper\'s method); 0: sampled approximation with perf', resolution: 1 },
   ],
   claimMeasures: { jobs: ['default'], metrics: ['functions'] },
   paramsSchema: {

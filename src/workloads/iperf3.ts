@@ -137,7 +137,7 @@ export const iperf3: Workload = {
   report: { area: 'network', charts: ['ratio', 'value'], counts: ['retransmits'] },
   metrics: [
     { name: 'throughput_gbps', unit: 'Gbit/s', better: 'higher', description: 'received TCP throughput host→guest' },
-    { name: 'retransmits', unit: 'segments', better: 'lower', description: 'TCP retransmissions by the sender (host)' },
+    { name: 'retransmits', unit: 'segments', better: 'lower', description: 'TCP retransmissions by the sender (host)', resolution: 1 },
   ],
   claimMeasures: { jobs: ['default'], metrics: ['throughput_gbps', 'retransmits'] },
   paramsSchema: {

@@ -123,14 +123,14 @@ export const memcachedYcsb: Workload = {
     + 'an update writes the whole record (memcached has no per-field update), labelled in every sample',
   tools: ['memcached'],
   packages: ['memcached'],
-  report: { area: 'application', charts: ['ratio'], charted: ['ops_per_s'], counts: ['errors'] },
+  report: { area: 'application', charts: ['ratio'], charted: ['ops_per_s'], counts: ['errors'], howMeasured: 'how each YCSB mix was realised' },
   // jobs named after YCSB's mixes, as the experiment files name them
   claimMeasures: { jobs: ['a', 'b', 'c', 'f'], metrics: ['ops_per_s', 'read_p99_us', 'update_p99_us', 'rmw_p99_us'] },
   guestPorts: (params) => [(params as unknown as MemcachedYcsbParams).port],
   metrics: [
     { name: 'ops_per_s', unit: 'ops/s', better: 'higher', description: 'operations per second over the run phase (YCSB [OVERALL] Throughput)' },
     ...OPS.flatMap(opMetrics),
-    { name: 'errors', unit: 'errors', better: 'lower', description: 'operations memcached answered with an error' },
+    { name: 'errors', unit: 'errors', better: 'lower', description: 'operations memcached answered with an error', resolution: 1 },
   ],
   paramsSchema: {
     type: 'object',

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -111,9 +111,28 @@ async function bodyBottoms(pdf: string): Promise<{ bottom: number; height: numbe
   });
 }
 
+/** Each page's median word height in points (pdftotext's word boxes): a page Chromium shrank to fit a too-wide line has small text. */
+async function wordHeights(pdf: string): Promise<number[] | null> {
+  if (!which('pdftotext')) return null;
+  const r = await run(['pdftotext', '-bbox', pdf, '-'], { timeoutMs: 60_000 });
+  assert.is(r.code, 0, r.stderr);
+  return [...r.stdout.matchAll(/<page width="[\d.]+" height="[\d.]+">([^]*?)<\/page>/g)].map((m) => {
+    const hs = [...m[1].matchAll(/yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)"/g)].map((w) => Number(w[2]) - Number(w[1])).sort((a, b) => a - b);
+    return hs.length ? hs[Math.floor(hs.length / 2)] : Infinity;
+  });
+}
+
+/** Body text no smaller than 8 pt word boxes (7.2 pt type) on every page: Chromium's shrink-to-fit scales the whole PDF to 2/3. */
+async function checkTextSize(pdfFile: string, name: string): Promise<void> {
+  const heights = await wordHeights(pdfFile);
+  if (heights === null) return skipPart('PDF text size check: pdftotext not found (apt-get install poppler-utils)', ['pdftotext']);
+  heights.forEach((h, i) => assert.ok(h >= 8, `${name}: page ${i + 1}'s text is ${h.toFixed(1)} pt high (< 8 pt): the PDF was shrunk to fit something too wide`));
+}
+
 /** What a printer's proof-reader checks: headings not stranded at a page's foot, no near-empty page inside a section, no Type 3 font, a contents list with pages. */
 async function checkPrint(pdfFile: string, runDir: string, name: string): Promise<void> {
   const pdf = readFileSync(pdfFile);
+  await checkTextSize(pdfFile, name);
   const view = buildViewModel(readRunInputs(runDir));
   const { entries, pageHeights } = await readOutline(pdf);
   assert.ok(entries.length > 5, `${name}: the PDF has an outline`);
@@ -236,6 +255,25 @@ if (!findChromium()) {
     await checkPrint(out.area.pdf!, area, 'area');
   });
 
+  test('a clause reason with raw JSON (an analysis from before reasons were words) wraps: no page is shrunk', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'isobench-wide-reason-'));
+    try {
+      const run = path.join(dir, 'run');
+      cpSync(quick, run, { recursive: true });
+      const file = path.join(run, 'analysis.json');
+      const analysis = JSON.parse(readFileSync(file, 'utf8'));
+      const json = '{"attachS":3,"durationS":10,"fileMiB":16,"ftraceBufferKb":131072,"method":"auto","perfFrequencyHz":999,"sysbenchThreads":1}';
+      const v = analysis.claims.verdicts.find((x: { id: string }) => x.id === 'cpu-parity');
+      v.clauses[0].why = `runc / native on sysbench-cpu events_per_s ${json}: ${json.repeat(3)}`;
+      v.reason = `${v.reason} ${json}`;
+      writeFileSync(file, JSON.stringify(analysis));
+      const out = await renderReport(run, path.join(dir, 'report'));
+      await checkTextSize(out.pdf!, 'raw JSON reason');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the quick example fits on at most 16 pages', async () => {
     const { pageHeights } = await readOutline(readFileSync(out.quick.pdf!));
     assert.ok(pageHeights.length <= 16, `${pageHeights.length} pages`);
@@ -254,6 +292,13 @@ if (!findChromium()) {
       const stranded = entries.find((e) => e.title === 'Stranded')!;
       assert.ok(stranded.top! >= 0.9 * pageHeights[stranded.page - 1], `found at ${stranded.top}`);
       if (which('pdffonts')) assert.match((await run(['pdffonts', pdf], { timeoutMs: 30_000 })).stdout, /Type 3/);
+      // a line wider than the page that cannot wrap: Chromium shrinks every page, and the size check sees it
+      const wide = path.join(dir, 'wide.html');
+      writeFileSync(wide, `<!DOCTYPE html><html><body style="font: 9pt sans-serif"><p>body text at nine points</p><p style="white-space:nowrap">${'{"network":null,"threads":110}'.repeat(12)}</p></body></html>`);
+      const widePdf = path.join(dir, 'wide.pdf');
+      await printPdf(wide, widePdf, { title: 't', subject: 's', keywords: [], date: '2026-01-01T00:00:00Z' });
+      const heights = await wordHeights(widePdf);
+      if (heights) assert.ok(heights[0] < 8, `shrunk text measured at ${heights[0]} pt`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

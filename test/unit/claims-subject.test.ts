@@ -227,6 +227,34 @@ test('gVisor network claims rest on netstack cells: a sandbox cell decides, a ho
   assert.equal(both.clauses!.map((c) => [c.kind, c.outcome]), [['condition', 'held'], ['cause', 'held']]);
 });
 
+test('net-gvisor-tail with netstack P90 for TCP but none for UDP: the UDP part is not run with its reason, and the claim is partly tested, never decided on TCP alone', () => {
+  const loaded = loadClaims();
+  const tail = { ...loaded, claims: loaded.claims.filter((c) => c.id === 'net-gvisor-tail') };
+  const env = environment(['native', 'gvisor-ptrace']);
+  const cell = (platform: string, job: string, f: number, options: Record<string, unknown>) => summary(platform, 'latency-rr', 'p90_us', noisy(100 * f), { job, better: 'lower', options });
+  const cells = [cell('native', 'tcp', 1, {}), cell('native', 'udp', 1, {}), cell('gvisor-ptrace', 'tcp', 3.5, { network: 'sandbox' }), cell('gvisor-ptrace', 'tcp', 1.2, { network: 'host' }), cell('gvisor-ptrace', 'udp', 1.2, { network: 'host' })];
+  const v = evaluateClaims(analysis(cells), env, tail).verdicts[0];
+  assert.is(v.verdict, 'partly tested', v.reason);
+  const udp = v.clauses!.find((c) => c.label.endsWith('on latency-rr/udp p90_us') && c.kind === 'condition')!;
+  assert.is(udp.outcome, 'not run');
+  // the reason in words (no raw JSON), naming what ran and what the claim needs
+  assert.match(udp.why, /gvisor-ptrace: ran only with network=host; the claim rests on network=sandbox only/);
+  // a TCP refutation does not decide it either
+  const refuted = evaluateClaims(analysis(cells.map((s) => (s.platform === 'gvisor-ptrace' && s.job === 'tcp' && s.platformOptions.network === 'sandbox' ? cell('gvisor-ptrace', 'tcp', 9, { network: 'sandbox' }) : s))), env, tail).verdicts[0];
+  assert.is(refuted.verdict, 'partly tested', refuted.reason);
+  assert.ok(refuted.clauses!.some((c) => c.outcome === 'did not hold'));
+});
+
+test('a platform that ran without the option a claim selects: the reason gives its default network in words', () => {
+  const loaded = loadClaims();
+  const tail = { ...loaded, claims: loaded.claims.filter((c) => c.id === 'net-gvisor-tail') };
+  const cells = ['tcp', 'udp'].flatMap((job) => [summary('native', 'latency-rr', 'p90_us', noisy(100), { job, better: 'lower' }), summary('gvisor-ptrace', 'latency-rr', 'p90_us', noisy(160), { job, better: 'lower' })]);
+  const v = evaluateClaims(analysis(cells), environment(['native', 'gvisor-ptrace']), tail).verdicts[0];
+  assert.is(v.verdict, 'not run');
+  assert.match(v.reason, /gvisor-ptrace: ran only with network=host \(its default\); the claim rests on network=sandbox only/);
+  assert.not.match(JSON.stringify(v), /\{\\"/, 'no reason quotes raw JSON');
+});
+
 test('a native mean near zero gives no ratio interval, with the reason', () => {
   const claims = craftedClaim('      kind: ratio-range\n      high: 0.9\n      platforms: [runc]\n      measures: [{ workload: iperf3, metric: retransmits }]\n');
   const ev = evaluateClaims(analysis([summary('runc', 'iperf3', 'retransmits', [3, 5, 4]), summary('native', 'iperf3', 'retransmits', [0.1, 2.5, 0.2])]), environment(['native', 'runc']), claims);

@@ -222,7 +222,7 @@ test('inconclusive: the interval straddles the bound, or n < 2', () => {
   const u = evaluateClaims(analysis([native, single]), envBasic, claimsYaml(parity)).verdicts[0];
   assert.is(u.verdict, 'inconclusive');
   assert.is(u.comparisons[0].holds, 'untestable');
-  assert.match(u.reason, /the platform has n = 1 instance: its spread is unknown/);
+  assert.match(u.reason, /the interval is unbounded: the platform has one instance \(n = 1\), so its spread is unknown/);
 });
 
 test('not run: a platform that is unavailable (reason from notRun), or a workload not in the experiment', () => {

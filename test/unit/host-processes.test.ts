@@ -1,4 +1,5 @@
 import { test } from 'uvu';
+import { readFileSync } from 'node:fs';
 import * as assert from 'uvu/assert';
 import { containerOneShotArgv, containerProcessTree, containerRunArgv } from '../../src/platforms/docker-cli.ts';
 import { parentOf, parseProcStat, processesWithEnv, readProcTable, withDescendants, type ProcEntry } from '../../src/platforms/host-processes.ts';
@@ -52,6 +53,8 @@ test('an environment mark finds a background child after its shell exited, and n
   const r = await run(['sh', '-c', 'sleep 30 >/dev/null 2>&1 & echo $!'], { env: { ISOBENCH_TEST_MARK: mark }, timeoutMs: 10_000 });
   const child = Number(r.stdout.trim());
   try {
+    // wait until the child has exec'd sleep: mid-exec its environ reads empty (seen once under load)
+    for (let i = 0; i < 100 && !readFileSync(`/proc/${child}/cmdline`, 'utf8').startsWith('sleep'); i++) await new Promise((res) => setTimeout(res, 10));
     assert.equal(processesWithEnv('ISOBENCH_TEST_MARK', mark), [child]);
     assert.equal(processesWithEnv('ISOBENCH_TEST_MARK', `${mark}-other`), []);
   } finally {

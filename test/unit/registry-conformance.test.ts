@@ -99,6 +99,16 @@ test('KVM platforms are the registry\'s hardware-virtualised ones: qemu-tcg is e
   for (const p of platforms.filter((x) => x.virtualization === 'emulated')) assert.not.ok(p.inPaper, `${p.id}: an emulated platform is never one of the paper's`);
 });
 
+test('counts and flags declare their resolution (1): no spread among equal integers never reads as certainty', () => {
+  for (const w of workloads) {
+    for (const name of [...(w.report.counts ?? []), ...(w.report.flags ?? [])]) {
+      const spec = w.metrics.find((m) => m.name === name);
+      assert.ok(spec, `${w.id}: report names metric '${name}' that it does not declare`);
+      assert.is(spec!.resolution, 1, `${w.id}: ${name} is a count or flag; declare resolution: 1`);
+    }
+  }
+});
+
 // REPORT AREAS (issue 13, branch report): once workloads declare their report area, check here that every workload has
 // one and that src/report names no workload id the registry lacks. Checked after `git rebase main`.
 

@@ -146,6 +146,10 @@ test('the daemon\'s added time: a difference of means with its Welch interval', 
   const i = differenceInterval({ mean: 310, sd: 20, n: 20 }, { mean: 60, sd: 6, n: 20 })!;
   assert.ok(Math.abs(i.high - 250 - 9.72) < 0.1, String(i.high));
   assert.is(differenceInterval({ mean: 1, sd: 0, n: 1 }, { mean: 0, sd: 0, n: 5 }), null);
+  // zero spread is not certainty: no interval without a resolution, the resolution's width with one (300 ms twice against 301 ms twice)
+  assert.is(differenceInterval({ mean: 301, sd: 0, n: 2 }, { mean: 300, sd: 0, n: 2 }), null);
+  const floored = differenceInterval({ mean: 301, sd: 0, n: 2, resolution: 1 }, { mean: 300, sd: 0, n: 2, resolution: 1 })!;
+  assert.ok(floored.low < 0 && floored.high > 2, `${floored.low} .. ${floored.high}`);
 });
 
 test.run();

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chartSpec, platformStyle, renderSvg } from '../../src/report/charts.ts';
-import { readRunInputs, type ReportInputs } from '../../src/report/inputs.ts';
+import { logKey, readRunInputs, type ReportInputs } from '../../src/report/inputs.ts';
 import { allCharts, buildViewModel } from '../../src/report/view-model.ts';
 import type { SweepChartView } from '../../src/report/view-types.ts';
 import type { MetricSummary } from '../../src/types.ts';
@@ -86,7 +86,50 @@ test("the paper's eight thread counts are each labelled on the axis (the config'
   const view = buildViewModel(i);
   const chart = view.areas.find((a) => a.id === 'application')!.sweepFigures[0].chart;
   const svg = await renderSvg(chartSpec(chart, view.platformOrder));
-  assert.equal([...svg.matchAll(/>(\d+)<\/text>/g)].map((m) => Number(m[1])).filter((t) => t < 200), ts);
+  // the y axis starts at 0 (its '0' label left out here)
+  assert.equal([...svg.matchAll(/>(\d+)<\/text>/g)].map((m) => Number(m[1])).filter((t) => t > 0 && t < 200), ts);
+});
+
+test('platforms are dodged around each thread count so that their intervals do not overlap; the y axis starts at 0 and the caption says so only when it does not', () => {
+  const view = buildViewModel(sweepRun());
+  const chart = sweepOf(sweepRun()).sweepFigures[0].chart as SweepChartView;
+  const spec = chartSpec(chart, view.platformOrder) as any;
+  const bars = spec.layer.find((l: any) => l.mark.type === 'errorbar');
+  for (const at of [10, 110, 150]) {
+    const xs = bars.data.values.filter((r: any) => r.at === at).map((r: any) => r.x);
+    assert.is(new Set(xs).size, 3, `three distinct positions at threads ${at}`);
+    assert.ok(Math.max(...xs) - Math.min(...xs) <= 0.1 * 140 + 1e-9 && xs.every((x: number) => Math.abs(x - at) < 8), `close to ${at}: ${xs}`);
+  }
+  assert.equal(bars.encoding.x.field, 'x');
+  assert.equal(spec.layer[0].encoding.y.scale.domain[0], 0);
+  assert.ok(chart.yFromZero);
+  assert.not.match(chart.caption, /does not start at 0/);
+  assert.match(chart.caption, /side by side/);
+  // an interval below 0 leaves the axis below 0, and the caption says it does not start there
+  const i = sweepRun();
+  i.analysis.summaries = i.analysis.summaries.map((s) => (s.platform === 'gvisor-kvm' && s.params.threads === 10 ? { ...s, mean: 5, ci: { low: -3, high: 13, level: 0.95 } } : s));
+  const low = sweepOf(i).sweepFigures[0].chart as SweepChartView;
+  assert.not.ok(low.yFromZero);
+  assert.match(low.caption, /does not start at 0/);
+  assert.ok((chartSpec(low, view.platformOrder) as any).layer[0].encoding.y.scale.domain[0] < 0);
+});
+
+test("How measured: the MariaDB server settings from the samples' notes, once, in the workload's first block; memcached's mixes each named", () => {
+  const i = sweepRun();
+  const settings = 'server 10.11.6-MariaDB: innodb_buffer_pool_size=128M, innodb_flush_log_at_trx_commit=1';
+  for (const s of i.analysis.summaries) i.sampleNotes[logKey(s.cell, s.host)] = [settings];
+  const ycsb = (mix: string): MetricSummary => ({ ...tx('native', 1, 5000, 100), workload: 'memcached-ycsb', job: mix, metric: 'ops_per_s', unit: 'ops/s', cell: `native-ycsb-${mix}`, params: { mix } });
+  i.analysis.summaries.push(ycsb('a'), ycsb('f'));
+  i.sampleNotes[logKey('native-ycsb-a', undefined)] = ['YCSB mix a (update heavy: 50% read, 50% update) realised by isobench\'s YCSB client'];
+  i.sampleNotes[logKey('native-ycsb-f', undefined)] = ['YCSB mix f (read-modify-write: 50% read, 50% read-modify-write) realised by isobench\'s YCSB client'];
+  const area = sweepOf(i);
+  const notes = area.blocks.map((b) => [b.workload, b.notes.filter((n) => n.startsWith('How measured'))] as const);
+  const mysql = notes.filter(([w]) => w === 'mysql-oltp');
+  assert.is(mysql[0][1].length, 1);
+  assert.is(mysql[0][1][0], `How measured (the MariaDB server settings, the same on every platform): ${settings}.`);
+  assert.ok(mysql.slice(1).every(([, n]) => n.length === 0), 'once per workload');
+  const mc = notes.find(([w]) => w === 'memcached-ycsb')![1][0];
+  assert.match(mc, /^How measured \(how each YCSB mix was realised\): YCSB mix a \(update heavy.*Also: YCSB mix f \(read-modify-write/);
 });
 
 test('a workload that does not declare the sweep chart, or a sweep with no numeric parameter, gets no sweep figure', () => {

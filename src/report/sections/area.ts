@@ -5,7 +5,7 @@ import { isCount, isFlag, metricName, reportOf } from '../areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from '../callouts.ts';
 import { DASH, NATIVE, formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
 import { claimFigures, differenceFigure, sweepFigure, workloadFigures, type FigureInput } from '../figures.ts';
-import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNumber, slug } from '../format.ts';
+import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNumber, shorten, slug } from '../format.ts';
 import { hapMethod } from '../hap-method.ts';
 import { logKey } from '../inputs.ts';
 import { startupClockNotes, startupDistributionNotes } from '../startup-clocks.ts';
@@ -57,6 +57,11 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
         if (figure) block.figures.splice(1, 0, { chart: figure, callouts: [view] });
         else block.figures[0].callouts.push(view);
       }
+    }
+    // "How measured": the samples' own notes, once per workload, in its first block
+    for (const w of unique(blocks.map((b) => b.workload))) {
+      const title = reportOf(w).howMeasured;
+      if (title) blocks.find((b) => b.workload === w)!.notes.unshift(howMeasuredNote(w, title, ctx));
     }
     const figures: FigureBlock[] = claimCharts.map((chart) => ({ chart, callouts: [] }));
     charts.push(...figures.map((f) => f.chart), ...sweepFigures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
@@ -132,10 +137,32 @@ function workloadBlock(workload: string, job: string, ctx: ReportContext): Workl
   return { id: `block-${input.base}`, title: input.title, workload, job, params: cell ? formatParams(cell.params) : formatParams(mine[0]?.params ?? {}), figures, tables, notes };
 }
 
+/** a mean without an interval: it rests on fewer than two instances, whose spread is unknown */
+const oneInstance = (n: number) => `unbounded: ${n === 1 ? 'one instance' : 'no instance'}, spread unknown`;
+
+/** why a ratio has no interval, short enough for a table cell (the verdicts and summary.csv keep the whole reason) */
+function noRatioInterval(s: MetricSummary, native: MetricSummary | undefined, problem: string | undefined): string {
+  if (s.n < 2) return oneInstance(s.n);
+  if (native && native.n < 2) return `unbounded: native has ${native.n === 1 ? 'one instance' : 'no instance'}, spread unknown`;
+  // the cell does not wrap (a number column): the reason in a few words; the verdicts and summary.csv keep it whole
+  if (problem && /not distinguishable from 0/.test(problem)) return 'unbounded: a mean\'s CI reaches 0';
+  if (problem && /no spread/.test(problem)) return 'none: no spread, no resolution';
+  return problem ? shorten(problem, 32) : 'none';
+}
+
 function missingNote(id: string, failed: number, notRun: Map<string, string>): string {
   if (notRun.has(id)) return 'not run';
   if (failed) return `no value (${failed} failure${failed === 1 ? '' : 's'})`;
   return 'no value recorded';
+}
+
+/** "How measured (the MariaDB server settings …): server 10.11.6: innodb_buffer_pool_size=128M, …", from every cell's sample notes */
+function howMeasuredNote(workload: string, title: string, ctx: ReportContext): string {
+  const cells = ctx.summaries.filter((s) => s.workload === workload);
+  const notes = unique(cells.flatMap((s) => ctx.inputs.sampleNotes[logKey(s.cell, s.host)] ?? []));
+  if (notes.length === 0) return `How measured (${title}): not recorded in this run's samples.`;
+  const shown = notes.slice(0, 4);
+  return `How measured (${title}): ${shown.join('. Also: ')}${notes.length > shown.length ? ` (and ${notes.length - shown.length} more variants, in the samples)` : ''}.`;
 }
 
 function hapMethodNote(rows: MetricSummary[], ctx: ReportContext): string {
@@ -179,9 +206,9 @@ function metricTable(title: string, base: string, workload: string, metric: stri
       mean: formatFixed(s.mean, Math.min(d, decimals + 2)),
       median: formatFixed(s.median, Math.min(d, decimals + 2)),
       sd: formatNumber(s.sd, 2),
-      ci: s.ci ? formatInterval(s.ci.low, s.ci.high, d) : 'n < 2',
+      ci: s.ci ? formatInterval(s.ci.low, s.ci.high, d) : oneInstance(s.n),
       ratio: count ? 'a count' : isNative ? '1 (reference)' : r ? formatFixed(r.value, rd) : DASH,
-      ratioCi: count || isNative ? DASH : r?.ci ? formatInterval(r.ci.low, r.ci.high, rd) : r ? 'n < 2' : DASH,
+      ratioCi: count || isNative ? DASH : r?.ci ? formatInterval(r.ci.low, r.ci.high, rd) : r ? noRatioInterval(s, native, r.problem) : DASH,
     };
   };
   // one row per summary: a platform measured on several hosts (a merged run) has a row per host
