@@ -707,7 +707,7 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
     return 'ran, but nothing to compare it with ran here';
   }
   const notRun = ctx.notRun.get(platform);
-  if (notRun) return notRun;
+  if (notRun) return briefly(notRun);
   const record = ctx.records.get(platform);
   if (record?.emulated) return `emulated (software emulation): cannot stand in for the paper's ${platform}`;
   const workloads = [...new Set(measures.map((m) => m.workload))];
@@ -717,12 +717,19 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
     return `ran, but gave no value for ${workloads.join(', ')}`;
   }
   let reason = 'not in this experiment';
-  if (record && !record.available) reason += ` (not available here: ${record.reason ?? 'no reason recorded'})`;
+  if (record && !record.available) reason += ` (not available here: ${briefly(record.reason ?? 'no reason recorded')})`;
   if (KVM_PLATFORMS.has(platform)) {
     const emulators = [...new Set(ctx.analysis.summaries.filter((s) => measures.some((m) => matches(s, m)) && emulated(ctx, s)).map((s) => s.platform))];
     if (emulators.length > 0) reason += `; ${emulators.join(', ')} ran under software emulation, which never stands in for a KVM platform`;
   }
   return reason;
+}
+
+/** a platform's reason for not running, as a claim repeats it: its first statement (the report's "What was not run" has it whole) */
+export function briefly(reason: string): string {
+  const first = reason.split(/;\s|\.\s/)[0].replace(/[.;:]\s*$/, '');
+  const cut = first.length > 120 ? `${first.slice(0, 119).replace(/\s+\S*$/, '')}…` : first;
+  return cut.length < reason.trim().replace(/[.;]\s*$/, '').length ? `${cut} (the whole reason: “What was not run”)` : cut;
 }
 
 // ---- the verdict ----
