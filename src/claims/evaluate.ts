@@ -95,23 +95,29 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
     ...(sequential ? { sequential: { looks: sequential.looks, finalLevel: sequential.finalLevel, rule: SEQUENTIAL_RULE } } : {}),
     file: loaded.file,
     sha256: loaded.sha256,
-    verdicts: sequential ? verdicts.map((v) => decidedAtLook(v, sequential)) : verdicts,
+    verdicts: sequential ? verdicts.map((v, i) => decidedAtLook(v, sequential, lostText(examined[i].cells).tooMany)) : verdicts,
   };
 }
 
-/** A claim an interim look decided keeps that decision (the look's level was spent on it), even when later instances of shared cells moved it. */
-function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord): ClaimVerdict {
+/**
+ * A claim an interim look decided keeps that decision (the look's level was spent on it), even when later instances of
+ * shared cells moved it; the reason says so and what every instance of the run says. Two exceptions, where the full data
+ * take back what the look could not know: the claim is now partly tested, or its cells lost too many instances to support
+ * 'reproduced' (issue 12's rules). When the full data decide the other way, that decision stands and the reason says both.
+ */
+function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord, lostTooMany: string | null): ClaimVerdict {
   const d = seq.decided.get(v.id);
   if (!d) return v;
-  const reason = v.reason.replace(/; would need about \d+ instances per side \(from the observed spread and the distance to the bound\)$/, '');
+  const reason = v.reason.replace(/; would need about \d+ instances per side \(from the observed spread and the distance to the bound\)$/, '')
+    .replace(/; a ratio sits (?:on|close to) its bound: [^;]*$/, '');
   const at = { look: d.look, fraction: d.fraction, level: d.level, state: d.state };
-  const said = `decided at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
-  if (v.verdict === 'inconclusive' || v.verdict === d.state) {
-    const { neededPerSide: _n, ...rest } = v;
-    return { ...rest, verdict: d.state, decidedAt: at, reason: `${said}; with every instance of the run: ${reason}` };
-  }
+  const said = `${d.state} at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
   const { neededPerSide: _n, ...rest } = v;
-  return { ...rest, decidedAt: at, reason: `${said}; ${reason}` };
+  if (v.verdict === d.state || (v.verdict === 'inconclusive' && !(d.state === 'reproduced' && lostTooMany))) {
+    return { ...rest, verdict: d.state, decidedAt: at, reason: `decided ${said}; with every instance of the run: ${reason}` };
+  }
+  const now = v.verdict === 'inconclusive' ? `inconclusive (${lostTooMany})` : v.verdict;
+  return { ...rest, decidedAt: at, reason: `${said}; with every instance of the run the claim is ${now}, which stands: ${reason}` };
 }
 
 /** the terms of a comparison's log ratio (a ratio, or a ratio of ratios) */
