@@ -1,6 +1,6 @@
 // A run with a time budget (experiment `budget`): after every cell's minimum, each instance goes to the cell where it most
 // narrows an interval that still straddles a claim's bound, with group-sequential looks at the claims (docs/ARCHITECTURE.md).
-import { claimLook, neededPerSide, pocockSpent } from '../stats/sequential.ts';
+import { claimLook, MAX_NEEDED_PER_SIDE, neededPerSide, pocockSpent } from '../stats/sequential.ts';
 import { sideSe, type Side } from '../stats/ratio.ts';
 import { appendNoFollow } from '../rundir/write.ts';
 import type { BudgetGift, BudgetLook, ClaimState } from '../rundir/formats.ts';
@@ -149,10 +149,10 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
         const n = needs.length > 0 ? Math.max(...needs.map((y) => y.n)) : undefined;
         const affordable = needs.some((y) => costToDecide(y.x, y.n) <= o.deadlineMs - now());
         const s: ClaimState = needs.length > 0 && !affordable ? 'futile' : 'undecided';
-        const perSide = n !== undefined && Number.isFinite(n) ? { neededPerSide: n } : {};
+        const perSide = n !== undefined && n <= MAX_NEEDED_PER_SIDE ? { neededPerSide: n } : {};
         state.set(c.id, { state: s, ...perSide });
         const why = blocked + (needs.length === 0 ? 'every comparison is decided at the level left, but the claim\'s p-values have not crossed this look\'s level'
-          : `${Number.isFinite(n!) ? `would need about ${n} instances per side` : 'the ratio sits on the bound: no number of instances decides it'}${!affordable ? ', more than the budget left can pay for' : ''}`);
+          : `${n! <= MAX_NEEDED_PER_SIDE ? `would need about ${n} instances per side at the level left` : `a ratio sits on or next to its bound: no practical number of instances decides it (more than ${MAX_NEEDED_PER_SIDE} per side)`}${!affordable ? ', more than the budget left can pay for' : ''}`);
         claims.push({ id: c.id, state: s, ...p, ...perSide, why });
       }
       const line: BudgetLook = { schema: 1, kind: 'look', look: looks, at: new Date(now()).toISOString(), fraction: round(f), spentAlpha: spent, level, final, claims };

@@ -12,6 +12,7 @@ import { parseClaims } from '../../src/claims/load.ts';
 import { deriveSeed, seededRandom } from '../../src/stats/random.ts';
 import { resolutionOf } from '../../src/stats/resolution.ts';
 import type { Shape } from '../../src/stats/simulate.ts';
+import { MAX_NEEDED_PER_SIDE, neededPerSide } from '../../src/stats/sequential.ts';
 import type { Analysis, Environment, MetricSummary, Plan } from '../../src/types.ts';
 import { SIM_BOUND, simClaims, simPairClaim, simulateBudgetRun } from '../helpers/budget-sim.ts';
 
@@ -152,6 +153,32 @@ test('decided at a look, partly tested on every instance (a subject platform mis
   const v = evaluateClaims(analysis([summary('native', noisy(1000)), summary('runc', noisy(1000))]), env, claims, CLAIMS_ALPHA, record('reproduced')).verdicts[0];
   assert.is(v.verdict, 'partly tested');
   assert.match(v.reason, /with every instance of the run the claim is partly tested, which stands/);
+});
+
+// ---- "would need about N instances per side" ----
+
+const side = (mean: number, cv: number, n: number) => ({ mean, sd: mean * cv, n, resolution: null });
+
+test('the need: 80% power at the level asked for, with t at the n it plans (normal quantiles would plan too few)', () => {
+  // ratio 1.05 against a bound 1.00, 3% per instance on each side: z alone gives ceil(7.85 · 0.0018 / 0.00238) = 6, whose
+  // t test (10 df) has about 72% power; 8 per side (14 df, noncentrality 3.25) has about 84%, 7 about 79%
+  const terms = [{ side: side(105, 0.03, 3), sign: 1 as const }, { side: side(100, 0.03, 3), sign: -1 as const }];
+  const n = neededPerSide(terms, 1, 0.05);
+  assert.is(n, 8, String(n));
+  assert.ok(neededPerSide(terms, 1, 0.05 / 10) > n, 'a smaller level needs more');
+  assert.ok(neededPerSide([{ side: side(110, 0.03, 3), sign: 1 }, terms[1]], 1, 0.05) < n, 'a farther bound needs fewer');
+  assert.is(neededPerSide([{ side: side(100, 0.03, 3), sign: 1 }, terms[1]], 1, 0.05), Infinity, 'on the bound: no n');
+});
+
+test('an undecided claim next to its bound gets no number but says why; one farther away gets the number and its level', () => {
+  const near = evaluateClaims(analysis([summary('native', noisy(1000)), summary('runc', noisy(950.5))]), env, simClaims(['runc'])).verdicts[0];
+  assert.is(near.verdict, 'inconclusive');
+  assert.is(near.neededPerSide, undefined);
+  assert.match(near.reason, new RegExp(`a ratio sits on or next to its bound \\(runc / native: ratio 0\\.95\\d* against 0\\.95\\): no practical number of instances would decide it \\(more than ${MAX_NEEDED_PER_SIDE} per side\\)$`));
+  const far = evaluateClaims(analysis([summary('native', [1000, 1040, 960]), summary('runc', [990, 1030, 950])]), env, simClaims(['runc'])).verdicts[0];
+  assert.is(far.verdict, 'inconclusive', far.reason);
+  assert.ok(far.neededPerSide! > 3 && far.neededPerSide! <= MAX_NEEDED_PER_SIDE, String(far.neededPerSide));
+  assert.match(far.reason, /would need about \d+ instances per side \(from the observed spread and the distance to the bound, for 80% power at α = 0\.05 over 1 claim, Holm's worst case\)$/);
 });
 
 test.run();
