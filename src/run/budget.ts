@@ -73,9 +73,11 @@ export interface BudgetOptions {
   startMs: number;
   deadlineMs: number;
   costOf: CostOf;
-  /** what earlier sessions of this run spent (a resume) */
+  /** what earlier sessions of this run spent, looked at and decided (a resume: src/run/budget-resume.ts) */
   spentBefore?: number;
   looksBefore?: number;
+  lastFractionBefore?: number;
+  decidedBefore?: ReadonlyMap<string, 'reproduced' | 'not reproduced'>;
   now?: () => number;
 }
 
@@ -84,9 +86,9 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
   const samples: Sample[] = [];
   let spent = o.spentBefore ?? 0;
   let looks = o.looksBefore ?? 0;
-  let lastFraction = -Infinity;
+  let lastFraction = o.lastFractionBefore ?? -Infinity;
   let current: ClaimStatus[] = [];
-  const state = new Map<string, { state: ClaimState; neededPerSide?: number }>();
+  const state = new Map<string, { state: ClaimState; neededPerSide?: number }>([...(o.decidedBefore ?? [])].map(([id, st]) => [id, { state: st }]));
   const write = (line: object) => appendNoFollow(o.file, `${JSON.stringify(line)}\n`);
   const fraction = () => Math.min(1, Math.max(0, (now() - o.startMs) / Math.max(1, o.deadlineMs - o.startMs)));
   const tested = () => current.filter((c) => c.p !== null).length;
