@@ -401,7 +401,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   const t0 = Date.now();
   let failed = 0;
   let done = 0;
-  const startFailures = new Map<string, { count: number; error: string; hung?: boolean }>(); // consecutive failed starts per platform
+  const startFailures = new Map<string, { count: number; error: string; hung?: boolean; first: string }>(); // consecutive failed starts per platform
   const lasting = lastingFailures();
   const timings: { cell: Cell; timing: InstanceTiming }[] = [];
   const measuredMs = new Map<string, number[]>(); // this session's instance times per cell, for the budget's costs
@@ -430,7 +430,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     const streak = startFailures.get(cell.platform);
     if (streak && streak.count >= START_FAILURES_BEFORE_SKIP) {
       const what = streak.hung ? `a start of ${cell.platform} in this run hung until its timeout` : `the last ${streak.count} starts of ${cell.platform} in this run failed`;
-      return skip(`not attempted: ${what} (${streak.error}); isobench run --resume --retry-failed tries again`);
+      return skip(`not attempted: ${what} (${streak.error}); first failure: ${streak.first}; isobench run --resume --retry-failed tries again`);
     }
     const known = lasting.known(cell);
     if (known) return skip(`not attempted: ${known}; isobench run --resume --retry-failed tries again`);
@@ -460,7 +460,8 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       // a start that hangs until its timeout (ours, or the platform's own: "timed out after 20 s") will hang again
       const hung = samples.some((x) => x.status === 'timeout' || /\btimed out\b/.test(x.error ?? ''));
       const count = hung ? START_FAILURES_BEFORE_SKIP : (prev?.count ?? 0) + 1;
-      startFailures.set(cell.platform, { count, error: samples[0].error ?? '', hung });
+      const here = `${cell.workload}/${cell.job} instance ${planned.instance + 1}, log ${instanceLogPath(cell.id, planned.instance, planned.attempt)}`;
+      startFailures.set(cell.platform, { count, error: samples[0].error ?? '', hung, first: prev?.first ?? here });
       if (count >= START_FAILURES_BEFORE_SKIP && (prev?.count ?? 0) < START_FAILURES_BEFORE_SKIP) log.warn(`${cell.platform}: ${count > (prev?.count ?? 0) + 1 ? 'a start hung until its timeout' : `${START_FAILURES_BEFORE_SKIP} starts in a row failed`}; its remaining instances in this run are recorded as skipped`);
     } else {
       startFailures.delete(cell.platform);
