@@ -1,7 +1,7 @@
 // The paper's claims against one run's analysis: clauses, comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
 import { platforms } from '../platforms/index.ts';
 import { boundTest, logContrast, logRatio, ratioInterval, untestable, contrastProblem, type Side, type Term } from '../stats/ratio.ts';
-import { neededPerSide } from '../stats/sequential.ts';
+import { MAX_NEEDED_PER_SIDE, neededPerSide } from '../stats/sequential.ts';
 import { baseJob } from '../experiment/plan.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
@@ -95,30 +95,37 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
 
   // a budgeted run spent part of α at its interim looks: what is not decided there is judged at the level left
   const level = sequential ? sequential.finalLevel : alpha;
-  const verdicts = examined.map((e, i) => withNeed(decide(e, p.get(i), level, tested.length, ctx), level, Math.max(1, tested.length)));
+  // the need is for a run that tests at α over Holm's worst case (α/m), not at what this run's looks left over
+  const need = (v: ClaimVerdict) => withNeed(v, alpha, Math.max(1, tested.length));
+  const verdicts = examined.map((e, i) => decide(e, p.get(i), level, tested.length, ctx))
+    .map((v, i) => (sequential ? decidedAtLook(v, sequential, lostText(examined[i].cells).tooMany) : v))
+    .map((v) => (v.decidedAt ? v : need(v)));
   return {
     correction: correctionText(tested.length, alpha) + (sequential ? `; ${SEQUENTIAL_RULE}: ${sequential.looks} look(s), the last at level ${fmtP(sequential.finalLevel)}` : ''),
     alpha,
     ...(sequential ? { sequential: { looks: sequential.looks, finalLevel: sequential.finalLevel, rule: SEQUENTIAL_RULE } } : {}),
     file: loaded.file,
     sha256: loaded.sha256,
-    verdicts: sequential ? verdicts.map((v) => decidedAtLook(v, sequential)) : verdicts,
+    verdicts,
   };
 }
 
-/** A claim an interim look decided keeps that decision (the look's level was spent on it), even when later instances of shared cells moved it. */
-function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord): ClaimVerdict {
+/**
+ * A claim an interim look decided keeps that decision (the look's level was spent on it), even when later instances of
+ * shared cells moved it; the reason says so and what every instance of the run says. Two exceptions, where the full data
+ * take back what the look could not know: the claim is now partly tested, or its cells lost too many instances to support
+ * 'reproduced' (issue 12's rules). When the full data decide the other way, that decision stands and the reason says both.
+ */
+function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord, lostTooMany: string | null): ClaimVerdict {
   const d = seq.decided.get(v.id);
   if (!d) return v;
-  const reason = v.reason.replace(/; would need about \d+ instances per side \(from the observed spread and the distance to the bound\)$/, '');
   const at = { look: d.look, fraction: d.fraction, level: d.level, state: d.state };
-  const said = `decided at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
-  if (v.verdict === 'inconclusive' || v.verdict === d.state) {
-    const { neededPerSide: _n, ...rest } = v;
-    return { ...rest, verdict: d.state, decidedAt: at, reason: `${said}; with every instance of the run: ${reason}` };
+  const said = `${d.state} at look ${d.look} of the budget (${Math.round(d.fraction * 100)}% of its time): ${d.why}`;
+  if (v.verdict === d.state || (v.verdict === 'inconclusive' && !(d.state === 'reproduced' && lostTooMany))) {
+    return { ...v, verdict: d.state, decidedAt: at, reason: `decided ${said}; with every instance of the run: ${v.reason}` };
   }
-  const { neededPerSide: _n, ...rest } = v;
-  return { ...rest, decidedAt: at, reason: `${said}; ${reason}` };
+  const now = v.verdict === 'inconclusive' ? `inconclusive (${lostTooMany})` : v.verdict;
+  return { ...v, decidedAt: at, reason: `${said}; with every instance of the run the claim is ${now}, which stands: ${v.reason}` };
 }
 
 /** the terms of a comparison's log ratio (a ratio, or a ratio of ratios) */
@@ -140,17 +147,22 @@ export function nearestBound(c: ClaimComparison): number | null {
 /**
  * An undecided claim says how many instances per side would have decided it: the largest need among its comparisons the
  * level (over Holm's worst case for the family) has not decided, from the observed spread and the distance to the bound.
+ * A need beyond MAX_NEEDED_PER_SIDE is no plan (the ratio sits on or next to its bound): the reason says so, with no number.
  */
 function withNeed(v: ClaimVerdict, level: number, family: number): ClaimVerdict {
   if (v.verdict !== 'inconclusive' && v.verdict !== 'partly tested') return v;
-  const needs = v.comparisons.filter((c) => c.holds !== 'untestable' && Math.min(c.pSupport, c.pRefute) > level / family).map((c) => {
+  const open = v.comparisons.filter((c) => c.holds !== 'untestable' && Math.min(c.pSupport, c.pRefute) > level / family);
+  const needs = open.map((c) => {
     const bound = nearestBound(c);
-    return bound === null ? Infinity : neededPerSide(termsOf(c), bound, level / family);
+    return { c, bound, n: bound === null ? Infinity : neededPerSide(termsOf(c), bound, level / family) };
   });
   if (needs.length === 0) return v;
-  const n = Math.max(...needs);
-  if (!Number.isFinite(n)) return { ...v, reason: `${v.reason}; a ratio sits on its bound: no number of instances would decide it` };
-  return { ...v, neededPerSide: n, reason: `${v.reason}; would need about ${n} instances per side (from the observed spread and the distance to the bound)` };
+  const worst = needs.reduce((a, b) => (b.n > a.n ? b : a));
+  if (!(worst.n <= MAX_NEEDED_PER_SIDE)) {
+    const where = worst.bound !== null && worst.c.ratio !== null ? ` (${worst.c.platform} / ${worst.c.reference}: ratio ${fmtRatio(worst.c.ratio)} against ${worst.bound})` : '';
+    return { ...v, reason: `${v.reason}; a ratio sits on or next to its bound${where}: no practical number of instances would decide it (more than ${MAX_NEEDED_PER_SIDE} per side)` };
+  }
+  return { ...v, neededPerSide: worst.n, reason: `${v.reason}; would need about ${worst.n} instances per side (from the observed spread and the distance to the bound, for 80% power at α = ${fmtP(level)} over ${family} claim${family === 1 ? '' : 's'}, Holm's worst case)` };
 }
 
 /** the parameters that tell a workload's cells apart: the ones a reason must name (a sweep's threads, fio's fileSystem) */
@@ -166,6 +178,8 @@ function varyingParams(summaries: readonly MetricSummary[]): Set<string> {
   }
   return new Set([...values].filter(([, v]) => v.size > 1).map(([k]) => k));
 }
+
+const fmtRatio = (r: number) => String(Number(r.toPrecision(3)));
 
 export function correctionText(m: number, alpha: number): string {
   if (m === 0) return `Holm step-down at α = ${alpha}: no claim had a testable comparison in this run, so there is nothing to correct`;

@@ -26,7 +26,7 @@ export function claimStatuses(evaluation: ClaimEvaluation, analysis: Analysis): 
       const fewest = Math.min(...sides.map((x) => x.n));
       for (const x of sides) if (x.n === fewest) thin.add(x.s!.cell);
     }
-    out.push({ id: v.id, p: v.p ? { support: v.p.supportHolm, refute: v.p.refuteHolm } : null, open, thin: [...thin].sort() });
+    out.push({ id: v.id, p: v.p ? { support: v.p.supportHolm, refute: v.p.refuteHolm } : null, open, thin: [...thin].sort(), verdict: v.verdict });
   }
   return out;
 }

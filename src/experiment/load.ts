@@ -52,7 +52,9 @@ export function loadExperiment(file: string): LoadedExperiment {
     text = decodeYaml(readYamlBytes(file, EXPERIMENT_LIMITS.fileBytes));
   } catch (e) {
     if (e instanceof YamlProblem) throw new ExperimentError(file, '', e.problem);
-    throw new ExperimentError(file, '', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    const code = (e as NodeJS.ErrnoException).code;
+    const fix = code === 'ENOENT' ? ': no such file; check the path (the shipped experiments are experiments/*.yaml, e.g. experiments/quick.yaml)' : '';
+    throw new ExperimentError(file, '', `cannot read the file (${code ?? (e as Error).message})${fix}`);
   }
   return parseExperiment(file, text);
 }

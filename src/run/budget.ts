@@ -1,6 +1,6 @@
 // A run with a time budget (experiment `budget`): after every cell's minimum, each instance goes to the cell where it most
 // narrows an interval that still straddles a claim's bound, with group-sequential looks at the claims (docs/ARCHITECTURE.md).
-import { claimLook, neededPerSide, pocockSpent } from '../stats/sequential.ts';
+import { claimLook, MAX_NEEDED_PER_SIDE, neededPerSide, pocockSpent } from '../stats/sequential.ts';
 import { sideSe, type Side } from '../stats/ratio.ts';
 import { appendNoFollow } from '../rundir/write.ts';
 import type { BudgetGift, BudgetLook, ClaimState } from '../rundir/formats.ts';
@@ -38,10 +38,15 @@ export interface ClaimStatus {
   open: OpenComparison[];
   /** cells with fewer than 2 instance values on a side of one of its comparisons: no test until they have more */
   thin: string[];
+  /**
+   * the claim's verdict at the level the oracle was asked for (src/claims/evaluate.ts, issue 12's rules: a partly tested
+   * claim, or one whose cells lost too many instances, is never decided by its p-values alone); absent: p decides
+   */
+  verdict?: string;
 }
 
-/** The claims on the samples so far; injected by the CLI, since claims and analysis come after the run stage. */
-export type ClaimOracle = (samples: readonly Sample[], env: Environment, plan: Plan) => ClaimStatus[];
+/** The claims on the samples so far (their verdicts at `level` when given); injected by the CLI, since claims and analysis come after the run stage. */
+export type ClaimOracle = (samples: readonly Sample[], env: Environment, plan: Plan, level?: number) => ClaimStatus[];
 
 /** Estimated ms of one more instance of a cell (src/run/estimate.ts: this run's own times first). */
 export type CostOf = (cell: string) => number;
@@ -68,9 +73,11 @@ export interface BudgetOptions {
   startMs: number;
   deadlineMs: number;
   costOf: CostOf;
-  /** what earlier sessions of this run spent (a resume) */
+  /** what earlier sessions of this run spent, looked at and decided (a resume: src/run/budget-resume.ts) */
   spentBefore?: number;
   looksBefore?: number;
+  lastFractionBefore?: number;
+  decidedBefore?: ReadonlyMap<string, 'reproduced' | 'not reproduced'>;
   now?: () => number;
 }
 
@@ -79,9 +86,9 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
   const samples: Sample[] = [];
   let spent = o.spentBefore ?? 0;
   let looks = o.looksBefore ?? 0;
-  let lastFraction = -Infinity;
+  let lastFraction = o.lastFractionBefore ?? -Infinity;
   let current: ClaimStatus[] = [];
-  const state = new Map<string, { state: ClaimState; neededPerSide?: number }>();
+  const state = new Map<string, { state: ClaimState; neededPerSide?: number }>([...(o.decidedBefore ?? [])].map(([id, st]) => [id, { state: st }]));
   const write = (line: object) => appendNoFollow(o.file, `${JSON.stringify(line)}\n`);
   const fraction = () => Math.min(1, Math.max(0, (now() - o.startMs) / Math.max(1, o.deadlineMs - o.startMs)));
   const tested = () => current.filter((c) => c.p !== null).length;
@@ -111,10 +118,11 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
       // closed looks at its time's share, as any look (spending the rest there would test at a data-chosen moment)
       const f = final && now() >= o.deadlineMs ? 1 : fraction();
       lastFraction = f;
-      current = o.oracle(samples, o.env(), o.plan);
       const total = pocockSpent(BUDGET_ALPHA, f);
       const level = Math.max(0, total - spent);
       spent = Math.max(spent, total);
+      // the verdicts at this look's level: a look decides a claim only as the analysis would at that level
+      current = o.oracle(samples, o.env(), o.plan, level);
       looks++;
       const claims: BudgetLook['claims'] = [];
       for (const c of current) {
@@ -129,7 +137,10 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
           continue;
         }
         const p = { support: c.p.support, refute: c.p.refute };
-        const outcome = claimLook(p, level);
+        const crossed = claimLook(p, level);
+        // p crossing the level is not enough: a partly tested claim, or one on cells that lost too many instances, stays open
+        const outcome = c.verdict === undefined || (crossed === 'holds' && c.verdict === 'reproduced') || (crossed === 'fails' && c.verdict === 'not reproduced') ? crossed : 'continue';
+        const blocked = crossed !== 'continue' && outcome === 'continue' ? `Holm-adjusted ${crossed === 'holds' ? 'support' : 'refutation'} p ${fmtP(crossed === 'holds' ? p.support : p.refute)} <= this look's level ${fmtP(level)}, but the claim is ${c.verdict} at it, so the look does not decide it; ` : '';
         if (outcome !== 'continue') {
           const s: ClaimState = outcome === 'holds' ? 'reproduced' : 'not reproduced';
           state.set(c.id, { state: s });
@@ -140,10 +151,10 @@ export function budgetPlanner(o: BudgetOptions): BudgetPlanner {
         const n = needs.length > 0 ? Math.max(...needs.map((y) => y.n)) : undefined;
         const affordable = needs.some((y) => costToDecide(y.x, y.n) <= o.deadlineMs - now());
         const s: ClaimState = needs.length > 0 && !affordable ? 'futile' : 'undecided';
-        const perSide = n !== undefined && Number.isFinite(n) ? { neededPerSide: n } : {};
+        const perSide = n !== undefined && n <= MAX_NEEDED_PER_SIDE ? { neededPerSide: n } : {};
         state.set(c.id, { state: s, ...perSide });
-        const why = needs.length === 0 ? 'every comparison is decided at the level left, but the claim\'s p-values have not crossed this look\'s level'
-          : `${Number.isFinite(n!) ? `would need about ${n} instances per side` : 'the ratio sits on the bound: no number of instances decides it'}${!affordable ? ', more than the budget left can pay for' : ''}`;
+        const why = blocked + (needs.length === 0 ? 'every comparison is decided at the level left, but the claim\'s p-values have not crossed this look\'s level'
+          : `${n! <= MAX_NEEDED_PER_SIDE ? `would need about ${n} instances per side at the level left` : `a ratio sits on or next to its bound: no practical number of instances decides it (more than ${MAX_NEEDED_PER_SIDE} per side)`}${!affordable ? ', more than the budget left can pay for' : ''}`);
         claims.push({ id: c.id, state: s, ...p, ...perSide, why });
       }
       const line: BudgetLook = { schema: 1, kind: 'look', look: looks, at: new Date(now()).toISOString(), fraction: round(f), spentAlpha: spent, level, final, claims };

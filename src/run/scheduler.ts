@@ -16,6 +16,7 @@ import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
 import { hostChangeLog, type HostChangeLog } from './host-changes.ts';
 import { budgetPlanner, spendBudget, type ClaimOracle } from './budget.ts';
+import { budgetBefore, budgetUsedMs, type BudgetBefore } from './budget-resume.ts';
 import { estimatePlan, formatEstimate, instanceEstimateMs, readHostTimings, recordDetection, recordHostTimings, type InstanceTiming } from './estimate.ts';
 import { instanceLogPath, instanceNamePrefix, measureInstance, neverStarted } from './instance-run.ts';
 import { lastingFailures } from './lasting-failures.ts';
@@ -108,8 +109,10 @@ interface Session {
   instancesRun: number;
   /** set on the first interrupt: nothing more is stored, so an instance killed by the cleanup is not recorded as failed */
   stopping: boolean;
-  /** when this session began: a budget counts from here */
+  /** when this session began: a budget counts from here (less what earlier sessions used of it) */
   startedMs: number;
+  /** a resumed budgeted run: what its earlier sessions used of the budget, spent of α, looked at and decided */
+  budgetBefore?: BudgetBefore;
   budgetReserveS: number;
   finished?: Promise<void>;
 }
@@ -241,6 +244,11 @@ export async function resumeRun(runDir: string, opts: ResumeOptions & RunOptions
     const exp = stored.loaded.experiment;
     const { pending, done } = pendingInstances(stored.plan, repair.completions, opts.retryFailed === true);
     const env = stored.env;
+    // a budgeted run continues its budget, α and looks (or is refused when its last look was made), before anything is written
+    if (exp.budgetS !== undefined && pending.length > 0) {
+      const starts = [env.startedAt, ...(env.resumes ?? []).map((r) => r.startedAt), startedAt];
+      session.budgetBefore = budgetBefore(readBudgetLog(runDir), budgetUsedMs(starts, repair.completions));
+    }
     session.env = env;
     session.earlierHostChanges = env.hostChanges ?? [];
     session.resume = {
@@ -393,7 +401,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   const t0 = Date.now();
   let failed = 0;
   let done = 0;
-  const startFailures = new Map<string, { count: number; error: string; hung?: boolean }>(); // consecutive failed starts per platform
+  const startFailures = new Map<string, { count: number; error: string; hung?: boolean; first: string }>(); // consecutive failed starts per platform
   const lasting = lastingFailures();
   const timings: { cell: Cell; timing: InstanceTiming }[] = [];
   const measuredMs = new Map<string, number[]>(); // this session's instance times per cell, for the budget's costs
@@ -422,7 +430,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     const streak = startFailures.get(cell.platform);
     if (streak && streak.count >= START_FAILURES_BEFORE_SKIP) {
       const what = streak.hung ? `a start of ${cell.platform} in this run hung until its timeout` : `the last ${streak.count} starts of ${cell.platform} in this run failed`;
-      return skip(`not attempted: ${what} (${streak.error}); isobench run --resume --retry-failed tries again`);
+      return skip(`not attempted: ${what} (${streak.error}); first failure: ${streak.first}; isobench run --resume --retry-failed tries again`);
     }
     const known = lasting.known(cell);
     if (known) return skip(`not attempted: ${known}; isobench run --resume --retry-failed tries again`);
@@ -452,7 +460,8 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       // a start that hangs until its timeout (ours, or the platform's own: "timed out after 20 s") will hang again
       const hung = samples.some((x) => x.status === 'timeout' || /\btimed out\b/.test(x.error ?? ''));
       const count = hung ? START_FAILURES_BEFORE_SKIP : (prev?.count ?? 0) + 1;
-      startFailures.set(cell.platform, { count, error: samples[0].error ?? '', hung });
+      const here = `${cell.workload}/${cell.job} instance ${planned.instance + 1}, log ${instanceLogPath(cell.id, planned.instance, planned.attempt)}`;
+      startFailures.set(cell.platform, { count, error: samples[0].error ?? '', hung, first: prev?.first ?? here });
       if (count >= START_FAILURES_BEFORE_SKIP && (prev?.count ?? 0) < START_FAILURES_BEFORE_SKIP) log.warn(`${cell.platform}: ${count > (prev?.count ?? 0) + 1 ? 'a start hung until its timeout' : `${START_FAILURES_BEFORE_SKIP} starts in a row failed`}; its remaining instances in this run are recorded as skipped`);
     } else {
       startFailures.delete(cell.platform);
@@ -482,12 +491,14 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       const c = cellsById.get(cell)!;
       return instanceEstimateMs(c, s.deps.workloadById(c.workload), host).ms;
     };
-    const deadlineMs = s.startedMs + (exp.budgetS - s.budgetReserveS) * 1000;
-    const earlier = readBudgetLog(s.runDir);
-    const lastLook = earlier?.looks.at(-1);
+    // a resume counts the budget earlier sessions used: its clock, looks, α and decided claims go on from there
+    const before = s.budgetBefore;
+    const startMs = s.startedMs - (before?.usedMs ?? 0);
+    const deadlineMs = startMs + (exp.budgetS - s.budgetReserveS) * 1000;
+    if (before) log.info(`  resumed budget: ${Math.round(before.usedMs / 1000)} s used by earlier sessions, ${before.looksBefore ?? 0} look(s), α spent ${Number((before.spentBefore ?? 0).toPrecision(3))}, ${before.decided.size} claim(s) decided`);
     const planner = s.deps.claimOracle ? budgetPlanner({
-      file: files.budget, oracle: s.deps.claimOracle, env: () => s.env!, plan, startMs: s.startedMs, deadlineMs, costOf,
-      ...(lastLook ? { spentBefore: lastLook.spentAlpha, looksBefore: lastLook.look } : {}),
+      file: files.budget, oracle: s.deps.claimOracle, env: () => s.env!, plan, startMs, deadlineMs, costOf,
+      ...(before ? { spentBefore: before.spentBefore, looksBefore: before.looksBefore, lastFractionBefore: before.lastFraction, decidedBefore: before.decided } : {}),
     }) : null;
     if (planner) {
       for (const smp of prior) planner.observe(smp);

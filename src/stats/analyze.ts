@@ -284,9 +284,9 @@ export function sequentialRecord(log: BudgetLog): SequentialRecord {
 
 /** The claims on a budgeted run's samples so far, for its planner's looks (src/run/budget.ts); injected by the CLI. */
 export function budgetOracle(claims: LoadedClaims): ClaimOracle {
-  return (samples, env, plan) => {
+  return (samples, env, plan, level) => {
     const analysis = analyzeSamples(samples, plan, env);
-    return claimStatuses(evaluateClaims(analysis, env, claims), analysis);
+    return claimStatuses(evaluateClaims(analysis, env, claims, level ?? CLAIMS_ALPHA), analysis);
   };
 }
 

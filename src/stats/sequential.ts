@@ -130,18 +130,30 @@ export function claimLook(p: { support: number; refute: number }, level: number)
   return 'continue';
 }
 
+/** beyond this many instances per side, a need is not a plan: the ratio sits too close to its bound for any practical run */
+export const MAX_NEEDED_PER_SIDE = 1000;
+
 /**
  * About how many instances per side would decide a ratio (terms) against a bound at a two-sided level: from the spread seen
  * (each side's coefficient of variation, at least its resolution) and the distance of the log ratio from the bound,
- * n = ((t + z_power) · sqrt(Σ cv²) / distance)², with 80% power; Infinity when the ratio sits on the bound.
+ * n = ((t_{1−level/2} + t_{0.8}) · sqrt(Σ cv²) / distance)² with the t quantiles at the Welch degrees of freedom of n per
+ * side (equal spreads: Σ (n − 1)), i.e. 80% power if the ratio is what was seen; Infinity when it sits on the bound.
  */
 export function neededPerSide(terms: readonly Term[], bound: number, level = 0.05): number {
-  if (contrastProblem(terms)) return Infinity;
+  // a level of 0 (a look that spends nothing) decides nothing, at any n
+  if (contrastProblem(terms) || !(level > 0)) return Infinity;
   const lr = logContrast(terms);
   const distance = Math.abs(lr.log - Math.log(bound));
   if (distance === 0) return Infinity;
   // per-side variance of one instance, relative: n_i · se_i² / mean_i²
   const unit = terms.reduce((a, { side }) => a + (side.n * Math.max(side.sd / Math.sqrt(side.n), side.resolution ?? 0) ** 2) / side.mean ** 2, 0);
-  const z = probit(1 - level / 2) + probit(0.8);
-  return Math.max(2, Math.ceil((z * z * unit) / (distance * distance)));
+  const size = (q: number) => Math.max(2, Math.ceil((q * q * unit) / (distance * distance)));
+  let n = size(probit(1 - level / 2) + probit(0.8));
+  // the normal quantiles understate a small n: the smallest n at least that which t at its own degrees of freedom allows
+  for (let k = 0; k < 1000 && n <= MAX_NEEDED_PER_SIDE; k++) {
+    const df = terms.length * (n - 1);
+    if (size(tQuantile(1 - level / 2, df) + tQuantile(0.8, df)) <= n) break;
+    n++;
+  }
+  return n;
 }

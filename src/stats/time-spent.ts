@@ -39,15 +39,20 @@ export function timeSpent(completions: readonly Completion[], plan: Plan, env: E
 }
 
 export function budgetSpent(budgetS: number, log: BudgetLog, completions: readonly Completion[]): BudgetSpent {
+  // a gift counts once it was measured: not when its pair turned out known to fail (skipped), nor when an interrupted
+  // session never finished it (its resume gives it again); the last gift of an instance names the claims it served
+  const measured = new Set(completions.filter((c) => c.status !== 'skipped').map((c) => `${c.cell}\u0000${c.instance}`));
+  const gifts = new Map<string, BudgetLog['gives'][number]>();
+  for (const g of log.gives) if (measured.has(`${g.cell}\u0000${g.instance}`)) gifts.set(`${g.cell}\u0000${g.instance}`, g);
   const byClaim = new Map<string, number>();
-  for (const g of log.gives) for (const claim of g.claims) byClaim.set(claim, (byClaim.get(claim) ?? 0) + 1);
+  for (const g of gifts.values()) for (const claim of g.claims) byClaim.set(claim, (byClaim.get(claim) ?? 0) + 1);
   const notGiven = new Map<string, number>();
   for (const c of completions) if (c.adaptive === 'budget') notGiven.set(c.why ?? 'not given', (notGiven.get(c.why ?? 'not given') ?? 0) + 1);
   const last = log.looks.at(-1);
   return {
     budgetS,
     firstStage: completions.filter((c) => c.why?.startsWith('first stage')).length,
-    given: log.gives.length,
+    given: gifts.size,
     byClaim: [...byClaim].map(([claim, instances]) => ({ claim, instances })).sort((a, b) => b.instances - a.instances || (a.claim < b.claim ? -1 : 1)),
     notGiven: [...notGiven].map(([why, instances]) => ({ why, instances })).sort((a, b) => b.instances - a.instances),
     looks: log.looks.length,

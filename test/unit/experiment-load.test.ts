@@ -40,6 +40,11 @@ test('error names the line of the offending value', () => {
   }
 });
 
+test('a missing experiment file: the error names the file and the fix', () => {
+  assert.throws(() => loadExperiment('/nonexistent/isobench-exp.yaml'), (e: Error) => e instanceof ExperimentError
+    && /^\/nonexistent\/isobench-exp\.yaml: cannot read the file \(ENOENT\): no such file; check the path \(the shipped experiments are experiments\/\*\.yaml/.test(e.message));
+});
+
 test('fills in defaults from the schema and the workload', () => {
   const { experiment } = parseExperiment('x.yaml', 'name: a\nplatforms: [native]\nworkloads: [sysbench-cpu]\n');
   assert.equal(experiment.repetitions, { instances: 3, iterations: 1 });

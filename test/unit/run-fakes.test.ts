@@ -75,7 +75,7 @@ test('a start that hangs until its timeout is paid once: the platform\'s other i
   const r = await runExperiment(loaded, fakeDeps([hung], [fakeWorkload('fake-bench')]));
   const samples = samplesOf(r.runDir);
   assert.equal(samples.map((s) => s.status), ['timeout', 'skipped', 'skipped']);
-  assert.match(samples[1].error!, /not attempted: a start of fake-hung in this run hung until its timeout \(start: /);
+  assert.match(samples[1].error!, /not attempted: a start of fake-hung in this run hung until its timeout \(start: .*\); first failure: fake-bench\/default instance 1, log logs\/[0-9a-f]+\/instance-0\.log; isobench run --resume --retry-failed tries again$/, samples[1].error);
 });
 
 test('a measurement that never answers is a timeout at cellS; the instance is stopped, the pair\'s other instances are skipped with a pointer to it', async () => {

@@ -30,9 +30,17 @@ test('a budget: first stage, instances given per claim, what was not given and w
     JSON.stringify({ schema: 1, kind: 'look', look: 1, at: 'x', fraction: 0.5, spentAlpha: 0.03, level: 0.03, final: false, claims: [{ id: 'a', state: 'undecided', why: 'would need about 9 instances per side' }] }),
     JSON.stringify({ schema: 1, kind: 'give', at: 'x', cell: 'c1', instance: 2, claims: ['a', 'b'], why: 'narrows' }),
     JSON.stringify({ schema: 1, kind: 'give', at: 'x', cell: 'c1', instance: 3, claims: ['a'], why: 'narrows' }),
+    // given, but its pair was then known to fail: skipped, not measured
+    JSON.stringify({ schema: 1, kind: 'give', at: 'x', cell: 'c2', instance: 2, claims: ['b'], why: 'narrows' }),
+    // given in a session that was interrupted, then given again by the resume: one instance
+    JSON.stringify({ schema: 1, kind: 'give', at: 'x', cell: 'c1', instance: 3, claims: ['a'], why: 'narrows' }),
     JSON.stringify({ schema: 1, kind: 'look', look: 2, at: 'x', fraction: 1, spentAlpha: 0.05, level: 0.02, final: true, claims: [] }),
   ].join('\n'), 'budget.jsonl');
-  const b = budgetSpent(900, log, [mark('c1', 0, undefined, { why: 'first stage: every cell gets 2 instance(s)' }), mark('c1', 4, undefined, { status: 'skipped', samples: 0, adaptive: 'budget', why: 'not given: the budget was spent' })]);
+  const b = budgetSpent(900, log, [
+    mark('c1', 0, undefined, { why: 'first stage: every cell gets 2 instance(s)' }), mark('c1', 2), mark('c1', 3, undefined, { status: 'failed' }),
+    mark('c2', 2, undefined, { status: 'skipped', samples: 1 }),
+    mark('c1', 4, undefined, { status: 'skipped', samples: 0, adaptive: 'budget', why: 'not given: the budget was spent' }),
+  ]);
   assert.equal(b, { budgetS: 900, firstStage: 1, given: 2, byClaim: [{ claim: 'a', instances: 2 }, { claim: 'b', instances: 1 }], notGiven: [{ why: 'not given: the budget was spent', instances: 1 }], looks: 2, finalLevel: 0.02 });
 });
 
