@@ -527,3 +527,12 @@ test('a claims file from a run directory or artifact is read by the bounded YAML
 });
 
 test.run();
+
+test('briefly: a not-run reason as a claim repeats it is its first statement, never cut inside "e.g." or a parenthesis', () => {
+  const qemu = 'a test guest did not boot within 30 s: /dev/kvm exists but cannot run a stock kernel here (e.g. a paravirtual KVM); use qemu-tcg';
+  assert.is(briefly(qemu), 'a test guest did not boot within 30 s: /dev/kvm exists but cannot run a stock kernel here (e.g. a paravirtual KVM) (the whole reason: “What was not run”)');
+  assert.is(briefly('kata-runtime not found (on PATH or /opt/kata/bin); containerd-shim-kata-v2 not on PATH'), 'kata-runtime not found (on PATH or /opt/kata/bin) (the whole reason: “What was not run”)');
+  assert.is(briefly('an unclosed (note. it goes on) here'), 'an unclosed (the whole reason: “What was not run”)');
+  assert.is(briefly('short reason'), 'short reason');
+  assert.ok(briefly(`x${'y'.repeat(300)}; rest`).length < 180, 'a long first statement is cut at a word');
+});
