@@ -26,7 +26,7 @@ test('sections: summary, the run, host, one per measured area, not run, threats,
   const view = buildViewModel(quick());
   assert.equal(view.toc.map((s) => `${s.number} ${s.title}`), [
     "1 Summary: the paper's claims on this host", '2 The run', '3 Host and platforms', '4 CPU',
-    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every figure and its samples',
+    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every metric', 'B Appendix: every figure and its samples',
   ]);
   assert.equal(areaView.toc.map((s) => s.title).slice(3, 9), ['CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)']);
 });
@@ -333,8 +333,8 @@ test('area: figures and tables are numbered once each, in document order', () =>
   const charts = allCharts(areaView);
   assert.equal(charts.map((c) => c.number), charts.map((_, i) => i + 1));
   assert.is(new Set(charts.map((c) => c.name)).size, charts.length);
-  const tables = [areaView.summary.claims!.table, areaView.host.table, areaView.platforms.table, ...areaView.areas.flatMap((a) => a.blocks.flatMap((b) => b.tables.map((t) => t.table))), areaView.notRun.table, areaView.notRun.failures.table, areaView.threats.coverage.table, areaView.methods.software.table].filter((t) => t !== null);
-  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -1).map((_, i) => String(i + 1)), 'A']);
+  const tables = [areaView.summary.claims!.table, areaView.host.table, areaView.platforms.table, ...areaView.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.table] : []))), areaView.notRun.table, areaView.notRun.failures.table, areaView.threats.coverage.table, areaView.methods.software.table, ...areaView.metricAppendix.tables.map((t) => t.table)].filter((t) => t !== null);
+  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -2).map((_, i) => String(i + 1)), 'A', 'B']);
   assert.equal(tables.map((t) => t!.number), tables.map((_, i) => i + 1));
 });
 
