@@ -379,4 +379,26 @@ test('area: the appendix names each figure\'s cells, instances, failures and log
   assert.is(areaView.appendix.entries.length, allCharts(areaView).length);
 });
 
+
+test('area: the body has one headline table per workload, of its charted metrics, with no row for a platform that did not run', () => {
+  const notRun = new Set(area().analysis.notRun.map((r) => r.platform));
+  assert.ok(notRun.size > 0, 'the fixture has platforms that did not run');
+  for (const a of areaView.areas) {
+    const workloads = [...new Set(a.blocks.map((b) => b.workload))];
+    const compact = a.blocks.flatMap((b) => (b.compact ? [b.compact] : []));
+    // one per workload, never one per metric and job
+    assert.equal(compact.map((t) => t.workload), workloads, a.id);
+    for (const t of compact) {
+      for (const r of t.rows) assert.not.ok(notRun.has(r.platform), `${t.table.caption}: a row for ${r.platform}, which did not run`);
+      if (t.rows.length < new Set(a.blocks.flatMap((b) => b.tables.flatMap((x) => x.rows.map((r) => r.platform)))).size) assert.match(t.absent, /Not run here: .* \(see “What was not run”\)\.|No value here/);
+    }
+  }
+  const fio = areaOf('disk').blocks[0].compact!;
+  assert.equal(fio.columns.map((c) => c.metric), ['write_bw_mbps', 'read_bw_mbps', 'randwrite_iops', 'randread_iops', 'randwrite_clat_mean_us', 'randread_clat_mean_us']);
+  // every metric's table is in the appendix, measured rows only, the not-run platforms named under it
+  const every = areaView.metricAppendix.tables;
+  assert.is(every.filter((t) => t.id.includes('fio')).length, 20);
+  for (const t of every) for (const r of t.rows) assert.ok(r.measured && !notRun.has(r.platform), `${t.title}: ${r.platform}`);
+});
+
 test.run();

@@ -279,7 +279,7 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
         job: b.job,
         n: unique(found.flatMap((r) => (r ? [r.n] : []))).join('/'),
         cells: found.map((r) => (r
-          ? { measured: true, mean: r.mean, ci: r.ci, ratio: r.ratio === '1 (reference)' ? '1' : r.ratio === 'a count' ? '' : r.ratio, ratioCi: r.ratioCi }
+          ? { measured: true, mean: r.mean, ci: /^\d/.test(r.ci) ? r.ci : '', ratio: r.ratio === '1 (reference)' ? '1' : r.ratio === 'a count' || r.ratio === DASH ? '' : r.ratio, ratioCi: compactInterval(r.ratioCi) }
           : { measured: false, mean: DASH, ci: '', ratio: '', ratioCi: '' })),
       });
     }
@@ -288,4 +288,9 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
   const jobs = blocks.length > 1;
   const what = `${workload}${jobs ? `, ${blocks.length} jobs` : ''}: ${columns.map((c) => `${c.title} (${c.unit}, ${c.better})`).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix A; every statistic is in summary.csv`;
   return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, absent: absentLine(all, ctx) };
+}
+
+/** A headline cell keeps an interval's numbers; why an interval is missing ("unbounded: …") is in the appendix's table. */
+function compactInterval(text: string): string {
+  return /^-?\d/.test(text) ? text : text === DASH ? '' : 'no interval';
 }
