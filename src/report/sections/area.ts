@@ -261,22 +261,25 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
   const all = blocks.flatMap((b) => b.tables);
   const metrics = chartedMetrics(workload, unique(all.map((t) => t.metric))).filter((m) => !isFlag(workload, m));
   if (metrics.length === 0) return null;
-  const columns = metrics.map((metric) => {
+  // few jobs × metrics: a column per job and metric, a row per platform; else a row per platform and job
+  const pivot = blocks.length > 1 && blocks.length * metrics.length <= 6;
+  const specs = (bs: WorkloadBlock[]) => bs.flatMap((b) => metrics.map((metric) => ({ b, metric })));
+  const columns = specs(pivot ? blocks : blocks.slice(0, 1)).map(({ b, metric }) => {
     const t = all.find((x) => x.metric === metric)!;
-    return { metric, title: metricName(workload, metric), unit: t.unit, better: t.better };
+    return { metric, title: `${pivot ? `${b.job}: ` : ''}${metricName(workload, metric)}`, unit: t.unit, better: t.better };
   });
   const rows: CompactTable['rows'] = [];
-  for (const b of blocks) {
-    const byMetric = metrics.map((m) => b.tables.find((t) => t.metric === m));
+  for (const group of pivot ? [blocks] : blocks.map((b) => [b])) {
+    const cols = specs(group).map(({ b, metric }) => b.tables.find((t) => t.metric === metric));
     // a row per measured label (a merged run has a row per host), in the tables' platform order
-    const labels = unique(byMetric.flatMap((t) => (t?.rows ?? []).filter((r) => r.measured).map((r) => `${r.platform}\u0000${r.label}`)));
+    const labels = unique(cols.flatMap((t) => (t?.rows ?? []).filter((r) => r.measured).map((r) => `${r.platform}\u0000${r.label}`)));
     for (const key of labels) {
       const [platform, label] = key.split('\u0000');
-      const found = byMetric.map((t) => t?.rows.find((r) => r.measured && r.platform === platform && r.label === label));
+      const found = cols.map((t) => t?.rows.find((r) => r.measured && r.platform === platform && r.label === label));
       rows.push({
         platform,
         label,
-        job: b.job,
+        job: pivot ? '' : group[0].job,
         n: unique(found.flatMap((r) => (r ? [r.n] : []))).join('/'),
         cells: found.map((r) => (r
           ? { measured: true, mean: r.mean, ci: /^\d/.test(r.ci) ? r.ci : '', ratio: r.ratio === '1 (reference)' ? '1' : r.ratio === 'a count' || r.ratio === DASH ? '' : r.ratio, ratioCi: compactInterval(r.ratioCi) }
@@ -285,8 +288,8 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
     }
   }
   const id = slug(`${workload}-headline`);
-  const jobs = blocks.length > 1;
-  const what = `${workload}${jobs ? `, ${blocks.length} jobs` : ''}: ${columns.map((c) => `${c.title} (${c.unit}, ${c.better})`).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix A; every statistic is in summary.csv`;
+  const jobs = blocks.length > 1 && !pivot;
+  const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix A; every statistic is in summary.csv`;
   return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, absent: absentLine(all, ctx) };
 }
 
