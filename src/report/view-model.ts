@@ -9,6 +9,7 @@ import { buildAreaSections } from './sections/area.ts';
 import { buildCrossHost } from './sections/cross-host.ts';
 import { buildHost, buildRunFacts } from './sections/host.ts';
 import { buildMethods } from './sections/methods.ts';
+import { buildMetricAppendix } from './sections/metric-appendix.ts';
 import { buildNotRun } from './sections/not-run.ts';
 import { buildSummary } from './sections/summary.ts';
 import { buildThreats } from './sections/threats.ts';
@@ -30,6 +31,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const notRun = buildNotRun(ctx, areaResult.unmeasured, areaResult.notShown);
   const threats = buildThreats(ctx, experimentResources(inputs.experimentText));
   const methods = buildMethods(ctx, areaResult.evidenceMethod);
+  const metricAppendix = buildMetricAppendix(areaResult.areas, ctx);
 
   const areas = areaResult.areas;
   const charts = areas.flatMap(areaCharts);
@@ -49,7 +51,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
       doi: paper.doi,
       doiUrl: doiUrl(paper.doi),
     },
-    toc: [summary.section, runFacts.section, host.section, ...(crossHost ? [crossHost.section] : []), ...areas.map((a) => a.section), notRun.section, threats.section, methods.section, appendix.section].map((s) => ({ ...s, page: '' })),
+    toc: [summary.section, runFacts.section, host.section, ...(crossHost ? [crossHost.section] : []), ...areas.map((a) => a.section), notRun.section, threats.section, methods.section, metricAppendix.section, appendix.section].map((s) => ({ ...s, page: '' })),
     summary,
     runFacts,
     host,
@@ -60,6 +62,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
     threats,
     methods,
     appendix,
+    metricAppendix,
     calloutEvidence: areaResult.evidence,
     keywords: ['isobench', 'isolation', 'benchmark', 'reproduction', analysis.experiment.name, ...ctx.ran, ...ctx.workloads],
   };

@@ -91,7 +91,7 @@ export interface ResultRow {
   ratioCi: string;
 }
 
-/** One metric's numbers: n, mean, interval and ratio to native per platform. */
+/** One metric's numbers: n, mean, interval and ratio to native per platform (every planned platform; the appendix prints the measured rows). */
 export interface MetricTable {
   id: string;
   title: string;
@@ -106,10 +106,45 @@ export interface MetricTable {
   flag: boolean;
 }
 
+/** One cell of a workload's headline table: mean with its 95 % CI, ratio to native with its interval. */
+export interface CompactCell { measured: boolean; mean: string; ci: string; ratio: string; ratioCi: string }
+export interface CompactRow { platform: string; label: string; job: string; n: string; cells: CompactCell[] }
+export interface CompactColumn { metric: string; title: string; unit: string; better: string }
+
+/** A workload's headline metrics (those its figures draw) in one table: a row per platform that gave a value (and job). */
+export interface CompactTable {
+  id: string;
+  workload: string;
+  table: TableRef;
+  /** more than one job: rows name their job */
+  jobs: boolean;
+  columns: CompactColumn[];
+  rows: CompactRow[];
+  /** one line: the planned platforms without a row, and why (not run, failed) */
+  absent: string;
+}
+
+/** The appendix's copy of one metric of one workload: every job with a value, the measured rows only. */
+export interface AppendixTable {
+  id: string;
+  title: string;
+  metric: string;
+  flag: boolean;
+  table: TableRef;
+  screenOnly: boolean;
+  /** more than one job: rows name their job */
+  jobs: boolean;
+  rows: (ResultRow & { job: string })[];
+  /** one line: the planned platforms without a row, and why */
+  absent: string;
+}
+
+export interface MetricAppendixView { section: SectionRef; intro: string; tables: AppendixTable[] }
+
 /** A chart and the architecture callouts that explain it, kept together on the page. */
 export interface FigureBlock { chart: ChartView; callouts: CalloutView[] }
 
-/** One workload (and job) inside an area: its figures, then a table per metric. */
+/** One workload (and job) inside an area: its figures and notes; its per-metric tables (numbered and printed by the metric appendix). */
 export interface WorkloadBlock {
   id: string;
   title: string;
@@ -119,6 +154,8 @@ export interface WorkloadBlock {
   figures: FigureBlock[];
   tables: MetricTable[];
   notes: string[];
+  /** the workload's headline table, in its last block */
+  compact: CompactTable | null;
 }
 
 export interface AreaView {
@@ -224,6 +261,8 @@ export interface ReportView {
     experimentFile: { file: string; sha256: string; text: string };
   };
   appendix: AppendixView;
+  /** every metric's table, measured rows only (printed compactly) */
+  metricAppendix: MetricAppendixView;
   /** the callouts' measured evidence, for verdicts.json */
   calloutEvidence: EvidenceRecord[];
   keywords: string[];

@@ -26,7 +26,7 @@ test('sections: summary, the run, host, one per measured area, not run, threats,
   const view = buildViewModel(quick());
   assert.equal(view.toc.map((s) => `${s.number} ${s.title}`), [
     "1 Summary: the paper's claims on this host", '2 The run', '3 Host and platforms', '4 CPU',
-    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every figure and its samples',
+    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every metric', 'B Appendix: every figure and its samples',
   ]);
   assert.equal(areaView.toc.map((s) => s.title).slice(3, 9), ['CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)']);
 });
@@ -333,8 +333,8 @@ test('area: figures and tables are numbered once each, in document order', () =>
   const charts = allCharts(areaView);
   assert.equal(charts.map((c) => c.number), charts.map((_, i) => i + 1));
   assert.is(new Set(charts.map((c) => c.name)).size, charts.length);
-  const tables = [areaView.summary.claims!.table, areaView.host.table, areaView.platforms.table, ...areaView.areas.flatMap((a) => a.blocks.flatMap((b) => b.tables.map((t) => t.table))), areaView.notRun.table, areaView.notRun.failures.table, areaView.threats.coverage.table, areaView.methods.software.table].filter((t) => t !== null);
-  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -1).map((_, i) => String(i + 1)), 'A']);
+  const tables = [areaView.summary.claims!.table, areaView.host.table, areaView.platforms.table, ...areaView.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.table] : []))), areaView.notRun.table, areaView.notRun.failures.table, areaView.threats.coverage.table, areaView.methods.software.table, ...areaView.metricAppendix.tables.map((t) => t.table)].filter((t) => t !== null);
+  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -2).map((_, i) => String(i + 1)), 'A', 'B']);
   assert.equal(tables.map((t) => t!.number), tables.map((_, i) => i + 1));
 });
 
@@ -377,6 +377,28 @@ test('area: the appendix names each figure\'s cells, instances, failures and log
   assert.match(row.logs, /^logs\/[0-9a-f]{12}\/instance-\{k\}\.log, k = 0–4$/);
   assert.is(row.instances, '0–4 (n = 5)');
   assert.is(areaView.appendix.entries.length, allCharts(areaView).length);
+});
+
+
+test('area: the body has one headline table per workload, of its charted metrics, with no row for a platform that did not run', () => {
+  const notRun = new Set(area().analysis.notRun.map((r) => r.platform));
+  assert.ok(notRun.size > 0, 'the fixture has platforms that did not run');
+  for (const a of areaView.areas) {
+    const workloads = [...new Set(a.blocks.map((b) => b.workload))];
+    const compact = a.blocks.flatMap((b) => (b.compact ? [b.compact] : []));
+    // one per workload, never one per metric and job
+    assert.equal(compact.map((t) => t.workload), workloads, a.id);
+    for (const t of compact) {
+      for (const r of t.rows) assert.not.ok(notRun.has(r.platform), `${t.table.caption}: a row for ${r.platform}, which did not run`);
+      if (t.rows.length < new Set(a.blocks.flatMap((b) => b.tables.flatMap((x) => x.rows.map((r) => r.platform)))).size) assert.match(t.absent, /Not run here: .* \(see “What was not run”\)\.|No value here/);
+    }
+  }
+  const fio = areaOf('disk').blocks[0].compact!;
+  assert.equal(fio.columns.map((c) => c.metric), ['write_bw_mbps', 'read_bw_mbps', 'randwrite_iops', 'randread_iops', 'randwrite_clat_mean_us', 'randread_clat_mean_us']);
+  // every metric's table is in the appendix, measured rows only, the not-run platforms named under it
+  const every = areaView.metricAppendix.tables;
+  assert.is(every.filter((t) => t.id.includes('fio')).length, 20);
+  for (const t of every) for (const r of t.rows) assert.ok(r.measured && !notRun.has(r.platform), `${t.title}: ${r.platform}`);
 });
 
 test.run();

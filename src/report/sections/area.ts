@@ -1,7 +1,7 @@
 // One report section per measured area (CPU, memory, disk, network, startup, isolation, applications): figures, tables, notes, claims.
 import type { MetricSummary } from '../../types.ts';
 import type { AreaDef } from '../areas.ts';
-import { isCount, isFlag, metricName, reportOf } from '../areas.ts';
+import { chartedMetrics, isCount, isFlag, metricName, reportOf } from '../areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from '../callouts.ts';
 import { DASH, NATIVE, formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
 import { claimFigures, differenceFigure, sweepFigure, workloadFigures, type FigureInput } from '../figures.ts';
@@ -10,7 +10,7 @@ import { hapMethod } from '../hap-method.ts';
 import { logKey } from '../inputs.ts';
 import { startupClockNotes, startupDistributionNotes } from '../startup-clocks.ts';
 import { sweepPeakText, sweepPeaks } from '../sweep-peak.ts';
-import type { AreaView, ChartView, FigureBlock, MetricTable, ResultRow, WorkloadBlock } from '../view-types.ts';
+import type { AreaView, ChartView, CompactTable, FigureBlock, MetricTable, ResultRow, WorkloadBlock } from '../view-types.ts';
 
 export interface AreaSections {
   areas: AreaView[];
@@ -62,6 +62,11 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
     for (const w of unique(blocks.map((b) => b.workload))) {
       const title = reportOf(w).howMeasured;
       if (title) blocks.find((b) => b.workload === w)!.notes.unshift(howMeasuredNote(w, title, ctx));
+    }
+    // one headline table per workload, in its last block: the body's numbers (every metric's table is in the appendix)
+    for (const w of unique(blocks.map((b) => b.workload))) {
+      const mine = blocks.filter((b) => b.workload === w);
+      mine[mine.length - 1].compact = compactTable(w, mine, ctx);
     }
     const figures: FigureBlock[] = claimCharts.map((chart) => ({ chart, callouts: [] }));
     charts.push(...figures.map((f) => f.chart), ...sweepFigures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
@@ -134,7 +139,7 @@ function workloadBlock(workload: string, job: string, ctx: ReportContext): Workl
   const ordered = [...unique(charted.filter((m) => metrics.includes(m))), ...metrics.filter((m) => !charted.includes(m))];
   const tables = ordered.map((metric) => metricTable(input.title, input.base, workload, metric, mine.filter((s) => s.metric === metric), rowPlatforms, failures, ctx));
   const cell = ctx.inputs.plan.cells.find((c) => c.workload === workload && c.job === job);
-  return { id: `block-${input.base}`, title: input.title, workload, job, params: cell ? formatParams(cell.params) : formatParams(mine[0]?.params ?? {}), figures, tables, notes };
+  return { id: `block-${input.base}`, title: input.title, workload, job, params: cell ? formatParams(cell.params) : formatParams(mine[0]?.params ?? {}), figures, tables, notes, compact: null };
 }
 
 /** a mean without an interval: it rests on fewer than two instances, whose spread is unknown */
@@ -227,9 +232,68 @@ function metricTable(title: string, base: string, workload: string, metric: stri
     metric,
     unit: first.unit,
     better,
-    table: ctx.number.table(id, `${what}.`),
+    // numbered where it is printed: the metric appendix (sections/metric-appendix.ts)
+    table: { number: 0, id: `table-${id}`, caption: `${what}.` },
     rows: resultRows,
     screenOnly: reportOf(workload).screenOnlyTables?.includes(metric) ?? false,
     flag,
   };
+}
+
+/** The planned platforms that gave no value in any of these tables, in one line: "not run here: a, b (see …); no value: c (2 failures)". */
+export function absentLine(tables: MetricTable[], ctx: ReportContext): string {
+  const rows = tables.flatMap((t) => t.rows);
+  const measured = new Set(rows.filter((r) => r.measured).map((r) => r.platform));
+  const absent = unique(rows.filter((r) => !r.measured && !measured.has(r.platform)).map((r) => r.platform));
+  const notRun = absent.filter((id) => ctx.notRun.has(id)).map((id) => ctx.names.label(id));
+  const failed = absent.filter((id) => !ctx.notRun.has(id)).map((id) => {
+    const n = Math.max(0, ...rows.filter((r) => r.platform === id).map((r) => Number(r.failed) || 0));
+    return `${ctx.names.label(id)}${n ? ` (${n} failure${n === 1 ? '' : 's'})` : ''}`;
+  });
+  return [
+    notRun.length ? `Not run here: ${notRun.join(', ')} (see “What was not run”).` : '',
+    failed.length ? `No value here: ${failed.join(', ')}.` : '',
+  ].filter(Boolean).join(' ');
+}
+
+/** A workload's headline table: the metrics its figures draw (the registry's `charted`), a row per platform with a value, per job. */
+function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportContext): CompactTable | null {
+  const all = blocks.flatMap((b) => b.tables);
+  const metrics = chartedMetrics(workload, unique(all.map((t) => t.metric))).filter((m) => !isFlag(workload, m));
+  if (metrics.length === 0) return null;
+  // few jobs × metrics: a column per job and metric, a row per platform; else a row per platform and job
+  const pivot = blocks.length > 1 && blocks.length * metrics.length <= 6;
+  const specs = (bs: WorkloadBlock[]) => bs.flatMap((b) => metrics.map((metric) => ({ b, metric })));
+  const columns = specs(pivot ? blocks : blocks.slice(0, 1)).map(({ b, metric }) => {
+    const t = all.find((x) => x.metric === metric)!;
+    return { metric, title: `${pivot ? `${b.job}: ` : ''}${metricName(workload, metric)}`, unit: t.unit, better: t.better };
+  });
+  const rows: CompactTable['rows'] = [];
+  for (const group of pivot ? [blocks] : blocks.map((b) => [b])) {
+    const cols = specs(group).map(({ b, metric }) => b.tables.find((t) => t.metric === metric));
+    // a row per measured label (a merged run has a row per host), in the tables' platform order
+    const labels = unique(cols.flatMap((t) => (t?.rows ?? []).filter((r) => r.measured).map((r) => `${r.platform}\u0000${r.label}`)));
+    for (const key of labels) {
+      const [platform, label] = key.split('\u0000');
+      const found = cols.map((t) => t?.rows.find((r) => r.measured && r.platform === platform && r.label === label));
+      rows.push({
+        platform,
+        label,
+        job: pivot ? '' : group[0].job,
+        n: unique(found.flatMap((r) => (r ? [r.n] : []))).join('/'),
+        cells: found.map((r) => (r
+          ? { measured: true, mean: r.mean, ci: /^\d/.test(r.ci) ? r.ci : '', ratio: r.ratio === '1 (reference)' ? '1' : r.ratio === 'a count' || r.ratio === DASH ? '' : r.ratio, ratioCi: compactInterval(r.ratioCi) }
+          : { measured: false, mean: DASH, ci: '', ratio: '', ratioCi: '' })),
+      });
+    }
+  }
+  const id = slug(`${workload}-headline`);
+  const jobs = blocks.length > 1 && !pivot;
+  const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix A; every statistic is in summary.csv`;
+  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, absent: absentLine(all, ctx) };
+}
+
+/** A headline cell keeps an interval's numbers; why an interval is missing ("unbounded: …") is in the appendix's table. */
+function compactInterval(text: string): string {
+  return /^-?\d/.test(text) ? text : text === DASH ? '' : 'no interval';
 }
