@@ -68,6 +68,9 @@ export async function unpackArtifact(file: string, destDir: string, tarCopy: str
   const fileBytes = statSync(file).size;
   const cap = Math.min(UNPACK_LIMITS.bytes, fileBytes * UNPACK_LIMITS.ratio + UNPACK_LIMITS.ratioAllowance);
   const copy = createWriteStream(tarCopy, { flags: 'wx', mode: 0o600 });
+  // destroyed on a refusal while a write is in flight, the copy then emits ERR_STREAM_DESTROYED: kept, not a crash
+  let copyError: Error | undefined;
+  copy.on('error', (e) => { copyError ??= e; });
   const gunzip = createGunzip();
   const capped = new CappedStream(cap, file, copy);
   const extract = tar.extract();
@@ -115,6 +118,7 @@ export async function unpackArtifact(file: string, destDir: string, tarCopy: str
   }
   copy.end();
   await once(copy, 'finish');
+  if (copyError) throw new RefusedInput(`${file}: the decompressed copy could not be written (${copyError.message})`);
   if (!top) throw new RefusedInput(`${file}: an empty archive; expected one top folder isobench-<run>/`);
   return { top, files, dirs, gzipBytes: gunzip.bytesWritten, fileBytes };
 }
