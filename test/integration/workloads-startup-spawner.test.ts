@@ -43,6 +43,8 @@ test('a command that hangs: killed at the timeout with everything it started, re
   assert.is(r.signal, 'SIGKILL');
   assert.is(r.stdout, 'started\n', 'what it printed before the timeout is kept');
   assert.ok(r.ms >= 500, `timed out after ${r.ms} ms`);
+  // the spawner's group SIGKILL is sent before it exits; a loaded host may take a moment to finish the others' exits
+  for (let i = 0; i < 200 && processesMentioning(`sleep ${tag}`).length > 0; i++) await new Promise((res) => setTimeout(res, 10));
   assert.equal(processesMentioning(`sleep ${tag}`), [], 'the hung command and its background child are gone');
 });
 
@@ -53,6 +55,7 @@ test('a spawner killed from outside (proc.ts\'s backstop, Ctrl-C) takes its comm
   const r = await run([spawner, '--timeout-ms', '60000', '--', '/bin/sleep', tag], { timeoutMs: 300 });
   assert.is(r.timedOut, true);
   assert.is(r.stdout, '', 'no report from a killed spawner');
+  for (let i = 0; i < 200 && processesMentioning(`sleep ${tag}`).length > 0; i++) await new Promise((res) => setTimeout(res, 10));
   assert.equal(processesMentioning(`sleep ${tag}`), [], 'the command is in the spawner\'s group: the group kill ends it too');
 });
 
