@@ -28,16 +28,23 @@ function partText(p: CaptionParts): string {
   return p.part && p.part.of > 1 ? ` (part ${p.part.k} of ${p.part.of})` : '';
 }
 
-export function ratioCaption(p: CaptionParts, metrics: string[]): string {
-  return `${p.title}${partText(p)}: each platform's mean divided by native's mean (1 = same as native; ${metrics.join('; ')}). Dot: the ratio; bar: its 95 % interval (Welch t on the log ratio, as in the verdicts); ${nText(p.ns)}. All panels share one scale, which does not start at 0.${tail(p)}`;
+/** what the axis does at 0, from the range the chart draws (src/report/dot-domain.ts) */
+export type AxisStart = 'log' | 'above zero' | 'from zero';
+
+function axisText(start: AxisStart, subject: string): string {
+  return start === 'log' ? `${subject} a log scale` : start === 'above zero' ? `${subject} a scale that does not start at 0` : `${subject} a scale that includes 0`;
+}
+
+export function ratioCaption(p: CaptionParts, metrics: string[], start: AxisStart): string {
+  return `${p.title}${partText(p)}: each platform's mean divided by native's mean (1 = same as native; ${metrics.join('; ')}). Dot: the ratio; bar: its 95 % interval (Welch t on the log ratio, as in the verdicts); ${nText(p.ns)}. ${axisText(start, 'All panels share')}.${tail(p)}`;
 }
 
 export function ratioAlt(title: string, rows: { label: string; metric: string; value: number; low: number | null; high: number | null }[]): string {
   return `Ratio to native for ${title}: ${rows.map((r) => `${r.label}, ${r.metric}: ${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)}`).join('; ')}. Reference line at 1, native.`;
 }
 
-export function valueCaption(p: CaptionParts, metric: string, unit: string, better: string, native: boolean): string {
-  return `${p.title}: ${metric} (${unit}, ${better} is better). Dot: mean over the instances; bar: 95 % confidence interval of the mean (Student t); small ticks: each instance's mean; ${nText(p.ns)}${native ? '; dashed line: native mean' : ''}. The axis does not start at 0.${tail(p)}`;
+export function valueCaption(p: CaptionParts, metric: string, unit: string, better: string, native: boolean, start: AxisStart): string {
+  return `${p.title}: ${metric} (${unit}, ${better} is better). Dot: mean over the instances; bar: 95 % confidence interval of the mean (Student t); small ticks: each instance's mean; ${nText(p.ns)}${native ? '; dashed line: native mean' : ''}. ${axisText(start, 'The axis has')}.${tail(p)}`;
 }
 
 export function countCaption(p: CaptionParts, metric: string, unit: string, native: boolean): string {

@@ -1,5 +1,6 @@
 // Vega-Lite specs for the result charts, compiled and rendered to SVG in Node (no browser, no network).
 import type { TopLevelSpec } from 'vega-lite';
+import { domainOf, panelValues, sharedDotDomain } from './dot-domain.ts';
 import { platformStyle } from './platform-style.ts';
 import type { ChartView, DotChartView, DotPanel, PercentileChartView, PercentilePanel, StripChartView, StripPanel, SweepChartView, SweepPanel } from './view-types.ts';
 
@@ -86,19 +87,6 @@ function labelColumn(labels: string[]): number {
 }
 
 /** [low, high] that holds every value, with room on the right for the value labels; a log domain stays positive. */
-function domainOf(values: number[], log: boolean, labelRoom: number): [number, number] {
-  const finite = values.filter((v) => Number.isFinite(v) && (!log || v > 0));
-  let lo = Math.min(...finite);
-  let hi = Math.max(...finite);
-  if (log) return [lo / 1.25, hi * (1.25 + labelRoom * 4)];
-  if (hi === lo) {
-    const d = Math.abs(lo) * 0.05 || 1;
-    lo -= d;
-    hi += d;
-  }
-  const span = hi - lo;
-  return [lo - span * 0.06, hi + span * (0.06 + labelRoom)];
-}
 
 /** Point marks: filled for hardware-assisted platforms, open for software emulation; each carries its hover text. */
 function pointLayers(rows: { platform: string; emulated: boolean; hover?: string }[], y: object, x: object, domain: string[], order: string[], size: number, extra: Record<string, unknown> = {}): object[] {
@@ -163,20 +151,12 @@ function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDom
   return layer;
 }
 
-function panelValues(p: DotPanel): number[] {
-  return [
-    ...p.points.flatMap((q) => [q.value, q.low ?? q.value, q.high ?? q.value, ...q.instanceMeans]),
-    ...(p.reference ? [p.reference.value] : []),
-    ...(p.band ? [p.band.low, p.band.high].filter((v): v is number => v !== null) : []),
-    ...(p.paper ? [p.paper.value] : []),
-  ];
-}
 
 function dotSpec(chart: DotChartView, platformOrder: string[]): TopLevelSpec {
   const labelWidth = labelColumn(chart.panels.flatMap((p) => p.points.map((q) => q.label)));
   const domain = [...new Set(chart.panels.flatMap((p) => p.points.map((q) => q.platform)))];
   // one scale for the panels that compare the same quantity; software emulation keeps its own
-  const shared = domainOf(chart.panels.filter((p) => !p.emulated).flatMap(panelValues), chart.panels.some((p) => p.log), 0.16);
+  const shared = sharedDotDomain(chart.panels);
   const panels = chart.panels.map((panel) => ({
     ...(panel.title ? { title: panel.title } : {}),
     width: WIDTH,

@@ -6,6 +6,7 @@ import { boundsText } from './claims-view.ts';
 import { NATIVE, unique, type ReportContext } from './context.ts';
 import type { EvidenceRecord } from './callouts.ts';
 import { formatEstimate, shorten, slug } from './format.ts';
+import { sharedDotDomain } from './dot-domain.ts';
 import { sweepPeaks } from './sweep-peak.ts';
 import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView, SweepChartView, SweepLine } from './view-types.ts';
 
@@ -112,7 +113,7 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
       name,
       number: num,
       id: `figure-${num}-${name}`,
-      caption: caption.ratioCaption({ title: f.title, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names),
+      caption: caption.ratioCaption({ title: f.title, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names, axisStart(out)),
       alt: caption.ratioAlt(f.title, drawn.map((s) => ({ label: ctx.names.of(s), metric: metricName(workload, s.metric), value: s.ratioToNative!.value, low: s.ratioToNative!.ci?.low ?? null, high: s.ratioToNative!.ci?.high ?? null }))),
       panels: out,
       sources: sourcesOf([...nativeRows, ...drawn], f),
@@ -147,7 +148,7 @@ function valueFigure(f: FigureInput, metric: string): DotChartView {
     name,
     number: num,
     id: `figure-${num}-${name}`,
-    caption: isCount(workload, metric) ? caption.countCaption(parts, human, unit, Boolean(native)) : caption.valueCaption(parts, human, unit, rows[0].better, Boolean(native)),
+    caption: isCount(workload, metric) ? caption.countCaption(parts, human, unit, Boolean(native)) : caption.valueCaption(parts, human, unit, rows[0].better, Boolean(native), axisStart(panels)),
     alt: caption.valueAlt(f.title, human, unit, rows.map((s) => ({ label: ctx.names.of(s), value: s.mean, low: s.ci?.low ?? null, high: s.ci?.high ?? null, n: s.n }))),
     panels,
     sources: sourcesOf(rows, f),
@@ -382,4 +383,10 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
       sources,
     };
   });
+}
+
+/** whether the figure's shared axis (as charts.ts draws it) starts above 0: a caption never says so when it does not */
+function axisStart(panels: DotPanel[]): caption.AxisStart {
+  if (panels.some((p) => p.log)) return 'log';
+  return sharedDotDomain(panels)[0] > 0 ? 'above zero' : 'from zero';
 }

@@ -1,0 +1,48 @@
+// A caption says the axis does not start at 0 only when the drawn axis does not (issue 13: Figure 12 said so wrongly).
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { chartSpec } from '../../src/report/charts.ts';
+import { readRunInputs } from '../../src/report/inputs.ts';
+import { allCharts, buildViewModel } from '../../src/report/view-model.ts';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/runs/${name}`, import.meta.url));
+
+/** the x domains of a dot chart's spec, panel by panel (a single panel is the top-level layer) */
+function xDomains(spec: any): number[][] {
+  const panels = spec.vconcat ?? [spec];
+  return panels.map((p: any) => p.layer.find((l: any) => l.encoding?.x?.scale?.domain)?.encoding.x.scale.domain).filter(Boolean);
+}
+
+test('ratio and value figures: "does not start at 0" exactly when the shared axis starts above 0, "includes 0" otherwise', () => {
+  let above = 0, from = 0;
+  for (const name of ['area-example', 'quick-example']) {
+    const view = buildViewModel(readRunInputs(fixture(name)));
+    for (const chart of allCharts(view).filter((c) => c.kind === 'ratio' || c.kind === 'value')) {
+      const spec = chartSpec(chart, view.platformOrder) as any;
+      const hardware = xDomains(spec)[0];
+      if (/log scale|, a count \(/.test(chart.caption)) continue; // a count's caption says it is drawn as it is
+      if (hardware[0] > 0) {
+        above++;
+        assert.match(chart.caption, /does not start at 0/, `${chart.name}: axis from ${hardware[0]}`);
+      } else {
+        from++;
+        assert.not.match(chart.caption, /does not start at 0/, `${chart.name}: axis from ${hardware[0]}`);
+        assert.match(chart.caption, /includes 0/, chart.name);
+      }
+    }
+  }
+  // a ratio figure whose ratios span 0.05 to 6 draws its axis from below 0
+  const i = readRunInputs(fixture('quick-example'));
+  const target = i.analysis.summaries.find((s) => s.platform !== 'native' && s.ratioToNative?.ci)!;
+  i.analysis.summaries = i.analysis.summaries.map((s) => (s === target ? { ...s, ratioToNative: { ...s.ratioToNative!, value: 0.05, ci: { low: 0.03, high: 6, level: 0.95 } } } : s));
+  const view = buildViewModel(i);
+  const wide = allCharts(view).find((c) => c.kind === 'ratio' && c.name.startsWith(target.workload))!;
+  const wideSpec = chartSpec(wide, view.platformOrder) as any;
+  assert.ok(xDomains(wideSpec)[0][0] <= 0, `the crafted figure's axis starts at ${xDomains(wideSpec)[0][0]}`);
+  assert.match(wide.caption, /includes 0/);
+  assert.not.match(wide.caption, /does not start at 0/);
+  assert.ok(above > 0, `the fixtures have axes that start above 0 (${above}; from 0 or below: ${from})`);
+});
+
+test.run();
