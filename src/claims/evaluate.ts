@@ -99,7 +99,8 @@ export function evaluateClaims(analysis: Analysis, env: Environment, loaded: Loa
   const need = (v: ClaimVerdict) => withNeed(v, alpha, Math.max(1, tested.length));
   const verdicts = examined.map((e, i) => decide(e, p.get(i), level, tested.length, ctx))
     .map((v, i) => (sequential ? decidedAtLook(v, sequential, lostText(examined[i].cells).tooMany) : v))
-    .map((v) => (v.decidedAt ? v : need(v)));
+    // a look's decision the full data overruled leaves the claim undecided: it still says what it needs
+    .map((v) => (v.decidedAt && v.verdict === v.decidedAt.state ? v : need(v)));
   return {
     correction: correctionText(tested.length, alpha) + (sequential ? `; ${SEQUENTIAL_RULE}: ${sequential.looks} look(s), the last at level ${fmtP(sequential.finalLevel)}` : ''),
     alpha,
@@ -162,7 +163,9 @@ function withNeed(v: ClaimVerdict, level: number, family: number): ClaimVerdict 
     const where = worst.bound !== null && worst.c.ratio !== null ? ` (${worst.c.platform} / ${worst.c.reference}: ratio ${fmtRatio(worst.c.ratio)} against ${worst.bound})` : '';
     return { ...v, reason: `${v.reason}; a ratio sits on or next to its bound${where}: no practical number of instances would decide it (more than ${MAX_NEEDED_PER_SIDE} per side)` };
   }
-  return { ...v, neededPerSide: worst.n, reason: `${v.reason}; would need about ${worst.n} instances per side (from the observed spread and the distance to the bound, for 80% power at α = ${fmtP(level)} over ${family} claim${family === 1 ? '' : 's'}, Holm's worst case)` };
+  // more instances decide only what was tested: a partly tested claim stays partly tested
+  const what = v.verdict === 'partly tested' ? 'its tested part would need' : 'would need';
+  return { ...v, neededPerSide: worst.n, reason: `${v.reason}; ${what} about ${worst.n} instances per side (from the observed spread and the distance to the bound, for 80% power at α = ${fmtP(level)} over ${family} claim${family === 1 ? '' : 's'}, Holm's worst case)` };
 }
 
 /** the parameters that tell a workload's cells apart: the ones a reason must name (a sweep's threads, fio's fileSystem) */

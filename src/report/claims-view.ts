@@ -130,7 +130,7 @@ export function claimLine(v: ClaimVerdict, areaTitle: string): ClaimLine {
     verdictClass: verdictClass(v.verdict),
     // one line on page 1; the claim's card and claims.csv hold the whole reason
     reason: v.verdict === 'reproduced' ? ''
-      : v.neededPerSide !== undefined ? withNeedWords(whyLine({ ...v, reason: v.reason.replace(NEED_SUFFIX, '') }), v.neededPerSide) : whyLine(v),
+      : v.neededPerSide !== undefined ? withNeedWords(whyLine({ ...v, reason: v.reason.replace(NEED_SUFFIX, '') }), v.neededPerSide, v.verdict === 'partly tested') : whyLine(v),
     partial: v.coverage === 'partial',
   };
 }
@@ -187,11 +187,11 @@ function clauseWhy(text: string): string {
 }
 
 /** the need withNeed (src/claims/evaluate.ts) appends to a reason: page 1 says it apart, in words of its own */
-const NEED_SUFFIX = /; would need about \d+ instances per side \([^)]*\)$/;
+const NEED_SUFFIX = /; (its tested part )?would need about \d+ instances per side \([^)]*\)$/;
 
 /** page 1's line of an undecided claim: its cause, then the instances that would decide it, within the one line */
-function withNeedWords(why: string, n: number): string {
-  const need = `; would need about ${n} instances per side`;
+function withNeedWords(why: string, n: number, partly: boolean): string {
+  const need = `; ${partly ? 'its tested part ' : ''}would need about ${n} instances per side`;
   return `${shorten(why, WHY_MAX - need.length)}${need}`;
 }
 
@@ -241,7 +241,11 @@ export function whyLine(v: ClaimVerdict): string {
       const c = decidingComparison(v);
       if (lost && /more than a fifth/.test(v.reason)) why = `a cell lost more than a fifth of its instances (${shorten(lost, 50)})`;
       else if (c?.holds === 'untestable') why = shorten(readableParams(c.problem ?? 'untestable'), 90);
-      else if (c?.holds === 'straddles') why = `the interval straddles the band's bound: more instances would decide (n = ${c.platformStats.n}, ${c.referenceStats.n})`;
+      else if (c?.holds === 'straddles') {
+        // whether more instances could decide is the need's to say (withNeed): on its bound, no practical number does
+        const onBound = /no practical number of instances would decide it/.test(v.reason);
+        why = `the interval straddles the band's bound (n = ${c.platformStats.n}, ${c.referenceStats.n})${onBound ? ': the ratio sits on its bound, no practical n decides it' : ''}`;
+      }
       else if (/does not survive the correction/.test(v.reason)) why = 'inside the band, but not significant after Holm\'s correction';
       else why = compactWhy(v.reason);
       break;

@@ -8,7 +8,7 @@ export function summaryLines(a: Analysis): string[] {
     lines.push('claims:');
     for (const v of a.claims.verdicts) {
       if (v.verdict === 'caveat' || v.verdict === 'not run') continue;
-      const need = v.neededPerSide !== undefined ? ` (would need about ${v.neededPerSide} instances per side)` : '';
+      const need = v.neededPerSide !== undefined ? ` (${v.verdict === 'partly tested' ? 'its tested part ' : ''}would need about ${v.neededPerSide} instances per side)` : '';
       const at = !v.decidedAt ? '' : v.verdict === v.decidedAt.state ? ` (decided at look ${v.decidedAt.look})` : ` (${v.decidedAt.state} at look ${v.decidedAt.look}; every instance of the run says ${v.verdict})`;
       lines.push(`  ${v.id.padEnd(20)} ${v.verdict}${at}${need}`);
     }
