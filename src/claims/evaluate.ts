@@ -1,7 +1,7 @@
 // The paper's claims against one run's analysis: clauses, comparisons, p-values, Holm's correction, a verdict each (docs/CLAIMS.md).
 import { platforms } from '../platforms/index.ts';
 import { boundTest, logContrast, logRatio, ratioInterval, untestable, contrastProblem, type Side, type Term } from '../stats/ratio.ts';
-import { MAX_NEEDED_PER_SIDE, neededPerSide } from '../stats/sequential.ts';
+import { CLAIMS_ALPHA, MAX_NEEDED_PER_SIDE, neededPerSide } from '../stats/sequential.ts';
 import { baseJob } from '../experiment/plan.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
@@ -11,7 +11,7 @@ import { holmAdjust } from './holm.ts';
 import { settingsWords } from './words.ts';
 import type { Claim, ClaimTest, Contrast, LoadedClaims, Measure, RatioCondition, Selector } from './load.ts';
 
-export const CLAIMS_ALPHA = 0.05;
+export { CLAIMS_ALPHA };
 
 /** a cell that lost more than this share of its instances (failed, timed out, skipped) cannot support 'reproduced' */
 export const MAX_LOST_SHARE = 1 / 5;

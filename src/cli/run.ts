@@ -17,6 +17,7 @@ export const runCommand: Command = {
     '                       experiment, plan and seed; instances that had not finished are measured again',
     '                       (RUN_DIR: a run directory, a run id, or latest)',
     '  --retry-failed       with --resume: also measure again the instances that failed, timed out or were skipped',
+    '                       (a budgeted run that made its last look is refused: start a new run)',
     '                       (the new attempt supersedes the old one in the analysis)',
     '  --force              with --resume: resume on another host than the one the run was measured on',
     '',

@@ -142,8 +142,9 @@ export function hostStates(hosts: string[], events: FleetEvent[]): Map<string, H
         }
         s.status = 'failed';
         s.task = task;
-        s.reason = task === MEASURE_TASK && Number(e.finished) === 0 && e.rc === undefined
-          ? 'still measuring when --host-timeout ran out (its job there is stopped at the same limit; the next call resumes its run)'
+        // at --host-timeout Ansible's async wrapper SIGKILLs the job and reports it finished with 'Timeout exceeded'
+        s.reason = task === MEASURE_TASK && ((Number(e.finished) === 0 && e.rc === undefined) || e.msg === 'Timeout exceeded')
+          ? 'still measuring when --host-timeout ran out (Ansible killed its job there with SIGKILL; the next call resumes its run and takes over its lock)'
           : `failed at '${stageOf(task)}' (task '${task}'): ${failureText(e)}`;
         break;
       case 'unreachable':

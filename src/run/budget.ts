@@ -1,6 +1,6 @@
 // A run with a time budget (experiment `budget`): after every cell's minimum, each instance goes to the cell where it most
 // narrows an interval that still straddles a claim's bound, with group-sequential looks at the claims (docs/ARCHITECTURE.md).
-import { claimLook, MAX_NEEDED_PER_SIDE, neededPerSide, pocockSpent } from '../stats/sequential.ts';
+import { CLAIMS_ALPHA, claimLook, MAX_NEEDED_PER_SIDE, neededPerSide, pocockSpent } from '../stats/sequential.ts';
 import { sideSe, type Side } from '../stats/ratio.ts';
 import { appendNoFollow } from '../rundir/write.ts';
 import type { BudgetGift, BudgetLook, ClaimState } from '../rundir/formats.ts';
@@ -10,8 +10,8 @@ import type { PendingInstance } from './resume.ts';
 
 export type { BudgetGift, BudgetLook, ClaimState };
 
-/** the claims' two-sided α (src/claims/evaluate.ts CLAIMS_ALPHA): what the looks spend in all */
-export const BUDGET_ALPHA = 0.05;
+/** what the looks spend in all: the claims' own α (src/stats/sequential.ts), never a copy of it */
+export const BUDGET_ALPHA = CLAIMS_ALPHA;
 
 /** after the first look, a look at the claims each time this fraction of the budget has passed (and one at the end) */
 export const LOOK_STEP = 0.1;

@@ -261,7 +261,7 @@ export async function resumeRun(runDir: string, opts: ResumeOptions & RunOptions
     writeJsonAtomic(files.environment, env);
     log.step(`resuming run ${stored.runId}: ${done} of ${stored.plan.order.length} instances complete, ${pending.length} to ${opts.retryFailed ? 'run or retry' : 'run'}`);
     if (pending.length === 0) {
-      log.info(`  nothing left to run${opts.retryFailed ? '' : ' (add --retry-failed to measure failed instances again)'}`);
+      log.info(`  nothing left to run${opts.retryFailed || exp.budgetS !== undefined ? '' : ' (add --retry-failed to measure failed instances again)'}`);
       return { runDir, runId: stored.runId, samples: 0, failed: 0 };
     }
     const records = await detectAndReport(exp, deps);
@@ -430,10 +430,10 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     const streak = startFailures.get(cell.platform);
     if (streak && streak.count >= START_FAILURES_BEFORE_SKIP) {
       const what = streak.hung ? `a start of ${cell.platform} in this run hung until its timeout` : `the last ${streak.count} starts of ${cell.platform} in this run failed`;
-      return skip(`not attempted: ${what} (${streak.error}); first failure: ${streak.first}; isobench run --resume --retry-failed tries again`);
+      return skip(`not attempted: ${what} (${streak.error}); first failure: ${streak.first}; ${retryHint(exp)}`);
     }
     const known = lasting.known(cell);
-    if (known) return skip(`not attempted: ${known}; isobench run --resume --retry-failed tries again`);
+    if (known) return skip(`not attempted: ${known}; ${retryHint(exp)}`);
     writeInFlight(files.inFlight, {
       session: `${s.runId}:${process.pid}`, pid: process.pid, platform: cell.platform, namePrefix: instanceNamePrefix(cell.id, planned.instance),
       cell: cell.id, instance: planned.instance, attempt: planned.attempt, startedAt: new Date().toISOString(),
@@ -535,4 +535,9 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   log.endStatus();
   log.info(`measured ${store.count} samples in ${Math.round((Date.now() - t0) / 1000)} s${failed ? `, ${failed} failed` : ''}`);
   return { runDir: s.runDir, runId: s.runId, samples: store.count, failed };
+}
+
+/** how to measure a skipped instance again: a budgeted run that made its last look is not resumed (src/run/budget-resume.ts) */
+function retryHint(exp: Experiment): string {
+  return exp.budgetS !== undefined ? 'a new run tries again (a budgeted run is not resumed after its last look)' : 'isobench run --resume --retry-failed tries again';
 }

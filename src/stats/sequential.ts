@@ -4,6 +4,9 @@ import { probit } from 'simple-statistics';
 import { tQuantile } from './interval.ts';
 import { boundTest, contrastProblem, logContrast, type Term } from './ratio.ts';
 
+/** the claims' two-sided α: what the verdicts test at, and what a budget's looks spend in all (one constant for both) */
+export const CLAIMS_ALPHA = 0.05;
+
 export type SequentialAction = 'continue' | 'stop-decided' | 'stop-futile';
 
 export interface SequentialDecision {

@@ -56,16 +56,19 @@ test('host states: fetched, failed at a named stage with isobench\'s error line,
 });
 
 test('a measuring host: launch lost, a poll with no answer, the host timeout; Ansible durations read as seconds', () => {
-  const states = hostStates(['a', 'b', 'c'], [
+  const states = hostStates(['a', 'b', 'c', 'd'], [
     ev('unreachable', 'a', 'measure', 1, { msg: 'ssh: connect to host 10.0.0.1 port 22: No route to host' }),
     ev('failed', 'b', 'wait for measure', 1, { msg: 'The async_status action failed to execute in the expected time frame (300) and was terminated' }),
     ev('failed', 'c', 'wait for measure', 1, { finished: 0 }),
+    // what Ansible's async_wrapper really reports at the limit: it killed the job, so the result is finished
+    ev('failed', 'd', 'wait for measure', 1, { finished: 1, msg: 'Timeout exceeded' }),
   ]);
   assert.match(states.get('a')!.reason!, /^unreachable while starting to measure .*No route to host$/);
   assert.is(states.get('b')!.status, 'unreachable');
   assert.match(states.get('b')!.reason!, /^unreachable while measuring .*expected time frame \(300\)/);
   assert.is(states.get('c')!.status, 'failed');
   assert.match(states.get('c')!.reason!, /^still measuring when --host-timeout ran out/);
+  assert.match(states.get('d')!.reason!, /^still measuring when --host-timeout ran out \(Ansible killed its job/);
   assert.is(deltaSeconds('12:00:01.25'), 43201.25);
   for (const bad of [undefined, 5, '1:2:3', 'soon', '0:00:01 ; id']) assert.is(deltaSeconds(bad), undefined, String(bad));
 });
