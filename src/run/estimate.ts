@@ -6,6 +6,7 @@ import { paths } from '../paths.ts';
 import { writeJsonAtomic } from '../rundir/write.ts';
 import { isBudgetedCell } from '../experiment/plan.ts';
 import type { Cell, Experiment, Plan, Workload } from '../types.ts';
+import { formatDuration } from './duration.ts';
 
 /** a start or stop this host has never timed: a container's order of magnitude */
 export const DEFAULT_START_MS = 1500;
@@ -111,17 +112,16 @@ export function estimatePlan(exp: Experiment, plan: Plan, available: (platform: 
 
 /** The estimate as printed by `isobench plan` and before `run`. */
 export function formatEstimate(e: PlanEstimate): string[] {
-  const dur = (ms: number) => (ms >= 3_600_000 ? `${(ms / 3_600_000).toFixed(1)} h` : ms >= 60_000 ? `${(ms / 60_000).toFixed(1)} min` : `${Math.round(ms / 1000)} s`);
   const w = Math.max(8, ...e.byPlatform.map((r) => r.platform.length));
   const lines = [`${'platform'.padEnd(w)}  cells  instances  estimated`];
-  for (const r of e.byPlatform) lines.push(`${r.platform.padEnd(w)}  ${String(r.cells).padStart(5)}  ${String(r.instances).padStart(9)}  ${dur(r.ms).padStart(9)}`);
-  lines.push(`${'total'.padEnd(w)}  ${String(e.cells).padStart(5)}  ${String(e.instances).padStart(9)}  ${dur(e.ms).padStart(9)}`);
+  for (const r of e.byPlatform) lines.push(`${r.platform.padEnd(w)}  ${String(r.cells).padStart(5)}  ${String(r.instances).padStart(9)}  ${formatDuration(r.ms).padStart(9)}`);
+  lines.push(`${'total'.padEnd(w)}  ${String(e.cells).padStart(5)}  ${String(e.instances).padStart(9)}  ${formatDuration(e.ms).padStart(9)}`);
   const source = e.fromHost === e.cells ? 'times measured on this host' : e.fromHost === 0 ? 'declared durations (this host has timed none of these cells yet)' : `times measured on this host for ${e.fromHost} of ${e.cells} cells, declared durations for the rest`;
   lines.push(`estimated from ${source}`);
   if (e.budgetS !== undefined) {
     lines.push(e.ms > e.budgetS * 1000
-      ? `budget ${dur(e.budgetS * 1000)}: less than the first stage (${e.instances} instances); instances past the budget are skipped`
-      : `budget ${dur(e.budgetS * 1000)}: the first stage above, then up to ${dur(e.budgetS * 1000 - e.ms)} more on the cells that undecided claims rest on`);
+      ? `budget ${formatDuration(e.budgetS * 1000)}: less than the first stage (${e.instances} instances); instances past the budget are skipped`
+      : `budget ${formatDuration(e.budgetS * 1000)}: the first stage above, then up to ${formatDuration(e.budgetS * 1000 - e.ms)} more on the cells that undecided claims rest on`);
   }
   return lines;
 }

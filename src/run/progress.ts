@@ -1,4 +1,6 @@
 // The live progress line: cell k of n, what runs, elapsed, ETA.
+import { formatDuration } from './duration.ts';
+
 export interface ProgressState {
   done: number; // instances finished
   total: number;
@@ -7,15 +9,6 @@ export interface ProgressState {
   job: string;
   instance: number;
   elapsedMs: number;
-}
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
 /** ETA from the mean time per finished instance; unknown before the first one finishes. */

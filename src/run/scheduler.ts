@@ -22,6 +22,7 @@ import { instanceLogPath, instanceNamePrefix, measureInstance, neverStarted } fr
 import { lastingFailures } from './lasting-failures.ts';
 import { clearInFlight, markSession, readInFlight, reapInFlight, reapLeftovers, SESSION_VAR, writeInFlight } from './leftovers.ts';
 import { acquireRunLock, type RunLock } from './lock.ts';
+import { formatDuration } from './duration.ts';
 import { formatProgress } from './progress.ts';
 import { checkSameHost, currentHost, pendingInstances, readStoredRun, repairStore, type PendingInstance } from './resume.ts';
 import { onInterrupt } from './signals.ts';
@@ -390,8 +391,8 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   }
   const rule = exp.repetitions.adaptive;
   const instancesSaid = rule
-    ? `${rule.minInstances} to ${rule.maxInstances} instances until the 95% interval is within ±${rule.targetHalfWidth * 100}% or ${rule.budgetS} s are spent`
-    : exp.budgetS !== undefined ? `${exp.repetitions.instances} instances, more where a claim needs them, within ${exp.budgetS} s` : `${exp.repetitions.instances} instances`;
+    ? `${rule.minInstances} to ${rule.maxInstances} instances until the 95% interval is within ±${rule.targetHalfWidth * 100}% or ${formatDuration(rule.budgetS * 1000)} are spent`
+    : exp.budgetS !== undefined ? `${exp.repetitions.instances} instances, more where a claim needs them, within ${formatDuration(exp.budgetS * 1000)}` : `${exp.repetitions.instances} instances`;
   const firstStage = exp.budgetS !== undefined ? runnable.filter((o) => !isBudgetedCell(exp, cellsById.get(o.cell)!) || o.instance < exp.repetitions.instances).length : runnable.length;
   log.step(`running ${exp.budgetS !== undefined ? `${firstStage} first-stage instances and up to ${runnable.length - firstStage} more` : `${rule ? 'up to ' : ''}${runnable.length}`} instances${retries ? ` (${retries} retried)` : ''} of ${plan.cells.length} cells (${instancesSaid} x ${exp.repetitions.iterations} iteration(s) unless a workload sets its own; order seeded with ${exp.seed})`);
   const adaptive = adaptiveTracker(exp, plan.cells, files.adaptive, (d) => log.info(`  ${d.platform} · ${d.workload}/${d.job}: stopped after ${d.instances} instance(s), ` +
@@ -495,7 +496,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     const before = s.budgetBefore;
     const startMs = s.startedMs - (before?.usedMs ?? 0);
     const deadlineMs = startMs + (exp.budgetS - s.budgetReserveS) * 1000;
-    if (before) log.info(`  resumed budget: ${Math.round(before.usedMs / 1000)} s used by earlier sessions, ${before.looksBefore ?? 0} look(s), α spent ${Number((before.spentBefore ?? 0).toPrecision(3))}, ${before.decided.size} claim(s) decided`);
+    if (before) log.info(`  resumed budget: ${formatDuration(before.usedMs)} used by earlier sessions, ${before.looksBefore ?? 0} look(s), α spent ${Number((before.spentBefore ?? 0).toPrecision(3))}, ${before.decided.size} claim(s) decided`);
     const planner = s.deps.claimOracle ? budgetPlanner({
       file: files.budget, oracle: s.deps.claimOracle, env: () => s.env!, plan, startMs, deadlineMs, costOf,
       ...(before ? { spentBefore: before.spentBefore, looksBefore: before.looksBefore, lastFractionBefore: before.lastFraction, decidedBefore: before.decided } : {}),
@@ -504,7 +505,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       for (const smp of prior) planner.observe(smp);
       onSample.push((smp) => planner.observe(smp));
     }
-    log.info(`  budget ${exp.budgetS} s${s.budgetReserveS ? ` (${s.budgetReserveS} s of it kept for the analysis and the report)` : ''}: every cell ${exp.repetitions.instances} instance(s), then the cells undecided claims rest on`);
+    log.info(`  budget ${formatDuration(exp.budgetS * 1000)}${s.budgetReserveS ? ` (${formatDuration(s.budgetReserveS * 1000)} of it kept for the analysis and the report)` : ''}: every cell ${exp.repetitions.instances} instance(s), then the cells undecided claims rest on`);
     await spendBudget({
       exp, runnable, cells: cellsById, planner,
       runOne, stopping: () => s.stopping, log: (line) => log.info(line),
@@ -533,7 +534,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   // every planned instance of a cell ran without it getting precise enough
   if (!s.stopping) for (const cell of adaptive.undecided(runnable.map((o) => o.cell))) adaptive.decide(cell, 'max');
   log.endStatus();
-  log.info(`measured ${store.count} samples in ${Math.round((Date.now() - t0) / 1000)} s${failed ? `, ${failed} failed` : ''}`);
+  log.info(`measured ${store.count} samples in ${formatDuration(Date.now() - t0)}${failed ? `, ${failed} failed` : ''}`);
   return { runDir: s.runDir, runId: s.runId, samples: store.count, failed };
 }
 

@@ -1,6 +1,10 @@
 // What analyze and reproduce print on the console after the analysis: each claim's verdict (with the n an undecided one
 // would need), where the run's time went, and how a budget was spent.
+import { formatDuration } from '../run/duration.ts';
 import type { Analysis, TimeRow } from '../types.ts';
+
+/** the analysis keeps seconds */
+const seconds = (s: number) => formatDuration(s * 1000);
 
 export function summaryLines(a: Analysis): string[] {
   const lines: string[] = [];
@@ -17,12 +21,12 @@ export function summaryLines(a: Analysis): string[] {
   }
   if (a.time) {
     const t = a.time;
-    lines.push(`time: ${fmtS(t.wallS)} in all, ${fmtS(t.instancesS)} in instances, ${fmtS(t.waitingS)} waiting (detection, provisioning, image builds, looks)`);
+    lines.push(`time: ${seconds(t.wallS)} in all, ${seconds(t.instancesS)} in instances, ${seconds(t.waitingS)} waiting (detection, provisioning, image builds, looks)`);
     lines.push(...table('platform', t.byPlatform), ...table('workload', t.byWorkload));
   }
   if (a.budget) {
     const b = a.budget;
-    lines.push(`budget ${fmtS(b.budgetS)}: ${b.firstStage} first-stage instances, ${b.given} given to undecided claims${b.byClaim.length ? ` (${b.byClaim.map((c) => `${c.claim} ${c.instances}`).join(', ')})` : ''}; ${b.looks} look(s) at the claims`);
+    lines.push(`budget ${seconds(b.budgetS)}: ${b.firstStage} first-stage instances, ${b.given} given to undecided claims${b.byClaim.length ? ` (${b.byClaim.map((c) => `${c.claim} ${c.instances}`).join(', ')})` : ''}; ${b.looks} look(s) at the claims`);
     for (const n of b.notGiven) lines.push(`  ${n.instances} planned instance(s) ${n.why}`);
   }
   return lines;
@@ -32,8 +36,6 @@ function table(what: string, rows: TimeRow[]): string[] {
   const w = Math.max(what.length, ...rows.map((r) => r.key.length));
   return [
     `  ${what.padEnd(w)}  instances    start  measured     stop`,
-    ...rows.map((r) => `  ${r.key.padEnd(w)}  ${String(r.instances).padStart(9)}  ${fmtS(r.startS).padStart(7)}  ${fmtS(r.measuredS).padStart(8)}  ${fmtS(r.stopS).padStart(7)}`),
+    ...rows.map((r) => `  ${r.key.padEnd(w)}  ${String(r.instances).padStart(9)}  ${seconds(r.startS).padStart(7)}  ${seconds(r.measuredS).padStart(8)}  ${seconds(r.stopS).padStart(7)}`),
   ];
 }
-
-const fmtS = (s: number) => (s >= 120 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(1)} s`);
