@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { paths } from '../paths.ts';
+import { budgetSeconds } from '../rundir/budget-syntax.ts';
 import { platformById, platforms } from '../platforms/index.ts';
 import type { Experiment, LoadedExperiment, Params, PlatformEntry, WorkloadEntry } from '../types.ts';
 import { workloadById, workloads } from '../workloads/index.ts';
@@ -37,12 +38,6 @@ export const EXPERIMENT_LIMITS = {
   plannedInstances: MAX_PLANNED_INSTANCES,
   budgetS: MAX_BUDGET_S,
 } as const;
-
-/** '15m' -> 900; the schema has checked the form already */
-export function parseBudget(text: string): number {
-  const n = Number(text.slice(0, -1));
-  return n * { s: 1, m: 60, h: 3600 }[text.slice(-1) as 's' | 'm' | 'h'];
-}
 
 const validateFile = makeValidator(JSON.parse(readFileSync(paths.schema, 'utf8')));
 
@@ -132,7 +127,7 @@ export function parseExperiment(file: string, text: string): LoadedExperiment {
     description: obj.description ?? '',
     seed: obj.seed,
     repetitions: { instances: obj.repetitions.instances, iterations: obj.repetitions.iterations, ...(obj.repetitions.adaptive ? { adaptive: obj.repetitions.adaptive } : {}) },
-    ...(obj.budget !== undefined ? { budgetS: parseBudget(obj.budget) } : {}),
+    ...(obj.budget !== undefined ? { budgetS: budgetSeconds(obj.budget)! } : {}), // the schema has checked the form
     resources: { cpus: obj.resources.cpus, memoryMiB: obj.resources.memory },
     timeouts: { startS: obj.timeouts.start, cellS: obj.timeouts.cell },
     platforms: platformEntries,

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { log } from '../log.ts';
+import { budgetSeconds } from './budget-syntax.ts';
 import { LIMITS, RUN_FILES } from './formats.ts';
 import { decodeUtf8, readBytesInside } from './untrusted.ts';
 import { parseYamlDocument } from '../yaml-document.ts';
@@ -19,8 +20,8 @@ export function readClaimsCopy(runDir: string): string | null {
   return bytes === null ? null : decodeUtf8(bytes, path.join(runDir, RUN_FILES.claims));
 }
 
-/** The experiment's description and repetitions from the run's copy; {} when absent or not YAML (old runs stay analysable). */
-export function readExperimentMeta(runDir: string): { description?: string; repetitions?: { instances: number; iterations: number }; budget?: string } {
+/** The experiment's description, repetitions and budget (in seconds) from the run's copy; {} when absent or not YAML (old runs stay analysable). */
+export function readExperimentMeta(runDir: string): { description?: string; repetitions?: { instances: number; iterations: number }; budgetS?: number } {
   const copy = readExperimentCopy(runDir);
   if (!copy) return {};
   let doc: any;
@@ -30,9 +31,10 @@ export function readExperimentMeta(runDir: string): { description?: string; repe
     log.warn(`${path.join(runDir, RUN_FILES.experiment)}: not valid YAML (${(e as Error).message.split('\n')[0]}); the analysis omits the description`);
     return {};
   }
-  const out: { description?: string; repetitions?: { instances: number; iterations: number }; budget?: string } = {};
+  const out: { description?: string; repetitions?: { instances: number; iterations: number }; budgetS?: number } = {};
   if (typeof doc?.description === 'string') out.description = doc.description;
-  if (typeof doc?.budget === 'string' && /^[1-9][0-9]{0,6}(s|m|h)$/.test(doc.budget)) out.budget = doc.budget;
+  const budgetS = budgetSeconds(doc?.budget);
+  if (budgetS !== null) out.budgetS = budgetS;
   const r = doc?.repetitions;
   if (Number.isInteger(r?.instances) && Number.isInteger(r?.iterations)) out.repetitions = { instances: r.instances, iterations: r.iterations };
   return out;

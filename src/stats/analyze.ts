@@ -2,7 +2,6 @@
 import path from 'node:path';
 import { crossHostView } from '../claims/cross-host.ts';
 import { CLAIMS_ALPHA, evaluateClaims, type SequentialRecord } from '../claims/evaluate.ts';
-import { parseBudget } from '../experiment/load.ts';
 import { readBudgetLog, type BudgetLog } from '../rundir/budget-log.ts';
 import { parseCompletions, readCompletionsText } from '../rundir/completed.ts';
 import { budgetSpent, timeSpent } from './time-spent.ts';
@@ -295,7 +294,7 @@ export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims }
   const samples = readSamples(runDir);
   const plan = readPlan(runDir);
   const env = readEnvironment(runDir);
-  const { budget, ...experiment } = readExperimentMeta(runDir);
+  const { budgetS, ...experiment } = readExperimentMeta(runDir);
   const adaptive = readAdaptiveLog(runDir);
   const analysis = analyzeSamples(samples, plan, env, { ...experiment, run: env.run ?? path.basename(runDir), ...(adaptive.size > 0 ? { adaptive } : {}) });
   const claims = opts.claims ?? loadClaims();
@@ -305,7 +304,7 @@ export async function analyzeRun(runDir: string, opts: { claims?: LoadedClaims }
   const completions = completionsText === null ? [] : parseCompletions(completionsText, runFiles(runDir).completed).completions;
   const time = timeSpent(completions, plan, env);
   if (time) analysis.time = time;
-  if (budgetLog && budget) analysis.budget = budgetSpent(parseBudget(budget), budgetLog, completions);
+  if (budgetLog && budgetS !== undefined) analysis.budget = budgetSpent(budgetS, budgetLog, completions);
   const crossHost = crossHostView(analysis, env, claims);
   if (crossHost) analysis.crossHost = crossHost;
   return analysis;

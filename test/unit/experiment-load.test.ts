@@ -1,10 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { BUDGET_MAX_INSTANCES, ExperimentError, loadExperiment, MAX_BUDGET_S, parseExperiment } from '../../src/experiment/load.ts';
 import { isAdaptiveCell, isBudgetedCell, makePlan } from '../../src/experiment/plan.ts';
 import { paths } from '../../src/paths.ts';
+import { readExperimentMeta } from '../../src/rundir/experiment-copy.ts';
 
 const badDir = path.join(paths.root, 'test', 'fixtures', 'experiments', 'bad');
 
@@ -99,6 +101,25 @@ test('a bad budget is refused naming the file, the field and what is allowed; no
   assert.match(refused('budget: 0m'), /budget/);
   assert.match(refused(`budget: ${MAX_BUDGET_S + 1}s`), `at most ${MAX_BUDGET_S / 3600}h is allowed (MAX_BUDGET_S)`);
   assert.match(refused('budget: 10m\nrepetitions: {adaptive: {maxInstances: 5}}'), 'budget and repetitions.adaptive both size the run; keep one');
+});
+
+test("a run's copy reads its budget by the schema's one pattern: the loader's seconds, or none where the loader refuses the form", () => {
+  const run = mkdtempSync(path.join(os.tmpdir(), 'budget-copy-'));
+  try {
+    const copied = (budget: string) => {
+      writeFileSync(path.join(run, 'experiment.yaml'), `name: b\nbudget: ${budget}\nplatforms: [native]\nworkloads: [sysbench-cpu]\n`);
+      return readExperimentMeta(run).budgetS;
+    };
+    for (const b of ['45s', '15m', '2h']) {
+      assert.is(copied(b), parseExperiment('b.yaml', `name: b\nbudget: ${b}\nplatforms: [native]\nworkloads: [sysbench-cpu]\n`).experiment.budgetS, b);
+    }
+    for (const b of ['15 minutes', '0m', '15', '1d', '"15m "']) {
+      assert.throws(() => parseExperiment('b.yaml', `name: b\nbudget: ${b}\nplatforms: [native]\nworkloads: [sysbench-cpu]\n`), /budget/, b);
+      assert.is(copied(b), undefined, b);
+    }
+  } finally {
+    rmSync(run, { recursive: true, force: true });
+  }
 });
 
 test('the shipped experiment files are valid', () => {
