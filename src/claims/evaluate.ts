@@ -3,6 +3,7 @@ import { platforms } from '../platforms/index.ts';
 import { boundTest, logContrast, logRatio, ratioInterval, untestable, contrastProblem, type Side, type Term } from '../stats/ratio.ts';
 import { CLAIMS_ALPHA, MAX_NEEDED_PER_SIDE, neededPerSide } from '../stats/sequential.ts';
 import { baseJob } from '../experiment/plan.ts';
+import type { LookDecision } from '../rundir/budget-log.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type {
   Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, ClauseOutcome, Environment, MetricSummary, NotRun, PlatformRecord,
@@ -69,7 +70,7 @@ interface Examined {
 export interface SequentialRecord {
   looks: number;
   finalLevel: number;
-  decided: Map<string, { state: 'reproduced' | 'not reproduced'; look: number; fraction: number; level: number; why: string }>;
+  decided: Map<string, LookDecision>;
 }
 
 export const SEQUENTIAL_RULE = 'group-sequential looks at the claims over the budget\'s time, Pocock-type alpha spending α(t) = α·ln(1 + (e−1)·t), each look at its increment (Bonferroni over looks)';

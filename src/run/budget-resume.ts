@@ -1,5 +1,5 @@
 // A resumed budgeted run continues its budget, its looks and its α where the interrupted session left them (src/run/budget.ts).
-import type { BudgetLog } from '../rundir/budget-log.ts';
+import { decidedAtLooks, type BudgetLog } from '../rundir/budget-log.ts';
 import type { Completion } from '../rundir/formats.ts';
 import { ResumeRefused } from './resume.ts';
 
@@ -31,8 +31,7 @@ export function budgetUsedMs(sessionStarts: readonly string[], completions: read
  * only be tested by spending α at a moment its data chose (a retry of its failures after seeing the verdicts), so it is refused.
  */
 export function budgetBefore(log: BudgetLog | null, usedMs: number): BudgetBefore {
-  const decided = new Map<string, 'reproduced' | 'not reproduced'>();
-  for (const l of log?.looks ?? []) for (const c of l.claims) if ((c.state === 'reproduced' || c.state === 'not reproduced') && !decided.has(c.id)) decided.set(c.id, c.state);
+  const decided = new Map([...decidedAtLooks(log?.looks ?? [])].map(([id, d]) => [id, d.state]));
   const last = log?.looks.at(-1);
   if (last?.final) {
     throw new ResumeRefused(`this budgeted run made its last look at the claims (look ${last.look}, ${Math.round(last.fraction * 100)}% of its budget, α spent ${Number(last.spentAlpha.toPrecision(3))}): measuring more now would test at a moment its results chose; start a new run instead (isobench run --experiment FILE)`);

@@ -30,6 +30,26 @@ export function parseBudgetLog(text: string, file: string): BudgetLog {
   return out;
 }
 
+/** A claim's decision at a look: the first look that decided it (later looks only carry it over, src/run/budget.ts). */
+export interface LookDecision {
+  state: 'reproduced' | 'not reproduced';
+  look: number;
+  fraction: number;
+  level: number;
+  why: string;
+}
+
+/** Each claim the looks decided, at the look that decided it: a resume keeps it decided, the analysis keeps its verdict. */
+export function decidedAtLooks(looks: readonly BudgetLook[]): Map<string, LookDecision> {
+  const decided = new Map<string, LookDecision>();
+  for (const l of looks) {
+    for (const c of l.claims) {
+      if ((c.state === 'reproduced' || c.state === 'not reproduced') && !decided.has(c.id)) decided.set(c.id, { state: c.state, look: l.look, fraction: l.fraction, level: l.level, why: c.why });
+    }
+  }
+  return decided;
+}
+
 /** A run's budget log, or null when the run had no budget. */
 export function readBudgetLog(runDir: string): BudgetLog | null {
   const text = readTextInside(runDir, RUN_FILES.budget, { maxBytes: LIMITS.journalBytes });

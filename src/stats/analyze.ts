@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { crossHostView } from '../claims/cross-host.ts';
 import { CLAIMS_ALPHA, evaluateClaims, type SequentialRecord } from '../claims/evaluate.ts';
-import { readBudgetLog, type BudgetLog } from '../rundir/budget-log.ts';
+import { decidedAtLooks, readBudgetLog, type BudgetLog } from '../rundir/budget-log.ts';
 import { parseCompletions, readCompletionsText } from '../rundir/completed.ts';
 import { budgetSpent, timeSpent } from './time-spent.ts';
 import { summaryLines } from './console-summary.ts';
@@ -265,14 +265,7 @@ function repetitionsFrom(plan: Plan, samples: readonly Sample[]): { instances: n
 
 /** What the looks of a budgeted run decided, and the level left for the analysis (the last look's, or what no look spent). */
 export function sequentialRecord(log: BudgetLog): SequentialRecord {
-  const decided: SequentialRecord['decided'] = new Map();
-  for (const l of log.looks) {
-    for (const c of l.claims) {
-      if ((c.state === 'reproduced' || c.state === 'not reproduced') && !decided.has(c.id) && c.why !== 'decided at an earlier look') {
-        decided.set(c.id, { state: c.state, look: l.look, fraction: l.fraction, level: l.level, why: c.why });
-      }
-    }
-  }
+  const decided = decidedAtLooks(log.looks);
   const last = log.looks.at(-1);
   // an interrupted run made no last look: the analysis is that look, at what is left of α
   const finalLevel = !last ? CLAIMS_ALPHA : last.final ? last.level : Math.max(0, CLAIMS_ALPHA - last.spentAlpha);

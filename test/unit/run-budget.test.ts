@@ -11,6 +11,7 @@ import { runExperiment } from '../../src/run/scheduler.ts';
 import { budgetBefore, budgetUsedMs } from '../../src/run/budget-resume.ts';
 import { budgetPlanner, type ClaimStatus } from '../../src/run/budget.ts';
 import { parseBudgetLog } from '../../src/rundir/budget-log.ts';
+import { sequentialRecord } from '../../src/stats/analyze.ts';
 import { pocockSpent } from '../../src/stats/sequential.ts';
 import { ResumeRefused } from '../../src/run/resume.ts';
 import type { Environment, Plan, Sample } from '../../src/types.ts';
@@ -148,6 +149,9 @@ test('an interrupted budgeted run resumed: its looks go on in number and time, Î
     const sum = looks.reduce((t, l) => t + l.level, 0);
     assert.ok(Math.abs(sum - pocockSpent(0.05, looks.at(-1)!.fraction)) < 1e-12 && sum <= 0.05, `Î± spent over both sessions: ${JSON.stringify(looks.map((l) => [l.fraction, l.level, l.final]))}`);
     for (const l of looks.slice(first.length)) assert.is(l.claims.find((c) => c.id === 'early')!.why, 'decided at an earlier look');
+    // the analysis reads the decision where the resume read it: at the look that made it, never at a look carrying it over
+    const d = sequentialRecord(parseBudgetLog(readFileSync(file, 'utf8'), file)).decided.get('early')!;
+    assert.equal([d.state, d.look, d.level], ['reproduced', first[1].look, first[1].level]);
     assert.is(looks.at(-1)!.claims.find((c) => c.id === 'c')!.state, 'reproduced');
   } finally {
     rmSync(dir, { recursive: true, force: true });
