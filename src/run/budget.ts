@@ -3,7 +3,7 @@
 import { CLAIMS_ALPHA, claimLook, MAX_NEEDED_PER_SIDE, neededPerSide, pocockSpent } from '../stats/sequential.ts';
 import { sideSe, type Side } from '../stats/ratio.ts';
 import { appendNoFollow } from '../rundir/write.ts';
-import type { BudgetGift, BudgetLook, ClaimState } from '../rundir/formats.ts';
+import type { BudgetGift, BudgetLook, ClaimState, Completion } from '../rundir/formats.ts';
 import { isBudgetedCell } from '../experiment/plan.ts';
 import type { Cell, Environment, Experiment, Plan, Sample } from '../types.ts';
 import type { PendingInstance } from './resume.ts';
@@ -220,8 +220,8 @@ export interface BudgetRun {
   exp: Experiment;
   runnable: PendingInstance[];
   cells: Map<string, Cell>;
-  /** measure one instance (false: it was skipped, e.g. its pair is known to fail) */
-  runOne(p: PendingInstance, why: string): Promise<boolean>;
+  /** measure one instance, its marker saying which stage gave it and why (false: it was skipped, e.g. its pair is known to fail) */
+  runOne(p: PendingInstance, given: Required<Pick<Completion, 'stage' | 'why'>>): Promise<boolean>;
   /** mark an instance not given: a completion marker without samples, so a resume does not run it */
   skip(p: PendingInstance, why: string): void;
   stopping(): boolean;
@@ -239,7 +239,7 @@ export async function spendBudget(r: BudgetRun, leftMs: () => number): Promise<v
   for (const p of first) {
     if (r.stopping()) return;
     if (leftMs() <= 0) r.skip(p, 'the budget was spent before this instance of the first stage');
-    else await r.runOne(p, `first stage: every cell gets ${min} instance(s)`);
+    else await r.runOne(p, { stage: 'first', why: `first stage: every cell gets ${min} instance(s)` });
   }
   const rest = (why: string) => {
     for (const ps of queue.values()) for (const p of ps) if (!r.stopping()) r.skip(p, why);
@@ -255,7 +255,7 @@ export async function spendBudget(r: BudgetRun, leftMs: () => number): Promise<v
     if (!pick) break;
     const p = queue.get(pick.cell)!.shift()!;
     r.planner.give(p.cell, p.instance, pick.claims, pick.why);
-    if (!(await r.runOne(p, pick.why))) {
+    if (!(await r.runOne(p, { stage: 'given', why: pick.why }))) {
       for (const q of queue.get(pick.cell) ?? []) if (!r.stopping()) r.skip(q, 'not given: this cell\'s platform and workload are known to fail in this run');
       queue.delete(pick.cell);
     }

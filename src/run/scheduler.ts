@@ -12,6 +12,7 @@ import type { Cell, Environment, Experiment, HostChange, LoadedExperiment, Plan,
 import { packageOfTool, workloadById } from '../workloads/index.ts';
 import { checkWritable, writeFileAtomic, writeJsonAtomic } from '../rundir/write.ts';
 import { readBudgetLog } from '../rundir/budget-log.ts';
+import type { Completion } from '../rundir/formats.ts';
 import { collectEnvironment } from './environment.ts';
 import { adaptiveTracker } from './adaptive.ts';
 import { hostChangeLog, type HostChangeLog } from './host-changes.ts';
@@ -411,7 +412,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
   const total = () => Math.max(done + 1, firstStage);
 
   /** one planned instance: skipped for a known reason, or started, measured and stopped; false when it was not measured */
-  const runOne = async (planned: PendingInstance, why?: string): Promise<boolean> => {
+  const runOne = async (planned: PendingInstance, given: Pick<Completion, 'why' | 'stage'> = {}): Promise<boolean> => {
     const cell = cellsById.get(planned.cell)!;
     const workload = s.deps.workloadById(cell.workload)!;
     log.status(formatProgress({ done: done++, total: total(), platform: cell.platform, workload: cell.workload, job: cell.job, instance: planned.instance, elapsedMs: Date.now() - t0 }));
@@ -424,7 +425,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
     const skip = (error: string) => {
       const now = new Date().toISOString();
       store1({ ...base, iteration: 0, metric: null, value: null, unit: null, better: null, status: 'skipped', error, startedAt: now, endedAt: now });
-      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt, why ? { why } : {});
+      if (!s.stopping) store.completeInstance(cell.id, planned.instance, planned.attempt, given);
       return false;
     };
     if (lacking.length > 0) return skip(`not installed on the host: ${lacking.join(', ')}`);
@@ -470,7 +471,7 @@ async function measurePending(s: Session, exp: Experiment, plan: Plan, records: 
       if (said) log.warn(said);
     }
     // the marker comes after the samples are on disk: only now does this instance count as done
-    store.completeInstance(cell.id, planned.instance, planned.attempt, { ...(why ? { why } : {}), ...(timing ? { timing } : {}) });
+    store.completeInstance(cell.id, planned.instance, planned.attempt, { ...given, ...(timing ? { timing } : {}) });
     clearInFlight(files.inFlight);
     s.instancesRun++;
     if (timing) {

@@ -35,7 +35,7 @@ export class StoreError extends Error {
 export interface SampleStore {
   append(sample: Sample): void;
   /** after the last sample of an attempt: the marker that makes its samples count as complete */
-  completeInstance(cell: string, instance: number, attempt: number, extra?: Pick<Completion, 'why' | 'timing'>): Completion;
+  completeInstance(cell: string, instance: number, attempt: number, extra?: Pick<Completion, 'why' | 'stage' | 'timing'>): Completion;
   /** an instance an adaptive cell does not need: a 'skipped' marker with no samples, so resume counts it as done */
   skipInstance(cell: string, instance: number, attempt: number, why: 'planned' | 'precise' | 'budget', reason?: string): Completion;
   close(): void;

@@ -25,6 +25,14 @@ export function parseCompletions(text: string, file: string): { completions: Com
   return halfWritten ? { completions, halfWritten: halfWritten.line } : { completions };
 }
 
+/**
+ * Whether a budgeted run's first stage gave this instance: its `stage`; a marker written before that field says so only
+ * in its reason ("first stage: every cell gets 2 instance(s)"), which is read for it.
+ */
+export function isFirstStage(c: Completion): boolean {
+  return c.stage !== undefined ? c.stage === 'first' : typeof c.why === 'string' && c.why.startsWith('first stage');
+}
+
 /** The text of a run's logs/completed.jsonl, or null when it has none. */
 export function readCompletionsText(runDir: string): string | null {
   return readTextInside(runDir, RUN_FILES.completed, { maxBytes: LIMITS.journalBytes });

@@ -55,6 +55,8 @@ export interface Completion {
   adaptive?: 'planned' | 'precise' | 'budget';
   /** a budgeted run (src/run/budget.ts): why this instance was given, or why it was not */
   why?: string;
+  /** a budgeted run: the stage that gave this instance, 'first' (every cell's minimum) or 'given' (to undecided claims) */
+  stage?: 'first' | 'given';
   /** where the instance's time went, in ms: start (until the instance answered), measured (the workload), stop */
   timing?: { startMs: number; measureMs: number; stopMs: number };
   endedAt: string;

@@ -1,6 +1,7 @@
 // Where a run's time went: start, measured and stop per platform and per workload, from the completion markers' times;
 // and how a budgeted run spent its budget, from logs/budget.jsonl.
 import type { BudgetLog } from '../rundir/budget-log.ts';
+import { isFirstStage } from '../rundir/completed.ts';
 import type { Completion } from '../rundir/formats.ts';
 import type { BudgetSpent, Environment, Plan, TimeRow, TimeSpent } from '../types.ts';
 
@@ -51,7 +52,7 @@ export function budgetSpent(budgetS: number, log: BudgetLog, completions: readon
   const last = log.looks.at(-1);
   return {
     budgetS,
-    firstStage: completions.filter((c) => c.why?.startsWith('first stage')).length,
+    firstStage: completions.filter(isFirstStage).length,
     given: gifts.size,
     byClaim: [...byClaim].map(([claim, instances]) => ({ claim, instances })).sort((a, b) => b.instances - a.instances || (a.claim < b.claim ? -1 : 1)),
     notGiven: [...notGiven].map(([why, instances]) => ({ why, instances })).sort((a, b) => b.instances - a.instances),

@@ -37,11 +37,24 @@ test('a budget: first stage, instances given per claim, what was not given and w
     JSON.stringify({ schema: 1, kind: 'look', look: 2, at: 'x', fraction: 1, spentAlpha: 0.05, level: 0.02, final: true, claims: [] }),
   ].join('\n'), 'budget.jsonl');
   const b = budgetSpent(900, log, [
-    mark('c1', 0, undefined, { why: 'first stage: every cell gets 2 instance(s)' }), mark('c1', 2), mark('c1', 3, undefined, { status: 'failed' }),
+    mark('c1', 0, undefined, { stage: 'first', why: 'first stage: every cell gets 2 instance(s)' }), mark('c1', 2, undefined, { stage: 'given', why: 'narrows' }), mark('c1', 3, undefined, { status: 'failed' }),
     mark('c2', 2, undefined, { status: 'skipped', samples: 1 }),
     mark('c1', 4, undefined, { status: 'skipped', samples: 0, adaptive: 'budget', why: 'not given: the budget was spent' }),
   ]);
   assert.equal(b, { budgetS: 900, firstStage: 1, given: 2, byClaim: [{ claim: 'a', instances: 2 }, { claim: 'b', instances: 1 }], notGiven: [{ why: 'not given: the budget was spent', instances: 1 }], looks: 2, finalLevel: 0.02 });
+});
+
+test("the first stage is the markers' stage; a marker from before the field (no stage) is read by its reason", () => {
+  const log = parseBudgetLog('', 'budget.jsonl');
+  const b = budgetSpent(900, log, [
+    mark('c1', 0, undefined, { stage: 'first', why: 'every cell gets its minimum' }),
+    mark('c1', 1, undefined, { why: 'first stage: every cell gets 2 instance(s)' }),
+    mark('c1', 2, undefined, { stage: 'given', why: 'first stage of a sweep: reads like one, was given to a claim' }),
+    mark('c1', 3, undefined, { why: 'narrows the interval of a' }),
+    mark('c2', 0, undefined, { stage: 'first', why: 'first stage: every cell gets 2 instance(s)' }),
+    mark('c2', 1, undefined, { stage: 'first' }),
+  ]);
+  assert.is(b.firstStage, 4);
 });
 
 test('a budget log line that is neither a look nor a gift is refused with file and line', () => {
