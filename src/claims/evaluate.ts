@@ -132,8 +132,7 @@ function decidedAtLook(v: ClaimVerdict, seq: SequentialRecord, lostTooMany: stri
 
 /** the terms of a comparison's log ratio (a ratio, or a ratio of ratios) */
 function termsOf(c: ClaimComparison): Term[] {
-  const roleSign: Record<string, 1 | -1> = { with: 1, 'reference with': -1, without: -1, 'reference without': 1 };
-  if (c.contrast) return c.contrast.map((s) => ({ side: { mean: s.mean, sd: s.sd, n: s.n, resolution: s.resolution ?? null }, sign: roleSign[s.role] ?? 1 }));
+  if (c.contrast) return contrastTerms(c.contrast);
   const side = (st: ClaimComparison['platformStats']) => ({ mean: st.mean, sd: st.sd, n: st.n, resolution: st.resolution ?? null });
   return [{ side: side(c.platformStats), sign: 1 }, { side: side(c.referenceStats), sign: -1 }];
 }
@@ -517,15 +516,13 @@ function contrasts(ctx: Context, k: Contrast, label: string): { result: { compar
         for (const wo of usable(ctx, platform, m, k.without).filter((x) => x !== w && same(w, x))) {
           const refs = k.reference ?? [];
           if (refs.length === 0) {
-            const terms: Term[] = [{ side: sideOf(w), sign: 1 }, { side: sideOf(wo), sign: -1 }];
-            out.push({ result: contrastResult(label, w, wo, null, null, terms, ['with', 'without'], bounds), cells: [w, wo] });
+            out.push({ result: contrastResult(label, w, wo, null, null, bounds), cells: [w, wo] });
             continue;
           }
           for (const ref of refs) {
             for (const rw of usable(ctx, ref, m, k.with).filter((x) => same(w, x) && paramsKey(x) === paramsKey(w))) {
               for (const rwo of usable(ctx, ref, m, k.without).filter((x) => same(w, x) && paramsKey(x) === paramsKey(wo))) {
-                const terms: Term[] = [{ side: sideOf(w), sign: 1 }, { side: sideOf(rw), sign: -1 }, { side: sideOf(wo), sign: -1 }, { side: sideOf(rwo), sign: 1 }];
-                out.push({ result: contrastResult(label, w, wo, rw, rwo, terms, ['with', 'reference with', 'without', 'reference without'], bounds), cells: [w, rw, wo, rwo] });
+                out.push({ result: contrastResult(label, w, wo, rw, rwo, bounds), cells: [w, rw, wo, rwo] });
               }
             }
           }
@@ -536,9 +533,20 @@ function contrasts(ctx: Context, k: Contrast, label: string): { result: { compar
   return out;
 }
 
-function contrastResult(label: string, w: MetricSummary, wo: MetricSummary, rw: MetricSummary | null, rwo: MetricSummary | null, terms: Term[], roles: string[], bounds: Bounds): { comparison: ClaimComparison; checks: Check[] } {
+/** each side's sign in a cause's contrast, a ratio of ratios on the log scale: (with / reference with) / (without / reference without) */
+const CONTRAST_SIGN: Record<ContrastRole, 1 | -1> = { with: 1, 'reference with': -1, without: -1, 'reference without': 1 };
+type ContrastRole = 'with' | 'reference with' | 'without' | 'reference without';
+
+/** a contrast's sides as the terms of its log ratio (the budget planner's too, src/claims/looks.ts) */
+export function contrastTerms(contrast: NonNullable<ClaimComparison['contrast']>): { side: Side & { cell: string }; sign: 1 | -1 }[] {
+  return contrast.map((s) => ({ side: { cell: s.cell, mean: s.mean, sd: s.sd, n: s.n, resolution: s.resolution ?? null }, sign: CONTRAST_SIGN[s.role as ContrastRole] ?? 1 }));
+}
+
+function contrastResult(label: string, w: MetricSummary, wo: MetricSummary, rw: MetricSummary | null, rwo: MetricSummary | null, bounds: Bounds): { comparison: ClaimComparison; checks: Check[] } {
   const cellText = (s: MetricSummary) => `${s.platform}${describeSelection(s)}`;
   const sides = [w, rw, wo, rwo].filter((s): s is MetricSummary => s !== null);
+  const roles: ContrastRole[] = rw && rwo ? ['with', 'reference with', 'without', 'reference without'] : ['with', 'without'];
+  const terms: Term[] = sides.map((s, i) => ({ side: sideOf(s), sign: CONTRAST_SIGN[roles[i]] }));
   const ratio = rw && rwo ? (w.mean / rw.mean) / (wo.mean / rwo.mean) : w.mean / wo.mean;
   const base = {
     condition: label,

@@ -1,14 +1,12 @@
 // The claims as a budgeted run's planner sees them (src/run/budget.ts): Holm-adjusted p-values, and each testable comparison
 // with its nearest bound, its p and the cells on its sides (the planner keeps those its level has not decided).
 import type { ClaimStatus, OpenComparison } from '../run/budget.ts';
-import { nearestBound } from './evaluate.ts';
+import { contrastTerms, nearestBound } from './evaluate.ts';
 import { stableStringify } from '../stats/stable-json.ts';
 import type { Analysis, ClaimComparison, ClaimEvaluation, MetricSummary } from '../types.ts';
 
 /** an untestable comparison's side with fewer values than this gets instances before any interval is narrowed */
 export const THIN_BELOW = 5;
-
-const ROLE_SIGN: Record<string, 1 | -1> = { with: 1, 'reference with': -1, without: -1, 'reference without': 1 };
 
 export function claimStatuses(evaluation: ClaimEvaluation, analysis: Analysis): ClaimStatus[] {
   const out: ClaimStatus[] = [];
@@ -39,7 +37,7 @@ function openComparison(c: ClaimComparison, analysis: Analysis): OpenComparison 
   const p = Math.min(c.pSupport, c.pRefute);
   const label = `${c.platform} / ${c.reference} on ${c.workload}${c.job === 'default' ? '' : `/${c.job}`} ${c.metric}`;
   if (c.contrast) {
-    return { label, bound, p, terms: c.contrast.map((s) => ({ side: { cell: s.cell, mean: s.mean, sd: s.sd, n: s.n, resolution: s.resolution ?? null }, sign: ROLE_SIGN[s.role] ?? 1 })) };
+    return { label, bound, p, terms: contrastTerms(c.contrast) };
   }
   const a = summaryOf(analysis, c, c.platform, c.platformOptions);
   const b = summaryOf(analysis, c, c.reference);

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { evaluateClaims } from '../../src/claims/evaluate.ts';
 import { loadClaims, parseClaims } from '../../src/claims/load.ts';
+import { claimStatuses } from '../../src/claims/looks.ts';
 import { resolutionOf } from '../../src/stats/resolution.ts';
 import type { Analysis, ClaimVerdict, Environment, MetricSummary, PlatformRecord } from '../../src/types.ts';
 
@@ -154,6 +155,10 @@ test('a cause: effect reproduced, cause not tested, until a contrast (ratio of r
   const cause = v2.comparisons.find((c) => c.contrast)!;
   assert.is(cause.contrast!.length, 4);
   assert.ok(Math.abs(cause.ratio! - 0.5 / 0.9) < 1e-9, String(cause.ratio));
+  // the budget's planner sees the contrast with the verdict's signs: its terms multiply out to the same ratio of ratios
+  const planned = claimStatuses(evaluateClaims(analysis([...data, ...memory]), env, claims), analysis([...data, ...memory]))[0].open.find((x) => x.terms.length === 4)!;
+  assert.equal(planned.terms.map((x) => x.sign), [1, -1, -1, 1]);
+  assert.ok(Math.abs(Math.exp(planned.terms.reduce((s, x) => s + x.sign * Math.log(x.side.mean), 0)) - cause.ratio!) < 1e-9);
   // in memory gVisor loses as much: the Gofer is not the cause
   const same = [
     summary('native', 'fio', 'randread_iops', noisy(4000), { params: { fileSystem: 'memory' } }),
