@@ -46,7 +46,7 @@ export function checkTemplateSafe(vars: PlaybookVars): void {
 }
 
 /** ansible-playbook on these hosts with isobench's events callback; the events go to eventsFile, Ansible's output to logFile */
-function spawnPlaybook(playbook: string, p: PlaybookRun, hosts: string[], varsFile: string, eventsFile: string, logFile: string) {
+export function spawnPlaybook(playbook: string, p: PlaybookRun, hosts: string[], varsFile: string, eventsFile: string, logFile: string) {
   writeFileSync(eventsFile, '');
   const argv = ['ansible-playbook', '-i', p.inventory, '--limit', hosts.join(','), '--forks', String(p.forks), '-e', `@${varsFile}`, playbook];
   // only the output format is isobench's; connection, keys and host-key checking stay as the user's configuration says
@@ -86,14 +86,16 @@ async function stopMeasuring(p: PlaybookRun, hosts: string[], varsFile: string, 
     process.removeListener('SIGINT', again);
     process.removeListener('SIGTERM', again);
   }
-  const events = parseEvents(readFileSync(eventsFile, 'utf8')).events;
-  const saw = (h: string, event: string, task: string) => events.some((e) => e.host === h && e.event === event && e.task === task);
-  return {
-    stopped: hosts.filter((h) => saw(h, 'ok', 'stop run') && saw(h, 'ok', 'wait for run to stop')),
-    // found no isobench run of this fleet run: it had ended already
-    idle: hosts.filter((h) => saw(h, 'skipped', 'stop run')),
-    log: logFile,
-  };
+  return { ...stopOutcome(hosts, parseEvents(readFileSync(eventsFile, 'utf8')).events), log: logFile };
+}
+
+/** fleet/stop.yml's last task: ok once the run it signalled has ended, skipped when it found no run (ended already) */
+export const STOP_OUTCOME_TASK = 'wait for run to stop';
+
+/** fleet/stop.yml's events read per host: its run signalled and ended, or no run of it found */
+export function stopOutcome(hosts: string[], events: FleetEvent[]): { stopped: string[]; idle: string[] } {
+  const saw = (h: string, event: string) => events.some((e) => e.host === h && e.event === event && e.task === STOP_OUTCOME_TASK);
+  return { stopped: hosts.filter((h) => saw(h, 'ok')), idle: hosts.filter((h) => saw(h, 'skipped')) };
 }
 
 export async function runPlaybook(p: PlaybookRun): Promise<PlaybookResult> {

@@ -11,6 +11,7 @@ import { sessionProcesses } from '../../src/run/leftovers.ts';
 import { latestAttempts } from '../../src/stats/analyze.ts';
 import { parseCompletions, parseSamples } from '../../src/rundir/index.ts';
 import type { Analysis, Environment, Plan, Sample } from '../../src/types.ts';
+import { exitOf } from '../helpers/processes.ts';
 import { skip, skipPart } from '../helpers/skip.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-faults-'));
@@ -32,16 +33,6 @@ const cli = (data: string, ...args: string[]) => run([process.execPath, bin, ...
 function startRun(data: string, ...args: string[]): { daemon: Daemon; log: string } {
   const log = path.join(tmp, `runner-${n++}.log`); // outside data: a full or read-only data directory must not take the runner's stderr with it
   return { daemon: spawnDaemon([process.execPath, bin, ...args], log, { env: envFor(data) }), log };
-}
-
-/** the runner's exit; a timer keeps this process alive meanwhile (spawnDaemon unrefs the child) */
-async function exitOf(d: Daemon): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  const keepAlive = setInterval(() => undefined, 1000);
-  try {
-    return await d.exited;
-  } finally {
-    clearInterval(keepAlive);
-  }
 }
 
 function experiment(name: string, platforms: string[], o: { instances: number; iterations: number; time: number }): string {

@@ -1,19 +1,22 @@
 // isobench fleet with real Ansible over real SSH: one sshd of this machine per address (Debian's openssh-server, key auth,
 // a throwaway host key and user key, known_hosts written here for this test's own inventory) serves two inventory hosts
-// on 127.0.0.2 and 127.0.0.3, each with its own remote folder. One host is unreachable in the first call, loses its sshd
-// while measuring in the second, and is restored for the third.
-import { spawn } from 'node:child_process';
+// on 127.0.0.2 and 127.0.0.3, each with its own remote folder. One host is unreachable in the first call, is stopped by
+// Ctrl-C in the second, loses its sshd while measuring in the third, and is restored for the fourth. The stop playbook
+// is also run on this machine alone (Ansible's local connection) against stand-in runs of two hosts sharing it.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseEvents, type FleetEvent } from '../../src/fleet/events.ts';
+import { spawnPlaybook, stopOutcome, type PlaybookVars } from '../../src/fleet/playbook.ts';
 import { paths } from '../../src/paths.ts';
 import { run, runOk, spawnDaemon, terminate, which, type Daemon } from '../../src/proc.ts';
 import type { Analysis, Environment } from '../../src/types.ts';
-import { processesMentioning } from '../helpers/processes.ts';
+import { startFakeRun, type FakeRun } from '../helpers/fake-fleet-run.ts';
+import { exitOf, processesMentioning } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
 
 const SSHD = '/usr/sbin/sshd';
@@ -93,10 +96,19 @@ async function stopSshd(...addresses: string[]): Promise<void> {
 }
 
 /** the events of a fleet call so far (its events-*.jsonl files not in `before`) */
-function newEvents(before: string[]): { event: string; host?: string; task?: string }[] {
+function newEvents(before: string[]): FleetEvent[] {
   if (!existsSync(fleetDir)) return [];
   return readdirSync(fleetDir).filter((f) => /^events-.*\.jsonl$/.test(f) && !before.includes(f))
-    .flatMap((f) => readFileSync(path.join(fleetDir, f), 'utf8').split('\n').filter((l) => l.endsWith('}')).map((l) => JSON.parse(l)));
+    .flatMap((f) => parseEvents(readFileSync(path.join(fleetDir, f), 'utf8')).events);
+}
+
+/** waits until `ready` holds, polling; fails naming `what` (and `detail`, read then) after timeoutMs */
+async function waitFor(what: string, timeoutMs: number, ready: () => boolean, detail = () => ''): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    assert.ok(Date.now() < deadline, `${what} within ${timeoutMs / 1000} s${detail() ? `: ${detail()}` : ''}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -147,8 +159,9 @@ test.before(async () => {
   ].join('\n'));
   // the smoke experiment, native only: the fleet is under test here, not the platforms
   const smoke = readFileSync(path.join(paths.experiments, 'smoke.yaml'), 'utf8');
-  writeFileSync(experiment, smoke.replace(/^platforms:\n(?:\s+- .*\n)+/m, 'platforms:\n  - native\n'));
-  assert.match(readFileSync(experiment, 'utf8'), /platforms:\n {2}- native\nworkloads:/);
+  // each instance measures 8 s: a run lasts long enough for Ctrl-C to reach it while it measures
+  writeFileSync(experiment, smoke.replace(/^platforms:\n(?:\s+- .*\n)+/m, 'platforms:\n  - native\n').replace(/^( +time:) 1$/m, '$1 8'));
+  assert.match(readFileSync(experiment, 'utf8'), /platforms:\n {2}- native\nworkloads:[^]*\n {6}time: 8\n/);
 });
 
 test.after(async () => {
@@ -223,30 +236,91 @@ test('one host unreachable: the report covers the other, names the missing host,
   assert.not.ok(existsSync(path.join(tmp, 'remote-beta')), 'beta was never reached');
 });
 
-test('Ctrl-C while a host measures stops its isobench run there too, exits 130, and leaves nothing running', async () => {
+test('stop.yml stops only its own host\'s run: two hosts on one machine, one run not started yet, a workdir with a space', async () => {
+  if (missingTools.length > 0) return skipForTools();
+  // Ansible on this machine itself (no sshd): both inventory hosts' runs are processes of one machine, as in a lab
+  const dir = path.join(tmp, 'local-stop');
+  const workdirs = { near: path.join(dir, 'stop one é'), far: path.join(dir, 'stop-two') };
+  const vars: PlaybookVars = { isobench_fleet_run: 'fleet-smoke-0123456789ab', isobench_commit: 'c0ffee', isobench_source_tar: '-', isobench_experiment_file: '-', isobench_fetch_dir: '-', isobench_run_timeout: 600 };
+  const fleetDirOf = (w: string) => path.join(w, 'runs', vars.isobench_fleet_run);
+  for (const w of Object.values(workdirs)) {
+    mkdirSync(path.join(fleetDirOf(w), 'async'), { recursive: true });
+    mkdirSync(path.join(w, 'src', vars.isobench_commit, 'fleet'), { recursive: true });
+    copyFileSync(path.join(paths.root, 'fleet', 'run-process.mjs'), path.join(w, 'src', vars.isobench_commit, 'fleet', 'run-process.mjs'));
+  }
+  mkdirSync(path.join(fleetDirOf(workdirs.near), 'data', 'runs', 'smoke-20250101-000000'), { recursive: true });
+  const localInventory = path.join(dir, 'local.yml');
+  writeFileSync(localInventory, JSON.stringify({ all: {
+    vars: { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' },
+    hosts: { near: { isobench_workdir: workdirs.near }, far: { isobench_workdir: workdirs.far } },
+  } }));
+  writeFileSync(path.join(dir, 'vars.json'), JSON.stringify(vars));
+  // near's measure job runs (its job file and its async wrapper) but has not started its run yet; far's run measures
+  const jid = 'j123456789012.4242';
+  const jobFile = path.join(fleetDirOf(workdirs.near), 'async', jid);
+  writeFileSync(jobFile, JSON.stringify({ started: 1, finished: 0, ansible_job_id: jid }));
+  const wrapper = spawnDaemon(['node', '-e', 'setInterval(() => {}, 60000)', 'async_wrapper.py', jid.split('.')[0], '600'], path.join(dir, 'wrapper.log'));
+  const far = await startFakeRun(workdirs.far, vars.isobench_commit, vars.isobench_fleet_run);
+  const stop = async (onStopStart: () => Promise<void>) => {
+    const eventsFile = path.join(dir, `stop-events-${Date.now()}.jsonl`);
+    const playbook = spawnPlaybook(paths.fleetStopPlaybook, { inventory: localInventory, hosts: ['near'], forks: 2, vars, dir }, ['near'], path.join(dir, 'vars.json'), eventsFile, path.join(dir, 'ansible-stop.log'));
+    const events = () => parseEvents(readFileSync(eventsFile, 'utf8')).events;
+    await waitFor('the stop playbook reached near\'s stop run task', 120_000, () => events().some((e) => e.event === 'start' && e.host === 'near' && e.task === 'stop run'));
+    await onStopStart();
+    const exit = await exitOf(playbook);
+    assert.is(exit.code, 0, readFileSync(path.join(dir, 'ansible-stop.log'), 'utf8'));
+    return stopOutcome(['near'], events());
+  };
+  let near: FakeRun | undefined;
+  try {
+    // the job's module starts near's run only now: the stop waits for it (its job file still says it runs)
+    const first = await stop(async () => { near = await startFakeRun(workdirs.near, vars.isobench_commit, vars.isobench_fleet_run, 'smoke-20250101-000000'); });
+    assert.equal(first, { stopped: ['near'], idle: [] }, readFileSync(path.join(dir, 'ansible-stop.log'), 'utf8'));
+    assert.ok(await near!.interruptedWithin(5_000), 'near\'s run got SIGINT');
+    assert.ok(far.alive(), 'far\'s run, of the same fleet run on the same machine, goes on');
+    // the job ended: nothing of near measures, nothing is waited for
+    writeFileSync(jobFile, JSON.stringify({ started: 1, finished: 1, rc: 130, ansible_job_id: jid }));
+    assert.equal(await stop(async () => undefined), { stopped: [], idle: ['near'] });
+    assert.ok(far.alive());
+  } finally {
+    await near?.stop();
+    await far.stop();
+    await terminate(wrapper.pid, 2_000);
+  }
+});
+
+test('Ctrl-C while a host measures stops its isobench run there too (not another host\'s on the machine), exits 130, and leaves nothing running', async () => {
   if (missingTools.length > 0) return skipForTools();
   assert.ok(alphaBefore, 'the first call ran');
   await startSshd(['127.0.0.2', '127.0.0.3']);
   const before = readdirSync(fleetDir);
   // its own process group, as a shell runs a command: Ctrl-C is SIGINT to the group
-  const child = spawn(process.execPath, [path.join(paths.root, 'bin', 'isobench.mjs'), 'fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf'], { env: { ...process.env, ...env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  child.stdout.resume();
-  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-  const deadline = Date.now() + 600_000;
-  while (!newEvents(before).some((e) => e.event === 'start' && e.host === 'beta' && e.task === 'wait for measure')) {
-    assert.ok(Date.now() < deadline, `beta started measuring within 10 minutes: ${stderr}`);
-    await new Promise((res) => setTimeout(res, 200));
+  const cliLog = path.join(tmp, 'ctrl-c.log');
+  const child = spawnDaemon([process.execPath, path.join(paths.root, 'bin', 'isobench.mjs'), 'fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf'], cliLog, { env });
+  const output = () => readFileSync(cliLog, 'utf8');
+  // beta's isobench run is measuring once it holds its run lock (its SIGINT handler is set with it)
+  const remoteRuns = path.join(tmp, 'remote-beta', 'runs', path.basename(fleetDir));
+  const lock = path.join(remoteRuns, 'data', 'runs', '.lock');
+  await waitFor(`beta's isobench run took its lock (${lock})`, 600_000, () => existsSync(lock), output);
+  assert.ok(newEvents(before).some((e) => e.event === 'start' && e.host === 'beta' && e.task === 'wait for measure'));
+  // a run of the same fleet run by another inventory host of this machine (its own workdir): not beta's to stop
+  const other = await startFakeRun(path.join(tmp, 'remote-gamma'), readdirSync(path.join(tmp, 'remote-beta', 'src'))[0], path.basename(fleetDir));
+  try {
+    process.kill(-child.pid, 'SIGINT');
+    const exit = await exitOf(child);
+    assert.is(exit.code, 130, output());
+    assert.match(output(), /stopped the isobench run on beta; the next call resumes it/, output());
+    assert.match(output(), /fleet: interrupted \(SIGINT\)/);
+    assert.ok(other.alive(), 'the other host\'s run goes on');
+    // it was stopped while measuring, before its 2 instances were done
+    const completed = readdirSync(path.join(remoteRuns, 'data', 'runs')).filter((d) => !d.startsWith('.'))
+      .map((d) => path.join(remoteRuns, 'data', 'runs', d, 'logs', 'completed.jsonl')).filter((f) => existsSync(f));
+    assert.ok(completed.every((f) => readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length < 2), 'stopped before the run ended');
+  } finally {
+    await other.stop();
   }
-  process.kill(-child.pid!, 'SIGINT');
-  const code = await exited;
-  assert.is(code, 130, stderr);
-  assert.match(stderr, /stopped the isobench run on beta; the next call resumes it/);
-  assert.match(stderr, /fleet: interrupted \(SIGINT\)/);
   // beta's isobench run got Ctrl-C there: it ended and released its lock; its async wrapper follows within its 5 s poll
-  const runs = path.join(tmp, 'remote-beta', 'runs');
-  assert.not.ok(existsSync(path.join(runs, readdirSync(runs)[0], 'data', 'runs', '.lock')), 'the run lock is released');
+  assert.not.ok(existsSync(lock), 'the run lock is released');
   let left: string[] = [];
   for (let i = 0; i < 30; i++) {
     left = processesMentioning(tmp).filter((l) => !/sshd_config/.test(l));
@@ -263,11 +337,7 @@ test('a host whose sshd stops while it measures is named unreachable while measu
   const before = readdirSync(fleetDir);
   const call = cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
   // beta's isobench run is launched: its sshd goes (as a host that dies or loses its network)
-  const deadline = Date.now() + 600_000;
-  while (!newEvents(before).some((e) => e.event === 'ok' && e.host === 'beta' && e.task === 'measure')) {
-    assert.ok(Date.now() < deadline, 'beta started measuring within 10 minutes');
-    await new Promise((res) => setTimeout(res, 200));
-  }
+  await waitFor('beta started measuring', 600_000, () => newEvents(before).some((e) => e.event === 'ok' && e.host === 'beta' && e.task === 'measure'));
   await stopSshd('127.0.0.3');
   const r = await call;
   assert.is(r.code, 1, r.stderr);

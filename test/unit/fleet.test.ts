@@ -12,15 +12,17 @@ import { deltaSeconds, failureText, hostStates, LAST_TASK, MEASURE_TASK, TASKS, 
 import { checkHostName } from '../../src/fleet/host-name.ts';
 import { checkInventoryHosts, parseInventoryList, parseListHosts } from '../../src/fleet/inventory.ts';
 import { markSlowHosts } from '../../src/fleet/outcome.ts';
-import { checkTemplateSafe, measuringHosts, type PlaybookVars } from '../../src/fleet/playbook.ts';
+import { checkTemplateSafe, measuringHosts, STOP_OUTCOME_TASK, type PlaybookVars } from '../../src/fleet/playbook.ts';
 import { fleetRunId } from '../../src/fleet/run-fleet.ts';
 import { mergeRuns } from '../../src/run/merge.ts';
+import { paths } from '../../src/paths.ts';
 import { readRunInputs } from '../../src/report/inputs.ts';
 import { renderHtml } from '../../src/report/render.ts';
 import { renderCharts } from '../../src/report/charts.ts';
 import { allCharts, buildViewModel } from '../../src/report/view-model.ts';
 import { analyzeRun, writeAnalysis } from '../../src/stats/analyze.ts';
 import type { Environment, LoadedExperiment, Sample } from '../../src/types.ts';
+import { parseYamlDocument } from '../../src/yaml-document.ts';
 
 const ev = (event: string, host: string, task: string, time: number, more: Partial<FleetEvent> = {}): FleetEvent => ({ event, host, task, time, ...more });
 
@@ -73,12 +75,26 @@ test('a measuring host: launch lost, a poll with no answer, the host timeout; An
   for (const bad of [undefined, 5, '1:2:3', 'soon', '0:00:01 ; id']) assert.is(deltaSeconds(bad), undefined, String(bad));
 });
 
+/** the task names of a playbook file's plays, or of a tasks file, with the tasks of the files it imports in place */
+async function taskNames(file: string): Promise<string[]> {
+  const doc = parseYamlDocument(await readFile(file, 'utf8')).value as { tasks?: unknown[]; name?: string; import_tasks?: string; 'ansible.builtin.import_tasks'?: string }[];
+  const tasks = doc.every((entry) => Array.isArray(entry.tasks)) ? doc.flatMap((play) => play.tasks as typeof doc) : doc;
+  const names: string[] = [];
+  for (const t of tasks) {
+    const imported = t['ansible.builtin.import_tasks'] ?? t.import_tasks;
+    if (imported !== undefined) names.push(...await taskNames(path.join(path.dirname(file), imported)));
+    else names.push(String(t.name));
+  }
+  return names;
+}
+
 test('every task of the playbook has a stage for the progress line, and the measure task is the one the states read', async () => {
-  const playbook = await readFile(fileURLToPath(new URL('../../fleet/fleet.yml', import.meta.url)), 'utf8');
-  const tasks = [...playbook.matchAll(/^ {4}- name: (.+)$/gm)].map((m) => m[1]);
+  const tasks = await taskNames(paths.fleetPlaybook);
   assert.ok(tasks.length > 10, String(tasks.length));
   assert.equal(tasks.filter((t) => !TASKS.includes(t)), [], 'tasks without a stage');
   assert.ok(tasks.includes(MEASURE_TASK) && tasks.includes(LAST_TASK));
+  // the stop playbook's outcome is read from its last task
+  assert.is((await taskNames(paths.fleetStopPlaybook)).at(-1), STOP_OUTCOME_TASK);
 });
 
 test('text from a host reaches the terminal without control characters', () => {
