@@ -2,7 +2,8 @@
 import { logRatio, ratioInterval, sideSe, untestable } from '../stats/ratio.ts';
 import { tQuantile } from '../stats/interval.ts';
 import type { Interval, MetricSummary, PlatformRecord } from '../types.ts';
-import { formatEstimate, formatNumber } from './format.ts';
+import { compactWhy } from './claims-view.ts';
+import { formatEstimate, formatNumber, shorten } from './format.ts';
 import type { Callout, CalloutEvidenceSpec } from './sources.ts';
 
 export const EVIDENCE_METHOD = "platform mean / reference mean of instance means, with the 95 % interval of a Welch t-test on the log ratio (delta method), the same test the claims use; an added cost (compare: difference) is platform mean − reference mean with the 95 % Welch t interval of the difference";
@@ -18,6 +19,8 @@ export interface EvidenceRow {
   means: string;
   /** why there is no value */
   reason: string;
+  /** the same in a line, for paper (page 1's words for a platform that did not run) */
+  brief: string;
 }
 
 /** Plain data for verdicts.json: the numbers behind an evidence row. */
@@ -101,8 +104,11 @@ function evidenceFor(callout: string, e: CalloutEvidenceSpec, ctx: EvidenceConte
   const reason = platformRan
     ? `no reference ran (${absence(e.reference, ctx)})`
     : `not measured here (${absence(e.platforms, ctx, e.network)})`;
+  const brief = platformRan
+    ? `no reference ran (${shorten(briefAbsence(e.reference, ctx), 100)})`
+    : `not measured here (${shorten(briefAbsence(e.platforms, ctx, e.network), 100)})`;
   return {
-    row: { label: e.label, measured: false, pair: '', ratio: '', interval: '', means: '', reason },
+    row: { label: e.label, measured: false, pair: '', ratio: '', interval: '', means: '', reason, brief },
     record: { ...base, platform: null, reference: null, ratio: null, interval: null, platformStats: null, referenceStats: null, reason },
   };
 }
@@ -146,6 +152,7 @@ function difference(base: EvidenceBase, a: MetricSummary, b: MetricSummary): { r
     interval: interval ? '' : noDifferenceInterval(a, b),
     means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
     reason: '',
+    brief: '',
   };
   return {
     row,
@@ -167,6 +174,7 @@ function compare(base: EvidenceBase, a: MetricSummary, b: MetricSummary, network
     interval: interval ? '' : `no interval (${problem})`,
     means: `${formatNumber(a.mean, 4)} vs ${formatNumber(b.mean, 4)} ${a.unit}, n = ${a.n} and ${b.n}`,
     reason: ratio === null ? 'the reference mean is 0' : '',
+    brief: ratio === null ? 'the reference mean is 0' : '',
   };
   return {
     row,
@@ -176,7 +184,22 @@ function compare(base: EvidenceBase, a: MetricSummary, b: MetricSummary, network
 
 /** "kata-9p: reason; kata-virtiofs: not in this experiment" */
 function absence(platforms: string[], ctx: EvidenceContext, network?: string): string {
-  const parts = platforms.map((p) => {
+  return absences(platforms, ctx, network).join('; ');
+}
+
+/** absence's platforms grouped by their cause in a few words: "kata-9p, kata-virtiofs: not available: no KVM" */
+function briefAbsence(platforms: string[], ctx: EvidenceContext, network?: string): string {
+  const byWhy = new Map<string, string[]>();
+  for (const part of absences(platforms, ctx, network)) {
+    const i = part.indexOf(': ');
+    const why = compactWhy(part.slice(i + 2)).split('; ')[0];
+    byWhy.set(why, [...(byWhy.get(why) ?? []), part.slice(0, i)]);
+  }
+  return [...byWhy].map(([why, ps]) => `${ps.join(', ')}: ${why}`).join('; ');
+}
+
+function absences(platforms: string[], ctx: EvidenceContext, network?: string): string[] {
+  return platforms.map((p) => {
     const mine = ctx.summaries.filter((s) => s.platform === p);
     if (mine.length > 0 && mine.every((s) => s.emulated === true || ctx.records.get(p)?.emulated === true)) return `${p}: software emulation only`;
     if (network && mine.length > 0 && mine.every((s) => s.network !== network)) return `${p}: ran without a ${network} network`;
@@ -187,5 +210,4 @@ function absence(platforms: string[], ctx: EvidenceContext, network?: string): s
     if (record && !record.available && record.reason) return `${p}: ${record.reason}`;
     return `${p}: not in this experiment`;
   });
-  return parts.join('; ');
 }

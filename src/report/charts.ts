@@ -37,8 +37,10 @@ export function textWidth(text: string, fontSize: number): number {
 }
 const ROW = 34;
 /** ratio charts draw no instance ticks under the points, so their rows can be tighter */
-const RATIO_ROW = 26;
-const STRIP_ROW = 40;
+const RATIO_ROW = 21;
+/** a claim's figure may hold twenty comparisons: tighter still */
+const CLAIM_ROW = 18;
+const STRIP_ROW = 26;
 
 export { platformStyle };
 
@@ -77,7 +79,7 @@ function topLevel(description: string, body: Record<string, unknown>, labelWidth
       axisY: { labelLimit: 320, grid: false, minExtent: labelWidth, maxExtent: labelWidth },
       axisX: { labelSeparation: 10, tickCount: 6 },
       title: { fontSize: 11, fontWeight: 'bold', anchor: 'start', color: '#000000', offset: 14 },
-      concat: { spacing: 18 },
+      concat: { spacing: 10 },
     },
   } as TopLevelSpec;
 }
@@ -103,19 +105,21 @@ function pointLayers(rows: { platform: string; emulated: boolean; hover?: string
 }
 
 /** Dot plot: the estimate per row, its 95 % interval, instance means as ticks, a dashed reference, the claim's band, the paper's value. */
-function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDomain: [number, number]): object[] {
+function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDomain: [number, number], showAxis = true): object[] {
   const labels = panel.points.map((p) => p.label);
   const rows = panel.points.map((p) => ({ platform: p.platform, label: p.label, emulated: p.emulated, value: p.value, low: p.low, high: p.high, labelAt: p.high ?? p.value, valueText: p.valueText, hover: p.hover }));
   const ticks = panel.points.flatMap((p) => p.instanceMeans.map((value) => ({ label: p.label, value })));
   const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels }, title: null } as const;
   const scale = { domain: xDomain, nice: false, clamp: true, ...(panel.log ? { type: 'log' } : { zero: false }) };
-  const x = { field: 'value', type: 'quantitative', title: panel.axisTitle, scale } as const;
+  // panels on one scale draw its axis once, under the last of them
+  const axis = showAxis ? {} : { axis: null };
+  const x = { field: 'value', type: 'quantitative', title: panel.axisTitle, scale, ...axis } as const;
   const layer: object[] = [];
   if (panel.band) {
     const band = [{ low: panel.band.low ?? xDomain[0], high: panel.band.high ?? xDomain[1], text: panel.band.label }];
     layer.push(
-      { data: { values: band }, mark: { type: 'rect', color: '#cfe3f3', opacity: 1 }, encoding: { x: { field: 'low', type: 'quantitative', title: panel.axisTitle, scale }, x2: { field: 'high' } } },
-      { data: { values: band }, mark: { type: 'text', align: 'left', baseline: 'bottom', dy: -4, dx: 2, fontSize: 10, color: '#1f4e79' }, encoding: { x: { field: 'low', type: 'quantitative', scale }, y: { value: 0 }, text: { field: 'text' } } },
+      { data: { values: band }, mark: { type: 'rect', color: '#cfe3f3', opacity: 1 }, encoding: { x: { field: 'low', type: 'quantitative', title: panel.axisTitle, scale, ...axis }, x2: { field: 'high' } } },
+      { data: { values: band }, mark: { type: 'text', align: 'left', baseline: 'bottom', dy: -4, dx: 2, fontSize: 10, color: '#1f4e79' }, encoding: { x: { field: 'low', type: 'quantitative', scale, ...axis }, y: { value: 0 }, text: { field: 'text' } } },
     );
   }
   if (panel.reference) {
@@ -137,7 +141,7 @@ function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDom
     layer.push({
       data: { values: withInterval },
       mark: { type: 'errorbar', ticks: { size: 12 }, thickness: 1.6, color: '#222222' },
-      encoding: { y, x: { field: 'low', type: 'quantitative', title: panel.axisTitle, scale }, x2: { field: 'high' } },
+      encoding: { y, x: { field: 'low', type: 'quantitative', title: panel.axisTitle, scale, ...axis }, x2: { field: 'high' } },
     });
   }
   if (ticks.length) {
@@ -146,7 +150,7 @@ function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDom
   layer.push(
     ...pointLayers(rows, y, x, domain, order, 110),
     // no stroked halo under the labels: stroked text prints as a Type 3 font
-    { data: { values: rows }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 9, fontSize: 11, color: '#000000' }, encoding: { y, x: { field: 'labelAt', type: 'quantitative', scale }, text: { field: 'valueText' } } },
+    { data: { values: rows }, mark: { type: 'text', align: 'left', baseline: 'middle', dx: 9, fontSize: 11, color: '#000000' }, encoding: { y, x: { field: 'labelAt', type: 'quantitative', scale, ...axis }, text: { field: 'valueText' } } },
   );
   return layer;
 }
@@ -157,11 +161,12 @@ function dotSpec(chart: DotChartView, platformOrder: string[]): TopLevelSpec {
   const domain = [...new Set(chart.panels.flatMap((p) => p.points.map((q) => q.platform)))];
   // one scale for the panels that compare the same quantity; software emulation keeps its own
   const shared = sharedDotDomain(chart.panels);
-  const panels = chart.panels.map((panel) => ({
+  const lastShared = chart.panels.map((p) => !p.emulated).lastIndexOf(true);
+  const panels = chart.panels.map((panel, i) => ({
     ...(panel.title ? { title: panel.title } : {}),
     width: WIDTH,
-    height: { step: chart.kind === 'value' ? ROW : RATIO_ROW },
-    layer: dotPanelLayers(panel, domain, platformOrder, panel.emulated ? domainOf(panelValues(panel), panel.log, 0.16) : shared),
+    height: { step: chart.kind === 'value' ? ROW : chart.kind === 'claim' ? CLAIM_ROW : RATIO_ROW },
+    layer: dotPanelLayers(panel, domain, platformOrder, panel.emulated ? domainOf(panelValues(panel), panel.log, 0.16) : shared, panel.emulated || i === lastShared),
   }));
   if (panels.length === 1) return topLevel(chart.alt, panels[0], labelWidth);
   return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);

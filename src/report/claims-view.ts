@@ -38,6 +38,10 @@ export interface ClaimCard {
   p: string;
   /** a claim of several clauses: each one's outcome */
   clauses: { clause: string; outcome: string; outcomeClass: string; reason: string }[];
+  /** the printed card's summary (page 1's line): what decided, the band, why; the whole card is in appendix B */
+  brief: { observed: string; band: string; reason: string };
+  /** the appendix's copy: every detail shown, its own anchor */
+  full: boolean;
 }
 
 /** One line of page 1: the claim, what was observed, the band it needs, the verdict, and why when not reproduced. */
@@ -90,6 +94,8 @@ export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
     showMissing: v.verdict !== 'not run' && missingLines(v).length > 0,
     long: v.comparisons.length > LONG_CARD,
     clauses: (v.clauses ?? []).map((c) => ({ clause: `${c.label} (${c.kind})`, outcome: c.outcome, outcomeClass: CLAUSE_CLASS[c.outcome], reason: c.why })),
+    brief: (({ observed, band, reason }) => ({ observed, band, reason }))(claimLine(v, '')),
+    full: false,
     p: v.p ? `support p = ${formatP(v.p.support)} (Holm ${formatP(v.p.supportHolm)}), refutation p = ${formatP(v.p.refute)} (Holm ${formatP(v.p.refuteHolm)}); significant at ≤ ${alpha}` : '',
   };
 }
@@ -140,7 +146,7 @@ const WHY_MAX = 104;
 
 /** a platform's reason for page 1: its cause in a few words ("ran only with network=host, the claim needs network=sandbox") */
 export function compactWhy(reason: string): string {
-  let r = readableParams(reason).replace(/\s*\((those cells|see) [^)]*\)/g, '');
+  let r = readableParams(reason).replace(/\s*\((those cells|see|the whole reason:) [^)]*\)/g, '');
   const emulatedOnly = /; ([\w-]+) ran under software emulation, which never stands in for a KVM platform/.exec(r);
   r = r.replace(/; [\w-]+ ran under software emulation, which never stands in for a KVM platform/g, '');
   const unavailable = /^not in this experiment \(not available here: (.*)\)$/.exec(r);

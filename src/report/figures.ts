@@ -11,7 +11,7 @@ import { sweepPeaks } from './sweep-peak.ts';
 import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView, SweepChartView, SweepLine } from './view-types.ts';
 
 /** A figure stacks panels; beyond this many rows (metrics × platforms) it is split, so that a figure fits a page. */
-const MAX_CHART_ROWS = 22;
+const MAX_CHART_ROWS = 30;
 
 export interface FigureInput {
   ctx: ReportContext;
@@ -24,15 +24,20 @@ export interface FigureInput {
   missing: string;
 }
 
-export function workloadFigures(f: FigureInput): ChartView[] {
-  const { ctx, workload, mine } = f;
+/**
+ * A job's figures: distributions, percentiles and absolute values. The ratio figure is the workload's, over all its jobs
+ * (`ratioFigures` with an input whose `mine` holds every job), so `ratio` says whether this input should draw it.
+ */
+export function workloadFigures(f: FigureInput, draw: { ratio: boolean; rest: boolean } = { ratio: true, rest: true }): ChartView[] {
+  const { workload, mine } = f;
   const decl = reportOf(workload);
   const metrics = unique(mine.map((s) => s.metric));
   const charted = chartedMetrics(workload, metrics);
   const out: ChartView[] = [];
   const hasNative = mine.some((s) => s.platform === NATIVE);
   const ratioMetrics = decl.charts.includes('ratio') && hasNative ? charted.filter((m) => !isCount(workload, m)) : [];
-  out.push(...ratioFigures(f, ratioMetrics));
+  if (draw.ratio) out.push(...ratioFigures(f, ratioMetrics));
+  if (!draw.rest) return out;
   if (decl.charts.includes('strip')) for (const m of charted) out.push(stripFigure(f, m));
   if (decl.charts.includes('percentiles')) {
     const chart = percentileFigure(f);
@@ -65,11 +70,15 @@ function betterText(s: MetricSummary): string {
 
 function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
   const { ctx, mine, workload } = f;
-  const panels = metrics
-    .map((metric) => ({ metric, ...emulatedOnly(f, mine.filter((s) => s.metric === metric && s.platform !== NATIVE && s.ratioToNative && s.ratioToNative.method !== 'native baseline')) }))
+  // a panel per job and metric: one figure for the workload, on one scale
+  const jobs = unique(mine.map((s) => s.job));
+  const keys = jobs.flatMap((job) => metrics.map((metric) => ({ job, metric })));
+  const panels = keys
+    .map(({ job, metric }) => ({ job, metric, ...emulatedOnly(f, mine.filter((s) => s.job === job && s.metric === metric && s.platform !== NATIVE && s.ratioToNative && s.ratioToNative.method !== 'native baseline')) }))
     .filter((p) => p.hardware.length + p.emulated.length > 0);
   const chunks: (typeof panels)[] = [];
-  const height = (ps: typeof panels) => ps.reduce((n, q) => n + q.hardware.length + q.emulated.length + 2, 0);
+  // a row per point and one per panel title; the shared axis is drawn once
+  const height = (ps: typeof panels) => ps.reduce((n, q) => n + q.hardware.length + q.emulated.length + 1, 2);
   for (const p of panels) {
     const last = chunks[chunks.length - 1];
     if (last && height([...last, p]) <= MAX_CHART_ROWS) last.push(p);
@@ -80,18 +89,19 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
     const text = formatEstimate(r.value, r.ci);
     return {
       platform: s.platform, label, emulated: ctx.names.emulated(s.platform), value: r.value, low: r.ci?.low ?? null, high: r.ci?.high ?? null,
-      n: s.n, instanceMeans: [], valueText: text.replace(/ \[.*$/, ''), hover: hoverOf(label, `ratio to native of ${metricName(workload, s.metric)}`, text, s.n),
+      n: s.n, instanceMeans: [], valueText: text.replace(/ \[.*$/, ''), hover: hoverOf(label, `ratio to native of ${jobs.length > 1 ? `${s.job}: ` : ''}${metricName(workload, s.metric)}`, text, s.n),
     };
   };
+  const panelName = (job: string, metric: string) => `${jobs.length > 1 ? `${job}: ` : ''}${metricName(workload, metric)}`;
   return chunks.map((chunk, k) => {
     const num = ctx.number.figure();
     const name = `${f.base}-ratio${chunks.length > 1 ? `-${k + 1}` : ''}`;
-    const several = chunk.length > 1 || metrics.length > 1;
+    const several = chunk.length > 1 || keys.length > 1;
     const dot: Omit<DotPanel, 'title' | 'points' | 'emulated'> = { axisTitle: '', reference: { value: 1, label: 'native = 1' }, band: null, paper: null, log: false };
-    const out: DotPanel[] = chunk.filter((p) => p.hardware.length > 0).map(({ metric, hardware }) => ({
+    const out: DotPanel[] = chunk.filter((p) => p.hardware.length > 0).map(({ job, metric, hardware }) => ({
       ...dot,
-      title: several ? `${metricName(workload, metric)} (${betterText(hardware[0])})` : null,
-      axisTitle: `ratio to native (${betterText(hardware[0])})`,
+      title: several ? `${panelName(job, metric)} (${betterText(hardware[0])})` : null,
+      axisTitle: several ? 'ratio to native' : `ratio to native (${betterText(hardware[0])})`,
       emulated: false,
       points: hardware.map((s) => point(s, ctx.names.of(s))),
     }));
@@ -102,19 +112,20 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
         title: 'Software emulation, on its own axis (not comparable with hardware-assisted platforms)',
         axisTitle: 'ratio to native',
         emulated: true,
-        points: emulatedRows.map((s) => point(s, several ? `${ctx.names.of(s)} · ${metricName(workload, s.metric)}` : ctx.names.of(s))),
+        points: emulatedRows.map((s) => point(s, several ? `${ctx.names.of(s)} · ${panelName(s.job, s.metric)}` : ctx.names.of(s))),
       });
     }
     const drawn = chunk.flatMap((p) => [...p.hardware, ...p.emulated]);
-    const nativeRows = chunk.flatMap((p) => mine.filter((s) => s.platform === NATIVE && s.metric === p.metric));
-    const names = chunk.map((p) => `${metricName(workload, p.metric)}, ${betterText(mine.find((s) => s.metric === p.metric)!)}`);
+    const nativeRows = chunk.flatMap((p) => mine.filter((s) => s.platform === NATIVE && s.job === p.job && s.metric === p.metric));
+    const names = unique(chunk.map((p) => `${metricName(workload, p.metric)}, ${betterText(mine.find((s) => s.metric === p.metric)!)}`));
+    const over = jobs.length > 1 ? `, jobs ${unique(chunk.map((p) => p.job)).join(', ')}` : '';
     return {
       kind: 'ratio',
       name,
       number: num,
       id: `figure-${num}-${name}`,
-      caption: caption.ratioCaption({ title: f.title, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names, axisStart(out)),
-      alt: caption.ratioAlt(f.title, drawn.map((s) => ({ label: ctx.names.of(s), metric: metricName(workload, s.metric), value: s.ratioToNative!.value, low: s.ratioToNative!.ci?.low ?? null, high: s.ratioToNative!.ci?.high ?? null }))),
+      caption: caption.ratioCaption({ title: `${f.title}${over}`, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names, axisStart(out)),
+      alt: caption.ratioAlt(f.title, drawn.map((s) => ({ label: ctx.names.of(s), metric: panelName(s.job, s.metric), value: s.ratioToNative!.value, low: s.ratioToNative!.ci?.low ?? null, high: s.ratioToNative!.ci?.high ?? null }))),
       panels: out,
       sources: sourcesOf([...nativeRows, ...drawn], f),
     };
@@ -330,7 +341,7 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
   const chunks: (typeof tested)[] = [];
   for (const t of tested) {
     const last = chunks[chunks.length - 1];
-    const rows = (ts: typeof tested) => ts.reduce((n, x) => n + x.comparisons.length + 2, 0);
+    const rows = (ts: typeof tested) => ts.reduce((n, x) => n + x.comparisons.length + 1, 2);
     if (last && rows([...last, t]) <= MAX_CHART_ROWS) last.push(t);
     else chunks.push([t]);
   }

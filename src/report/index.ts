@@ -54,19 +54,23 @@ export async function renderReport(runDir: string, outDir: string, opts: RenderO
   const ms = { inputs: t1 - t0, charts: t2 - t1, html: t3 - t2 };
 
   if (opts.pdf === false) return { html: files.html, ms };
-  // Two passes: print, read where each section landed, print again with the contents' page numbers.
+  // The PDF prints its own view (its body leaves plain ratio figures to the HTML), in two passes: print, read where each
+  // section landed, print again with the contents' page numbers.
+  const printView = buildViewModel(inputs, undefined, { print: true });
+  const printCharts = await renderCharts(allCharts(printView), printView.platformOrder);
   let pages: Record<string, number> = {};
   try {
-    await printPdf(files.html, files.pdf, {
-      title: `${view.title} (run ${view.run})`,
+    writeFileSync(files.printHtml, renderHtml(printView, printCharts));
+    await printPdf(files.printHtml, files.pdf, {
+      title: `${printView.title} (run ${printView.run})`,
       subject: `Isolation platform benchmarks, experiment '${view.experiment.name}': ${view.experiment.description}`.trim(),
       keywords: view.keywords,
       date: view.runTime,
     }, async (pdf) => {
-      const found = sectionPages((await readOutline(pdf)).entries, view.toc);
-      if (view.toc.every((s) => pages[s.id] === found[s.id])) return null;
+      const found = sectionPages((await readOutline(pdf)).entries, printView.toc);
+      if (printView.toc.every((s) => pages[s.id] === found[s.id])) return null;
       pages = found;
-      writeFileSync(files.printHtml, renderHtml(withPageNumbers(view, pages), charts));
+      writeFileSync(files.printHtml, renderHtml(withPageNumbers(printView, pages), printCharts));
       return files.printHtml;
     });
   } finally {

@@ -10,13 +10,15 @@ import { buildCrossHost } from './sections/cross-host.ts';
 import { buildHost, buildRunFacts } from './sections/host.ts';
 import { buildMethods } from './sections/methods.ts';
 import { buildMetricAppendix } from './sections/metric-appendix.ts';
+import { buildClaimsAppendix } from './sections/claims-appendix.ts';
 import { buildNotRun } from './sections/not-run.ts';
 import { buildSummary } from './sections/summary.ts';
 import { buildThreats } from './sections/threats.ts';
 import { loadReportSources, type ReportSources } from './sources.ts';
 import type { ChartView, ReportView } from './view-types.ts';
 
-export function buildViewModel(inputs: ReportInputs, sources: ReportSources = loadReportSources()): ReportView {
+/** `print`: the PDF's view, whose body leaves each workload's plain ratio figure to the HTML (its headline table gives the same ratios). */
+export function buildViewModel(inputs: ReportInputs, sources: ReportSources = loadReportSources(), opts: { print?: boolean } = {}): ReportView {
   const { analysis, environment } = inputs;
   const ctx = buildContext(inputs, sources);
   const paper = sources.paper;
@@ -27,11 +29,12 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const runFacts = buildRunFacts(ctx, period);
   const { host, platforms } = buildHost(ctx, paper.host);
   const crossHost = buildCrossHost(ctx);
-  const areaResult = buildAreaSections(ctx);
+  const areaResult = buildAreaSections(ctx, { print: opts.print ?? false });
   const notRun = buildNotRun(ctx, areaResult.unmeasured, areaResult.notShown);
   const threats = buildThreats(ctx, experimentResources(inputs.experimentText));
   const methods = buildMethods(ctx, areaResult.evidenceMethod);
   const metricAppendix = buildMetricAppendix(areaResult.areas, ctx);
+  const claimsAppendix = buildClaimsAppendix(areaResult.areas);
 
   const areas = areaResult.areas;
   const charts = areas.flatMap(areaCharts);
@@ -51,7 +54,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
       doi: paper.doi,
       doiUrl: doiUrl(paper.doi),
     },
-    toc: [summary.section, runFacts.section, host.section, ...(crossHost ? [crossHost.section] : []), ...areas.map((a) => a.section), notRun.section, threats.section, methods.section, metricAppendix.section, appendix.section].map((s) => ({ ...s, page: '' })),
+    toc: [summary.section, runFacts.section, host.section, ...(crossHost ? [crossHost.section] : []), ...areas.map((a) => a.section), notRun.section, threats.section, methods.section, metricAppendix.section, claimsAppendix.section, appendix.section].map((s) => ({ ...s, page: '' })),
     summary,
     runFacts,
     host,
@@ -63,7 +66,9 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
     methods,
     appendix,
     metricAppendix,
+    claimsAppendix,
     calloutEvidence: areaResult.evidence,
+    ...(opts.print ? { print: true } : {}),
     keywords: ['isobench', 'isolation', 'benchmark', 'reproduction', analysis.experiment.name, ...ctx.ran, ...ctx.workloads],
   };
 }

@@ -121,6 +121,10 @@ export interface CompactTable {
   columns: CompactColumn[];
   rows: CompactRow[];
   /** one line: the planned platforms without a row, and why (not run, failed) */
+  /** more rows than a page holds well: it may split */
+  long: boolean;
+  /** few columns: the ratio follows the mean on its line */
+  inline: boolean;
   absent: string;
 }
 
@@ -139,7 +143,8 @@ export interface AppendixTable {
   absent: string;
 }
 
-export interface MetricAppendixView { section: SectionRef; intro: string; tables: AppendixTable[] }
+export interface MetricAppendixView { section: SectionRef; intro: string; tables: AppendixTable[]; /** the body's small print, printed here */ finePrint: { title: string; items: string[] }[] }
+export interface ClaimsAppendixView { section: SectionRef; intro: string; cards: ClaimCard[] }
 
 /** A chart and the architecture callouts that explain it, kept together on the page. */
 export interface FigureBlock { chart: ChartView; callouts: CalloutView[] }
@@ -154,6 +159,12 @@ export interface WorkloadBlock {
   figures: FigureBlock[];
   tables: MetricTable[];
   notes: string[];
+  /** the first block of its workload: it carries the workload's heading */
+  lead: boolean;
+  /** architecture notes of a block that draws no figure (its ratios are in the claims' figure) */
+  callouts: CalloutView[];
+  /** per-platform detail set small (what each start-up clock measures) */
+  finePrint: { title: string; items: string[] } | null;
   /** the workload's headline table, in its last block */
   compact: CompactTable | null;
 }
@@ -190,7 +201,8 @@ export interface PlatformRow {
 export interface CommandRow { platform: string; args: string[] }
 export interface CommandGroup { title: string; params: string; rows: CommandRow[] }
 /** one row of "what was not run": an area, a platform, a workload or a claim, and why */
-export interface NotRunRow { what: string; kind: string; anchor: string; reason: string }
+/** reason: whole (HTML); brief: what the PDF prints */
+export interface NotRunRow { what: string; kind: string; anchor: string; reason: string; brief: string }
 /** failures that share platform, status and error: the workloads and instances they hit */
 export interface FailureRow { platform: string; workloads: string; instances: string; status: string; error: string }
 
@@ -263,6 +275,7 @@ export interface ReportView {
   appendix: AppendixView;
   /** every metric's table, measured rows only (printed compactly) */
   metricAppendix: MetricAppendixView;
+  claimsAppendix: ClaimsAppendixView;
   /** the callouts' measured evidence, for verdicts.json */
   calloutEvidence: EvidenceRecord[];
   keywords: string[];

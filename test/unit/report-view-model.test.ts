@@ -26,7 +26,7 @@ test('sections: summary, the run, host, one per measured area, not run, threats,
   const view = buildViewModel(quick());
   assert.equal(view.toc.map((s) => `${s.number} ${s.title}`), [
     "1 Summary: the paper's claims on this host", '2 The run', '3 Host and platforms', '4 CPU',
-    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every metric', 'B Appendix: every figure and its samples',
+    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every metric', 'B Appendix: the claims in full', 'C Appendix: every figure and its samples',
   ]);
   assert.equal(areaView.toc.map((s) => s.title).slice(3, 9), ['CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)']);
 });
@@ -203,7 +203,7 @@ test('area: workloads land in their areas; applications are not measured and the
     cpu: ['sysbench-cpu'],
     memory: ['stream', 'sysbench-memory'],
     disk: ['fio'],
-    network: ['iperf3', 'latency-rr / tcp', 'latency-rr / udp'],
+    network: ['iperf3', 'latency-rr', 'latency-rr / udp'],
     startup: ['startup'],
     isolation: ['hap'],
   });
@@ -334,7 +334,7 @@ test('area: figures and tables are numbered once each, in document order', () =>
   assert.equal(charts.map((c) => c.number), charts.map((_, i) => i + 1));
   assert.is(new Set(charts.map((c) => c.name)).size, charts.length);
   const tables = [areaView.summary.claims!.table, areaView.host.table, areaView.platforms.table, ...areaView.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.table] : []))), areaView.notRun.table, areaView.notRun.failures.table, areaView.threats.coverage.table, areaView.methods.software.table, ...areaView.metricAppendix.tables.map((t) => t.table)].filter((t) => t !== null);
-  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -2).map((_, i) => String(i + 1)), 'A', 'B']);
+  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -3).map((_, i) => String(i + 1)), 'A', 'B', 'C']);
   assert.equal(tables.map((t) => t!.number), tables.map((_, i) => i + 1));
 });
 
@@ -373,7 +373,7 @@ test('area: the platforms table shows gVisor platform, Kata hypervisor and share
 test('area: the appendix names each figure\'s cells, instances, failures and log pattern', () => {
   const fio = areaView.appendix.entries.find((e) => e.title === 'fio (part 1 of 2)')!;
   const row = fio.rows.find((r) => r.platform === 'kata-9p')!;
-  assert.is(row.metrics, 'write_bw_mbps, read_bw_mbps, randwrite_iops');
+  assert.is(row.metrics, 'write_bw_mbps, read_bw_mbps, randwrite_iops, randread_iops');
   assert.match(row.logs, /^logs\/[0-9a-f]{12}\/instance-\{k\}\.log, k = 0–4$/);
   assert.is(row.instances, '0–4 (n = 5)');
   assert.is(areaView.appendix.entries.length, allCharts(areaView).length);

@@ -23,7 +23,7 @@ export interface AreaSections {
   notShown: CalloutView[];
 }
 
-export function buildAreaSections(ctx: ReportContext): AreaSections {
+export function buildAreaSections(ctx: ReportContext, opts: { print: boolean } = { print: false }): AreaSections {
   const evidenceCtx = { summaries: ctx.summaries, records: ctx.records, notRun: ctx.notRun };
   const evidence: EvidenceRecord[] = [];
   const charts: ChartView[] = [];
@@ -42,7 +42,8 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
     const verdicts = (ctx.inputs.analysis.claims?.verdicts ?? []).filter((v) => v.area === def.id && v.verdict !== 'not run' && v.verdict !== 'caveat');
     const claimCharts = claimFigures(ctx, def.id, def.title, verdicts);
     const sweepFigures: FigureBlock[] = unique(jobs.map((j) => j.workload)).flatMap((w) => sweepFigure(ctx, w) ?? []).map((chart) => ({ chart, callouts: [] }));
-    const blocks = jobs.map(({ workload, job }) => workloadBlock(workload, job, ctx));
+    // the ratio figure is the workload's, over its jobs, in its first block
+    const blocks = jobs.map(({ workload, job }, i) => workloadBlock(workload, job, ctx, i === 0 || jobs[i - 1].workload !== workload, opts.print));
     // Each callout stands next to the first figure of the first anchor that ran, when any of its platforms ran.
     for (const block of blocks) {
       for (const c of ctx.sources.callouts) {
@@ -55,7 +56,8 @@ export function buildAreaSections(ctx: ReportContext): AreaSections {
         const added = records.filter((r) => r.compare === 'difference');
         const figure = added.length ? differenceFigure(blockInput(block.workload, block.job, ctx), c.title, added, paperValueOf(ctx, c.claims, added[0].unit)) : null;
         if (figure) block.figures.splice(1, 0, { chart: figure, callouts: [view] });
-        else block.figures[0].callouts.push(view);
+        else if (block.figures.length) block.figures[0].callouts.push(view);
+        else block.callouts.push(view);
       }
     }
     // "How measured": the samples' own notes, once per workload, in its first block
@@ -111,35 +113,62 @@ function paperValueOf(ctx: ReportContext, claims: string[], unit: string | undef
   return found.length === 1 ? { value: found[0].value, label: `paper: ${found[0].value >= 0 ? '+' : ''}${formatNumber(found[0].value, 3)} ${found[0].unit}` } : null;
 }
 
-function blockInput(workload: string, job: string, ctx: ReportContext): FigureInput {
-  const mine = ctx.summaries.filter((s) => s.workload === workload && s.job === job);
-  const planned = ctx.inputs.plan.cells.filter((c) => c.workload === workload && c.job === job).map((c) => c.platform);
+/** A job's figure input; job null: the workload's, over every job (its ratio figure). */
+function blockInput(workload: string, job: string | null, ctx: ReportContext): FigureInput {
+  const ofJob = <T extends { workload: string; job: string }>(x: T) => x.workload === workload && (job === null || x.job === job);
+  const mine = ctx.summaries.filter(ofJob);
+  const planned = ctx.inputs.plan.cells.filter(ofJob).map((c) => c.platform);
   const rowPlatforms = ctx.platformIds.filter((id) => planned.includes(id) || mine.some((s) => s.platform === id));
-  const failures = ctx.inputs.analysis.failures.filter((f) => f.workload === workload && f.job === job && f.status !== 'skipped');
+  const failures = ctx.inputs.analysis.failures.filter((f) => ofJob(f) && f.status !== 'skipped');
   const missing = rowPlatforms.filter((id) => !mine.some((s) => s.platform === id)).map((id) => `${id} ${missingNote(id, failures.filter((f) => f.platform === id).length, ctx.notRun)}`);
-  return { ctx, workload, job, title: jobTitle(workload, job), base: slug(`${workload}-${job}`), mine, missing: missing.join('; ') };
+  const jobs = unique(mine.map((s) => s.job));
+  const one = job ?? (jobs.length === 1 ? jobs[0] : null);
+  return { ctx, workload, job: one ?? '', title: one === null ? workload : jobTitle(workload, one), base: slug(one === null ? workload : `${workload}-${one}`), mine, missing: missing.join('; ') };
 }
 
-function workloadBlock(workload: string, job: string, ctx: ReportContext): WorkloadBlock {
+/** print: the PDF's body leaves the plain ratio figure to the HTML; its headline table gives the same ratios with their intervals */
+function workloadBlock(workload: string, job: string, ctx: ReportContext, first: boolean, print: boolean): WorkloadBlock {
   const input = blockInput(workload, job, ctx);
   const { mine } = input;
   const metrics = unique(mine.map((s) => s.metric));
   const planned = ctx.inputs.plan.cells.filter((c) => c.workload === workload && c.job === job).map((c) => c.platform);
   const rowPlatforms = ctx.platformIds.filter((id) => planned.includes(id) || mine.some((s) => s.platform === id));
   const failures = ctx.inputs.analysis.failures.filter((f) => f.workload === workload && f.job === job && f.status !== 'skipped');
-  const figures: FigureBlock[] = workloadFigures(input).map((chart) => ({ chart, callouts: [] as CalloutView[] }));
+  const ratios = first ? workloadFigures(blockInput(workload, null, ctx), { ratio: true, rest: false }) : [];
+  const figures: FigureBlock[] = [...(print ? [] : ratios), ...workloadFigures(input, { ratio: false, rest: true })]
+    .map((chart) => ({ chart, callouts: [] as CalloutView[] }));
   const notes: string[] = [];
+  if (print && ratios.length) notes.push(`The table below gives each ratio to native of ${workload} with its interval; the HTML report draws them.`);
   if (!mine.some((s) => s.platform === NATIVE)) notes.push('native has no value here, so no ratios to native are given.');
   if (workload === 'hap') notes.push(hapMethodNote(mine, ctx));
+  let finePrint: WorkloadBlock['finePrint'] = null;
   if (workload === 'startup') {
     const label = (id: string) => ctx.names.label(id);
-    notes.push(...startupClockNotes(rowPlatforms, label), ...startupDistributionNotes(mine, label));
+    finePrint = { title: 'What each platform\'s clock measures, and each start-up\'s tail and first start', items: [...startupClockNotes(rowPlatforms, label), ...startupDistributionNotes(mine, label)] };
   }
   const charted = figures.flatMap((f) => f.chart.sources.map((s) => s.metric));
   const ordered = [...unique(charted.filter((m) => metrics.includes(m))), ...metrics.filter((m) => !charted.includes(m))];
   const tables = ordered.map((metric) => metricTable(input.title, input.base, workload, metric, mine.filter((s) => s.metric === metric), rowPlatforms, failures, ctx));
+  const jobs = unique(ctx.summaries.filter((s) => s.workload === workload).map((s) => s.job));
+  // the first block of a workload of several jobs carries the workload's figure: its title and every job's parameters
+  const title = first && jobs.length > 1 ? workload : input.title;
+  const params = first && jobs.length > 1 ? jobsParams(jobs.map((j) => ({ job: j, params: paramsOf(workload, j, ctx) }))) : formatParams(paramsOf(workload, job, ctx));
+  return { id: `block-${input.base}`, title, workload, job, params, figures, tables, notes, finePrint, callouts: [], lead: first, compact: null };
+}
+
+function paramsOf(workload: string, job: string, ctx: ReportContext): Record<string, unknown> {
   const cell = ctx.inputs.plan.cells.find((c) => c.workload === workload && c.job === job);
-  return { id: `block-${input.base}`, title: input.title, workload, job, params: cell ? formatParams(cell.params) : formatParams(mine[0]?.params ?? {}), figures, tables, notes, compact: null };
+  return cell?.params ?? ctx.summaries.find((s) => s.workload === workload && s.job === job)?.params ?? {};
+}
+
+/** "a=1, b=2; per job: x: c=3; y: c=4": what every job shares once, then what each sets apart */
+function jobsParams(jobs: { job: string; params: Record<string, unknown> }[]): string {
+  const same = (k: string) => jobs.every((j) => JSON.stringify(j.params[k]) === JSON.stringify(jobs[0].params[k]));
+  const keys = unique(jobs.flatMap((j) => Object.keys(j.params)));
+  const pick = (p: Record<string, unknown>, keep: (k: string) => boolean) => Object.fromEntries(Object.entries(p).filter(([k]) => keep(k)));
+  const shared = formatParams(pick(jobs[0].params, (k) => keys.includes(k) && same(k)));
+  const apart = jobs.map((j) => `${j.job}: ${formatParams(pick(j.params, (k) => !same(k))) || 'as shared'}`).join('; ');
+  return `${shared}${shared ? '; ' : ''}per job: ${apart}`;
 }
 
 /** a mean without an interval: it rests on fewer than two instances, whose spread is unknown */
@@ -256,6 +285,9 @@ export function absentLine(tables: MetricTable[], ctx: ReportContext): string {
   ].filter(Boolean).join(' ');
 }
 
+/** a headline table of more rows than this may split between pages */
+const LONG_TABLE = 12;
+
 /** A workload's headline table: the metrics its figures draw (the registry's `charted`), a row per platform with a value, per job. */
 function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportContext): CompactTable | null {
   const all = blocks.flatMap((b) => b.tables);
@@ -290,7 +322,7 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
   const id = slug(`${workload}-headline`);
   const jobs = blocks.length > 1 && !pivot;
   const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix A; every statistic is in summary.csv`;
-  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, absent: absentLine(all, ctx) };
+  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, long: rows.length > LONG_TABLE, inline: columns.length <= 2, absent: absentLine(all, ctx) };
 }
 
 /** A headline cell keeps an interval's numbers; why an interval is missing ("unbounded: …") is in the appendix's table. */

@@ -21,6 +21,7 @@ export function buildMetricAppendix(areas: AreaView[], ctx: ReportContext): Metr
     section,
     intro: 'Every metric of every workload, one table over its jobs: n instances with a value, iterations, failed instances, mean, median and SD over instance means, 95 % CI, and the ratio to native with its 95 % interval. Only platforms with a value have a row; the line under a table names the others. summary.csv holds every statistic at full precision.',
     tables,
+    finePrint: areas.flatMap((a) => a.blocks.flatMap((b) => (b.finePrint ? [b.finePrint] : []))),
   };
 }
 

@@ -5,6 +5,7 @@ import { jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit } from '../format.ts';
 import type { FailureRow, NotRunRow, ReportView } from '../view-types.ts';
 import { ranges } from './appendix.ts';
+import { firstStatement } from '../../claims/evaluate.ts';
 
 const NO_REASON = 'no value was recorded and no reason was given';
 
@@ -12,22 +13,22 @@ export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown:
   const { analysis, plan } = ctx.inputs;
   const section = ctx.number.section('not-run', 'What was not run, and why');
   const rows: NotRunRow[] = [];
-  for (const id of ctx.notRunIds) rows.push({ what: id, kind: 'platform', anchor: '', reason: ctx.notRun.get(id) ?? ctx.records.get(id)?.reason ?? NO_REASON });
+  for (const id of ctx.notRunIds) rows.push(withBrief({ what: id, kind: 'platform', anchor: '', reason: ctx.notRun.get(id) ?? ctx.records.get(id)?.reason ?? NO_REASON }));
   for (const a of unmeasured) {
     const planned = a.workloads.filter((w) => plan.cells.some((c) => c.workload === w));
-    rows.push({
+    rows.push(withBrief({
       what: a.title,
       kind: 'area',
       anchor: '',
       reason: planned.length
         ? `${planned.join(', ')} planned, but no instance gave a value (see the failures below)`
         : a.workloads.length ? `not in this experiment (${a.workloads.join(', ')})` : 'no workload of this area exists in isobench yet',
-    });
+    }));
   }
-  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: c.reason });
+  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: c.reason, brief: c.brief.reason || c.reason });
   // a caveat of an area that did not run has no area section to stand in
   const unmeasuredIds = new Set<string>(unmeasured.map((a) => a.id));
-  for (const c of ctx.cards.filter((x) => x.verdict !== 'not run' && unmeasuredIds.has(x.area))) rows.push({ what: c.id, kind: c.verdict, anchor: c.anchor, reason: `${c.claim} (${c.reason})` });
+  for (const c of ctx.cards.filter((x) => x.verdict !== 'not run' && unmeasuredIds.has(x.area))) rows.push({ what: c.id, kind: c.verdict, anchor: c.anchor, reason: `${c.claim} (${c.reason})`, brief: `${c.claim} (${c.brief.reason || c.reason})` });
   const table = rows.length ? ctx.number.table('not-run', 'Platforms, areas and claims of the paper that this run did not measure, and why.') : null;
   const notes = notShown.length
     ? `Architecture notes not shown, because none of their platforms ran here: ${notShown.map((c) => c.title).join('; ')}. Their texts are in data/paper/architecture.yaml; their (empty) evidence is in verdicts.json.`
@@ -60,4 +61,10 @@ export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown:
   }
   const failuresTable = failureRows.length ? ctx.number.table('failures', 'Measurements that failed, timed out or were skipped, grouped by platform and error: the workloads and the instances (numbered from 0) they hit.') : null;
   return { section, table, rows, notes, failures: { table: failuresTable, rows: failureRows } };
+}
+
+/** on paper a platform's reason is its first statement; the HTML and environment.json keep it whole */
+function withBrief(row: Omit<NotRunRow, 'brief'>): NotRunRow {
+  const { text, cut } = firstStatement(row.reason);
+  return { ...row, brief: cut ? `${text} (whole in the HTML report)` : row.reason };
 }
