@@ -753,17 +753,11 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
 
 /** a platform's reason for not running, as a claim repeats it: its first statement (the report's "What was not run" has it whole) */
 export function briefly(reason: string): string {
-  const { text, cut } = firstStatement(reason);
-  return cut ? `${text} (the whole reason: “What was not run”)` : text;
-}
-
-/** a reason's first statement, at most 120 characters; cut: the reason says more */
-export function firstStatement(reason: string): { text: string; cut: boolean } {
   let first = reason.split(/;\s|(?<!\b(?:e\.g|i\.e|etc))\.\s/)[0].replace(/[.;:]\s*$/, '');
   // a cut inside a parenthesis ends before it
   if ((first.match(/\(/g) ?? []).length > (first.match(/\)/g) ?? []).length) first = first.slice(0, first.lastIndexOf('(')).trimEnd();
-  const text = first.length > 120 ? `${first.slice(0, 119).replace(/\s+\S*$/, '')}…` : first;
-  return { text, cut: text.length < reason.trim().replace(/[.;]\s*$/, '').length };
+  const cut = first.length > 120 ? `${first.slice(0, 119).replace(/\s+\S*$/, '')}…` : first;
+  return cut.length < reason.trim().replace(/[.;]\s*$/, '').length ? `${cut} (the whole reason: “What was not run”)` : cut;
 }
 
 // ---- the verdict ----

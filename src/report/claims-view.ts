@@ -39,7 +39,7 @@ export interface ClaimCard {
   /** a claim of several clauses: each one's outcome */
   clauses: { clause: string; outcome: string; outcomeClass: string; reason: string }[];
   /** the printed card's summary (page 1's line): what decided, the band, why; the whole card is in appendix B */
-  brief: { observed: string; band: string; reason: string };
+  brief: { lead: string; observed: string; band: string; reason: string };
   /** the appendix's copy: every detail shown, its own anchor */
   full: boolean;
 }
@@ -94,10 +94,17 @@ export function claimCard(v: ClaimVerdict, alpha: number): ClaimCard {
     showMissing: v.verdict !== 'not run' && missingLines(v).length > 0,
     long: v.comparisons.length > LONG_CARD,
     clauses: (v.clauses ?? []).map((c) => ({ clause: `${c.label} (${c.kind})`, outcome: c.outcome, outcomeClass: CLAUSE_CLASS[c.outcome], reason: c.why })),
-    brief: (({ observed, band, reason }) => ({ observed, band, reason }))(claimLine(v, '')),
+    brief: briefOf(v),
     full: false,
     p: v.p ? `support p = ${formatP(v.p.support)} (Holm ${formatP(v.p.supportHolm)}), refutation p = ${formatP(v.p.refute)} (Holm ${formatP(v.p.refuteHolm)}); significant at ≤ ${alpha}` : '',
   };
+}
+
+/** A printed card's summary: page 1's line; "decided by" only where one comparison did decide ("(+n)": the other comparisons). */
+function briefOf(v: ClaimVerdict): ClaimCard['brief'] {
+  const { observed, band, reason } = claimLine(v, '');
+  const decided = v.verdict === 'reproduced' || v.verdict === 'not reproduced' || v.verdict === 'inconclusive';
+  return { lead: decided ? 'Decided by' : 'Observed, among others:', observed: observed.replace(/ \(\+(\d+)\)$/, ' (and $1 more)'), band, reason };
 }
 
 /** The comparison that decided the verdict: the weakest support of a reproduced claim, the strongest refutation of a refuted one. */

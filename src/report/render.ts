@@ -58,33 +58,22 @@ export function cssString(text: string): string {
 
 const MARGIN_FONT = 'font-family: "Liberation Sans", Arial, sans-serif; font-size: 8pt; color: #444;';
 
-/** Sections that share their pages (and running header) rather than each start a page: the body after page 1. */
-const SHARED_PAGES: ((id: string) => boolean)[] = [
-  (id) => ['run', 'host', 'across-hosts', 'not-run', 'threats', 'methods'].includes(id) || id.startsWith('area-'),
-];
+/** The body after page 1 shares its pages (a page per section left most of them half empty) and one running header. */
+const isBody = (id: string) => ['run', 'host', 'across-hosts', 'not-run', 'threats', 'methods'].includes(id) || id.startsWith('area-');
+const BODY_HEADER = 'the run, the results by area, what did not run, threats to validity, methods';
 
-/** a running header fits beside the report's title: at most 100 characters, cut at a comma */
-function shortHeader(text: string): string {
-  if (text.length <= 100) return text;
-  return `${text.slice(0, 100).replace(/,[^,]*$/, '')}, …`;
-}
-
-/** Print pages: the run in every footer with "page n of m", and each section's number and title as its pages' running header (named pages). */
+/** Print pages: the run in every footer with "page n of m"; the body's pages and each appendix's carry a running header (named pages). */
 export function pageRules(view: ReportView): string {
   const rules = [
     `@page { @bottom-left { content: ${cssString(`isobench · ${view.experiment.name} · run ${view.run}`)}; ${MARGIN_FONT} } @bottom-right { content: "page " counter(page) " of " counter(pages); ${MARGIN_FONT} } }`,
   ];
   const named = view.toc.filter((s) => /^[a-z0-9-]+$/.test(s.id));
-  const groupOf = (id: string) => SHARED_PAGES.find((g) => g(id));
+  const body = named.filter((s) => isBody(s.id));
   named.forEach((s, i) => {
-    const group = groupOf(s.id);
-    const first = group ? named.findIndex((x) => groupOf(x.id) === group) : i;
+    const first = isBody(s.id) ? named.indexOf(body[0]) : i;
     rules.push(`@media print { #${s.id} { page: section-${first}; } }`);
     if (first !== i) return;
-    const members = named.filter((x) => groupOf(x.id) === group);
-    const header = !group || members.length === 1 ? `${s.number} ${s.title}`
-      : members.length > 3 ? shortHeader(`${members[0].number}–${members[members.length - 1].number} ${members.map((x) => x.title).join(', ')}`)
-        : members.map((x) => `${x.number} ${x.title}`).join(' · ');
+    const header = isBody(s.id) && body.length > 1 ? `${body[0].number}–${body[body.length - 1].number} ${BODY_HEADER}` : `${s.number} ${s.title}`;
     // page 1 carries the title itself
     if (i > 0) rules.push(`@page section-${i} { @top-left { content: ${cssString(header)}; ${MARGIN_FONT} } @top-right { content: ${cssString(view.title)}; ${MARGIN_FONT} } }`);
   });

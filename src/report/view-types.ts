@@ -159,8 +159,10 @@ export interface WorkloadBlock {
   figures: FigureBlock[];
   tables: MetricTable[];
   notes: string[];
-  /** the first block of its workload: it carries the workload's heading */
+  /** a block without figures shows its heading (not the later jobs of a workload whose first block names them all) */
   lead: boolean;
+  /** on paper the workload's ratio figure is left to the HTML: its notes stand under the block */
+  ratiosLeftOut: boolean;
   /** architecture notes of a block that draws no figure (its ratios are in the claims' figure) */
   callouts: CalloutView[];
   /** per-platform detail set small (what each start-up clock measures) */
@@ -201,8 +203,7 @@ export interface PlatformRow {
 export interface CommandRow { platform: string; args: string[] }
 export interface CommandGroup { title: string; params: string; rows: CommandRow[] }
 /** one row of "what was not run": an area, a platform, a workload or a claim, and why */
-/** reason: whole (HTML); brief: what the PDF prints */
-export interface NotRunRow { what: string; kind: string; anchor: string; reason: string; brief: string }
+export interface NotRunRow { what: string; kind: string; anchor: string; reason: string }
 /** failures that share platform, status and error: the workloads and instances they hit */
 export interface FailureRow { platform: string; workloads: string; instances: string; status: string; error: string }
 

@@ -203,7 +203,7 @@ test('area: workloads land in their areas; applications are not measured and the
     cpu: ['sysbench-cpu'],
     memory: ['stream', 'sysbench-memory'],
     disk: ['fio'],
-    network: ['iperf3', 'latency-rr', 'latency-rr / udp'],
+    network: ['iperf3', 'latency-rr / tcp', 'latency-rr / udp'],
     startup: ['startup'],
     isolation: ['hap'],
   });

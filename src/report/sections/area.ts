@@ -43,7 +43,13 @@ export function buildAreaSections(ctx: ReportContext, opts: { print: boolean } =
     const claimCharts = claimFigures(ctx, def.id, def.title, verdicts);
     const sweepFigures: FigureBlock[] = unique(jobs.map((j) => j.workload)).flatMap((w) => sweepFigure(ctx, w) ?? []).map((chart) => ({ chart, callouts: [] }));
     // the ratio figure is the workload's, over its jobs, in its first block
-    const blocks = jobs.map(({ workload, job }, i) => workloadBlock(workload, job, ctx, i === 0 || jobs[i - 1].workload !== workload, opts.print));
+    const blocks: WorkloadBlock[] = [];
+    for (const [i, { workload, job }] of jobs.entries()) {
+      const first = i === 0 || jobs[i - 1].workload !== workload;
+      // a later job keeps its heading unless the first block's heading names every job
+      const lead = first || !blocks.some((b) => b.workload === workload && b.title === workload);
+      blocks.push(workloadBlock(workload, job, ctx, first, lead, opts.print));
+    }
     // Each callout stands next to the first figure of the first anchor that ran, when any of its platforms ran.
     for (const block of blocks) {
       for (const c of ctx.sources.callouts) {
@@ -56,7 +62,8 @@ export function buildAreaSections(ctx: ReportContext, opts: { print: boolean } =
         const added = records.filter((r) => r.compare === 'difference');
         const figure = added.length ? differenceFigure(blockInput(block.workload, block.job, ctx), c.title, added, paperValueOf(ctx, c.claims, added[0].unit)) : null;
         if (figure) block.figures.splice(1, 0, { chart: figure, callouts: [view] });
-        else if (block.figures.length) block.figures[0].callouts.push(view);
+        // on paper a note whose ratio figure the body leaves out stands under the block, not beside another figure
+        else if (block.figures.length && !block.ratiosLeftOut) block.figures[0].callouts.push(view);
         else block.callouts.push(view);
       }
     }
@@ -127,7 +134,7 @@ function blockInput(workload: string, job: string | null, ctx: ReportContext): F
 }
 
 /** print: the PDF's body leaves the plain ratio figure to the HTML; its headline table gives the same ratios with their intervals */
-function workloadBlock(workload: string, job: string, ctx: ReportContext, first: boolean, print: boolean): WorkloadBlock {
+function workloadBlock(workload: string, job: string, ctx: ReportContext, first: boolean, lead: boolean, print: boolean): WorkloadBlock {
   const input = blockInput(workload, job, ctx);
   const { mine } = input;
   const metrics = unique(mine.map((s) => s.metric));
@@ -150,10 +157,11 @@ function workloadBlock(workload: string, job: string, ctx: ReportContext, first:
   const ordered = [...unique(charted.filter((m) => metrics.includes(m))), ...metrics.filter((m) => !charted.includes(m))];
   const tables = ordered.map((metric) => metricTable(input.title, input.base, workload, metric, mine.filter((s) => s.metric === metric), rowPlatforms, failures, ctx));
   const jobs = unique(ctx.summaries.filter((s) => s.workload === workload).map((s) => s.job));
-  // the first block of a workload of several jobs carries the workload's figure: its title and every job's parameters
-  const title = first && jobs.length > 1 ? workload : input.title;
-  const params = first && jobs.length > 1 ? jobsParams(jobs.map((j) => ({ job: j, params: paramsOf(workload, j, ctx) }))) : formatParams(paramsOf(workload, job, ctx));
-  return { id: `block-${input.base}`, title, workload, job, params, figures, tables, notes, finePrint, callouts: [], lead: first, compact: null };
+  // the first block of a workload of several jobs carries the workload's ratio figure (on paper, its place): its title and every job's parameters
+  const merged = ratios.length > 0 && jobs.length > 1;
+  const title = merged ? workload : input.title;
+  const params = merged ? jobsParams(jobs.map((j) => ({ job: j, params: paramsOf(workload, j, ctx) }))) : formatParams(paramsOf(workload, job, ctx));
+  return { id: `block-${input.base}`, title, workload, job, params, figures, tables, notes, finePrint, callouts: [], lead, ratiosLeftOut: print && ratios.length > 0, compact: null };
 }
 
 function paramsOf(workload: string, job: string, ctx: ReportContext): Record<string, unknown> {
@@ -164,10 +172,10 @@ function paramsOf(workload: string, job: string, ctx: ReportContext): Record<str
 /** "a=1, b=2; per job: x: c=3; y: c=4": what every job shares once, then what each sets apart */
 function jobsParams(jobs: { job: string; params: Record<string, unknown> }[]): string {
   const same = (k: string) => jobs.every((j) => JSON.stringify(j.params[k]) === JSON.stringify(jobs[0].params[k]));
-  const keys = unique(jobs.flatMap((j) => Object.keys(j.params)));
   const pick = (p: Record<string, unknown>, keep: (k: string) => boolean) => Object.fromEntries(Object.entries(p).filter(([k]) => keep(k)));
-  const shared = formatParams(pick(jobs[0].params, (k) => keys.includes(k) && same(k)));
-  const apart = jobs.map((j) => `${j.job}: ${formatParams(pick(j.params, (k) => !same(k))) || 'as shared'}`).join('; ');
+  const shared = formatParams(pick(jobs[0].params, same));
+  // a job named by its own settings ("threads=2") is named once
+  const apart = jobs.map((j) => { const own = formatParams(pick(j.params, (k) => !same(k))); return own === j.job ? j.job : `${j.job}: ${own || 'as shared'}`; }).join('; ');
   return `${shared}${shared ? '; ' : ''}per job: ${apart}`;
 }
 

@@ -5,30 +5,30 @@ import { jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit } from '../format.ts';
 import type { FailureRow, NotRunRow, ReportView } from '../view-types.ts';
 import { ranges } from './appendix.ts';
-import { firstStatement } from '../../claims/evaluate.ts';
 
 const NO_REASON = 'no value was recorded and no reason was given';
+const EVERY_FAILED = 'ran, but no instance gave a value (see the failures below)';
 
 export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown: CalloutView[]): ReportView['notRun'] {
   const { analysis, plan } = ctx.inputs;
   const section = ctx.number.section('not-run', 'What was not run, and why');
   const rows: NotRunRow[] = [];
-  for (const id of ctx.notRunIds) rows.push(withBrief({ what: id, kind: 'platform', anchor: '', reason: ctx.notRun.get(id) ?? ctx.records.get(id)?.reason ?? NO_REASON }));
+  for (const id of ctx.notRunIds) rows.push({ what: id, kind: 'platform', anchor: '', reason: ctx.notRun.get(id) ?? ctx.records.get(id)?.reason ?? (ctx.inputs.analysis.failures.some((f) => f.platform === id) ? EVERY_FAILED : NO_REASON) });
   for (const a of unmeasured) {
     const planned = a.workloads.filter((w) => plan.cells.some((c) => c.workload === w));
-    rows.push(withBrief({
+    rows.push({
       what: a.title,
       kind: 'area',
       anchor: '',
       reason: planned.length
         ? `${planned.join(', ')} planned, but no instance gave a value (see the failures below)`
         : a.workloads.length ? `not in this experiment (${a.workloads.join(', ')})` : 'no workload of this area exists in isobench yet',
-    }));
+    });
   }
-  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: c.reason, brief: c.brief.reason || c.reason });
+  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: c.reason });
   // a caveat of an area that did not run has no area section to stand in
   const unmeasuredIds = new Set<string>(unmeasured.map((a) => a.id));
-  for (const c of ctx.cards.filter((x) => x.verdict !== 'not run' && unmeasuredIds.has(x.area))) rows.push({ what: c.id, kind: c.verdict, anchor: c.anchor, reason: `${c.claim} (${c.reason})`, brief: `${c.claim} (${c.brief.reason || c.reason})` });
+  for (const c of ctx.cards.filter((x) => x.verdict !== 'not run' && unmeasuredIds.has(x.area))) rows.push({ what: c.id, kind: c.verdict, anchor: c.anchor, reason: `${c.claim} (${c.reason})` });
   const table = rows.length ? ctx.number.table('not-run', 'Platforms, areas and claims of the paper that this run did not measure, and why.') : null;
   const notes = notShown.length
     ? `Architecture notes not shown, because none of their platforms ran here: ${notShown.map((c) => c.title).join('; ')}. Their texts are in data/paper/architecture.yaml; their (empty) evidence is in verdicts.json.`
@@ -63,8 +63,3 @@ export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown:
   return { section, table, rows, notes, failures: { table: failuresTable, rows: failureRows } };
 }
 
-/** on paper a platform's reason is its first statement; the HTML and environment.json keep it whole */
-function withBrief(row: Omit<NotRunRow, 'brief'>): NotRunRow {
-  const { text, cut } = firstStatement(row.reason);
-  return { ...row, brief: cut ? `${text} (whole in the HTML report)` : row.reason };
-}

@@ -1,0 +1,60 @@
+// The PDF's own view of a real quick run: plain ratio figures left to the HTML, one ratio figure per workload over its jobs, short cards.
+import { fileURLToPath } from 'node:url';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readRunInputs } from '../../src/report/inputs.ts';
+import { renderHtml } from '../../src/report/render.ts';
+import { allCharts, buildViewModel, type DotChartView } from '../../src/report/view-model.ts';
+
+const real = readRunInputs(fileURLToPath(new URL('../fixtures/runs/quick-real', import.meta.url)));
+const screen = buildViewModel(real);
+const print = buildViewModel(real, undefined, { print: true });
+const blocksOf = (v: typeof screen, workload: string) => v.areas.flatMap((a) => a.blocks).filter((b) => b.workload === workload);
+
+test('the HTML draws one ratio figure per workload over its jobs: a panel per job, one caption naming the jobs', () => {
+  const ratios = allCharts(screen).filter((c) => c.kind === 'ratio') as DotChartView[];
+  const memcached = ratios.filter((c) => c.sources.some((s) => s.workload === 'memcached-ycsb'));
+  assert.is(memcached.length, 1);
+  assert.equal(memcached[0].panels.map((p) => p.title), ['a', 'b', 'c', 'f'].map((j) => `${j}: operations per second over the run phase (higher is better)`));
+  assert.match(memcached[0].caption, /^memcached-ycsb, jobs a, b, c, f: /);
+  // every job's platforms are on it
+  assert.equal(new Set(memcached[0].sources.map((s) => s.job)), new Set(['a', 'b', 'c', 'f']));
+});
+
+test('the PDF leaves every plain ratio figure to the HTML and numbers its own figures 1..n', () => {
+  const charts = allCharts(print);
+  assert.ok(allCharts(screen).some((c) => c.kind === 'ratio'));
+  assert.equal(charts.filter((c) => c.kind === 'ratio'), []);
+  assert.equal(charts.map((c) => c.number), charts.map((_, i) => i + 1));
+  assert.ok(charts.length < allCharts(screen).length);
+  // the headline table still gives the ratios, and a note says where the figure is
+  const memcached = blocksOf(print, 'memcached-ycsb');
+  assert.ok(memcached.some((b) => b.compact && b.compact.columns.length === 4));
+  assert.ok(memcached[0].notes.some((n) => /the HTML report draws them/.test(n)));
+  // the charts' SVG is not this test's subject: an empty one per figure
+  const blank = charts.map((c) => ({ name: c.name, spec: {} as never, svg: '<svg></svg>' }));
+  assert.match(renderHtml(print, blank), /This PDF numbers its figures on its own/);
+  assert.not.match(renderHtml(screen, allCharts(screen).map((c) => ({ name: c.name, spec: {} as never, svg: '<svg></svg>' }))), /This PDF numbers its figures on its own/);
+});
+
+test('a workload of several jobs is headed once, with what the jobs share and what sets each apart', () => {
+  const memcached = blocksOf(screen, 'memcached-ycsb');
+  assert.is(memcached[0].title, 'memcached-ycsb');
+  assert.match(memcached[0].params, /; per job: a: mix=a; b: mix=b; c: mix=c; f: mix=f$/);
+  assert.equal(memcached.slice(1).map((b) => b.lead), [false, false, false]);
+  // jobs named by their own setting are named once
+  assert.match(blocksOf(screen, 'mysql-oltp')[0].params, /per job: threads=2; threads=8$/);
+});
+
+test('a printed card says "decided by" only of a decided verdict', () => {
+  const cards = print.areas.flatMap((a) => a.claims);
+  const lead = (id: string) => cards.find((c) => c.id === id)!.brief.lead;
+  assert.is(lead('startup-daemon'), 'Decided by');
+  assert.is(lead('startup-times'), 'Observed, among others:');
+  assert.is(lead('hap-osv'), 'Observed, among others:');
+  // appendix B holds each body card whole, under its own anchor
+  assert.equal(print.claimsAppendix.cards.map((c) => c.anchor), cards.map((c) => `${c.anchor}-full`));
+  assert.ok(print.claimsAppendix.cards.every((c) => c.full));
+});
+
+test.run();
