@@ -62,6 +62,8 @@ export interface EvidenceContext {
   records: Map<string, PlatformRecord>;
   /** why a requested platform did not run */
   notRun: Map<string, string>;
+  /** requested platforms some of whose instances failed */
+  failed?: Set<string>;
 }
 
 /** One callout as shown next to the chart of `workload` (evidence on other workloads is shown where those charts are). */
@@ -184,30 +186,32 @@ function compare(base: EvidenceBase, a: MetricSummary, b: MetricSummary, network
 
 /** "kata-9p: reason; kata-virtiofs: not in this experiment" */
 function absence(platforms: string[], ctx: EvidenceContext, network?: string): string {
-  return absences(platforms, ctx, network).join('; ');
+  return absences(platforms, ctx, network).map(({ platform, why }) => `${platform}: ${why}`).join('; ');
 }
 
 /** absence's platforms grouped by their cause in a few words: "kata-9p, kata-virtiofs: not available: no KVM" */
 function briefAbsence(platforms: string[], ctx: EvidenceContext, network?: string): string {
   const byWhy = new Map<string, string[]>();
-  for (const part of absences(platforms, ctx, network)) {
-    const i = part.indexOf(': ');
-    const why = compactWhy(part.slice(i + 2)).split('; ')[0];
-    byWhy.set(why, [...(byWhy.get(why) ?? []), part.slice(0, i)]);
+  for (const { platform, why: whole } of absences(platforms, ctx, network)) {
+    const why = compactWhy(whole).split('; ')[0];
+    byWhy.set(why, [...(byWhy.get(why) ?? []), platform]);
   }
   return [...byWhy].map(([why, ps]) => `${ps.join(', ')}: ${why}`).join('; ');
 }
 
-function absences(platforms: string[], ctx: EvidenceContext, network?: string): string[] {
-  return platforms.map((p) => {
-    const mine = ctx.summaries.filter((s) => s.platform === p);
-    if (mine.length > 0 && mine.every((s) => s.emulated === true || ctx.records.get(p)?.emulated === true)) return `${p}: software emulation only`;
-    if (network && mine.length > 0 && mine.every((s) => s.network !== network)) return `${p}: ran without a ${network} network`;
-    if (mine.length > 0) return `${p}: no value for this measure`;
-    const why = ctx.notRun.get(p);
-    if (why) return `${p}: ${why}`;
-    const record = ctx.records.get(p);
-    if (record && !record.available && record.reason) return `${p}: ${record.reason}`;
-    return `${p}: not in this experiment`;
-  });
+function absences(platforms: string[], ctx: EvidenceContext, network?: string): { platform: string; why: string }[] {
+  return platforms.map((platform) => ({ platform, why: absenceOf(platform, ctx, network) }));
+}
+
+function absenceOf(p: string, ctx: EvidenceContext, network?: string): string {
+  const mine = ctx.summaries.filter((s) => s.platform === p);
+  if (mine.length > 0 && mine.every((s) => s.emulated === true || ctx.records.get(p)?.emulated === true)) return 'software emulation only';
+  if (network && mine.length > 0 && mine.every((s) => s.network !== network)) return `ran without a ${network} network`;
+  if (mine.length > 0) return 'no value for this measure';
+  const why = ctx.notRun.get(p);
+  if (why) return why;
+  if (ctx.failed?.has(p)) return 'ran, but no instance gave a value (see “What was not run”)';
+  const record = ctx.records.get(p);
+  if (record && !record.available && record.reason) return record.reason;
+  return 'not in this experiment';
 }

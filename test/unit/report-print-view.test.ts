@@ -57,4 +57,12 @@ test('a printed card says "decided by" only of a decided verdict', () => {
   assert.ok(print.claimsAppendix.cards.every((c) => c.full));
 });
 
+test('an architecture note says in a line why a platform gave nothing: grouped by cause, a failed platform not called absent', () => {
+  const notes = screen.areas.flatMap((a) => a.blocks.flatMap((b) => [...b.callouts, ...b.figures.flatMap((f) => f.callouts)]));
+  const brief = (id: string) => notes.find((c) => c.id === id)!.evidence.filter((e) => !e.measured).map((e) => e.brief);
+  // gvisor-kvm was requested and every start failed: not "not in this experiment"
+  assert.equal(brief('gvisor-ptrace-kvm'), ['not measured here (gvisor-kvm: ran, but no instance gave a value)']);
+  assert.equal(brief('hap-caveat'), ['not measured here (kata-9p, kata-virtiofs: kata-runtime not found (on PATH or /opt/kata/bin))']);
+});
+
 test.run();

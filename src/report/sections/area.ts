@@ -24,7 +24,7 @@ export interface AreaSections {
 }
 
 export function buildAreaSections(ctx: ReportContext, opts: { print: boolean } = { print: false }): AreaSections {
-  const evidenceCtx = { summaries: ctx.summaries, records: ctx.records, notRun: ctx.notRun };
+  const evidenceCtx = { summaries: ctx.summaries, records: ctx.records, notRun: ctx.notRun, failed: new Set(ctx.inputs.analysis.failures.map((f) => f.platform)) };
   const evidence: EvidenceRecord[] = [];
   const charts: ChartView[] = [];
   const placed = new Set<string>();
