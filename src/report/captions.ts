@@ -56,7 +56,7 @@ export function valueAlt(title: string, metric: string, unit: string, rows: { la
 }
 
 export function stripCaption(p: CaptionParts, metric: string, unit: string, log: boolean): string {
-  return `${p.title}: ${metric} of every fresh instance, in ${unit}${log ? ' on a logarithmic axis' : ''}. Each dot is one instance; the box spans the quartiles with the median as a line, whiskers reach the furthest instance within 1.5 × the interquartile range; ${nText(p.ns)}.${tail(p)}`;
+  return `${p.title}: ${metric} of every fresh instance${unit ? `, in ${unit}` : ''}${log ? ' on a logarithmic axis' : ''}. Each dot is one instance; the box spans the quartiles with the median as a line, whiskers reach the furthest instance within 1.5 × the interquartile range; ${nText(p.ns)}.${tail(p)}`;
 }
 
 export function stripAlt(title: string, metric: string, unit: string, rows: { label: string; n: number; median: number; min: number; max: number }[]): string {

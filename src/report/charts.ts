@@ -40,7 +40,7 @@ const ROW = 34;
 const RATIO_ROW = 21;
 /** a claim's figure may hold twenty comparisons: tighter still */
 const CLAIM_ROW = 18;
-const STRIP_ROW = 26;
+const STRIP_ROW = 22;
 
 export { platformStyle };
 
@@ -173,13 +173,16 @@ function dotSpec(chart: DotChartView, platformOrder: string[]): TopLevelSpec {
 }
 
 /** Every instance's value as a dot (deterministic jitter), with a box plot per platform drawn over the dots. */
-function stripPanel(chart: StripChartView, panel: StripPanel, domain: string[], order: string[], log: boolean): object {
+function stripPanel(panel: StripPanel, domain: string[], order: string[], width: number, labelled: boolean): object {
   const labels = panel.rows.map((r) => r.label);
+  const { log } = panel;
   // no band padding: the jitter offsets count from the band's top, so the row's centre is STRIP_ROW / 2
-  const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels, paddingInner: 0, paddingOuter: 0 }, title: null } as const;
+  const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels, paddingInner: 0, paddingOuter: 0 }, title: null, ...(labelled ? {} : { axis: null }) } as const;
   const values = panel.rows.flatMap((r) => r.values);
   const scale = { domain: domainOf(values, log, 0), nice: false, ...(log ? { type: 'log' } : { zero: false }) };
-  const x = { field: 'value', type: 'quantitative', title: chart.axisTitle, scale } as const;
+  // a half-width panel's axis title wraps rather than run under its neighbour's, and it has room for fewer ticks
+  const half = width < WIDTH ? { axis: { tickCount: 4 } } : {};
+  const x = { field: 'value', type: 'quantitative', title: width < WIDTH ? wrapText(panel.axisTitle, width, 11) : panel.axisTitle, scale, ...half } as const;
   // golden-ratio spacing: spreads the dots of one platform evenly across the row, the same on every render
   const dots = panel.rows.flatMap((r) => r.values.map((value, i) => ({ platform: r.platform, label: r.label, emulated: r.emulated, value, jitter: ((i * 0.6180339887) % 1) - 0.5, hover: `${r.label}, instance ${r.instances[i]}: ${formatHover(value)}` })));
   const boxes = panel.rows.filter((r) => r.values.length >= 3).flatMap((r) => r.values.map((value) => ({ label: r.label, value })));
@@ -198,15 +201,37 @@ function stripPanel(chart: StripChartView, panel: StripPanel, domain: string[], 
       encoding: { y, x },
     });
   }
-  return { ...(panel.title ? { title: panel.title } : {}), width: WIDTH, height: { step: STRIP_ROW }, layer };
+  return { ...(panel.title ? { title: panel.title } : {}), width, height: { step: STRIP_ROW }, layer };
 }
+
+/** gap between two side-by-side panels */
+const COLUMN_GAP = 16;
 
 function stripSpec(chart: StripChartView, platformOrder: string[]): TopLevelSpec {
   const domain = [...new Set(chart.panels.flatMap((p) => p.rows.map((r) => r.platform)))];
   const labelWidth = labelColumn(chart.panels.flatMap((p) => p.rows.map((r) => r.label)));
-  const panels = chart.panels.map((p) => stripPanel(chart, p, domain, platformOrder, chart.log));
+  const resolve = { scale: { x: 'independent', color: 'shared', shape: 'shared' } };
+  if (chart.columns === 2) {
+    // two metrics of the same platforms: the right column shares the left's row labels, in the same width as one panel
+    const width = Math.floor((WIDTH - COLUMN_GAP) / 2);
+    const rows = [false, true].map((em) => chart.panels.filter((p) => p.emulated === em)).filter((r) => r.length > 0);
+    const hconcat = (r: StripPanel[]) => ({ hconcat: r.map((p, i) => stripPanel(p, domain, platformOrder, width, i === 0)), spacing: COLUMN_GAP, resolve });
+    return topLevel(chart.alt, { vconcat: rows.map(hconcat), resolve }, labelWidth);
+  }
+  const panels = chart.panels.map((p) => stripPanel(p, domain, platformOrder, WIDTH, true));
   if (panels.length === 1) return topLevel(chart.alt, panels[0] as Record<string, unknown>, labelWidth);
-  return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);
+  return topLevel(chart.alt, { vconcat: panels, resolve }, labelWidth);
+}
+
+/** Text broken into lines of at most `width` px in the chart font (a Vega title given as lines). */
+function wrapText(text: string, width: number, fontSize: number): string[] {
+  const lines: string[] = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && textWidth(`${lines[last]} ${word}`, fontSize) <= width) lines[last] = `${lines[last]} ${word}`;
+    else lines.push(word);
+  }
+  return lines;
 }
 
 const PERCENTILE_SHAPES = ['circle', 'square', 'triangle-up', 'diamond'];
@@ -243,7 +268,7 @@ function percentileSpec(chart: PercentileChartView, platformOrder: string[]): To
   return topLevel(chart.alt, { vconcat: panels, resolve: { scale: { x: 'independent', color: 'shared', shape: 'shared' } } }, labelWidth);
 }
 
-const SWEEP_HEIGHT = 230;
+const SWEEP_HEIGHT = 190;
 
 /** One line per platform over the swept values, each point's 95 % interval as a bar, the peak ringed; a legend names the lines. */
 function sweepPanel(chart: SweepChartView, panel: SweepPanel, order: string[]): object {

@@ -38,7 +38,7 @@ export interface ClaimCard {
   p: string;
   /** a claim of several clauses: each one's outcome */
   clauses: { clause: string; outcome: string; outcomeClass: string; reason: string }[];
-  /** the printed card's summary (page 1's line): what decided, the band, why; the whole card is in appendix B */
+  /** the printed card's summary (page 1's line): what decided, the band, why; the whole card is in the appendix of the claims in full */
   brief: { lead: string; observed: string; band: string; reason: string };
   /** the appendix's copy: every detail shown, its own anchor */
   full: boolean;

@@ -38,7 +38,7 @@ export function workloadFigures(f: FigureInput, draw: { ratio: boolean; rest: bo
   const ratioMetrics = decl.charts.includes('ratio') && hasNative ? charted.filter((m) => !isCount(workload, m)) : [];
   if (draw.ratio) out.push(...ratioFigures(f, ratioMetrics));
   if (!draw.rest) return out;
-  if (decl.charts.includes('strip')) for (const m of charted) out.push(stripFigure(f, m));
+  if (decl.charts.includes('strip') && charted.length) out.push(stripFigure(f, charted));
   if (decl.charts.includes('percentiles')) {
     const chart = percentileFigure(f);
     if (chart) out.push(chart);
@@ -166,30 +166,40 @@ function valueFigure(f: FigureInput, metric: string): DotChartView {
   };
 }
 
-function stripFigure(f: FigureInput, metric: string): StripChartView {
+/** The workload's strip figure over its charted metrics: two metrics of the same platforms side by side, else stacked. */
+function stripFigure(f: FigureInput, metrics: string[]): StripChartView {
   const { ctx, workload } = f;
-  const rows = f.mine.filter((s) => s.metric === metric);
   const num = ctx.number.figure();
-  const name = `${f.base}-${slug(metric)}-instances`;
-  const values = rows.flatMap((s) => s.instanceMeans);
-  const log = Boolean(reportOf(workload).logAxis) && values.length > 0 && values.every((v) => v > 0);
-  const human = metricName(workload, metric);
-  const unit = rows[0].unit;
+  const name = `${f.base}-instances`;
   const stripRow = (s: MetricSummary) => ({ platform: s.platform, label: ctx.names.of(s), emulated: ctx.names.emulated(s.platform), values: [...s.instanceMeans], instances: [...s.instances], mean: s.mean, n: s.n });
-  const { hardware, emulated } = emulatedOnly(f, rows);
-  const panels = [
-    ...(hardware.length ? [{ title: emulated.length ? 'Hardware-assisted and native' : null, emulated: false, rows: hardware.map(stripRow) }] : []),
-    ...(emulated.length ? [{ title: 'Software emulation, on its own axis', emulated: true, rows: emulated.map(stripRow) }] : []),
+  const per = metrics.map((metric) => {
+    const rows = f.mine.filter((s) => s.metric === metric);
+    const values = rows.flatMap((s) => s.instanceMeans);
+    const log = Boolean(reportOf(workload).logAxis) && values.length > 0 && values.every((v) => v > 0);
+    const human = metricName(workload, metric);
+    return { metric, rows, log, human, unit: rows[0].unit, axisTitle: `${human} (${rows[0].unit}${log ? ', log scale' : ''}, ${betterText(rows[0])})`, ...emulatedOnly(f, rows) };
+  });
+  const anyEmulated = per.some((m) => m.emulated.length > 0);
+  const platformsOf = (m: (typeof per)[number]) => m.rows.map((s) => s.platform).join(' ');
+  const columns = per.length === 2 && platformsOf(per[0]) === platformsOf(per[1]) ? 2 : 1;
+  const panelsOf = (m: (typeof per)[number]) => [
+    ...(m.hardware.length ? [{ title: anyEmulated ? 'Hardware-assisted and native' : null, emulated: false, metric: m.metric, axisTitle: m.axisTitle, log: m.log, rows: m.hardware.map(stripRow) }] : []),
+    ...(m.emulated.length ? [{ title: 'Software emulation, on its own axis', emulated: true, metric: m.metric, axisTitle: m.axisTitle, log: m.log, rows: m.emulated.map(stripRow) }] : []),
   ];
+  // side by side: the hardware row, then the emulated row; stacked: each metric's panels in turn
+  const panels = columns === 2 ? [false, true].flatMap((em) => per.flatMap(panelsOf).filter((p) => p.emulated === em)) : per.flatMap(panelsOf);
+  const rows = per.flatMap((m) => m.rows);
+  const humans = per.map((m) => m.human);
+  const named = columns === 2 ? `${humans[0]} (left) and ${humans[1]} (right)` : humans.join('; ');
+  const units = unique(per.map((m) => m.unit));
   return {
     kind: 'strip',
     name,
     number: num,
     id: `figure-${num}-${name}`,
-    caption: caption.stripCaption({ title: f.title, ns: rows.map((s) => s.n), missing: f.missing, emulated: emulated.length > 0 }, human, unit, log),
-    alt: caption.stripAlt(f.title, human, unit, rows.map((s) => ({ label: ctx.names.of(s), n: s.n, median: s.median, min: Math.min(...s.instanceMeans), max: Math.max(...s.instanceMeans) }))),
-    axisTitle: `${human} (${unit}${log ? ', log scale' : ''}, ${betterText(rows[0])})`,
-    log,
+    caption: caption.stripCaption({ title: f.title, ns: rows.map((s) => s.n), missing: f.missing, emulated: anyEmulated }, named, units.length === 1 ? units[0] : '', per.every((m) => m.log)),
+    alt: per.map((m) => caption.stripAlt(f.title, m.human, m.unit, m.rows.map((s) => ({ label: ctx.names.of(s), n: s.n, median: s.median, min: Math.min(...s.instanceMeans), max: Math.max(...s.instanceMeans) })))).join(' '),
+    columns,
     panels,
     sources: sourcesOf(rows, f),
   };

@@ -59,8 +59,8 @@ export function cssString(text: string): string {
 const MARGIN_FONT = 'font-family: "Liberation Sans", Arial, sans-serif; font-size: 8pt; color: #444;';
 
 /** The body after page 1 shares its pages (a page per section left most of them half empty) and one running header. */
-const isBody = (id: string) => ['run', 'host', 'across-hosts', 'not-run', 'threats', 'methods'].includes(id) || id.startsWith('area-');
-const BODY_HEADER = 'the run, the results by area, what did not run, threats to validity, methods';
+const isBody = (id: string) => ['run', 'host', 'across-hosts', 'not-run', 'threats'].includes(id) || id.startsWith('area-');
+const BODY_HEADER = 'the run, the results by area, what did not run, threats to validity';
 
 /** Print pages: the run in every footer with "page n of m"; the body's pages and each appendix's carry a running header (named pages). */
 export function pageRules(view: ReportView): string {

@@ -53,9 +53,13 @@ interface ChartCommon {
 export interface DotChartView extends ChartCommon { kind: 'value' | 'ratio' | 'claim' | 'difference'; panels: DotPanel[] }
 
 export interface StripRow { platform: string; label: string; emulated: boolean; values: number[]; instances: number[]; mean: number; n: number }
-export interface StripPanel { title: string | null; emulated: boolean; rows: StripRow[] }
-/** every instance's value per platform, with a box plot: where the spread is the finding (startup) */
-export interface StripChartView extends ChartCommon { kind: 'strip'; axisTitle: string; log: boolean; panels: StripPanel[] }
+/** one metric's platforms, hardware-assisted or emulated; `axisTitle` names the metric, its unit and which way is better */
+export interface StripPanel { title: string | null; emulated: boolean; metric: string; axisTitle: string; log: boolean; rows: StripRow[] }
+/**
+ * Every instance's value per platform, with a box plot: where the spread is the finding (startup). One figure per workload:
+ * with `columns` 2 its two metrics stand side by side (the same platforms in each, labelled once), hardware above emulation.
+ */
+export interface StripChartView extends ChartCommon { kind: 'strip'; columns: 1 | 2; panels: StripPanel[] }
 
 export interface PercentileMark { percentile: string; value: number; low: number | null; high: number | null }
 export interface PercentileRow { platform: string; label: string; emulated: boolean; marks: PercentileMark[] }
@@ -166,7 +170,7 @@ export interface WorkloadBlock {
   /** architecture notes of a block that draws no figure (its ratios are in the claims' figure) */
   callouts: CalloutView[];
   /** per-platform detail set small (what each start-up clock measures) */
-  finePrint: { title: string; items: string[] } | null;
+  finePrint: { title: string; items: string[] }[];
   /** the workload's headline table, in its last block */
   compact: CompactTable | null;
 }

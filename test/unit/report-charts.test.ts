@@ -68,9 +68,11 @@ test('every platform of the registry gets its own colour and shape pair; only na
 test('each platform keeps its colour and shape in every chart (native black circle)', () => {
   assert.equal(platformStyle('native', area.platformOrder), { color: '#000000', shape: 'circle' });
   const kata = platformStyle('kata-9p', area.platformOrder);
-  for (const name of ['sysbench-cpu-default-ratio', 'fio-default-ratio-1', 'startup-default-first-output-ms-instances']) {
+  // the layers of a panel, of stacked panels, or of rows of panels side by side
+  const layersOf = (s: any): any[] => (s.layer ? s.layer : [...(s.vconcat ?? []), ...(s.hconcat ?? [])].flatMap(layersOf));
+  for (const name of ['sysbench-cpu-default-ratio', 'fio-default-ratio-1', 'startup-default-instances']) {
     const spec = chartSpec(chartOf(name), area.platformOrder) as any;
-    const all = spec.vconcat ? spec.vconcat.flatMap((p: any) => p.layer) : spec.layer;
+    const all = layersOf(spec);
     const points = all.filter((l: any) => markType(l) === 'point' && l.encoding.color);
     const withKata = points.find((l: any) => l.encoding.color.scale.domain.includes('kata-9p'));
     const i = withKata.encoding.color.scale.domain.indexOf('kata-9p');
@@ -79,15 +81,28 @@ test('each platform keeps its colour and shape in every chart (native black circ
   }
 });
 
-test('the startup strip plot draws every instance over a box plot, on a log axis', () => {
-  const chart = chartOf('startup-default-first-output-ms-instances') as StripChartView;
+test('the startup strip plot draws every instance over a box plot, on a log axis, its two clocks side by side', () => {
+  const chart = chartOf('startup-default-instances') as StripChartView;
   const spec = chartSpec(chart, area.platformOrder) as any;
-  const hardware = chart.panels[0];
-  const panel = spec.vconcat[0];
-  const dots = panel.layer.filter((l: any) => markType(l) === 'point').flatMap((l: any) => l.data.values);
-  assert.ok(panel.layer.find((l: any) => markType(l) === 'boxplot'), 'a box plot layer');
-  assert.is(dots.length, hardware.rows.reduce((n, r) => n + r.values.length, 0));
-  assert.is(panel.layer.find((l: any) => markType(l) === 'point').encoding.x.scale.type, 'log');
+  // a row of hardware panels over a row of emulated ones, each row the two clocks
+  assert.equal(spec.vconcat.map((row: any) => row.hconcat.length), [2, 2]);
+  const hardware = chart.panels.filter((p) => !p.emulated);
+  hardware.forEach((h, i) => {
+    const panel = spec.vconcat[0].hconcat[i];
+    const dots = panel.layer.filter((l: any) => markType(l) === 'point').flatMap((l: any) => l.data.values);
+    assert.ok(panel.layer.find((l: any) => markType(l) === 'boxplot'), 'a box plot layer');
+    assert.is(dots.length, h.rows.reduce((n, r) => n + r.values.length, 0));
+    const x = panel.layer.find((l: any) => markType(l) === 'point').encoding.x;
+    assert.is(x.scale.type, 'log');
+    // the axis names its clock, in lines that fit the half-width panel
+    assert.is(x.title.join(' '), h.axisTitle);
+    assert.ok(x.title.length > 1);
+  });
+  // the right column shares the left's row labels: labelled once
+  const yOf = (panel: any) => panel.layer.find((l: any) => markType(l) === 'point').encoding.y;
+  assert.is(yOf(spec.vconcat[0].hconcat[0]).axis, undefined);
+  assert.is(yOf(spec.vconcat[0].hconcat[1]).axis, null);
+  assert.equal(hardware[0].rows.map((r) => r.label), hardware[1].rows.map((r) => r.label));
 });
 
 test('the latency chart shows P50, P90 and P99 with a legend of shapes', () => {
@@ -135,7 +150,7 @@ test('Vega-Lite compiles every chart without a warning (a merged scale would giv
 });
 
 test('rendering is deterministic', async () => {
-  const spec = chartSpec(chartOf('startup-default-exit-ms-instances'), area.platformOrder);
+  const spec = chartSpec(chartOf('startup-default-instances'), area.platformOrder);
   assert.is(await renderSvg(spec), await renderSvg(spec));
 });
 

@@ -27,13 +27,12 @@ test('the PDF leaves every plain ratio figure to the HTML and numbers its own fi
   assert.equal(charts.filter((c) => c.kind === 'ratio'), []);
   assert.equal(charts.map((c) => c.number), charts.map((_, i) => i + 1));
   assert.ok(charts.length < allCharts(screen).length);
-  // the headline table still gives the ratios, and a note says where the figure is
+  // the headline table still gives the ratios, and the run's note says, once, that the HTML draws them
   const memcached = blocksOf(print, 'memcached-ycsb');
   assert.ok(memcached.some((b) => b.compact && b.compact.columns.length === 4));
-  assert.ok(memcached[0].notes.some((n) => /the HTML report draws them/.test(n)));
   // the charts' SVG is not this test's subject: an empty one per figure
   const blank = charts.map((c) => ({ name: c.name, spec: {} as never, svg: '<svg></svg>' }));
-  assert.match(renderHtml(print, blank), /This PDF numbers its figures on its own/);
+  assert.match(renderHtml(print, blank), /This PDF numbers its figures on its own: the HTML report beside it \(index.html\) also draws each workload's ratios to native, which here only its headline table gives/);
   assert.not.match(renderHtml(screen, allCharts(screen).map((c) => ({ name: c.name, spec: {} as never, svg: '<svg></svg>' }))), /This PDF numbers its figures on its own/);
 });
 
@@ -52,7 +51,7 @@ test('a printed card says "decided by" only of a decided verdict', () => {
   assert.is(lead('startup-daemon'), 'Decided by');
   assert.is(lead('startup-times'), 'Observed, among others:');
   assert.is(lead('hap-osv'), 'Observed, among others:');
-  // appendix B holds each body card whole, under its own anchor
+  // the appendix of the claims in full holds each body card whole, under its own anchor
   assert.equal(print.claimsAppendix.cards.map((c) => c.anchor), cards.map((c) => `${c.anchor}-full`));
   assert.ok(print.claimsAppendix.cards.every((c) => c.full));
 });
@@ -63,6 +62,26 @@ test('an architecture note says in a line why a platform gave nothing: grouped b
   // gvisor-kvm was requested and every start failed: not "not in this experiment"
   assert.equal(brief('gvisor-ptrace-kvm'), ['not measured here (gvisor-kvm: ran, but no instance gave a value)']);
   assert.equal(brief('hap-caveat'), ['not measured here (kata-9p, kata-virtiofs: kata-runtime not found (on PATH or /opt/kata/bin))']);
+});
+
+test('what was not run: one row per reason, a claim row names its platforms that have a row rather than repeat their reasons', () => {
+  const rows = screen.notRun.rows;
+  const platforms = rows.filter((r) => r.kind === 'platform');
+  // Kata's two shared filesystems did not run for the same reason: one row
+  assert.ok(platforms.some((r) => r.what === 'kata-9p, kata-virtiofs'));
+  assert.is(new Set(platforms.map((r) => r.reason)).size, platforms.length);
+  const claim = (id: string) => rows.find((r) => r.kind === 'claim' && r.what === id)!.reason;
+  assert.is(claim('mem-kata'), 'the claim is about kata-9p or kata-virtiofs; nothing to compare here: kata-9p, kata-virtiofs: gave no value here (their rows above say why); native: ran, but nothing to compare it with ran here');
+  // gvisor-kvm ran, every instance failed: its row says so, the claim row does not call it "not run"
+  assert.match(claim('net-gvisor-tail'), /gvisor-kvm: gave no value here \(its row above says why\); gvisor-ptrace, docker-gvisor: ran, but gave no value for latency-rr/);
+  // no claim row carries a platform's reason cut short
+  assert.ok(rows.filter((r) => r.kind === 'claim').every((r) => !/the whole reason/.test(r.reason)));
+});
+
+test('under a table, the platforms that did not run anywhere are counted, not named again', () => {
+  const absent = print.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.absent] : [])));
+  assert.ok(absent.includes('Not run here: the 7 platforms of “What was not run”.'), absent.join('\n'));
+  assert.ok(absent.every((a) => !/Not run here: gvisor-systrap, kata-9p/.test(a)));
 });
 
 test.run();

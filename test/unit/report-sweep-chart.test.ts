@@ -123,13 +123,14 @@ test("How measured: the MariaDB server settings from the samples' notes, once, i
   i.sampleNotes[logKey('native-ycsb-a', undefined)] = ['YCSB mix a (update heavy: 50% read, 50% update) realised by isobench\'s YCSB client'];
   i.sampleNotes[logKey('native-ycsb-f', undefined)] = ['YCSB mix f (read-modify-write: 50% read, 50% read-modify-write) realised by isobench\'s YCSB client'];
   const area = sweepOf(i);
-  const notes = area.blocks.map((b) => [b.workload, b.notes.filter((n) => n.startsWith('How measured'))] as const);
+  const notes = area.blocks.map((b) => [b.workload, b.finePrint.filter((f) => / how it was measured /.test(f.title))] as const);
   const mysql = notes.filter(([w]) => w === 'mysql-oltp');
   assert.is(mysql[0][1].length, 1);
-  assert.is(mysql[0][1][0], `How measured (the MariaDB server settings, the same on every platform): ${settings}.`);
+  assert.equal(mysql[0][1][0], { title: 'mysql-oltp: how it was measured (the MariaDB server settings, the same on every platform)', items: [settings] });
   assert.ok(mysql.slice(1).every(([, n]) => n.length === 0), 'once per workload');
   const mc = notes.find(([w]) => w === 'memcached-ycsb')![1][0];
-  assert.match(mc, /^How measured \(how each YCSB mix was realised\): YCSB mix a \(update heavy.*Also: YCSB mix f \(read-modify-write/);
+  assert.is(mc.title, 'memcached-ycsb: how it was measured (how each YCSB mix was realised)');
+  assert.match(mc.items.join('\n'), /^YCSB mix a \(update heavy.*\nYCSB mix f \(read-modify-write/);
 });
 
 test('a workload that does not declare the sweep chart, or a sweep with no numeric parameter, gets no sweep figure', () => {

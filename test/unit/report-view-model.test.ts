@@ -22,11 +22,11 @@ test('orders platforms native first, then as the experiment lists them', () => {
   assert.equal(view.platforms.rows.map((r) => [r.id, r.status]), [['native', 'measured'], ['runc', 'measured'], ['gvisor-kvm', 'not run']]);
 });
 
-test('sections: summary, the run, host, one per measured area, not run, threats, methods, appendix', () => {
+test('sections: summary, the run, host, one per measured area, not run, threats, then the appendices: methods, every metric, the claims in full, figures and samples', () => {
   const view = buildViewModel(quick());
   assert.equal(view.toc.map((s) => `${s.number} ${s.title}`), [
     "1 Summary: the paper's claims on this host", '2 The run', '3 Host and platforms', '4 CPU',
-    '5 What was not run, and why', '6 Threats to validity', '7 Methods', 'A Appendix: every metric', 'B Appendix: the claims in full', 'C Appendix: every figure and its samples',
+    '5 What was not run, and why', '6 Threats to validity', 'A Appendix: methods', 'B Appendix: every metric', 'C Appendix: the claims in full', 'D Appendix: every figure and its samples',
   ]);
   assert.equal(areaView.toc.map((s) => s.title).slice(3, 9), ['CPU', 'Memory', 'Disk I/O', 'Network', 'Startup', 'Isolation (HAP)']);
 });
@@ -274,7 +274,7 @@ test('area: emulated qemu-tcg is labelled software emulation in tables, charts a
   assert.is(areaView.platforms.rows.find((r) => r.id === 'qemu-tcg')!.emulated, 'software emulation');
   // emulated platforms on their own axis in every kind of figure
   const strip = areaOf('startup').blocks[0].figures.find((f) => f.chart.kind === 'strip')!.chart as StripChartView;
-  assert.equal(strip.panels.map((p) => [p.emulated, p.rows.map((r) => r.label).includes('qemu-tcg (software emulation)')]), [[false, false], [true, true]]);
+  assert.equal(strip.panels.map((p) => [p.emulated, p.rows.map((r) => r.label).includes('qemu-tcg (software emulation)')]), [[false, false], [false, false], [true, true], [true, true]]);
   const ladder = areaOf('network').blocks[1].figures.find((f) => f.chart.kind === 'percentiles')!.chart as PercentileChartView;
   assert.equal(ladder.panels.map((p) => p.emulated), [false, true]);
 });
@@ -298,10 +298,13 @@ test('area: fio charts its six main metrics in two parts, bandwidth first; the t
 test('area: startup draws every instance, latency draws its percentiles', () => {
   const startup = areaOf('startup').blocks[0];
   // milliseconds first, on a log axis; then the daemon's added time; no ratios to a native exec
-  assert.equal(startup.figures.map((f) => f.chart.kind), ['strip', 'difference', 'strip']);
+  assert.equal(startup.figures.map((f) => f.chart.kind), ['strip', 'difference']);
   const strip = startup.figures[0].chart as StripChartView;
-  assert.is(strip.log, true);
-  assert.match(strip.axisTitle, /\(ms, log scale, lower is better\)$/);
+  // both clocks in one figure, side by side: hardware-assisted above, software emulation below
+  assert.is(strip.columns, 2);
+  assert.equal(strip.panels.map((p) => [p.metric, p.emulated]), [['exit_ms', false], ['first_output_ms', false], ['exit_ms', true], ['first_output_ms', true]]);
+  assert.ok(strip.panels.every((p) => p.log && /\(ms, log scale, lower is better\)$/.test(p.axisTitle)));
+  assert.match(strip.caption, /^startup: instance creation to its exit \(left\) and instance creation to the first byte of the marker on the host \(right\) of every fresh instance, in ms on a logarithmic axis\./);
   assert.is(strip.panels[0].rows[0].platform, 'native');
   assert.is(strip.panels[0].rows[0].values.length, 20, 'startup repeats 20 times (a per-workload repetition)');
   const added = startup.figures[1].chart as DotChartView;
@@ -334,7 +337,7 @@ test('area: figures and tables are numbered once each, in document order', () =>
   assert.equal(charts.map((c) => c.number), charts.map((_, i) => i + 1));
   assert.is(new Set(charts.map((c) => c.name)).size, charts.length);
   const tables = [areaView.summary.claims!.table, areaView.host.table, areaView.platforms.table, ...areaView.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.table] : []))), areaView.notRun.table, areaView.notRun.failures.table, areaView.threats.coverage.table, areaView.methods.software.table, ...areaView.metricAppendix.tables.map((t) => t.table)].filter((t) => t !== null);
-  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -3).map((_, i) => String(i + 1)), 'A', 'B', 'C']);
+  assert.equal(areaView.toc.map((s) => s.number), [...areaView.toc.slice(0, -4).map((_, i) => String(i + 1)), 'A', 'B', 'C', 'D']);
   assert.equal(tables.map((t) => t!.number), tables.map((_, i) => i + 1));
 });
 
@@ -343,7 +346,7 @@ test('area: threats name the nested host, emulation, the sampled HAP and the rat
   const text = Object.fromEntries(items.map((i) => [i.title, i.text]));
   assert.match(text['A shared, virtualised host'], /virtual machine \(kvm\)/);
   assert.match(text['Software emulation'], /^qemu-tcg ran under software emulation/);
-  assert.match(text['A sampled HAP'], /^The HAP is a sampled approximation \(sampled approximation: perf cpu-clock 999 Hz for 10 s, call chains, on \d host pids/);
+  assert.match(text['A sampled HAP'], /^The HAP is a sampled approximation \(perf cpu-clock 999 Hz for 10 s, call chains, on \d host pids/);
   assert.match(text['Few instances'], /96\.8 % at 3 instances, 95\.1 % at 5 instances, 94\.9 % at 10 instances/);
   assert.match(text['Few instances'], /^Each cell had 5 to 20 instances with a value/);
   assert.match(text['Few instances'], /keeps its coverage in simulation/);
@@ -390,7 +393,7 @@ test('area: the body has one headline table per workload, of its charted metrics
     assert.equal(compact.map((t) => t.workload), workloads, a.id);
     for (const t of compact) {
       for (const r of t.rows) assert.not.ok(notRun.has(r.platform), `${t.table.caption}: a row for ${r.platform}, which did not run`);
-      if (t.rows.length < new Set(a.blocks.flatMap((b) => b.tables.flatMap((x) => x.rows.map((r) => r.platform)))).size) assert.match(t.absent, /Not run here: .* \(see “What was not run”\)\.|No value here/);
+      if (t.rows.length < new Set(a.blocks.flatMap((b) => b.tables.flatMap((x) => x.rows.map((r) => r.platform)))).size) assert.match(t.absent, /Not run here: .* \(see “What was not run”\)\.|Not run here: the \d+ platforms of “What was not run”\.|No value here/);
     }
   }
   const fio = areaOf('disk').blocks[0].compact!;

@@ -1,4 +1,5 @@
 // The appendix: every figure, the cells and instances behind it, their logs, and the file that holds its values.
+import { APPENDICES } from '../appendices.ts';
 import type { ReportInputs, SampleLogs } from '../inputs.ts';
 import { logKey } from '../inputs.ts';
 import type { AppendixRow, AppendixView, ChartView } from '../view-types.ts';
@@ -36,7 +37,7 @@ export function buildAppendix(charts: ChartView[], inputs: ReportInputs): Append
     return { figure: chart.number, figureId: chart.id, anchor: `samples-${chart.id}`, title: chart.caption.split(/[.:] /)[0], samplesFile: samplesFile(chart.name), rows };
   });
   return {
-    section: { number: 'C', id: 'appendix', title: 'Appendix: every figure and its samples' },
+    section: APPENDICES.samples,
     intro: 'For each figure: the file beside this report that holds its values (one row per platform, metric and instance), the cells it draws (cell ids as in plan.json and samples.jsonl), the instance numbers with a value (from 0), the instances that failed, and their log files, relative to the run directory. Every value in samples.jsonl carries its cell and instance, so these select exactly the samples behind a mark.',
     entries,
   };

@@ -1,5 +1,6 @@
 // One report section per measured area (CPU, memory, disk, network, startup, isolation, applications): figures, tables, notes, claims.
 import type { MetricSummary } from '../../types.ts';
+import { APPENDICES } from '../appendices.ts';
 import type { AreaDef } from '../areas.ts';
 import { chartedMetrics, isCount, isFlag, metricName, reportOf } from '../areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from '../callouts.ts';
@@ -67,10 +68,10 @@ export function buildAreaSections(ctx: ReportContext, opts: { print: boolean } =
         else block.callouts.push(view);
       }
     }
-    // "How measured": the samples' own notes, once per workload, in its first block
+    // "How measured": the samples' own notes, once per workload, in its first block's small print
     for (const w of unique(blocks.map((b) => b.workload))) {
       const title = reportOf(w).howMeasured;
-      if (title) blocks.find((b) => b.workload === w)!.notes.unshift(howMeasuredNote(w, title, ctx));
+      if (title) blocks.find((b) => b.workload === w)!.finePrint.unshift(howMeasured(w, title, ctx));
     }
     // one headline table per workload, in its last block: the body's numbers (every metric's table is in the appendix)
     for (const w of unique(blocks.map((b) => b.workload))) {
@@ -145,13 +146,12 @@ function workloadBlock(workload: string, job: string, ctx: ReportContext, first:
   const figures: FigureBlock[] = [...(print ? [] : ratios), ...workloadFigures(input, { ratio: false, rest: true })]
     .map((chart) => ({ chart, callouts: [] as CalloutView[] }));
   const notes: string[] = [];
-  if (print && ratios.length) notes.push(`The table below gives each ratio to native of ${workload} with its interval; the HTML report draws them.`);
   if (!mine.some((s) => s.platform === NATIVE)) notes.push('native has no value here, so no ratios to native are given.');
   if (workload === 'hap') notes.push(hapMethodNote(mine, ctx));
-  let finePrint: WorkloadBlock['finePrint'] = null;
+  const finePrint: WorkloadBlock['finePrint'] = [];
   if (workload === 'startup') {
     const label = (id: string) => ctx.names.label(id);
-    finePrint = { title: 'What each platform\'s clock measures, and each start-up\'s tail and first start', items: [...startupClockNotes(rowPlatforms, label), ...startupDistributionNotes(mine, label)] };
+    finePrint.push({ title: 'What each platform\'s clock measures, and each start-up\'s tail and first start', items: [...startupClockNotes(rowPlatforms, label), ...startupDistributionNotes(mine, label)] });
   }
   const charted = figures.flatMap((f) => f.chart.sources.map((s) => s.metric));
   const ordered = [...unique(charted.filter((m) => metrics.includes(m))), ...metrics.filter((m) => !charted.includes(m))];
@@ -198,13 +198,13 @@ function missingNote(id: string, failed: number, notRun: Map<string, string>): s
   return 'no value recorded';
 }
 
-/** "How measured (the MariaDB server settings …): server 10.11.6: innodb_buffer_pool_size=128M, …", from every cell's sample notes */
-function howMeasuredNote(workload: string, title: string, ctx: ReportContext): string {
+/** "How measured (the MariaDB server settings …)": "server 10.11.6: innodb_buffer_pool_size=128M, …", from every cell's sample notes */
+function howMeasured(workload: string, title: string, ctx: ReportContext): { title: string; items: string[] } {
   const cells = ctx.summaries.filter((s) => s.workload === workload);
   const notes = unique(cells.flatMap((s) => ctx.inputs.sampleNotes[logKey(s.cell, s.host)] ?? []));
-  if (notes.length === 0) return `How measured (${title}): not recorded in this run's samples.`;
+  if (notes.length === 0) return { title: `${workload}: how it was measured (${title})`, items: ['not recorded in this run\'s samples'] };
   const shown = notes.slice(0, 4);
-  return `How measured (${title}): ${shown.join('. Also: ')}${notes.length > shown.length ? ` (and ${notes.length - shown.length} more variants, in the samples)` : ''}.`;
+  return { title: `${workload}: how it was measured (${title})`, items: [...shown, ...(notes.length > shown.length ? [`and ${notes.length - shown.length} more variants, in the samples`] : [])] };
 }
 
 function hapMethodNote(rows: MetricSummary[], ctx: ReportContext): string {
@@ -288,7 +288,8 @@ export function absentLine(tables: MetricTable[], ctx: ReportContext): string {
     return `${ctx.names.label(id)}${n ? ` (${n} failure${n === 1 ? '' : 's'})` : ''}`;
   });
   return [
-    notRun.length ? `Not run here: ${notRun.join(', ')} (see “What was not run”).` : '',
+    // every platform that did not run, as under most tables: their number, not their names again
+    notRun.length ? (notRun.length === ctx.notRun.size && notRun.length > 3 ? `Not run here: the ${notRun.length} platforms of “What was not run”.` : `Not run here: ${notRun.join(', ')} (see “What was not run”).`) : '',
     failed.length ? `No value here: ${failed.join(', ')}.` : '',
   ].filter(Boolean).join(' ');
 }
@@ -329,7 +330,7 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
   }
   const id = slug(`${workload}-headline`);
   const jobs = blocks.length > 1 && !pivot;
-  const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix A; every statistic is in summary.csv`;
+  const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix ${APPENDICES.everyMetric.number}; every statistic is in summary.csv`;
   return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, long: rows.length > LONG_TABLE, inline: columns.length <= 2, absent: absentLine(all, ctx) };
 }
 

@@ -5,11 +5,12 @@ import { formatArgv } from '../../proc.ts';
 import { formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit } from '../format.ts';
 import type { CommandGroup, KeyValue, ReportView } from '../view-types.ts';
+import { APPENDICES } from '../appendices.ts';
 import { repetitionsText } from './host.ts';
 
 export function buildMethods(ctx: ReportContext, evidenceMethod: string): ReportView['methods'] {
   const { analysis, environment, plan } = ctx.inputs;
-  const section = ctx.number.section('methods', 'Methods');
+  const section = APPENDICES.methods;
   const commands: CommandGroup[] = [];
   for (const s of ctx.summaries) {
     const title = jobTitle(s.workload, s.job);

@@ -3,10 +3,11 @@ import { isCount, metricName } from '../areas.ts';
 import { unique, type ReportContext } from '../context.ts';
 import { slug } from '../format.ts';
 import type { AppendixTable, AreaView, MetricAppendixView, MetricTable } from '../view-types.ts';
+import { APPENDICES } from '../appendices.ts';
 import { absentLine } from './area.ts';
 
 export function buildMetricAppendix(areas: AreaView[], ctx: ReportContext): MetricAppendixView {
-  const section = { number: 'A', id: 'every-metric', title: 'Appendix: every metric' };
+  const section = APPENDICES.everyMetric;
   const tables: AppendixTable[] = [];
   for (const area of areas) {
     for (const workload of unique(area.blocks.map((b) => b.workload))) {
@@ -21,7 +22,7 @@ export function buildMetricAppendix(areas: AreaView[], ctx: ReportContext): Metr
     section,
     intro: 'Every metric of every workload, one table over its jobs: n instances with a value, iterations, failed instances, mean, median and SD over instance means, 95 % CI, and the ratio to native with its 95 % interval. Only platforms with a value have a row; the line under a table names the others. summary.csv holds every statistic at full precision.',
     tables,
-    finePrint: areas.flatMap((a) => a.blocks.flatMap((b) => (b.finePrint ? [b.finePrint] : []))),
+    finePrint: areas.flatMap((a) => a.blocks.flatMap((b) => b.finePrint)),
   };
 }
 

@@ -2,18 +2,41 @@
 import type { AreaDef } from '../areas.ts';
 import type { CalloutView } from '../callouts.ts';
 import { jobTitle, unique, type ReportContext } from '../context.ts';
-import { byCodeUnit } from '../format.ts';
+import { byCodeUnit, readableParams } from '../format.ts';
+import type { ClaimVerdict } from '../../types.ts';
 import type { FailureRow, NotRunRow, ReportView } from '../view-types.ts';
 import { ranges } from './appendix.ts';
 
 const NO_REASON = 'no value was recorded and no reason was given';
 const EVERY_FAILED = 'ran, but no instance gave a value (see the failures below)';
 
+/**
+ * A claim's row: its platforms that have a row of their own here are named, not given their reason again (the verdict's
+ * reason repeats each one cut short); what the others lacked is said in full.
+ */
+function notRunClaimReason(v: ClaimVerdict | undefined, reason: string, rowed: Set<string>): string {
+  if (!v || v.missing.platforms.length === 0) return reason;
+  const above = v.missing.platforms.filter((m) => rowed.has(m.platform)).map((m) => m.platform);
+  const byReason = new Map<string, string[]>();
+  for (const m of v.missing.platforms.filter((x) => !rowed.has(x.platform))) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.platform]);
+  const parts = [
+    ...(above.length ? [`${above.join(', ')}: gave no value here (${above.length > 1 ? 'their rows above say' : 'its row above says'} why)`] : []),
+    ...[...byReason].map(([why, ps]) => `${ps.join(', ')}: ${readableParams(why)}`),
+  ];
+  return `${v.subject ? `the claim is about ${v.subject.platforms.join(', ')}; ` : ''}nothing to compare here: ${parts.join('; ')}`;
+}
+
 export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown: CalloutView[]): ReportView['notRun'] {
   const { analysis, plan } = ctx.inputs;
   const section = ctx.number.section('not-run', 'What was not run, and why');
   const rows: NotRunRow[] = [];
-  for (const id of ctx.notRunIds) rows.push({ what: id, kind: 'platform', anchor: '', reason: ctx.notRun.get(id) ?? ctx.records.get(id)?.reason ?? (ctx.inputs.analysis.failures.some((f) => f.platform === id) ? EVERY_FAILED : NO_REASON) });
+  // platforms that did not run for the same reason share a row (Kata's two shared filesystems, say)
+  for (const id of ctx.notRunIds) {
+    const reason = ctx.notRun.get(id) ?? ctx.records.get(id)?.reason ?? (ctx.inputs.analysis.failures.some((f) => f.platform === id) ? EVERY_FAILED : NO_REASON);
+    const same = rows.find((r) => r.kind === 'platform' && r.reason === reason);
+    if (same) same.what += `, ${id}`;
+    else rows.push({ what: id, kind: 'platform', anchor: '', reason });
+  }
   for (const a of unmeasured) {
     const planned = a.workloads.filter((w) => plan.cells.some((c) => c.workload === w));
     rows.push({
@@ -25,7 +48,8 @@ export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown:
         : a.workloads.length ? `not in this experiment (${a.workloads.join(', ')})` : 'no workload of this area exists in isobench yet',
     });
   }
-  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: c.reason });
+  const verdicts = new Map((analysis.claims?.verdicts ?? []).map((v) => [v.id, v]));
+  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: notRunClaimReason(verdicts.get(c.id), c.reason, new Set(ctx.notRunIds)) });
   // a caveat of an area that did not run has no area section to stand in
   const unmeasuredIds = new Set<string>(unmeasured.map((a) => a.id));
   for (const c of ctx.cards.filter((x) => x.verdict !== 'not run' && unmeasuredIds.has(x.area))) rows.push({ what: c.id, kind: c.verdict, anchor: c.anchor, reason: `${c.claim} (${c.reason})` });
