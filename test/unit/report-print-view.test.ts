@@ -84,4 +84,10 @@ test('under a table, the platforms that did not run anywhere are counted, not na
   assert.ok(absent.every((a) => !/Not run here: gvisor-systrap, kata-9p/.test(a)));
 });
 
+test('no template placeholder reaches either page, and page 1 points at the claims in full by their letter', () => {
+  const blank = (v: typeof screen) => allCharts(v).map((c) => ({ name: c.name, spec: {} as never, svg: '<svg></svg>' }));
+  for (const v of [screen, print]) assert.not.match(renderHtml(v, blank(v)), /\$\{|\{\{|\}\}/);
+  assert.match(print.summary.claims!.table.caption, /\(on paper: appendix C\) gives the whole reason/);
+});
+
 test.run();

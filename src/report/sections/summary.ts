@@ -23,7 +23,7 @@ export function buildSummary(ctx: ReportContext): ReportView['summary'] {
     sentence: verdictSentence(claims),
     claims: claims
       ? {
-        table: ctx.number.table('claims', 'The paper\'s claims and this run\'s verdicts. Observed: the ratio that decided the verdict (of a partly tested claim, one of the ratios it rests on; “+n”: its other comparisons) (platform mean / reference mean), its 95 % interval (Welch t on the log ratio) and each side\'s instances; Needs: the range the claim implies; “partial”: some platforms the claim names did not run. Each claim\'s card in its area (on paper: appendix ${APPENDICES.claimsInFull.number}) gives the whole reason.'),
+        table: ctx.number.table('claims', `The paper's claims and this run's verdicts. Observed: the ratio that decided the verdict (of a partly tested claim, one of the ratios it rests on; “+n”: its other comparisons) (platform mean / reference mean), its 95 % interval (Welch t on the log ratio) and each side's instances; Needs: the range the claim implies; “partial”: some platforms the claim names did not run. Each claim's card in its area (on paper: appendix ${APPENDICES.claimsInFull.number}) gives the whole reason.`),
         rows: claims.verdicts.map((v) => claimLine(v, areaTitle(v.area))),
       }
       : null,
