@@ -18,6 +18,8 @@ export interface CaptionParts {
   missing: string;
   emulated: boolean;
   part?: { k: number; of: number };
+  /** the panels' n apart, when they differ ("n = 1–9 … on the left, 1–8 on the right"); else nText(ns) */
+  nWords?: string;
 }
 
 function tail(p: CaptionParts): string {
@@ -56,7 +58,7 @@ export function valueAlt(title: string, metric: string, unit: string, rows: { la
 }
 
 export function stripCaption(p: CaptionParts, metric: string, unit: string, log: boolean): string {
-  return `${p.title}: ${metric} of every fresh instance${unit ? `, in ${unit}` : ''}${log ? ' on a logarithmic axis' : ''}. Each dot is one instance; the box spans the quartiles with the median as a line, whiskers reach the furthest instance within 1.5 × the interquartile range; ${nText(p.ns)}.${tail(p)}`;
+  return `${p.title}: ${metric} of every fresh instance${unit ? `, in ${unit}` : ''}${log ? ' on a logarithmic axis' : ''}. Each dot is one instance; the box spans the quartiles with the median as a line, whiskers reach the furthest instance within 1.5 × the interquartile range; ${p.nWords ?? nText(p.ns)}.${tail(p)}`;
 }
 
 export function stripAlt(title: string, metric: string, unit: string, rows: { label: string; n: number; median: number; min: number; max: number }[]): string {

@@ -41,6 +41,8 @@ const RATIO_ROW = 21;
 /** a claim's figure may hold twenty comparisons: tighter still */
 const CLAIM_ROW = 18;
 const STRIP_ROW = 22;
+/** a strip row's dots keep this far from its edges (a dot's radius and a gap), so none reads as the next row's */
+const STRIP_DOTS_FROM = 5;
 
 export { platformStyle };
 
@@ -183,8 +185,8 @@ function stripPanel(panel: StripPanel, domain: string[], order: string[], width:
   // a half-width panel's axis title wraps rather than run under its neighbour's, and it has room for fewer ticks
   const half = width < WIDTH ? { axis: { tickCount: 4 } } : {};
   const x = { field: 'value', type: 'quantitative', title: width < WIDTH ? wrapText(panel.axisTitle, width, 11) : panel.axisTitle, scale, ...half } as const;
-  // golden-ratio spacing: spreads the dots of one platform evenly across the row, the same on every render
-  const dots = panel.rows.flatMap((r) => r.values.map((value, i) => ({ platform: r.platform, label: r.label, emulated: r.emulated, value, jitter: ((i * 0.6180339887) % 1) - 0.5, hover: `${r.label}, instance ${r.instances[i]}: ${formatHover(value)}` })));
+  // golden-ratio spacing from the row's centre: spreads the dots of one platform evenly across the row, the same on every render
+  const dots = panel.rows.flatMap((r) => r.values.map((value, i) => ({ platform: r.platform, label: r.label, emulated: r.emulated, value, jitter: ((i * 0.6180339887 + 0.5) % 1) - 0.5, hover: `${r.label}, instance ${r.instances[i]}: ${formatHover(value)}` })));
   const boxes = panel.rows.filter((r) => r.values.length >= 3).flatMap((r) => r.values.map((value) => ({ label: r.label, value })));
   const most = Math.max(...panel.rows.map((r) => r.values.length));
   const dotSize = most > 30 ? 14 : 26;
@@ -192,12 +194,12 @@ function stripPanel(panel: StripPanel, domain: string[], order: string[], width:
   const layer: object[] = [];
   layer.push(...pointLayers(dots, y, x, domain, order, dotSize, { opacity: dotOpacity }).map((l: any) => ({
     ...l,
-    encoding: { ...l.encoding, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-0.5, 0.5], range: [STRIP_ROW / 2 - 11, STRIP_ROW / 2 + 11] }, legend: null } },
+    encoding: { ...l.encoding, yOffset: { field: 'jitter', type: 'quantitative', scale: { domain: [-0.5, 0.5], range: [STRIP_DOTS_FROM, STRIP_ROW - STRIP_DOTS_FROM] }, legend: null } },
   })));
   if (boxes.length) {
     layer.push({
       data: { values: boxes },
-      mark: { type: 'boxplot', extent: 1.5, size: 26, outliers: false, box: { fill: '#ffffff', fillOpacity: 0, stroke: '#222222', strokeWidth: 1.2 }, median: { color: '#000000', strokeWidth: 2.5 }, rule: { color: '#222222' }, ticks: { color: '#222222', size: 12 } },
+      mark: { type: 'boxplot', extent: 1.5, size: STRIP_ROW - 6, outliers: false, box: { fill: '#ffffff', fillOpacity: 0, stroke: '#222222', strokeWidth: 1.2 }, median: { color: '#000000', strokeWidth: 2.5 }, rule: { color: '#222222' }, ticks: { color: '#222222', size: 12 } },
       encoding: { y, x },
     });
   }

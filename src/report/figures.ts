@@ -180,24 +180,30 @@ function stripFigure(f: FigureInput, metrics: string[]): StripChartView {
     return { metric, rows, log, human, unit: rows[0].unit, axisTitle: `${human} (${rows[0].unit}${log ? ', log scale' : ''}, ${betterText(rows[0])})`, ...emulatedOnly(f, rows) };
   });
   const anyEmulated = per.some((m) => m.emulated.length > 0);
-  const platformsOf = (m: (typeof per)[number]) => m.rows.map((s) => s.platform).join(' ');
-  const columns = per.length === 2 && platformsOf(per[0]) === platformsOf(per[1]) ? 2 : 1;
+  // the right column is drawn without row labels: only when its rows are the left's, label for label
+  const labelsOf = (m: (typeof per)[number]) => JSON.stringify([m.hardware, m.emulated].map((rs) => rs.map((s) => ctx.names.of(s))));
+  const columns = per.length === 2 && labelsOf(per[0]) === labelsOf(per[1]) ? 2 : 1;
+  // stacked panels of several metrics say which metric they draw
+  const titled = (m: (typeof per)[number], what: string | null) => (columns === 1 && per.length > 1 ? `${m.human}${what ? `: ${what.toLowerCase()}` : ''}` : what);
   const panelsOf = (m: (typeof per)[number]) => [
-    ...(m.hardware.length ? [{ title: anyEmulated ? 'Hardware-assisted and native' : null, emulated: false, metric: m.metric, axisTitle: m.axisTitle, log: m.log, rows: m.hardware.map(stripRow) }] : []),
-    ...(m.emulated.length ? [{ title: 'Software emulation, on its own axis', emulated: true, metric: m.metric, axisTitle: m.axisTitle, log: m.log, rows: m.emulated.map(stripRow) }] : []),
+    ...(m.hardware.length ? [{ title: titled(m, anyEmulated ? 'Hardware-assisted and native' : null), emulated: false, metric: m.metric, axisTitle: m.axisTitle, log: m.log, rows: m.hardware.map(stripRow) }] : []),
+    ...(m.emulated.length ? [{ title: titled(m, 'Software emulation, on its own axis'), emulated: true, metric: m.metric, axisTitle: m.axisTitle, log: m.log, rows: m.emulated.map(stripRow) }] : []),
   ];
   // side by side: the hardware row, then the emulated row; stacked: each metric's panels in turn
   const panels = columns === 2 ? [false, true].flatMap((em) => per.flatMap(panelsOf).filter((p) => p.emulated === em)) : per.flatMap(panelsOf);
   const rows = per.flatMap((m) => m.rows);
   const humans = per.map((m) => m.human);
-  const named = columns === 2 ? `${humans[0]} (left) and ${humans[1]} (right)` : humans.join('; ');
+  const named = columns === 2 ? `${humans[0]} (left) and ${humans[1]} (right)` : humans.length > 1 ? `${humans.slice(0, -1).join(', ')} and ${humans[humans.length - 1]} (each in its own panels)` : humans[0];
   const units = unique(per.map((m) => m.unit));
+  const nsOf = (m: (typeof per)[number]) => m.rows.map((s) => s.n);
+  const sameN = per.every((m) => caption.nText(nsOf(m)) === caption.nText(nsOf(per[0])));
+  const nWords = sameN ? undefined : per.map((m, i) => `${caption.nText(nsOf(m))} ${columns === 2 ? ['on the left', 'on the right'][i] : `for ${m.human}`}`).join('; ');
   return {
     kind: 'strip',
     name,
     number: num,
     id: `figure-${num}-${name}`,
-    caption: caption.stripCaption({ title: f.title, ns: rows.map((s) => s.n), missing: f.missing, emulated: anyEmulated }, named, units.length === 1 ? units[0] : '', per.every((m) => m.log)),
+    caption: caption.stripCaption({ title: f.title, ns: nsOf(per[0]), missing: f.missing, emulated: anyEmulated, ...(nWords ? { nWords } : {}) }, named, units.length === 1 ? units[0] : '', per.every((m) => m.log)),
     alt: per.map((m) => caption.stripAlt(f.title, m.human, m.unit, m.rows.map((s) => ({ label: ctx.names.of(s), n: s.n, median: s.median, min: Math.min(...s.instanceMeans), max: Math.max(...s.instanceMeans) })))).join(' '),
     columns,
     panels,

@@ -33,7 +33,7 @@ export function buildViewModel(inputs: ReportInputs, sources: ReportSources = lo
   const notRun = buildNotRun(ctx, areaResult.unmeasured, areaResult.notShown);
   const threats = buildThreats(ctx, experimentResources(inputs.experimentText));
   const methods = buildMethods(ctx, areaResult.evidenceMethod);
-  const metricAppendix = buildMetricAppendix(areaResult.areas, ctx);
+  const metricAppendix = buildMetricAppendix(areaResult.areas, ctx, opts.print ?? false);
   const claimsAppendix = buildClaimsAppendix(areaResult.areas);
 
   const areas = areaResult.areas;

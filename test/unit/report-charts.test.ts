@@ -97,6 +97,18 @@ test('the startup strip plot draws every instance over a box plot, on a log axis
     // the axis names its clock, in lines that fit the half-width panel
     assert.is(x.title.join(' '), h.axisTitle);
     assert.ok(x.title.length > 1);
+    // every dot and box inside its own row, clear of the line to the next (a dot on it reads as the next row's)
+    const step = panel.height.step;
+    for (const l of panel.layer.filter((q: any) => markType(q) === 'point')) {
+      const [lo, hi] = l.encoding.yOffset.scale.range;
+      const radius = Math.sqrt(l.mark.size / Math.PI);
+      assert.ok(lo - radius >= 1 && hi + radius <= step - 1, `dots from ${lo} to ${hi} (radius ${radius.toFixed(1)}) in a row of ${step}`);
+      const jitters = l.data.values.map((d: any) => d.jitter);
+      assert.ok(jitters.every((j: number) => j >= -0.5 && j <= 0.5));
+    }
+    assert.ok(panel.layer.find((l: any) => markType(l) === 'boxplot').mark.size <= step - 4);
+    // a platform's first instance sits at the row's centre
+    assert.is(panel.layer.find((l: any) => markType(l) === 'point').data.values[0].jitter, 0);
   });
   // the right column shares the left's row labels: labelled once
   const yOf = (panel: any) => panel.layer.find((l: any) => markType(l) === 'point').encoding.y;

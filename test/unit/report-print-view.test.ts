@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readRunInputs } from '../../src/report/inputs.ts';
 import { renderHtml } from '../../src/report/render.ts';
-import { allCharts, buildViewModel, type DotChartView } from '../../src/report/view-model.ts';
+import { allCharts, buildViewModel, type DotChartView, type StripChartView } from '../../src/report/view-model.ts';
 
 const real = readRunInputs(fileURLToPath(new URL('../fixtures/runs/quick-real', import.meta.url)));
 const screen = buildViewModel(real);
@@ -78,16 +78,49 @@ test('what was not run: one row per reason, a claim row names its platforms that
   assert.ok(rows.filter((r) => r.kind === 'claim').every((r) => !/the whole reason/.test(r.reason)));
 });
 
-test('under a table, the platforms that did not run anywhere are counted, not named again', () => {
-  const absent = print.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.absent] : [])));
-  assert.ok(absent.includes('Not run here: the 7 platforms of “What was not run”.'), absent.join('\n'));
-  assert.ok(absent.every((a) => !/Not run here: gvisor-systrap, kata-9p/.test(a)));
+test('on paper, under a table, the platforms that did not run anywhere are counted, not named again; the HTML names them', () => {
+  const absent = (v: typeof screen) => [...v.areas.flatMap((a) => a.blocks.flatMap((b) => (b.compact ? [b.compact.absent] : []))), ...v.metricAppendix.tables.map((t) => t.absent)];
+  assert.ok(absent(print).includes('Not run here: the 7 requested platforms that did not run (see “What was not run”).'), absent(print).join('\n'));
+  assert.ok(absent(print).every((a) => !/Not run here: gvisor-systrap, kata-9p/.test(a)));
+  // gvisor-kvm ran, and every instance failed: not among the 7, named apart where it has no value
+  assert.ok(absent(print).some((a) => /No value here: gvisor-kvm \(1 failure\)/.test(a)));
+  assert.ok(absent(screen).includes('Not run here: gvisor-systrap, kata-9p, kata-virtiofs, qemu-kvm, firecracker, cloud-hypervisor, osv-qemu (see “What was not run”).'), absent(screen).join('\n'));
 });
 
 test('no template placeholder reaches either page, and page 1 points at the claims in full by their letter', () => {
   const blank = (v: typeof screen) => allCharts(v).map((c) => ({ name: c.name, spec: {} as never, svg: '<svg></svg>' }));
   for (const v of [screen, print]) assert.not.match(renderHtml(v, blank(v)), /\$\{|\{\{|\}\}/);
   assert.match(print.summary.claims!.table.caption, /\(on paper: appendix C\) gives the whole reason/);
+  // on paper each body card's id links to its whole copy
+  const page = renderHtml(print, blank(print));
+  assert.match(page, /<a class="claim-id print-inline" href="#claim-cpu-parity-full">cpu-parity<\/a>/);
+  assert.match(page, /<article class="claim-card [^"]*full" id="claim-cpu-parity-full">/);
+});
+
+test('start-up\'s two clocks: side by side only over the same rows; n given apart when it differs', () => {
+  const stripOf = (v: typeof screen) => allCharts(v).find((c) => c.kind === 'strip') as StripChartView;
+  const sideBySide = stripOf(screen);
+  assert.is(sideBySide.columns, 2);
+  assert.match(sideBySide.caption, /\(left\) and .* \(right\) of every fresh instance, in ms on a logarithmic axis\. .*; n = 1–9 fresh instances per platform\./);
+  // lxc's exit clock kept 3 of its 9 instances: the same rows, so still side by side, with each side's n
+  const fewer = structuredClone(real);
+  const lxcExit = fewer.analysis.summaries.find((s) => s.platform === 'lxc' && s.workload === 'startup' && s.metric === 'exit_ms')!;
+  Object.assign(lxcExit, { n: 3, instances: lxcExit.instances.slice(0, 3), instanceMeans: lxcExit.instanceMeans.slice(0, 3) });
+  const apart = stripOf(buildViewModel(fewer));
+  assert.is(apart.columns, 2);
+  assert.match(apart.caption, /; n = 1–4 fresh instances per platform on the left; n = 1–9 fresh instances per platform on the right\./);
+  // crun's exit clock gone altogether: the rows differ, so the clocks are stacked, each panel naming its clock
+  const gone = structuredClone(real);
+  gone.analysis.summaries = gone.analysis.summaries.filter((s) => !(s.platform === 'crun' && s.workload === 'startup' && s.metric === 'exit_ms'));
+  const stacked = stripOf(buildViewModel(gone));
+  assert.is(stacked.columns, 1);
+  assert.equal(stacked.panels.map((p) => p.title), [
+    'instance creation to its exit: hardware-assisted and native',
+    'instance creation to its exit: software emulation, on its own axis',
+    'instance creation to the first byte of the marker on the host: hardware-assisted and native',
+    'instance creation to the first byte of the marker on the host: software emulation, on its own axis',
+  ]);
+  assert.match(stacked.caption, /^startup: instance creation to its exit and instance creation to the first byte of the marker on the host \(each in its own panels\) of every fresh instance/);
 });
 
 test.run();

@@ -76,7 +76,7 @@ export function buildAreaSections(ctx: ReportContext, opts: { print: boolean } =
     // one headline table per workload, in its last block: the body's numbers (every metric's table is in the appendix)
     for (const w of unique(blocks.map((b) => b.workload))) {
       const mine = blocks.filter((b) => b.workload === w);
-      mine[mine.length - 1].compact = compactTable(w, mine, ctx);
+      mine[mine.length - 1].compact = compactTable(w, mine, ctx, opts.print);
     }
     const figures: FigureBlock[] = claimCharts.map((chart) => ({ chart, callouts: [] }));
     charts.push(...figures.map((f) => f.chart), ...sweepFigures.map((f) => f.chart), ...blocks.flatMap((b) => b.figures.map((f) => f.chart)));
@@ -278,7 +278,8 @@ function metricTable(title: string, base: string, workload: string, metric: stri
 }
 
 /** The planned platforms that gave no value in any of these tables, in one line: "not run here: a, b (see …); no value: c (2 failures)". */
-export function absentLine(tables: MetricTable[], ctx: ReportContext): string {
+/** print: on paper, when they are every platform that did not run, they are counted, not named under each table again */
+export function absentLine(tables: MetricTable[], ctx: ReportContext, print = false): string {
   const rows = tables.flatMap((t) => t.rows);
   const measured = new Set(rows.filter((r) => r.measured).map((r) => r.platform));
   const absent = unique(rows.filter((r) => !r.measured && !measured.has(r.platform)).map((r) => r.platform));
@@ -288,8 +289,7 @@ export function absentLine(tables: MetricTable[], ctx: ReportContext): string {
     return `${ctx.names.label(id)}${n ? ` (${n} failure${n === 1 ? '' : 's'})` : ''}`;
   });
   return [
-    // every platform that did not run, as under most tables: their number, not their names again
-    notRun.length ? (notRun.length === ctx.notRun.size && notRun.length > 3 ? `Not run here: the ${notRun.length} platforms of “What was not run”.` : `Not run here: ${notRun.join(', ')} (see “What was not run”).`) : '',
+    notRun.length ? (print && notRun.length === ctx.notRun.size && notRun.length > 3 ? `Not run here: the ${notRun.length} requested platforms that did not run (see “What was not run”).` : `Not run here: ${notRun.join(', ')} (see “What was not run”).`) : '',
     failed.length ? `No value here: ${failed.join(', ')}.` : '',
   ].filter(Boolean).join(' ');
 }
@@ -298,7 +298,7 @@ export function absentLine(tables: MetricTable[], ctx: ReportContext): string {
 const LONG_TABLE = 12;
 
 /** A workload's headline table: the metrics its figures draw (the registry's `charted`), a row per platform with a value, per job. */
-function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportContext): CompactTable | null {
+function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportContext, print: boolean): CompactTable | null {
   const all = blocks.flatMap((b) => b.tables);
   const metrics = chartedMetrics(workload, unique(all.map((t) => t.metric))).filter((m) => !isFlag(workload, m));
   if (metrics.length === 0) return null;
@@ -331,7 +331,7 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
   const id = slug(`${workload}-headline`);
   const jobs = blocks.length > 1 && !pivot;
   const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix ${APPENDICES.everyMetric.number}; every statistic is in summary.csv`;
-  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, long: rows.length > LONG_TABLE, inline: columns.length <= 2, absent: absentLine(all, ctx) };
+  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, long: rows.length > LONG_TABLE, inline: columns.length <= 2, absent: absentLine(all, ctx, print) };
 }
 
 /** A headline cell keeps an interval's numbers; why an interval is missing ("unbounded: …") is in the appendix's table. */

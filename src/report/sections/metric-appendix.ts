@@ -6,7 +6,7 @@ import type { AppendixTable, AreaView, MetricAppendixView, MetricTable } from '.
 import { APPENDICES } from '../appendices.ts';
 import { absentLine } from './area.ts';
 
-export function buildMetricAppendix(areas: AreaView[], ctx: ReportContext): MetricAppendixView {
+export function buildMetricAppendix(areas: AreaView[], ctx: ReportContext, print = false): MetricAppendixView {
   const section = APPENDICES.everyMetric;
   const tables: AppendixTable[] = [];
   for (const area of areas) {
@@ -14,19 +14,19 @@ export function buildMetricAppendix(areas: AreaView[], ctx: ReportContext): Metr
       const blocks = area.blocks.filter((b) => b.workload === workload);
       for (const metric of unique(blocks.flatMap((b) => b.tables.map((t) => t.metric)))) {
         const per = blocks.flatMap((b) => b.tables.filter((t) => t.metric === metric).map((t) => ({ job: b.job, t })));
-        tables.push(appendixTable(workload, metric, per, blocks.length > 1, ctx));
+        tables.push(appendixTable(workload, metric, per, blocks.length > 1, ctx, print));
       }
     }
   }
   return {
     section,
-    intro: 'Every metric of every workload, one table over its jobs: n instances with a value, iterations, failed instances, mean, median and SD over instance means, 95 % CI, and the ratio to native with its 95 % interval. Only platforms with a value have a row; the line under a table names the others. summary.csv holds every statistic at full precision.',
+    intro: 'Every metric of every workload, one table over its jobs: n instances with a value, iterations, failed instances, mean, median and SD over instance means, 95 % CI, and the ratio to native with its 95 % interval. Only platforms with a value have a row; the line under a table names the others (on paper it counts them when they are every platform that did not run). summary.csv holds every statistic at full precision.',
     tables,
     finePrint: areas.flatMap((a) => a.blocks.flatMap((b) => b.finePrint)),
   };
 }
 
-function appendixTable(workload: string, metric: string, per: { job: string; t: MetricTable }[], jobs: boolean, ctx: ReportContext): AppendixTable {
+function appendixTable(workload: string, metric: string, per: { job: string; t: MetricTable }[], jobs: boolean, ctx: ReportContext, print: boolean): AppendixTable {
   const first = per[0].t;
   const human = metricName(workload, metric);
   const id = slug(`every-${workload}-${metric}`);
@@ -43,6 +43,6 @@ function appendixTable(workload: string, metric: string, per: { job: string; t: 
     screenOnly: first.screenOnly,
     jobs,
     rows: per.flatMap(({ job, t }) => t.rows.filter((r) => r.measured).map((r) => ({ ...r, job }))),
-    absent: absentLine(per.map((p) => p.t), ctx),
+    absent: absentLine(per.map((p) => p.t), ctx, print),
   };
 }

@@ -12,7 +12,7 @@ const EVERY_FAILED = 'ran, but no instance gave a value (see the failures below)
 
 /**
  * A claim's row: its platforms that have a row of their own here are named, not given their reason again (the verdict's
- * reason repeats each one cut short); what the others lacked is said in full.
+ * reason repeats each one cut short: claims/evaluate.ts absenceReason); what the others lacked is said in full.
  */
 function notRunClaimReason(v: ClaimVerdict | undefined, reason: string, rowed: Set<string>): string {
   if (!v || v.missing.platforms.length === 0) return reason;
@@ -49,7 +49,9 @@ export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown:
     });
   }
   const verdicts = new Map((analysis.claims?.verdicts ?? []).map((v) => [v.id, v]));
-  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: notRunClaimReason(verdicts.get(c.id), c.reason, new Set(ctx.notRunIds)) });
+  // a platform with a row gave nothing at all, so a claim's reason for it is that row's; an emulated one's says why it cannot stand in
+  const rowed = new Set(ctx.notRunIds.filter((id) => !ctx.records.get(id)?.emulated));
+  for (const c of ctx.cards.filter((x) => x.verdict === 'not run')) rows.push({ what: c.id, kind: 'claim', anchor: c.anchor, reason: notRunClaimReason(verdicts.get(c.id), c.reason, rowed) });
   // a caveat of an area that did not run has no area section to stand in
   const unmeasuredIds = new Set<string>(unmeasured.map((a) => a.id));
   for (const c of ctx.cards.filter((x) => x.verdict !== 'not run' && unmeasuredIds.has(x.area))) rows.push({ what: c.id, kind: c.verdict, anchor: c.anchor, reason: `${c.claim} (${c.reason})` });
