@@ -81,8 +81,8 @@ export function differenceAlt(rows: { label: string; value: number; low: number 
   return `Added time: ${rows.map((r) => `${r.label} ${r.value >= 0 ? '+' : ''}${formatEstimate(r.value, r.low !== null && r.high !== null ? { low: r.low, high: r.high } : null)} ${r.unit}`).join('; ')}.`;
 }
 
-export function claimCaption(p: CaptionParts, claims: string[]): string {
-  return `${p.title}${partText(p)}: the ratios each claim was tested on (${claims.join(', ')}), against the range the claim needs (shaded). Dot: platform mean / reference mean; bar: 95 % interval of the ratio (Welch t on the log ratio, the claims' test); ${nText(p.ns)}. The paper gives no ratio of its own for these claims, so none is marked; all panels share one scale.`;
+export function claimCaption(p: CaptionParts, claims: string[], log = false): string {
+  return `${p.title}${partText(p)}: the ratios each claim was tested on (${claims.join(', ')}), against the range the claim needs (shaded). Dot: platform mean / reference mean; bar: 95 % interval of the ratio (Welch t on the log ratio, the claims' test); ${nText(p.ns)}. The paper gives no ratio of its own for these claims, so none is marked; all panels share one ${log ? 'log ' : ''}scale.`;
 }
 
 export function claimAlt(rows: { claim: string; label: string; value: number; low: number | null; high: number | null; band: string }[]): string {

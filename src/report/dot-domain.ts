@@ -28,5 +28,6 @@ export function panelValues(p: DotPanel): number[] {
 
 /** one x range for a figure's panels that compare the same quantity; software emulation keeps its own */
 export function sharedDotDomain(panels: DotPanel[]): [number, number] {
-  return domainOf(panels.filter((p) => !p.emulated).flatMap(panelValues), panels.some((p) => p.log), 0.16);
+  const hardware = panels.filter((p) => !p.emulated);
+  return domainOf(hardware.flatMap(panelValues), hardware.some((p) => p.log), 0.16);
 }

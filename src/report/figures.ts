@@ -64,6 +64,14 @@ function sourcesOf(rows: MetricSummary[], f: FigureInput): ChartSource[] {
   }));
 }
 
+/** values that span more than a factor of 8 (all positive) read on a log axis: a linear one squeezes the small ones against 0 */
+function wideSpread(values: number[]): boolean {
+  return values.length > 0 && values.every((v) => v > 0) && Math.max(...values) / Math.min(...values) > 8;
+}
+
+/** the values a ratio point draws: the estimate and its interval */
+const pointValues = (points: ChartPoint[]): number[] => points.flatMap((q) => [q.value, q.low ?? q.value, q.high ?? q.value]);
+
 function betterText(s: MetricSummary): string {
   return `${s.better} is better`;
 }
@@ -105,14 +113,20 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
       emulated: false,
       points: hardware.map((s) => point(s, ctx.names.of(s))),
     }));
+    // the panels share one axis: a log one when their ratios span more than a factor of 8
+    const log = wideSpread(out.flatMap((p) => pointValues(p.points)));
+    for (const p of out) Object.assign(p, { log, axisTitle: log ? `${p.axisTitle}, log scale` : p.axisTitle });
     const emulatedRows = chunk.flatMap((p) => p.emulated);
     if (emulatedRows.length) {
+      const points = emulatedRows.map((s) => point(s, several ? `${ctx.names.of(s)} · ${panelName(s.job, s.metric)}` : ctx.names.of(s)));
+      const own = wideSpread(pointValues(points));
       out.push({
         ...dot,
         title: 'Software emulation, on its own axis (not comparable with hardware-assisted platforms)',
-        axisTitle: 'ratio to native',
+        axisTitle: own ? 'ratio to native, log scale' : 'ratio to native',
         emulated: true,
-        points: emulatedRows.map((s) => point(s, several ? `${ctx.names.of(s)} · ${panelName(s.job, s.metric)}` : ctx.names.of(s))),
+        log: own,
+        points,
       });
     }
     const drawn = chunk.flatMap((p) => [...p.hardware, ...p.emulated]);
@@ -233,7 +247,7 @@ function percentileFigure(f: FigureInput): PercentileChartView | null {
     };
   });
   const values = rows.flatMap((r) => r.marks.map((m) => m.value));
-  const log = values.every((v) => v > 0) && Math.max(...values) / Math.min(...values) > 8;
+  const log = wideSpread(values);
   const num = ctx.number.figure();
   const name = `${f.base}-percentiles`;
   const unit = used[0].unit;
@@ -390,6 +404,8 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
       };
     });
     const all = chunk.flatMap((x) => x.comparisons);
+    // one axis for the claims' panels: a log one when the ratios span more than a factor of 8
+    if (wideSpread(panels.flatMap((p) => pointValues(p.points)))) for (const p of panels) Object.assign(p, { log: true, axisTitle: 'ratio, platform / reference (log scale)' });
     const sources: ChartSource[] = [];
     for (const c of all) {
       for (const p of [c.platform, c.reference]) {
@@ -404,7 +420,7 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
       name,
       number: num,
       id: `figure-${num}-${name}`,
-      caption: caption.claimCaption({ title: `${areaTitle}: the claims' tests`, ns: all.flatMap((c) => [c.platformStats.n, c.referenceStats.n]), missing: '', emulated: false, part: { k: k + 1, of: chunks.length } }, [...new Set(chunk.map((x) => x.v.id))]),
+      caption: caption.claimCaption({ title: `${areaTitle}: the claims' tests`, ns: all.flatMap((c) => [c.platformStats.n, c.referenceStats.n]), missing: '', emulated: false, part: { k: k + 1, of: chunks.length } }, [...new Set(chunk.map((x) => x.v.id))], panels.some((p) => p.log)),
       alt: caption.claimAlt(all.map((c) => ({ claim: chunk.find((x) => x.comparisons.includes(c))!.v.id, label: `${c.platform} / ${c.reference} ${c.metric}`, value: c.ratio!, low: c.interval?.low ?? null, high: c.interval?.high ?? null, band: boundsText(c.bounds) }))),
       panels,
       sources,
@@ -414,6 +430,6 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
 
 /** whether the figure's shared axis (as charts.ts draws it) starts above 0: a caption never says so when it does not */
 function axisStart(panels: DotPanel[]): caption.AxisStart {
-  if (panels.some((p) => p.log)) return 'log';
+  if (panels.some((p) => p.log && !p.emulated)) return 'log';
   return sharedDotDomain(panels)[0] > 0 ? 'above zero' : 'from zero';
 }

@@ -123,4 +123,17 @@ test('start-up\'s two clocks: side by side only over the same rows; n given apar
   assert.match(stacked.caption, /^startup: instance creation to its exit and instance creation to the first byte of the marker on the host \(each in its own panels\) of every fresh instance/);
 });
 
+test('a figure of ratios that span more than a factor of 8 is drawn on a log axis and says so; a narrow one stays linear', () => {
+  const claims = (id: string) => allCharts(screen).find((c) => c.name === `claims-${id}`) as DotChartView;
+  // start-up's claims compare 0.119 with 15.3: on a linear axis 0.119 and 1.01 sat together at its left end
+  assert.ok(claims('startup').panels.every((p) => p.log && p.axisTitle === 'ratio, platform / reference (log scale)'));
+  assert.match(claims('startup').caption, /all panels share one log scale\.$/);
+  assert.ok(claims('cpu').panels.every((p) => !p.log));
+  assert.match(claims('cpu').caption, /all panels share one scale\.$/);
+  // fio's second ratio figure spans 0.058 to 72: log, where its linear axis once began at -4
+  const fio = allCharts(screen).find((c) => c.name === 'fio-ratio-2') as DotChartView;
+  assert.ok(fio.panels.filter((p) => !p.emulated).every((p) => p.log));
+  assert.match(fio.caption, /All panels share a log scale/);
+});
+
 test.run();
