@@ -147,10 +147,6 @@ export function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-export function formatParams(params: Record<string, unknown>): string {
-  return Object.keys(params).sort(byCodeUnit).map((k) => `${k}=${typeof params[k] === 'string' ? params[k] : JSON.stringify(params[k])}`).join(', ');
-}
-
 /** "fio / randread" or "sysbench-cpu" */
 export function jobTitle(workload: string, job: string): string {
   return job === 'default' ? workload : `${workload} / ${job}`;

@@ -1,4 +1,5 @@
 // Number and text formatting for the report: locale-free, so the same input gives the same bytes anywhere.
+import { settingsWords } from '../claims/words.ts';
 
 /** Decimals that show `significant` digits of x (0 to 6). */
 export function decimalsFor(x: number, significant: number): number {
@@ -66,8 +67,7 @@ export function formatEstimate(value: number, interval: { low: number; high: num
 export function readableParams(text: string): string {
   return text.replace(/\s?\{"[^{}]*\}/g, (json) => {
     try {
-      const obj = JSON.parse(json.trim()) as Record<string, unknown>;
-      return ` (${Object.keys(obj).map((k) => `${k}=${typeof obj[k] === 'string' ? obj[k] : JSON.stringify(obj[k])}`).join(', ')})`;
+      return ` (${settingsWords(JSON.parse(json.trim()) as Record<string, unknown>)})`;
     } catch {
       return json;
     }

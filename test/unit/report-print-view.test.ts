@@ -43,6 +43,9 @@ test('a workload of several jobs is headed once, with what the jobs share and wh
   assert.equal(memcached.slice(1).map((b) => b.lead), [false, false, false]);
   // jobs named by their own setting are named once
   assert.match(blocksOf(screen, 'mysql-oltp')[0].params, /per job: threads=2; threads=8$/);
+  // parameters in the words the verdicts use (claims/words.ts settingsWords), never raw JSON
+  assert.match(blocksOf(screen, 'fio')[0].params, /, jobs=write\+read\+randwrite\+randread, /);
+  assert.ok(screen.methods.commands.every((c) => !/[[\]{}"]/.test(c.params)), screen.methods.commands.map((c) => c.params).join('\n'));
 });
 
 test('a printed card says "decided by" only of a decided verdict', () => {

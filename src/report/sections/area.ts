@@ -4,7 +4,8 @@ import { APPENDICES } from '../appendices.ts';
 import type { AreaDef } from '../areas.ts';
 import { chartedMetrics, isCount, isFlag, metricName, reportOf } from '../areas.ts';
 import { calloutView, EVIDENCE_METHOD, type CalloutView, type EvidenceRecord } from '../callouts.ts';
-import { DASH, NATIVE, formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
+import { settingsWords } from '../../claims/words.ts';
+import { DASH, NATIVE, jobTitle, unique, type ReportContext } from '../context.ts';
 import { claimFigures, differenceFigure, sweepFigure, workloadFigures, type FigureInput } from '../figures.ts';
 import { decimalsFor, decimalsForInterval, formatFixed, formatInterval, formatNumber, shorten, slug } from '../format.ts';
 import { hapMethod } from '../hap-method.ts';
@@ -160,7 +161,7 @@ function workloadBlock(workload: string, job: string, ctx: ReportContext, first:
   // the first block of a workload of several jobs carries the workload's ratio figure (on paper, its place): its title and every job's parameters
   const merged = ratios.length > 0 && jobs.length > 1;
   const title = merged ? workload : input.title;
-  const params = merged ? jobsParams(jobs.map((j) => ({ job: j, params: paramsOf(workload, j, ctx) }))) : formatParams(paramsOf(workload, job, ctx));
+  const params = merged ? jobsParams(jobs.map((j) => ({ job: j, params: paramsOf(workload, j, ctx) }))) : settingsWords(paramsOf(workload, job, ctx));
   return { id: `block-${input.base}`, title, workload, job, params, figures, tables, notes, finePrint, callouts: [], lead, ratiosLeftOut: print && ratios.length > 0, compact: null };
 }
 
@@ -173,9 +174,9 @@ function paramsOf(workload: string, job: string, ctx: ReportContext): Record<str
 function jobsParams(jobs: { job: string; params: Record<string, unknown> }[]): string {
   const same = (k: string) => jobs.every((j) => JSON.stringify(j.params[k]) === JSON.stringify(jobs[0].params[k]));
   const pick = (p: Record<string, unknown>, keep: (k: string) => boolean) => Object.fromEntries(Object.entries(p).filter(([k]) => keep(k)));
-  const shared = formatParams(pick(jobs[0].params, same));
+  const shared = settingsWords(pick(jobs[0].params, same));
   // a job named by its own settings ("threads=2") is named once
-  const apart = jobs.map((j) => { const own = formatParams(pick(j.params, (k) => !same(k))); return own === j.job ? j.job : `${j.job}: ${own || 'as shared'}`; }).join('; ');
+  const apart = jobs.map((j) => { const own = settingsWords(pick(j.params, (k) => !same(k))); return own === j.job ? j.job : `${j.job}: ${own || 'as shared'}`; }).join('; ');
   return `${shared}${shared ? '; ' : ''}per job: ${apart}`;
 }
 

@@ -2,7 +2,8 @@
 import type { Analysis, MetricSummary, TimeRow } from '../../types.ts';
 import { formatP } from '../claims-view.ts';
 import { formatArgv } from '../../proc.ts';
-import { formatParams, jobTitle, unique, type ReportContext } from '../context.ts';
+import { settingsWords } from '../../claims/words.ts';
+import { jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit } from '../format.ts';
 import type { CommandGroup, KeyValue, ReportView } from '../view-types.ts';
 import { APPENDICES } from '../appendices.ts';
@@ -17,7 +18,7 @@ export function buildMethods(ctx: ReportContext, evidenceMethod: string): Report
     let group = commands.find((g) => g.title === title);
     if (!group) {
       const cell = plan.cells.find((c) => c.workload === s.workload && c.job === s.job);
-      group = { title, params: cell ? formatParams(cell.params) : '', rows: [] };
+      group = { title, params: cell ? settingsWords(cell.params) : '', rows: [] };
       commands.push(group);
     }
     if (group.rows.some((r) => r.platform === ctx.names.label(s.platform))) continue;
