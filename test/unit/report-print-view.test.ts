@@ -45,6 +45,8 @@ test('a workload of several jobs is headed once, with what the jobs share and wh
   assert.match(blocksOf(screen, 'mysql-oltp')[0].params, /per job: threads=2; threads=8$/);
   // parameters in the words the verdicts use (claims/words.ts settingsWords), never raw JSON
   assert.match(blocksOf(screen, 'fio')[0].params, /, jobs=write\+read\+randwrite\+randread, /);
+  // and a budget in the one duration format of progress, plan and summary (run/duration.ts)
+  assert.match(screen.methods.repetitions, / Budget 15\.0 min: the first stage gave every cell its instances/);
   assert.ok(screen.methods.commands.every((c) => !/[[\]{}"]/.test(c.params)), screen.methods.commands.map((c) => c.params).join('\n'));
 });
 

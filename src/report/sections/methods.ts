@@ -6,6 +6,7 @@ import { settingsWords } from '../../claims/words.ts';
 import { jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit } from '../format.ts';
 import type { CommandGroup, KeyValue, ReportView } from '../view-types.ts';
+import { formatDuration } from '../../run/duration.ts';
 import { APPENDICES } from '../appendices.ts';
 import { repetitionsText } from './host.ts';
 
@@ -69,11 +70,10 @@ function budgetNote(analysis: Analysis): string {
   const t = analysis.time;
   const parts: string[] = [];
   if (b) {
-    const min = (s: number) => `${Math.round(s / 6) / 10} min`;
     const served = b.byClaim.length ? ` (${b.byClaim.map((c) => `${c.claim}: ${c.instances}`).join(', ')})` : '';
     const notGiven = b.notGiven.length ? ` Planned but not given: ${b.notGiven.map((n) => `${n.instances} (${n.why.replace(/^not given: /, '')})`).join('; ')}.` : '';
     const seq = analysis.claims?.sequential;
-    parts.push(` Budget ${min(b.budgetS)}: the first stage gave every cell its instances (${b.firstStage} instances), then ${b.given} instance(s) went, one at a time, to the cell where one more instance most narrowed an interval of a claim not yet decided, per second of its measured cost${served ? `${served.slice(0, -1)}; an instance may serve several claims)` : ''}; logs/budget.jsonl says why each was given.${notGiven}`
+    parts.push(` Budget ${formatDuration(b.budgetS * 1000)}: the first stage gave every cell its instances (${b.firstStage} instances), then ${b.given} instance(s) went, one at a time, to the cell where one more instance most narrowed an interval of a claim not yet decided, per second of its measured cost${served ? `${served.slice(0, -1)}; an instance may serve several claims)` : ''}; logs/budget.jsonl says why each was given.${notGiven}`
       + ` The claims were looked at ${b.looks} time(s) during the run${seq ? ` (${seq.rule}); the last look's level was ${formatP(seq.finalLevel)}` : ''}, and a claim decided at a look keeps that verdict.`);
   }
   if (t) parts.push(` Time: ${Math.round(t.wallS)} s of wall time, ${Math.round(t.instancesS)} s in instances (start ${Math.round(sum(t.byPlatform, 'startS'))} s, measured ${Math.round(sum(t.byPlatform, 'measuredS'))} s, stop ${Math.round(sum(t.byPlatform, 'stopS'))} s), ${Math.round(t.waitingS)} s outside any instance (detection, provisioning, image builds, the looks).`);
