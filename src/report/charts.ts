@@ -114,7 +114,8 @@ function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDom
   const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels }, title: null } as const;
   const scale = { domain: xDomain, nice: false, clamp: true, ...(panel.log ? { type: 'log' } : { zero: false }) };
   // panels on one scale draw its axis once, under the last of them
-  const axis = showAxis ? {} : { axis: null };
+  // the panels above keep the shared axis' grid, without its labels, ticks and title
+  const axis = showAxis ? {} : { axis: { labels: false, ticks: false, domain: false, title: null } };
   const x = { field: 'value', type: 'quantitative', title: panel.axisTitle, scale, ...axis } as const;
   const layer: object[] = [];
   if (panel.band) {

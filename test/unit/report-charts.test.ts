@@ -81,6 +81,16 @@ test('each platform keeps its colour and shape in every chart (native black circ
   }
 });
 
+test('panels on one scale draw its labels once, under the last, and every panel keeps its grid', () => {
+  const chart = chartOf('fio-default-ratio-1') as DotChartView;
+  const spec = chartSpec(chart, area.platformOrder) as any;
+  const hardware = spec.vconcat.filter((_: any, i: number) => !chart.panels[i].emulated);
+  assert.ok(hardware.length > 1);
+  const xAxis = (panel: any) => panel.layer.find((l: any) => markType(l) === 'errorbar').encoding.x.axis;
+  hardware.slice(0, -1).forEach((panel: any) => assert.equal(xAxis(panel), { labels: false, ticks: false, domain: false, title: null }));
+  assert.is(xAxis(hardware[hardware.length - 1]), undefined, 'the last panel draws the whole axis');
+});
+
 test('the startup strip plot draws every instance over a box plot, on a log axis, its two clocks side by side', () => {
   const chart = chartOf('startup-default-instances') as StripChartView;
   const spec = chartSpec(chart, area.platformOrder) as any;
