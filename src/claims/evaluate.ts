@@ -730,7 +730,7 @@ function absenceReason(ctx: Context, platform: string, measures: Measure[], netw
       const had = real.map((s) => settingsWords(Object.fromEntries(keys.map((k) => [k, ranWith(s, k)]))));
       return `ran only with ${[...new Set(had)].join('; ')}; the claim rests on ${settingsWords(want)} only (those cells are shown, never decide it)`;
     }
-    return 'ran, but nothing to compare it with ran here';
+    return 'ran, but nothing to compare with ran here';
   }
   const notRun = ctx.notRun.get(platform);
   if (notRun) return briefly(notRun);

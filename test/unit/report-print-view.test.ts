@@ -76,7 +76,7 @@ test('what was not run: one row per reason, a claim row names its platforms that
   assert.ok(platforms.some((r) => r.what === 'kata-9p, kata-virtiofs'));
   assert.is(new Set(platforms.map((r) => r.reason)).size, platforms.length);
   const claim = (id: string) => rows.find((r) => r.kind === 'claim' && r.what === id)!.reason;
-  assert.is(claim('mem-kata'), 'the claim is about kata-9p or kata-virtiofs; nothing to compare here: kata-9p, kata-virtiofs: gave no value here (their rows above say why); native: ran, but nothing to compare it with ran here');
+  assert.is(claim('mem-kata'), 'the claim is about kata-9p or kata-virtiofs; nothing to compare here: kata-9p, kata-virtiofs: gave no value here (their rows above say why); native: ran, but nothing to compare with ran here');
   // gvisor-kvm ran, every instance failed: its row says so, the claim row does not call it "not run"
   assert.match(claim('net-gvisor-tail'), /gvisor-kvm: gave no value here \(its row above says why\); gvisor-ptrace, docker-gvisor: ran, but gave no value for latency-rr/);
   // no claim row carries a platform's reason cut short
