@@ -372,11 +372,13 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-export async function renderCharts(charts: ChartView[], platformOrder: string[]): Promise<RenderedChart[]> {
+/** `drawn`: charts already rendered (the HTML's, when the PDF's view is drawn): a chart of the same spec reuses its SVG */
+export async function renderCharts(charts: ChartView[], platformOrder: string[], drawn: RenderedChart[] = []): Promise<RenderedChart[]> {
+  const known = new Map(drawn.map((c) => [JSON.stringify(c.spec), c.svg]));
   const out: RenderedChart[] = [];
   for (const chart of charts) {
     const spec = chartSpec(chart, platformOrder);
-    out.push({ name: chart.name, spec, svg: await renderSvg(spec) });
+    out.push({ name: chart.name, spec, svg: known.get(JSON.stringify(spec)) ?? await renderSvg(spec) });
   }
   return out;
 }

@@ -57,7 +57,7 @@ export async function renderReport(runDir: string, outDir: string, opts: RenderO
   // The PDF prints its own view (its body leaves plain ratio figures to the HTML), in two passes: print, read where each
   // section landed, print again with the contents' page numbers.
   const printView = buildViewModel(inputs, undefined, { print: true });
-  const printCharts = await renderCharts(allCharts(printView), printView.platformOrder);
+  const printCharts = await renderCharts(allCharts(printView), printView.platformOrder, charts);
   let pages: Record<string, number> = {};
   try {
     writeFileSync(files.printHtml, renderHtml(printView, printCharts));
