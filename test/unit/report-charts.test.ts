@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chartSpec, platformStyle, renderSvg } from '../../src/report/charts.ts';
+import { chartSpec, platformStyle, renderCharts, renderSvg } from '../../src/report/charts.ts';
 import { readRunInputs } from '../../src/report/inputs.ts';
 import { allCharts, buildViewModel, type DotChartView, type PercentileChartView, type StripChartView } from '../../src/report/view-model.ts';
 
@@ -169,6 +169,16 @@ test('Vega-Lite compiles every chart without a warning (a merged scale would giv
     console.warn = warn;
   }
   assert.equal(warnings, []);
+});
+
+test('charts already drawn are reused by spec (the PDF reuses the HTML\'s), others are drawn', async () => {
+  const [a, b] = [chartOf('startup-default-instances'), chartOf('fio-default-ratio-1')];
+  const drawn = [{ name: 'elsewhere', spec: chartSpec(a, area.platformOrder), svg: '<svg>drawn before</svg>' }];
+  const out = await renderCharts([a, b], area.platformOrder, drawn);
+  assert.equal(out.map((c) => c.name), [a.name, b.name]);
+  assert.is(out[0].svg, '<svg>drawn before</svg>');
+  assert.match(out[1].svg, /^<svg[^>]*>/);
+  assert.is.not(out[1].svg, '<svg>drawn before</svg>');
 });
 
 test('rendering is deterministic', async () => {
