@@ -37,8 +37,9 @@ function axisText(start: AxisStart, subject: string): string {
   return start === 'log' ? `${subject} a log scale` : start === 'above zero' ? `${subject} a scale that does not start at 0` : `${subject} a scale that includes 0`;
 }
 
-export function ratioCaption(p: CaptionParts, metrics: string[], start: AxisStart): string {
-  return `${p.title}${partText(p)}: each platform's mean divided by native's mean (1 = same as native; ${metrics.join('; ')}). Dot: the ratio; bar: its 95 % interval (Welch t on the log ratio, as in the verdicts); ${nText(p.ns)}. ${axisText(start, 'All panels share')}.${tail(p)}`;
+/** `hardware`: whether the figure has hardware-assisted panels (their shared axis is the one `start` describes) */
+export function ratioCaption(p: CaptionParts, metrics: string[], start: AxisStart, hardware = true): string {
+  return `${p.title}${partText(p)}: each platform's mean divided by native's mean (1 = same as native; ${metrics.join('; ')}). Dot: the ratio; bar: its 95 % interval (Welch t on the log ratio, as in the verdicts); ${nText(p.ns)}. ${axisText(start, !hardware ? 'The axis has' : p.emulated ? 'The hardware-assisted panels share' : 'All panels share')}.${tail(p)}`;
 }
 
 export function ratioAlt(title: string, rows: { label: string; metric: string; value: number; low: number | null; high: number | null }[]): string {

@@ -1,4 +1,5 @@
 // The figures of a workload (ratio, value, strip, percentiles, sweep), of an added cost, and of an area's claims, as chart views.
+import { settingsWords } from '../claims/words.ts';
 import type { ClaimVerdict, MetricSummary } from '../types.ts';
 import { chartedMetrics, isCount, metricName, reportOf } from './areas.ts';
 import * as caption from './captions.ts';
@@ -6,7 +7,7 @@ import { boundsText } from './claims-view.ts';
 import { NATIVE, unique, type ReportContext } from './context.ts';
 import type { EvidenceRecord } from './callouts.ts';
 import { formatEstimate, shorten, slug } from './format.ts';
-import { sharedDotDomain } from './dot-domain.ts';
+import { domainOf, panelValues } from './dot-domain.ts';
 import { sweepPeaks } from './sweep-peak.ts';
 import type { ChartPoint, ChartSource, ChartView, DotChartView, DotPanel, PercentileChartView, StripChartView, SweepChartView, SweepLine } from './view-types.ts';
 
@@ -106,16 +107,18 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
     const name = `${f.base}-ratio${chunks.length > 1 ? `-${k + 1}` : ''}`;
     const several = chunk.length > 1 || keys.length > 1;
     const dot: Omit<DotPanel, 'title' | 'points' | 'emulated'> = { axisTitle: '', reference: { value: 1, label: 'native = 1' }, band: null, paper: null, log: false };
-    const out: DotPanel[] = chunk.filter((p) => p.hardware.length > 0).map(({ job, metric, hardware }) => ({
+    const hardwarePanels = chunk.filter((p) => p.hardware.length > 0).map((p) => ({ ...p, points: p.hardware.map((s) => point(s, ctx.names.of(s))) }));
+    // the panels share one axis: a log one when their ratios span more than a factor of 8
+    const log = wideSpread(hardwarePanels.flatMap((p) => pointValues(p.points)));
+    const axisWords = (better: string | null) => { const words = [...(log ? ['log scale'] : []), ...(better ? [better] : [])]; return `ratio to native${words.length ? ` (${words.join(', ')})` : ''}`; };
+    const out: DotPanel[] = hardwarePanels.map(({ job, metric, hardware, points }) => ({
       ...dot,
       title: several ? `${panelName(job, metric)} (${betterText(hardware[0])})` : null,
-      axisTitle: several ? 'ratio to native' : `ratio to native (${betterText(hardware[0])})`,
+      axisTitle: axisWords(several ? null : betterText(hardware[0])),
       emulated: false,
-      points: hardware.map((s) => point(s, ctx.names.of(s))),
+      log,
+      points,
     }));
-    // the panels share one axis: a log one when their ratios span more than a factor of 8
-    const log = wideSpread(out.flatMap((p) => pointValues(p.points)));
-    for (const p of out) Object.assign(p, { log, axisTitle: log ? `${p.axisTitle}, log scale` : p.axisTitle });
     const emulatedRows = chunk.flatMap((p) => p.emulated);
     if (emulatedRows.length) {
       const points = emulatedRows.map((s) => point(s, several ? `${ctx.names.of(s)} · ${panelName(s.job, s.metric)}` : ctx.names.of(s)));
@@ -123,7 +126,7 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
       out.push({
         ...dot,
         title: 'Software emulation, on its own axis (not comparable with hardware-assisted platforms)',
-        axisTitle: own ? 'ratio to native, log scale' : 'ratio to native',
+        axisTitle: own ? 'ratio to native (log scale)' : 'ratio to native',
         emulated: true,
         log: own,
         points,
@@ -138,7 +141,7 @@ function ratioFigures(f: FigureInput, metrics: string[]): DotChartView[] {
       name,
       number: num,
       id: `figure-${num}-${name}`,
-      caption: caption.ratioCaption({ title: `${f.title}${over}`, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names, axisStart(out)),
+      caption: caption.ratioCaption({ title: `${f.title}${over}`, ns: drawn.map((s) => s.n), missing: f.missing, emulated: emulatedRows.length > 0, part: { k: k + 1, of: chunks.length } }, names, axisStart(out), hardwarePanels.length > 0),
       alt: caption.ratioAlt(f.title, drawn.map((s) => ({ label: ctx.names.of(s), metric: panelName(s.job, s.metric), value: s.ratioToNative!.value, low: s.ratioToNative!.ci?.low ?? null, high: s.ratioToNative!.ci?.high ?? null }))),
       panels: out,
       sources: sourcesOf([...nativeRows, ...drawn], f),
@@ -392,7 +395,7 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
         log: false,
         points: comparisons.map((c) => {
           // a swept claim compares at each swept value: name the value, or the rows would share a label
-          const swept = varying.map((k) => `${k}=${String(c.params?.[k])}`).join(', ');
+          const swept = settingsWords(Object.fromEntries(varying.map((k) => [k, c.params?.[k]])));
           const label = `${c.platform}${swept ? ` at ${swept}` : ''} / ${c.reference} · ${shorten(metricName(c.workload, c.metric), 30)}${c.job === 'default' || swept ? '' : ` (${c.job})`}`;
           const text = formatEstimate(c.ratio!, c.interval);
           return {
@@ -430,6 +433,8 @@ export function claimFigures(ctx: ReportContext, areaId: string, areaTitle: stri
 
 /** whether the figure's shared axis (as charts.ts draws it) starts above 0: a caption never says so when it does not */
 function axisStart(panels: DotPanel[]): caption.AxisStart {
-  if (panels.some((p) => p.log && !p.emulated)) return 'log';
-  return sharedDotDomain(panels)[0] > 0 ? 'above zero' : 'from zero';
+  // the hardware panels' shared axis; a figure of software emulation alone has the emulated panel's own
+  const drawn = panels.some((p) => !p.emulated) ? panels.filter((p) => !p.emulated) : panels;
+  if (drawn.some((p) => p.log)) return 'log';
+  return domainOf(drawn.flatMap(panelValues), false, 0.16)[0] > 0 ? 'above zero' : 'from zero';
 }

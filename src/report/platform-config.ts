@@ -1,5 +1,6 @@
 // Each platform's configuration as recorded: detection details (gVisor platform, Kata hypervisor and shared fs, VMM), options, network.
 import type { Cell, MetricSummary, PlatformRecord } from '../types.ts';
+import { settingsWords } from '../claims/words.ts';
 import { byCodeUnit } from './format.ts';
 import type { KeyValue } from './view-types.ts';
 
@@ -48,6 +49,5 @@ export function platformConfiguration(record: PlatformRecord | undefined, cells:
 }
 
 function formatOptions(options: Record<string, unknown> | undefined): string {
-  if (!options) return '';
-  return Object.keys(options).sort(byCodeUnit).map((k) => `${k}=${typeof options[k] === 'string' ? options[k] : JSON.stringify(options[k])}`).join(', ');
+  return options ? settingsWords(options) : '';
 }

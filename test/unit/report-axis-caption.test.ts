@@ -46,4 +46,17 @@ test('ratio and value figures: "does not start at 0" exactly when the shared axi
   assert.ok(above > 0, `the fixtures have axes that start above 0 (${above}; from 0 or below: ${from})`);
 });
 
+test('a ratio figure of software emulation alone: its caption describes the emulated panel\'s own axis', () => {
+  const i = readRunInputs(fixture('area-example'));
+  // sysbench-cpu as if only native and emulated qemu-tcg had run
+  i.analysis.summaries = i.analysis.summaries.filter((s) => s.workload !== 'sysbench-cpu' || s.platform === 'native' || s.platform === 'qemu-tcg');
+  const view = buildViewModel(i);
+  const chart = allCharts(view).find((c) => c.kind === 'ratio' && c.name.startsWith('sysbench-cpu'))!;
+  assert.equal((chart as any).panels.map((p: any) => p.emulated), [true]);
+  const domain = xDomains(chartSpec(chart, view.platformOrder))[0];
+  assert.ok(domain[0] > 0);
+  assert.match(chart.caption, /The axis has a scale that does not start at 0\./);
+  assert.not.match(chart.caption, /All panels share|hardware-assisted panels share/);
+});
+
 test.run();

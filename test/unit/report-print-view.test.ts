@@ -47,6 +47,7 @@ test('a workload of several jobs is headed once, with what the jobs share and wh
   assert.match(blocksOf(screen, 'fio')[0].params, /, jobs=write\+read\+randwrite\+randread, /);
   // and a budget in the one duration format of progress, plan and summary (run/duration.ts)
   assert.match(screen.methods.repetitions, / Budget 15\.0 min: the first stage gave every cell its instances/);
+  assert.match(screen.methods.repetitions, / Time: 12\.8 min of wall time, 12\.0 min in instances \(start 51 s, measured 10\.2 min, stop 57 s\), 50 s outside any instance/);
   assert.ok(screen.methods.commands.every((c) => !/[[\]{}"]/.test(c.params)), screen.methods.commands.map((c) => c.params).join('\n'));
 });
 

@@ -76,7 +76,8 @@ function budgetNote(analysis: Analysis): string {
     parts.push(` Budget ${formatDuration(b.budgetS * 1000)}: the first stage gave every cell its instances (${b.firstStage} instances), then ${b.given} instance(s) went, one at a time, to the cell where one more instance most narrowed an interval of a claim not yet decided, per second of its measured cost${served ? `${served.slice(0, -1)}; an instance may serve several claims)` : ''}; logs/budget.jsonl says why each was given.${notGiven}`
       + ` The claims were looked at ${b.looks} time(s) during the run${seq ? ` (${seq.rule}); the last look's level was ${formatP(seq.finalLevel)}` : ''}, and a claim decided at a look keeps that verdict.`);
   }
-  if (t) parts.push(` Time: ${Math.round(t.wallS)} s of wall time, ${Math.round(t.instancesS)} s in instances (start ${Math.round(sum(t.byPlatform, 'startS'))} s, measured ${Math.round(sum(t.byPlatform, 'measuredS'))} s, stop ${Math.round(sum(t.byPlatform, 'stopS'))} s), ${Math.round(t.waitingS)} s outside any instance (detection, provisioning, image builds, the looks).`);
+  const d = (s: number) => formatDuration(s * 1000);
+  if (t) parts.push(` Time: ${d(t.wallS)} of wall time, ${d(t.instancesS)} in instances (start ${d(sum(t.byPlatform, 'startS'))}, measured ${d(sum(t.byPlatform, 'measuredS'))}, stop ${d(sum(t.byPlatform, 'stopS'))}), ${d(t.waitingS)} outside any instance (detection, provisioning, image builds, the looks).`);
   return parts.join('');
 }
 
