@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { paths } from '../paths.ts';
+import { APPENDICES } from './appendices.ts';
 import type { RenderedChart } from './charts.ts';
 import type { ReportView } from './view-types.ts';
 
@@ -59,7 +60,8 @@ export function cssString(text: string): string {
 const MARGIN_FONT = 'font-family: "Liberation Sans", Arial, sans-serif; font-size: 8pt; color: #444;';
 
 /** The body after page 1 shares its pages (a page per section left most of them half empty) and one running header. */
-const isBody = (id: string) => ['run', 'host', 'across-hosts', 'not-run', 'threats'].includes(id) || id.startsWith('area-');
+const APPENDIX_IDS = new Set<string>(Object.values(APPENDICES).map((a) => a.id));
+const isBody = (id: string) => id !== 'summary' && !APPENDIX_IDS.has(id);
 const BODY_HEADER = 'the run, the results by area, what did not run, threats to validity';
 
 /** Print pages: the run in every footer with "page n of m"; the body's pages and each appendix's carry a running header (named pages). */

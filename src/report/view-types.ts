@@ -124,8 +124,6 @@ export interface CompactTable {
   jobs: boolean;
   columns: CompactColumn[];
   rows: CompactRow[];
-  /** more rows than a page holds well: it may split */
-  long: boolean;
   /** few columns: the ratio follows the mean on its line */
   inline: boolean;
   /** one line: the planned platforms without a row, and why (not run, failed) */

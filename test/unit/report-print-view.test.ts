@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readRunInputs } from '../../src/report/inputs.ts';
-import { renderHtml } from '../../src/report/render.ts';
+import { cssString, pageRules, renderHtml } from '../../src/report/render.ts';
 import { allCharts, buildViewModel, type DotChartView, type StripChartView } from '../../src/report/view-model.ts';
 
 const real = readRunInputs(fileURLToPath(new URL('../fixtures/runs/quick-real', import.meta.url)));
@@ -140,6 +140,19 @@ test('a figure of ratios that span more than a factor of 8 is drawn on a log axi
   const fio = allCharts(screen).find((c) => c.name === 'fio-ratio-2') as DotChartView;
   assert.ok(fio.panels.filter((p) => !p.emulated).every((p) => p.log));
   assert.match(fio.caption, /All panels share a log scale/);
+});
+
+test('print pages: the body after page 1 shares one running header; each appendix has its own', () => {
+  const rules = pageRules(print);
+  const pageOf = (id: string) => new RegExp(`#${id} \\{ page: (section-\\d+); \\}`).exec(rules)?.[1];
+  const body = print.toc.filter((s) => s.id !== 'summary' && /^\d+$/.test(s.number));
+  assert.ok(body.length > 5);
+  assert.is(new Set(body.map((s) => pageOf(s.id))).size, 1, 'one named page for the whole body');
+  assert.ok(rules.includes(`@top-left { content: ${cssString('2–12 the run, the results by area, what did not run, threats to validity')}`));
+  const appendices = print.toc.filter((s) => /^[A-D]$/.test(s.number));
+  assert.equal(appendices.map((s) => s.id), ['methods', 'every-metric', 'claims-in-full', 'appendix']);
+  assert.is(new Set([...appendices, body[0]].map((s) => pageOf(s.id))).size, appendices.length + 1, 'each appendix on pages of its own');
+  assert.ok(rules.includes(`@top-left { content: ${cssString('A Appendix: methods')}`));
 });
 
 test.run();

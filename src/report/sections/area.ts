@@ -295,9 +295,6 @@ export function absentLine(tables: MetricTable[], ctx: ReportContext, print = fa
   ].filter(Boolean).join(' ');
 }
 
-/** a headline table of more rows than this may split between pages */
-const LONG_TABLE = 12;
-
 /** A workload's headline table: the metrics its figures draw (the registry's `charted`), a row per platform with a value, per job. */
 function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportContext, print: boolean): CompactTable | null {
   const all = blocks.flatMap((b) => b.tables);
@@ -332,7 +329,7 @@ function compactTable(workload: string, blocks: WorkloadBlock[], ctx: ReportCont
   const id = slug(`${workload}-headline`);
   const jobs = blocks.length > 1 && !pivot;
   const what = `${workload}${blocks.length > 1 ? `, jobs ${blocks.map((b) => b.job).join(', ')}` : ''}: ${metrics.map((m) => { const c = columns.find((x) => x.metric === m)!; return `${metricName(workload, m)} (${c.unit}, ${c.better})`; }).join('; ')}. Each cell: the mean over instance means with its 95 % CI, below it the ratio to native with its 95 % interval. n: instances with a value. Every metric's own table is in appendix ${APPENDICES.everyMetric.number}; every statistic is in summary.csv`;
-  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, long: rows.length > LONG_TABLE, inline: columns.length <= 2, absent: absentLine(all, ctx, print) };
+  return { id: `table-${id}`, workload, table: ctx.number.table(id, `${what}.`), jobs, columns, rows, inline: columns.length <= 2, absent: absentLine(all, ctx, print) };
 }
 
 /** A headline cell keeps an interval's numbers; why an interval is missing ("unbounded: …") is in the appendix's table. */
