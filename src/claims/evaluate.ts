@@ -9,7 +9,7 @@ import type {
   Analysis, ClaimComparison, ClaimEvaluation, ClaimVerdict, ClauseOutcome, Environment, MetricSummary, NotRun, PlatformRecord,
 } from '../types.ts';
 import { holmAdjust } from './holm.ts';
-import { settingsWords } from './words.ts';
+import { nothingToCompareWords, settingsWords } from './words.ts';
 import type { Claim, ClaimTest, Contrast, LoadedClaims, Measure, RatioCondition, Selector } from './load.ts';
 
 export { CLAIMS_ALPHA };
@@ -869,8 +869,7 @@ function notRunReason(e: Examined): string {
   }
   const byReason = new Map<string, string[]>();
   for (const m of e.missing.platforms) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.platform]);
-  const subject = e.claim.subject ? `the claim is about ${e.claim.subject.entries.map(entryName).join(', ')}; ` : '';
-  return `${subject}nothing to compare here: ${[...byReason].map(([reason, ps]) => `${ps.join(', ')}: ${reason}`).join('; ')}`;
+  return nothingToCompareWords(e.claim.subject?.entries.map(entryName), [...byReason].map(([why, platforms]) => ({ platforms, why })));
 }
 
 // ---- words ----

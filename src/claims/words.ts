@@ -16,3 +16,8 @@ export function settingsWords(settings: Record<string, unknown>): string {
     .map((k) => `${k}=${valueWords(settings[k])}`)
     .join(', ');
 }
+
+/** A 'not run' claim's reason: "the claim is about a, b; nothing to compare here: a, b: why; c: why" (the report's table says it alike). */
+export function nothingToCompareWords(subject: string[] | undefined, groups: { platforms: string[]; why: string }[]): string {
+  return `${subject ? `the claim is about ${subject.join(', ')}; ` : ''}nothing to compare here: ${groups.map((g) => `${g.platforms.join(', ')}: ${g.why}`).join('; ')}`;
+}

@@ -113,8 +113,7 @@ function dotPanelLayers(panel: DotPanel, domain: string[], order: string[], xDom
   const ticks = panel.points.flatMap((p) => p.instanceMeans.map((value) => ({ label: p.label, value })));
   const y = { field: 'label', type: 'nominal', sort: labels, scale: { domain: labels }, title: null } as const;
   const scale = { domain: xDomain, nice: false, clamp: true, ...(panel.log ? { type: 'log' } : { zero: false }) };
-  // panels on one scale draw its axis once, under the last of them
-  // the panels above keep the shared axis' grid, without its labels, ticks and title
+  // panels on one scale draw its axis once, under the last; those above keep its grid, without labels, ticks or title
   const axis = showAxis ? {} : { axis: { labels: false, ticks: false, domain: false, title: null } };
   const x = { field: 'value', type: 'quantitative', title: panel.axisTitle, scale, ...axis } as const;
   const layer: object[] = [];

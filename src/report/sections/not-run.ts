@@ -3,6 +3,7 @@ import type { AreaDef } from '../areas.ts';
 import type { CalloutView } from '../callouts.ts';
 import { jobTitle, unique, type ReportContext } from '../context.ts';
 import { byCodeUnit, readableParams } from '../format.ts';
+import { nothingToCompareWords } from '../../claims/words.ts';
 import type { ClaimVerdict } from '../../types.ts';
 import type { FailureRow, NotRunRow, ReportView } from '../view-types.ts';
 import { ranges } from './appendix.ts';
@@ -19,11 +20,10 @@ function notRunClaimReason(v: ClaimVerdict | undefined, reason: string, rowed: S
   const above = v.missing.platforms.filter((m) => rowed.has(m.platform)).map((m) => m.platform);
   const byReason = new Map<string, string[]>();
   for (const m of v.missing.platforms.filter((x) => !rowed.has(x.platform))) byReason.set(m.reason, [...(byReason.get(m.reason) ?? []), m.platform]);
-  const parts = [
-    ...(above.length ? [`${above.join(', ')}: gave no value here (${above.length > 1 ? 'their rows above say' : 'its row above says'} why)`] : []),
-    ...[...byReason].map(([why, ps]) => `${ps.join(', ')}: ${readableParams(why)}`),
-  ];
-  return `${v.subject ? `the claim is about ${v.subject.platforms.join(', ')}; ` : ''}nothing to compare here: ${parts.join('; ')}`;
+  return nothingToCompareWords(v.subject?.platforms, [
+    ...(above.length ? [{ platforms: above, why: `gave no value here (${above.length > 1 ? 'their rows above say' : 'its row above says'} why)` }] : []),
+    ...[...byReason].map(([why, platforms]) => ({ platforms, why: readableParams(why) })),
+  ]);
 }
 
 export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown: CalloutView[]): ReportView['notRun'] {
@@ -88,4 +88,3 @@ export function buildNotRun(ctx: ReportContext, unmeasured: AreaDef[], notShown:
   const failuresTable = failureRows.length ? ctx.number.table('failures', 'Measurements that failed, timed out or were skipped, grouped by platform and error: the workloads and the instances (numbered from 0) they hit.') : null;
   return { section, table, rows, notes, failures: { table: failuresTable, rows: failureRows } };
 }
-
