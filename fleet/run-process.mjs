@@ -18,11 +18,13 @@ function usage(problem) {
 
 function parseArgs(args) {
   const opts = { signal: undefined, job: undefined, waitS: 0, argvs: undefined };
+  // an option's value: the next argument, never nothing
+  const valueOf = (i, option) => (i < args.length ? args[i] : usage(`${option} takes a value`));
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '--signal') opts.signal = args[++i];
-    else if (a === '--wait-job') opts.job = args[++i];
-    else if (a === '--wait') opts.waitS = Number(args[++i]);
+    if (a === '--signal') opts.signal = valueOf(++i, a);
+    else if (a === '--wait-job') opts.job = valueOf(++i, a);
+    else if (a === '--wait') opts.waitS = Number(valueOf(++i, a));
     else if (opts.argvs === undefined) {
       try { opts.argvs = JSON.parse(a); } catch { usage(`not JSON: ${a}`); }
     } else usage(`unexpected argument: ${a}`);

@@ -156,6 +156,16 @@ export function spawnDaemon(argv: string[], logFile: string, opts: { env?: Recor
   return { pid, exited };
 }
 
+/** a daemon's exit; a timer keeps this process alive meanwhile (spawnDaemon unrefs the child, so Node would end first) */
+export async function exitOf(d: Daemon): Promise<Awaited<Daemon['exited']>> {
+  const keepAlive = setInterval(() => undefined, 1000);
+  try {
+    return await d.exited;
+  } finally {
+    clearInterval(keepAlive);
+  }
+}
+
 /** True while pid exists and is not a zombie. */
 export function processAlive(pid: number): boolean {
   try {

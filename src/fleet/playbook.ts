@@ -4,7 +4,7 @@ import { closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node
 import path from 'node:path';
 import { log } from '../log.ts';
 import { paths } from '../paths.ts';
-import { spawnDaemon, terminate } from '../proc.ts';
+import { exitOf, spawnDaemon, terminate } from '../proc.ts';
 import { FleetInputError } from './errors.ts';
 import { hostStates, MEASURE_TASK, parseEvents, progressLine, type FleetEvent, type HostState } from './events.ts';
 
@@ -77,12 +77,9 @@ async function stopMeasuring(p: PlaybookRun, hosts: string[], varsFile: string, 
   const again = () => { void terminate(daemon.pid, 5_000, true); };
   process.once('SIGINT', again);
   process.once('SIGTERM', again);
-  // the daemon's child is unref'd: without a live timer Node would end here with the playbook still running
-  const keepAlive = setInterval(() => {}, 1000);
   try {
-    await daemon.exited;
+    await exitOf(daemon);
   } finally {
-    clearInterval(keepAlive);
     process.removeListener('SIGINT', again);
     process.removeListener('SIGTERM', again);
   }

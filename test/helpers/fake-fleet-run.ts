@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { processAlive, spawnDaemon, terminate, type Daemon } from '../../src/proc.ts';
 import { exitOf } from './processes.ts';
+import { waitFor } from './wait.ts';
 
 export interface FakeRun {
   daemon: Daemon;
@@ -28,7 +29,7 @@ export async function startFakeRun(workdir: string, commit: string, fleetRun: st
   writeFileSync(argv[1], "process.on('SIGINT', () => process.exit(130));\nsetInterval(() => {}, 60_000);\n");
   const daemon = spawnDaemon(argv, path.join(workdir, `fake-run-${daemonCount++}.log`));
   const cmdline = `${argv.join('\0')}\0`;
-  for (let i = 0; i < 250 && readCmdline(daemon.pid) !== cmdline; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor(`the stand-in run in /proc (${argv.join(' ')})`, () => readCmdline(daemon.pid) === cmdline, { timeoutMs: 10_000 });
   return {
     daemon,
     argv,

@@ -1,6 +1,5 @@
 // The host's live processes as the tests look for leftovers: pid and argv, zombies and this process left out.
 import { readdirSync, readFileSync } from 'node:fs';
-import type { Daemon } from '../../src/proc.ts';
 
 export interface LiveProcess { pid: string; argv: string[] }
 
@@ -22,12 +21,4 @@ export function processesMentioning(needle: string): string[] {
   return liveProcesses().map((p) => `${p.pid}: ${p.argv.join(' ')}`).filter((line) => line.slice(line.indexOf(': ') + 2).includes(needle));
 }
 
-/** a daemon's exit; a timer keeps this process alive meanwhile (spawnDaemon unrefs the child) */
-export async function exitOf(d: Daemon): Promise<Awaited<Daemon['exited']>> {
-  const keepAlive = setInterval(() => undefined, 1000);
-  try {
-    return await d.exited;
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
+export { exitOf } from '../../src/proc.ts';

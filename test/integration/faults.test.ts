@@ -12,6 +12,7 @@ import { latestAttempts } from '../../src/stats/analyze.ts';
 import { parseCompletions, parseSamples } from '../../src/rundir/index.ts';
 import type { Analysis, Environment, Plan, Sample } from '../../src/types.ts';
 import { exitOf } from '../helpers/processes.ts';
+import { waitFor } from '../helpers/wait.ts';
 import { skip, skipPart } from '../helpers/skip.ts';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'isobench-faults-'));
@@ -51,16 +52,6 @@ function experiment(name: string, platforms: string[], o: { instances: number; i
     '',
   ].join('\n'));
   return file;
-}
-
-async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 function theRunDir(data: string): string | undefined {
@@ -150,7 +141,7 @@ test('kill -9 mid-instance, a torn last line, then --resume: nothing lost, nothi
     const lines = sampleLines(d);
     const completed = readFileSync(runFiles(d).completed, 'utf8').split('\n').filter(Boolean).length;
     return lines >= 1 && lines % 2 === 1 && completed < platforms.length * 2 ? d : undefined;
-  }, 120_000);
+  }, { timeoutMs: 120_000 });
   process.kill(daemon.pid, 'SIGKILL');
   await exitOf(daemon);
   const before = sampleLines(runDir);
@@ -198,7 +189,7 @@ test('a container killed under its workload gives a failed sample, the run goes 
     if (!c) return undefined;
     const ps = await run(['runc', 'ps', '--format', 'json', c], { timeoutMs: 10_000 });
     try { return (JSON.parse(ps.stdout) as number[]).length >= 2 ? c : undefined; } catch { return undefined; }
-  }, 120_000);
+  }, { timeoutMs: 120_000 });
   const killed = await run(['runc', 'kill', name, 'KILL'], { timeoutMs: 10_000 });
   assert.is(killed.code, 0, killed.stderr);
   const exit = await exitOf(daemon);
@@ -233,7 +224,7 @@ test('Ctrl-C: exit 130, the message names the resume command, nothing left; the 
   const platforms = haveRunc ? ['native', 'runc'] : ['native'];
   const data = dataDir();
   const { daemon, log } = startRun(data, 'run', '--experiment', experiment('sigint', platforms, { instances: 2, iterations: 2, time: 1 }));
-  const runDir = await waitFor('a stored sample', () => { const d = theRunDir(data); return d && sampleLines(d) >= 1 ? d : undefined; }, 120_000);
+  const runDir = await waitFor('a stored sample', () => { const d = theRunDir(data); return d && sampleLines(d) >= 1 ? d : undefined; }, { timeoutMs: 120_000 });
   process.kill(daemon.pid, 'SIGINT');
   const exit = await exitOf(daemon);
   const out = readFileSync(log, 'utf8');
@@ -266,7 +257,7 @@ test('two runs at once: the second is refused, naming the first, and writes noth
   const first = await waitFor('the first run to hold the lock and store a sample', () => {
     const d = theRunDir(data);
     return existsSync(path.join(data, 'runs', '.lock')) && d && sampleLines(d) >= 1 ? d : undefined;
-  }, 120_000);
+  }, { timeoutMs: 120_000 });
   const second = await cli(data, 'run', '--experiment', experiment('second', ['native'], { instances: 1, iterations: 1, time: 1 }));
   assert.is(second.code, 1, `the second run: ${second.stderr}`);
   assert.match(second.stderr, new RegExp(`another isobench run is in progress: run ${path.basename(first)} \\(pid ${daemon.pid}`));
@@ -314,7 +305,7 @@ test('the disk fills up mid-run: a clear error naming the resume command, a pars
   let runDir = '';
   try {
     const { daemon, log } = startRun(data, 'run', '--experiment', experiment('diskfull', ['native'], { instances: 4, iterations: 1, time: 1 }));
-    runDir = await waitFor('a stored sample', () => { const d = theRunDir(data); return d && sampleLines(d) >= 1 ? d : undefined; }, 120_000);
+    runDir = await waitFor('a stored sample', () => { const d = theRunDir(data); return d && sampleLines(d) >= 1 ? d : undefined; }, { timeoutMs: 120_000 });
     // fill the file system to the last block
     const chunk = Buffer.alloc(64 * 1024, 120);
     for (let size = chunk.length; size >= 1; size = Math.floor(size / 2)) {

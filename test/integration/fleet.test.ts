@@ -13,11 +13,12 @@ import * as assert from 'uvu/assert';
 import { parseEvents, type FleetEvent } from '../../src/fleet/events.ts';
 import { spawnPlaybook, stopOutcome, type PlaybookVars } from '../../src/fleet/playbook.ts';
 import { paths } from '../../src/paths.ts';
-import { run, runOk, spawnDaemon, terminate, which, type Daemon } from '../../src/proc.ts';
+import { processAlive, run, runOk, spawnDaemon, terminate, which, type Daemon } from '../../src/proc.ts';
 import type { Analysis, Environment } from '../../src/types.ts';
 import { startFakeRun, type FakeRun } from '../helpers/fake-fleet-run.ts';
-import { exitOf, processesMentioning } from '../helpers/processes.ts';
+import { exitOf, liveProcesses, processesMentioning } from '../helpers/processes.ts';
 import { skip } from '../helpers/skip.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 const SSHD = '/usr/sbin/sshd';
 const missingTools = [['ansible-playbook', 'ansible'], [SSHD, 'openssh-server'], ['ssh-keygen', 'openssh-client']].filter(([t]) => !which(t));
@@ -100,15 +101,6 @@ function newEvents(before: string[]): FleetEvent[] {
   if (!existsSync(fleetDir)) return [];
   return readdirSync(fleetDir).filter((f) => /^events-.*\.jsonl$/.test(f) && !before.includes(f))
     .flatMap((f) => parseEvents(readFileSync(path.join(fleetDir, f), 'utf8')).events);
-}
-
-/** waits until `ready` holds, polling; fails naming `what` (and `detail`, read then) after timeoutMs */
-async function waitFor(what: string, timeoutMs: number, ready: () => boolean, detail = () => ''): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    assert.ok(Date.now() < deadline, `${what} within ${timeoutMs / 1000} s${detail() ? `: ${detail()}` : ''}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
 }
 
 const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -259,33 +251,48 @@ test('stop.yml stops only its own host\'s run: two hosts on one machine, one run
   const jid = 'j123456789012.4242';
   const jobFile = path.join(fleetDirOf(workdirs.near), 'async', jid);
   writeFileSync(jobFile, JSON.stringify({ started: 1, finished: 0, ansible_job_id: jid }));
-  const wrapper = spawnDaemon(['node', '-e', 'setInterval(() => {}, 60000)', 'async_wrapper.py', jid.split('.')[0], '600'], path.join(dir, 'wrapper.log'));
-  const far = await startFakeRun(workdirs.far, vars.isobench_commit, vars.isobench_fleet_run);
   const stop = async (onStopStart: () => Promise<void>) => {
     const eventsFile = path.join(dir, `stop-events-${Date.now()}.jsonl`);
     const playbook = spawnPlaybook(paths.fleetStopPlaybook, { inventory: localInventory, hosts: ['near'], forks: 2, vars, dir }, ['near'], path.join(dir, 'vars.json'), eventsFile, path.join(dir, 'ansible-stop.log'));
-    const events = () => parseEvents(readFileSync(eventsFile, 'utf8')).events;
-    await waitFor('the stop playbook reached near\'s stop run task', 120_000, () => events().some((e) => e.event === 'start' && e.host === 'near' && e.task === 'stop run'));
-    await onStopStart();
-    const exit = await exitOf(playbook);
-    assert.is(exit.code, 0, readFileSync(path.join(dir, 'ansible-stop.log'), 'utf8'));
-    return stopOutcome(['near'], events());
+    try {
+      const events = () => parseEvents(readFileSync(eventsFile, 'utf8')).events;
+      await waitFor('the stop playbook reached near\'s stop run task', () => events().some((e) => e.event === 'start' && e.host === 'near' && e.task === 'stop run'), { timeoutMs: 120_000 });
+      await onStopStart();
+      const exit = await exitOf(playbook);
+      assert.is(exit.code, 0, readFileSync(path.join(dir, 'ansible-stop.log'), 'utf8'));
+      return stopOutcome(['near'], events());
+    } finally {
+      if (processAlive(playbook.pid)) await terminate(playbook.pid, 10_000, true);
+    }
   };
+  let wrapper: ReturnType<typeof spawnDaemon> | undefined;
+  let far: FakeRun | undefined;
   let near: FakeRun | undefined;
   try {
-    // the job's module starts near's run only now: the stop waits for it (its job file still says it runs)
-    const first = await stop(async () => { near = await startFakeRun(workdirs.near, vars.isobench_commit, vars.isobench_fleet_run, 'smoke-20250101-000000'); });
+    wrapper = spawnDaemon(['node', '-e', 'setInterval(() => {}, 60000)', 'async_wrapper.py', jid.split('.')[0], '600'], path.join(dir, 'wrapper.log'));
+    far = await startFakeRun(workdirs.far, vars.isobench_commit, vars.isobench_fleet_run);
+    // the job's module starts near's run only once the finder is waiting for it (its job file still says the job runs):
+    // a finder that did not wait would have scanned /proc and exited within a fraction of a second
+    const seen = new Map<string, number>();
+    const first = await stop(async () => {
+      await waitFor('the run finder waiting 2 s for near\'s run', () => liveProcesses().some((p) => {
+        if (!p.argv.some((a) => a.endsWith('run-process.mjs')) || !p.argv.includes('--wait-job')) return false;
+        if (!seen.has(p.pid)) seen.set(p.pid, Date.now());
+        return Date.now() - seen.get(p.pid)! >= 2_000;
+      }), { timeoutMs: 30_000 });
+      near = await startFakeRun(workdirs.near, vars.isobench_commit, vars.isobench_fleet_run, 'smoke-20250101-000000');
+    });
     assert.equal(first, { stopped: ['near'], idle: [] }, readFileSync(path.join(dir, 'ansible-stop.log'), 'utf8'));
     assert.ok(await near!.interruptedWithin(5_000), 'near\'s run got SIGINT');
-    assert.ok(far.alive(), 'far\'s run, of the same fleet run on the same machine, goes on');
+    assert.ok(far!.alive(), 'far\'s run, of the same fleet run on the same machine, goes on');
     // the job ended: nothing of near measures, nothing is waited for
     writeFileSync(jobFile, JSON.stringify({ started: 1, finished: 1, rc: 130, ansible_job_id: jid }));
     assert.equal(await stop(async () => undefined), { stopped: [], idle: ['near'] });
-    assert.ok(far.alive());
+    assert.ok(far!.alive());
   } finally {
     await near?.stop();
-    await far.stop();
-    await terminate(wrapper.pid, 2_000);
+    await far?.stop();
+    if (wrapper) await terminate(wrapper.pid, 2_000);
   }
 });
 
@@ -301,11 +308,12 @@ test('Ctrl-C while a host measures stops its isobench run there too (not another
   // beta's isobench run is measuring once it holds its run lock (its SIGINT handler is set with it)
   const remoteRuns = path.join(tmp, 'remote-beta', 'runs', path.basename(fleetDir));
   const lock = path.join(remoteRuns, 'data', 'runs', '.lock');
-  await waitFor(`beta's isobench run took its lock (${lock})`, 600_000, () => existsSync(lock), output);
-  assert.ok(newEvents(before).some((e) => e.event === 'start' && e.host === 'beta' && e.task === 'wait for measure'));
-  // a run of the same fleet run by another inventory host of this machine (its own workdir): not beta's to stop
-  const other = await startFakeRun(path.join(tmp, 'remote-gamma'), readdirSync(path.join(tmp, 'remote-beta', 'src'))[0], path.basename(fleetDir));
+  let other: FakeRun | undefined;
   try {
+    await waitFor(`beta's isobench run took its lock (${lock})`, () => existsSync(lock), { timeoutMs: 600_000, detail: output });
+    assert.ok(newEvents(before).some((e) => e.event === 'start' && e.host === 'beta' && e.task === 'wait for measure'));
+    // a run of the same fleet run by another inventory host of this machine (its own workdir): not beta's to stop
+    other = await startFakeRun(path.join(tmp, 'remote-gamma'), readdirSync(path.join(tmp, 'remote-beta', 'src'))[0], path.basename(fleetDir));
     process.kill(-child.pid, 'SIGINT');
     const exit = await exitOf(child);
     assert.is(exit.code, 130, output());
@@ -317,7 +325,9 @@ test('Ctrl-C while a host measures stops its isobench run there too (not another
       .map((d) => path.join(remoteRuns, 'data', 'runs', d, 'logs', 'completed.jsonl')).filter((f) => existsSync(f));
     assert.ok(completed.every((f) => readFileSync(f, 'utf8').trim().split('\n').filter(Boolean).length < 2), 'stopped before the run ended');
   } finally {
-    await other.stop();
+    await other?.stop();
+    // a failed wait or assertion leaves no fleet call (its Ansible and beta's run) behind
+    if (processAlive(child.pid)) await terminate(child.pid, 10_000, true);
   }
   // beta's isobench run got Ctrl-C there: it ended and released its lock; its async wrapper follows within its 5 s poll
   assert.not.ok(existsSync(lock), 'the run lock is released');
@@ -337,7 +347,7 @@ test('a host whose sshd stops while it measures is named unreachable while measu
   const before = readdirSync(fleetDir);
   const call = cli('fleet', '--inventory', inventory, '--experiment', experiment, '--allow-dirty', '--no-pdf');
   // beta's isobench run is launched: its sshd goes (as a host that dies or loses its network)
-  await waitFor('beta started measuring', 600_000, () => newEvents(before).some((e) => e.event === 'ok' && e.host === 'beta' && e.task === 'measure'));
+  await waitFor('beta started measuring', () => newEvents(before).some((e) => e.event === 'ok' && e.host === 'beta' && e.task === 'measure'), { timeoutMs: 600_000 });
   await stopSshd('127.0.0.3');
   const r = await call;
   assert.is(r.code, 1, r.stderr);

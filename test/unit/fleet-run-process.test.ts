@@ -80,7 +80,7 @@ test('a run not started yet is waited for while its measure job runs, and not on
 });
 
 test('bad usage exits 2 and names the problem', async () => {
-  for (const [args, problem] of [[[], /JSON list of command lines/], [['{"a":1}'], /JSON list of command lines/], [['--signal', 'SIGNOPE', argvsOf(oddHost)], /unknown signal/], [['nope'], /not JSON/]] as const) {
+  for (const [args, problem] of [[[], /JSON list of command lines/], [['{"a":1}'], /JSON list of command lines/], [['--signal', 'SIGNOPE', argvsOf(oddHost)], /unknown signal/], [['nope'], /not JSON/], [[argvsOf(oddHost), '--signal'], /--signal takes a value/], [[argvsOf(oddHost), '--wait-job'], /--wait-job takes a value/]] as const) {
     const r = await finder(...args);
     assert.is(r.code, 2, r.stderr);
     assert.match(r.stderr, problem);
